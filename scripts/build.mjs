@@ -1,0 +1,20 @@
+// Bundles the CLI and the engine into dist/ so `moor` starts fast: the CLI commands load one
+// small chunk; the engine (SQLite, logging, HTTP server) is a separate chunk loaded only by
+// `moor engine`. Native and worker-using packages stay in node_modules.
+import { build } from "esbuild";
+
+await build({
+  entryPoints: ["src/main.ts"],
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  external: ["better-sqlite3", "pino"],
+  banner: {
+    // Bundled CommonJS dependencies call require() for Node's built-in modules.
+    js: "import { createRequire as __moorCreateRequire } from 'node:module'; const require = __moorCreateRequire(import.meta.url);",
+  },
+  logLevel: "warning",
+});

@@ -1,0 +1,80 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { MoorError, messages } from "../errors.ts";
+import { goJsonDecodeError } from "../util/go-json.ts";
+
+/**
+ * JSON as Go's json.Encoder writes it: HTML-sensitive characters escaped, a trailing newline.
+ * Clients never depend on the escaping, but byte-equal bodies make comparisons with dockerd simple.
+ */
+export function goJson(value: unknown): string {
+  return `${JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = goJson(value);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function sendNoContent(res: ServerResponse, status = 204): void {
+  res.writeHead(status);
+  res.end();
+}
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** moby httputils.CheckForJSON: a body must be JSON; no Content-Type is fine only without one. */
+function checkForJson(req: IncomingMessage, body: string): void {
+  const contentType = req.headers["content-type"] ?? "";
+  if (contentType === "" && body.length === 0) return;
+  const mediaType = contentType.split(";")[0].trim().toLowerCase();
+  if (mediaType === "application/json") return;
+  throw new MoorError("invalid", messages.contentTypeNotJson(contentType));
+}
+
+/**
+ * Reads a JSON request body the way moby's handlers do (json.NewDecoder(r.Body).Decode):
+ * the first JSON value counts, an empty body is `got EOF while reading request body`.
+ */
+export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req);
+  checkForJson(req, body);
+  if (body.trim() === "") throw new MoorError("invalid", "got EOF while reading request body");
+  const decodeError = goJsonDecodeError(body);
+  if (decodeError !== null) throw new MoorError("invalid", decodeError);
+  return JSON.parse(firstJsonValue(body));
+}
+
+/** Go's Decoder stops after the first complete value; anything after it is left unread. */
+function firstJsonValue(text: string): string {
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    let depth = 0;
+    let inString = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (inString) {
+        if (c === "\\") i++;
+        else if (c === '"') inString = false;
+      } else if (c === '"') inString = true;
+      else if (c === "{" || c === "[") depth++;
+      else if (c === "}" || c === "]") {
+        depth--;
+        if (depth === 0) return text.slice(0, i + 1);
+      }
+    }
+    return text;
+  }
+}
+
+/** Booleans in query strings arrive as 1/0/true/false (moby httputils.BoolValue). */
+export function queryBool(query: URLSearchParams, key: string): boolean {
+  const value = (query.get(key) ?? "").trim().toLowerCase();
+  return !(value === "" || value === "0" || value === "no" || value === "false" || value === "none");
+}

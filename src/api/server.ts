@@ -1,0 +1,32 @@
+import { createServer, type Server } from "node:http";
+import type { VolumeService } from "../engine/volumes/service.ts";
+import type { EngineStore } from "../store/engine-store.ts";
+import { moorVersion } from "../version.ts";
+import { Router, type ErrorReporter } from "./router.ts";
+import { addSystemRoutes, type SystemFacts } from "./system.ts";
+import { addVolumeRoutes } from "./volumes.ts";
+import { apiVersions } from "./version.ts";
+
+export interface ApiDependencies {
+  volumes: VolumeService;
+  engineStore: EngineStore;
+  facts: SystemFacts;
+  reportError: ErrorReporter;
+}
+
+/** The Docker Engine API over node:http; the caller decides where it listens. */
+export function createApiServer(deps: ApiDependencies): Server {
+  const router = new Router(
+    {
+      "Api-Version": apiVersions.max,
+      "Docker-Experimental": "false",
+      Ostype: "linux",
+      Server: `moor/${moorVersion} (linux)`,
+    },
+    deps.reportError,
+  );
+  addSystemRoutes(router, deps.facts, deps.engineStore, deps.volumes);
+  addVolumeRoutes(router, deps.volumes);
+  // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
+  return createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
+}

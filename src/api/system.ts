@@ -1,0 +1,164 @@
+import type { HostFacts } from "../engine/host.ts";
+import type { VolumeService } from "../engine/volumes/service.ts";
+import type { EngineStore } from "../store/engine-store.ts";
+import { moorVersion } from "../version.ts";
+import type { WireVersion } from "../wire/system.ts";
+import { sendJson } from "./http.ts";
+import type { Router } from "./router.ts";
+import { apiVersions } from "./version.ts";
+import { toWireVolume } from "./volumes.ts";
+
+export interface SystemFacts {
+  host: HostFacts;
+  engineId: string;
+  root: string;
+  startedAt: Date;
+}
+
+const pingHeaders = {
+  "Cache-Control": "no-cache, no-store, must-revalidate",
+  Pragma: "no-cache",
+  "Builder-Version": "1",
+  Swarm: "inactive",
+  "Content-Type": "text/plain; charset=utf-8",
+};
+
+export function addSystemRoutes(router: Router, facts: SystemFacts, store: EngineStore, volumes: VolumeService): void {
+  router.add("GET", "/_ping", ({ res }) => {
+    res.writeHead(200, { ...pingHeaders, "Content-Length": 2 });
+    res.end("OK");
+  });
+  router.add("HEAD", "/_ping", ({ res }) => {
+    res.writeHead(200, { ...pingHeaders, "Content-Length": 0 });
+    res.end();
+  });
+
+  router.add("GET", "/version", ({ res }) => {
+    const { host } = facts;
+    const body: WireVersion = {
+      Platform: { Name: "moor" },
+      Components: [
+        {
+          Name: "Engine",
+          Version: moorVersion,
+          Details: {
+            ApiVersion: apiVersions.max,
+            Arch: host.goArch,
+            BuildTime: "",
+            Experimental: "false",
+            GitCommit: "",
+            GoVersion: "",
+            KernelVersion: host.kernelVersion,
+            MinAPIVersion: apiVersions.min,
+            Os: "linux",
+          },
+        },
+        { Name: "Node.js", Version: process.versions.node },
+      ],
+      Version: moorVersion,
+      ApiVersion: apiVersions.max,
+      MinAPIVersion: apiVersions.min,
+      GitCommit: "",
+      GoVersion: "",
+      Os: "linux",
+      Arch: host.goArch,
+      KernelVersion: host.kernelVersion,
+      BuildTime: "",
+    };
+    sendJson(res, 200, body);
+  });
+
+  router.add("GET", "/info", ({ res }) => {
+    const { host } = facts;
+    const counts = store.counts();
+    sendJson(res, 200, {
+      ID: facts.engineId,
+      Containers: counts.containers,
+      ContainersRunning: counts.containersRunning,
+      ContainersPaused: counts.containersPaused,
+      ContainersStopped: counts.containersStopped,
+      Images: counts.images,
+      Driver: "overlay",
+      DriverStatus: [["Backing Filesystem", "overlayfs lowerdirs per image layer"]],
+      Plugins: { Volume: ["local"], Network: ["host", "null"], Authorization: null, Log: ["k8s-file"] },
+      MemoryLimit: true,
+      SwapLimit: true,
+      CpuCfsPeriod: true,
+      CpuCfsQuota: true,
+      CPUShares: true,
+      CPUSet: true,
+      PidsLimit: true,
+      IPv4Forwarding: false,
+      BridgeNfIptables: false,
+      BridgeNfIp6tables: false,
+      Debug: false,
+      NFd: 0,
+      OomKillDisable: false,
+      NGoroutines: 0,
+      SystemTime: new Date().toISOString(),
+      LoggingDriver: "k8s-file",
+      CgroupDriver: "cgroupfs",
+      CgroupVersion: "2",
+      NEventsListener: 0,
+      KernelVersion: host.kernelVersion,
+      OperatingSystem: host.operatingSystem,
+      OSVersion: host.osVersion,
+      OSType: "linux",
+      Architecture: host.machine,
+      IndexServerAddress: "https://index.docker.io/v1/",
+      RegistryConfig: {
+        AllowNondistributableArtifactsCIDRs: null,
+        AllowNondistributableArtifactsHostnames: null,
+        InsecureRegistryCIDRs: ["127.0.0.0/8"],
+        IndexConfigs: {},
+        Mirrors: null,
+      },
+      NCPU: host.cpus,
+      MemTotal: host.memoryBytes,
+      GenericResources: null,
+      DockerRootDir: facts.root,
+      HttpProxy: "",
+      HttpsProxy: "",
+      NoProxy: "",
+      Name: host.hostname,
+      Labels: [],
+      ExperimentalBuild: false,
+      ServerVersion: moorVersion,
+      Runtimes: { runc: { path: "runc" } },
+      DefaultRuntime: "runc",
+      Swarm: {
+        NodeID: "",
+        NodeAddr: "",
+        LocalNodeState: "inactive",
+        ControlAvailable: false,
+        Error: "",
+        RemoteManagers: null,
+      },
+      LiveRestoreEnabled: true,
+      Isolation: "",
+      InitBinary: "",
+      ContainerdCommit: { ID: "" },
+      RuncCommit: { ID: "" },
+      InitCommit: { ID: "" },
+      SecurityOptions: ["name=seccomp,profile=builtin"],
+      CDISpecDirs: [],
+      Warnings: null,
+    });
+  });
+
+  router.add("GET", "/system/df", async ({ res, query }) => {
+    const types = query.getAll("type");
+    const wantVolumes = types.length === 0 || types.includes("volume");
+    const usages = wantVolumes ? await volumes.diskUsage() : [];
+    sendJson(res, 200, {
+      LayersSize: 0,
+      Images: [],
+      Containers: [],
+      Volumes: usages.map((usage) => ({
+        ...toWireVolume(usage.volume),
+        UsageData: { RefCount: usage.refCount, Size: usage.size },
+      })),
+      BuildCache: [],
+    });
+  });
+}

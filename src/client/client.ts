@@ -1,0 +1,160 @@
+import { request, Agent } from "node:http";
+import { MoorError, kindOfStatus } from "../errors.ts";
+import type { WireVersion } from "../wire/system.ts";
+import type {
+  WireVolume,
+  WireVolumeCreateRequest,
+  WireVolumeListResponse,
+  WireVolumePruneReport,
+} from "../wire/volumes.ts";
+
+/** The newest API version this client speaks; it uses an older one if the engine is older. */
+const clientApiVersion = "1.45";
+
+export interface Response {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** The engine could not be reached at all (no socket, nobody listening). */
+export class ConnectionError extends Error {
+  constructor(readonly host: string, cause: unknown) {
+    super(`cannot connect to ${host}`, { cause });
+    this.name = "ConnectionError";
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+/**
+ * A typed Docker Engine API client over a unix socket. It works against moor and against
+ * dockerd alike: the first call negotiates the API version with HEAD /_ping, as the docker
+ * CLI does. Error responses become MoorErrors whose kind follows the status.
+ */
+export class EngineClient {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  private apiVersion: Promise<string> | undefined;
+
+  constructor(readonly host: string) {
+    if (!host.startsWith("unix://")) {
+      throw new MoorError("invalid", `unsupported host ${JSON.stringify(host)}: only unix:///path hosts are supported`);
+    }
+  }
+
+  private get socketPath(): string {
+    return this.host.slice("unix://".length);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** The API version both sides speak: the lower of the engine's and this client's. */
+  negotiatedVersion(): Promise<string> {
+    this.apiVersion ??= this.raw("HEAD", "/_ping").then((res) => {
+      const server = String(res.headers["api-version"] ?? clientApiVersion);
+      return lowerVersion(server, clientApiVersion);
+    });
+    return this.apiVersion;
+  }
+
+  raw(method: string, path: string, body?: unknown): Promise<Response> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          socketPath: this.socketPath,
+          agent: this.agent,
+          method,
+          path,
+          headers: payload === undefined ? {} : { "Content-Type": "application/json", "Content-Length": payload.length },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on("error", reject);
+        },
+      );
+      req.on("error", (err) => reject(new ConnectionError(this.host, err)));
+      req.end(payload);
+    });
+  }
+
+  private async call<T>(method: string, path: string, query: Query = {}, body?: unknown): Promise<T> {
+    const version = await this.negotiatedVersion();
+    const res = await this.raw(method, `/v${version}${path}${queryString(query)}`, body);
+    if (res.status >= 400) {
+      let message = res.body.toString("utf8").trim();
+      try {
+        message = (JSON.parse(message) as { message?: string }).message ?? message;
+      } catch {
+        // a plain-text error body is already the message
+      }
+      throw new MoorError(kindOfStatus(res.status), message);
+    }
+    if (res.body.length === 0) return undefined as T;
+    return JSON.parse(res.body.toString("utf8")) as T;
+  }
+
+  version(): Promise<WireVersion> {
+    return this.call("GET", "/version");
+  }
+
+  info(): Promise<Record<string, unknown>> {
+    return this.call("GET", "/info");
+  }
+
+  systemDf(types?: string[]): Promise<{ Volumes: WireVolume[] | null }> {
+    return this.call("GET", `/system/df${types ? `?${types.map((t) => `type=${encodeURIComponent(t)}`).join("&")}` : ""}`);
+  }
+
+  volumeCreate(request: WireVolumeCreateRequest): Promise<WireVolume> {
+    return this.call("POST", "/volumes/create", {}, request);
+  }
+
+  volumeList(filters?: FilterMap): Promise<WireVolumeListResponse> {
+    return this.call("GET", "/volumes", { filters: encodeFilters(filters) });
+  }
+
+  volumeInspect(name: string): Promise<WireVolume> {
+    return this.call("GET", `/volumes/${encodeURIComponent(name)}`);
+  }
+
+  volumeRemove(name: string, force = false): Promise<void> {
+    return this.call("DELETE", `/volumes/${encodeURIComponent(name)}`, { force: force ? "1" : undefined });
+  }
+
+  volumePrune(filters?: FilterMap): Promise<WireVolumePruneReport> {
+    return this.call("POST", "/volumes/prune", { filters: encodeFilters(filters) });
+  }
+}
+
+/** Filter values by key, as the docker CLI collects them from repeated --filter flags. */
+export type FilterMap = Map<string, string[]>;
+
+/** The map-of-booleans encoding the docker CLI sends, which every engine version accepts. */
+function encodeFilters(filters: FilterMap | undefined): string | undefined {
+  if (filters === undefined || filters.size === 0) return undefined;
+  const encoded: Record<string, Record<string, boolean>> = {};
+  for (const [key, values] of filters) {
+    encoded[key] = Object.fromEntries(values.map((value) => [value, true]));
+  }
+  return JSON.stringify(encoded);
+}
+
+function queryString(query: Query): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text === "" ? "" : `?${text}`;
+}
+
+function lowerVersion(a: string, b: string): string {
+  const [aMajor, aMinor] = a.split(".").map(Number);
+  const [bMajor, bMinor] = b.split(".").map(Number);
+  return aMajor < bMajor || (aMajor === bMajor && aMinor < bMinor) ? a : b;
+}

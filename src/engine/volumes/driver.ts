@@ -1,0 +1,46 @@
+/** Driver options as given at create (`-o type=tmpfs`), stored and reported verbatim. */
+export type DriverOptions = Record<string, string>;
+
+export interface DiscoveredVolume {
+  name: string;
+  /** Unix seconds. */
+  createdAt: number;
+}
+
+/**
+ * A volume driver keeps the data of volumes; the VolumeService keeps their metadata and decides
+ * when to call the driver. Per volume the calls come in this order:
+ *
+ *   validate → create → (mount → unmount)* → remove
+ *
+ * - validate(name, options) checks a new volume's name and options, without side effects;
+ *   it throws MoorError "invalid" with dockerd's text.
+ * - create(name, options) makes the storage. It is idempotent: storage that already exists is
+ *   kept as it is (dockerd adopts it too).
+ * - mount(name, options) is called when the first user of a volume that needs a mount appears,
+ *   unmount(name, options) when the last one leaves; the service derives "first" and "last"
+ *   from its records, so a driver never counts.
+ * - remove(name) deletes the storage and everything in it. It is idempotent (a volume whose
+ *   storage is already gone is fine), so an interrupted removal can simply be run again.
+ * - discover() lists storage that exists without metadata, for adoption at engine start.
+ *
+ * Storage errors are MoorError "internal"; none of these methods touches the metadata store.
+ */
+export interface VolumeDriver {
+  readonly name: string;
+  readonly scope: "local" | "global";
+  validate(name: string, options: DriverOptions): void;
+  create(name: string, options: DriverOptions): Promise<void>;
+  /** The host path a volume's data is found at (the Mountpoint users see). */
+  dataPath(name: string): string;
+  /** Whether the volume's data comes from a mount made on first use (type/device options). */
+  needsMount(options: DriverOptions): boolean;
+  mount(name: string, options: DriverOptions): Promise<void>;
+  unmount(name: string, options: DriverOptions): Promise<void>;
+  /** Whether the storage holds any data (a half-made volume holds none). */
+  isEmpty(name: string): Promise<boolean>;
+  remove(name: string): Promise<void>;
+  discover(): Promise<DiscoveredVolume[]>;
+  /** Bytes used by the volume's data, as dockerd counts them. */
+  size(name: string): Promise<number>;
+}

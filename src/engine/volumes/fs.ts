@@ -1,0 +1,73 @@
+import { lstat, readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { MoorError } from "../../errors.ts";
+
+/**
+ * Disk usage as dockerd reports it (moby pkg/directory Size): the apparent size of every
+ * non-directory entry, each inode once (hard links), symlinks by the length of their target.
+ */
+export async function directorySize(root: string): Promise<number> {
+  const seenInodes = new Set<string>();
+  let total = 0;
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw err;
+    }
+    const subdirs: string[] = [];
+    await Promise.all(
+      entries.map(async (entry) => {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          subdirs.push(path);
+          return;
+        }
+        const stats = await lstat(path).catch(() => undefined);
+        if (stats === undefined || stats.size <= 0) return;
+        if (stats.nlink > 1) {
+          const inode = `${stats.dev}:${stats.ino}`;
+          if (seenInodes.has(inode)) return;
+          seenInodes.add(inode);
+        }
+        total += stats.size;
+      }),
+    );
+    for (const subdir of subdirs) await walk(subdir);
+  };
+  await walk(root);
+  return total;
+}
+
+/** Mount points at or below `path` in this process's mount namespace, deepest first. */
+export async function mountsUnder(path: string): Promise<string[]> {
+  const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
+  const prefix = path.endsWith("/") ? path : `${path}/`;
+  const found: string[] = [];
+  for (const line of mountinfo.split("\n")) {
+    const mountPoint = line.split(" ")[4];
+    if (mountPoint === undefined) continue;
+    const decoded = decodeMountinfoPath(mountPoint);
+    if (decoded === path || decoded.startsWith(prefix)) found.push(decoded);
+  }
+  return found.sort((a, b) => b.length - a.length);
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal (\040 ...). */
+function decodeMountinfoPath(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+/**
+ * Deletes a tree that moor owns. Refuses while anything is mounted inside it: a recursive delete
+ * would otherwise reach through a bind mount into host data.
+ */
+export async function removeTree(path: string): Promise<void> {
+  const mounted = await mountsUnder(path);
+  if (mounted.length > 0) {
+    throw new MoorError("internal", `refusing to delete ${path}: ${mounted.join(", ")} still mounted`);
+  }
+  await rm(path, { recursive: true, force: true });
+}

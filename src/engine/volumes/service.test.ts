@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, statSync, symlinkSync, linkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, test } from "node:test";
+import { openDatabase, type Db } from "../../store/database.ts";
+import { VolumeStore } from "../../store/volume-store.ts";
+import { Filters } from "../filters.ts";
+import { LocalDriver } from "./local-driver.ts";
+import { VolumeService } from "./service.ts";
+
+const silent = { info() {}, warn() {} };
+let dir: string;
+let db: Db;
+let store: VolumeStore;
+let service: VolumeService;
+
+function makeService(): VolumeService {
+  return new VolumeService(store, new Map([["local", new LocalDriver(join(dir, "volumes"))]]), silent, () => 1_700_000_000);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "moor-volumes-"));
+  mkdirSync(join(dir, "volumes"));
+  db = openDatabase(join(dir, "moor.db"));
+  store = new VolumeStore(db);
+  service = makeService();
+});
+
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A container row referencing a volume, as container create will write it. */
+function referenceFromContainer(containerId: string, volume: string): void {
+  db.prepare("INSERT OR IGNORE INTO images (id, config, size, created_at) VALUES ('sha256:i', '{}', 0, 0)").run();
+  db.prepare("INSERT INTO containers (id, image_id, config, host_config, created_at) VALUES (?, 'sha256:i', '{}', '{}', 0)").run(containerId);
+  db.prepare(
+    "INSERT INTO container_mounts (container_id, destination, type, volume_name, source, mode, rw, propagation, spec) VALUES (?, '/data', 'volume', ?, '', 'z', 1, '', '{}')",
+  ).run(containerId, volume);
+}
+
+test("create makes <root>/volumes/<name>/_data with dockerd's modes and returns the volume", async () => {
+  const volume = await service.create({ name: "data", labels: { a: "b" } });
+  assert.deepEqual(volume, {
+    name: "data",
+    driver: "local",
+    mountpoint: join(dir, "volumes", "data", "_data"),
+    createdAt: 1_700_000_000,
+    labels: { a: "b" },
+    options: null,
+    scope: "local",
+  });
+  assert.equal(statSync(join(dir, "volumes", "data")).mode & 0o777, 0o701);
+  assert.equal(statSync(join(dir, "volumes", "data", "_data")).mode & 0o777, 0o755);
+});
+
+test("create is idempotent and ignores new labels and options", async () => {
+  await service.create({ name: "data", labels: { a: "1" } });
+  const again = await service.create({ name: "data", labels: { a: "2" }, driverOptions: { type: "tmpfs", device: "tmpfs" } });
+  assert.deepEqual(again.labels, { a: "1" });
+  assert.equal(again.options, null);
+});
+
+test("50 concurrent creates of one name give one volume", async () => {
+  const results = await Promise.all(Array.from({ length: 50 }, () => service.create({ name: "same" })));
+  assert.equal(new Set(results.map((v) => v.name)).size, 1);
+  assert.equal(service.list().length, 1);
+});
+
+test("anonymous volumes get a 64-hex name and the anonymous label", async () => {
+  const volume = await service.create({ labels: { x: "y" } });
+  assert.match(volume.name, /^[0-9a-f]{64}$/);
+  assert.deepEqual(volume.labels, { x: "y", "com.docker.volume.anonymous": "" });
+});
+
+test("errors are prefixed with the operation and name, and keep their kind", async () => {
+  await assert.rejects(service.create({ name: "a" }), { kind: "invalid", message: /^create a: volume name is too short/ });
+  await assert.rejects(service.create({ name: "ok", driverOptions: { foo: "bar" } }), { kind: "invalid", message: 'create ok: invalid option: "foo"' });
+  await assert.rejects(service.create({ name: "ok", driverOptions: { type: "tmpfs" } }), { message: 'create ok: missing required option: "device"' });
+  await assert.rejects(service.create({ name: "ok", driverOptions: { o: "size=1m" } }), { message: 'create ok: missing required option: "device"' });
+  await assert.rejects(service.create({ name: "ok", driverOptions: { device: "/x" } }), { message: 'create ok: missing required option: "type"' });
+  await assert.rejects(service.create({ name: "ok", driverOptions: { size: "10m" } }), { message: "create ok: quota size requested but no quota support" });
+  await assert.rejects(service.create({ name: "ok", driver: "nosuch" }), {
+    kind: "not_found",
+    message: 'create ok: error looking up volume plugin nosuch: plugin "nosuch" not found',
+  });
+  assert.equal(existsSync(join(dir, "volumes", "ok")), false, "a refused create leaves no directory");
+  assert.equal(service.list().length, 0);
+});
+
+test("list filters: name, driver, label, dangling", async () => {
+  await service.create({ name: "alpha", labels: { tier: "db" } });
+  await service.create({ name: "beta" });
+  await service.create({ name: "gamma", labels: { tier: "web" } });
+  referenceFromContainer("c1", "beta");
+  const names = (filters: Filters) => service.list(filters).map((v) => v.name).sort();
+  assert.deepEqual(names(new Filters([["name", ["a$"]]])), ["alpha", "beta", "gamma"]);
+  assert.deepEqual(names(new Filters([["name", ["^al"]]])), ["alpha"]);
+  assert.deepEqual(names(new Filters([["driver", ["loc"]]])), []);
+  assert.deepEqual(names(new Filters([["label", ["tier"]]])), ["alpha", "gamma"]);
+  assert.deepEqual(names(new Filters([["label", ["tier=web"]]])), ["gamma"]);
+  assert.deepEqual(names(new Filters([["dangling", ["true"]]])), ["alpha", "gamma"]);
+  assert.deepEqual(names(new Filters([["dangling", ["false"]]])), ["beta"]);
+  assert.throws(() => service.list(new Filters([["label!", ["x"]]])), { message: "Invalid filter 'label!'" });
+});
+
+test("remove deletes row and data; in use is refused with the container ids, even with force", async () => {
+  await service.create({ name: "used" });
+  referenceFromContainer("c1", "used");
+  await assert.rejects(service.remove("used", { force: true }), { kind: "conflict", message: "remove used: volume is in use - [c1]" });
+  assert.equal(existsSync(join(dir, "volumes", "used", "_data")), true);
+  await service.create({ name: "free" });
+  writeFileSync(join(dir, "volumes", "free", "_data", "f"), "x");
+  await service.remove("free");
+  assert.equal(existsSync(join(dir, "volumes", "free")), false);
+  await assert.rejects(service.remove("free"), { kind: "not_found", message: "get free: no such volume" });
+  await service.remove("free", { force: true });
+});
+
+test("prune from 1.42 takes only unused anonymous volumes, all with all=true, and counts sizes as dockerd", async () => {
+  const anonymous = await service.create({});
+  await service.create({ name: "named" });
+  await service.create({ name: "withopts", driverOptions: { type: "tmpfs", device: "tmpfs" } });
+  const data = join(dir, "volumes", "named", "_data");
+  writeFileSync(join(data, "hello"), "hello\n");
+  writeFileSync(join(data, "digits"), "1234567");
+  linkSync(join(data, "hello"), join(data, "hardlink"));
+  symlinkSync("hello.txt", join(data, "symlink"));
+
+  let report = await service.prune();
+  assert.deepEqual(report, { deleted: [anonymous.name], spaceReclaimed: 0 });
+  report = await service.prune(new Filters([["all", ["true"]]]));
+  assert.deepEqual(report, { deleted: ["named"], spaceReclaimed: 6 + 7 + 9 });
+  assert.deepEqual(service.list().map((v) => v.name), ["withopts"], "volumes with driver options are never pruned");
+});
+
+test("prune filters label and label!, and refuses a second concurrent prune", async () => {
+  await service.create({ name: "keep", labels: { tier: "db" } });
+  await service.create({ name: "drop", labels: { tier: "tmp" } });
+  await service.create({ name: "plain" });
+  const all = new Filters([["all", ["1"]]]);
+  const first = service.prune(all.add("label!", "tier=db"));
+  await assert.rejects(service.prune(all), { kind: "conflict", message: "a prune operation is already running" });
+  assert.deepEqual((await first).deleted, ["drop", "plain"]);
+  await assert.rejects(service.prune(new Filters([["all", ["true", "false"]]])), { message: "invalid filter 'all=[true false]': only one value is expected" });
+  await assert.rejects(service.prune(new Filters([["dangling", ["true"]]])), { message: "Invalid filter 'dangling'" });
+});
+
+test("recover rolls back interrupted creates, finishes removals and adopts directories", async () => {
+  store.insert({ name: "halfmade", driver: "local", labels: null, options: null, createdAt: 1, state: "creating" });
+  mkdirSync(join(dir, "volumes", "halfmade", "_data"), { recursive: true });
+  store.insert({ name: "halfgone", driver: "local", labels: { a: "b" }, options: null, createdAt: 1, state: "removing" });
+  mkdirSync(join(dir, "volumes", "halfgone", "_data"), { recursive: true });
+  mkdirSync(join(dir, "volumes", "orphan", "_data"), { recursive: true });
+  writeFileSync(join(dir, "volumes", "orphan", "_data", "keep"), "data");
+  mkdirSync(join(dir, "volumes", "not-a-volume"), { recursive: true });
+
+  await makeService().recover(new Set());
+  assert.deepEqual(service.list().map((v) => v.name), ["orphan"]);
+  assert.equal(existsSync(join(dir, "volumes", "halfmade")), false);
+  assert.equal(existsSync(join(dir, "volumes", "halfgone")), false);
+  assert.equal(existsSync(join(dir, "volumes", "orphan", "_data", "keep")), true);
+});
+
+test("an interrupted create whose directory holds data is kept, never deleted", async () => {
+  store.insert({ name: "precious", driver: "local", labels: null, options: null, createdAt: 1, state: "creating" });
+  mkdirSync(join(dir, "volumes", "precious", "_data"), { recursive: true });
+  writeFileSync(join(dir, "volumes", "precious", "_data", "db"), "rows");
+  await makeService().recover(new Set());
+  assert.deepEqual(service.list().map((v) => v.name), ["precious"]);
+});
+
+test("a symlink planted at a volume's path is never followed", async () => {
+  const outside = join(dir, "outside");
+  mkdirSync(outside);
+  symlinkSync(outside, join(dir, "volumes", "trap"));
+  await assert.rejects(service.create({ name: "trap" }), { message: /not a directory/ });
+  assert.equal(existsSync(join(outside, "_data")), false);
+});

@@ -1,0 +1,346 @@
+import { MoorError, messages, wrap } from "../../errors.ts";
+import type { VolumeRecord, VolumeStore } from "../../store/volume-store.ts";
+import { randomId } from "../../util/ids.ts";
+import { KeyedMutex } from "../../util/keyed-mutex.ts";
+import { Filters } from "../filters.ts";
+import type { DriverOptions, VolumeDriver } from "./driver.ts";
+import { anonymousVolumeLabel } from "./names.ts";
+
+export interface Volume {
+  name: string;
+  driver: string;
+  mountpoint: string;
+  /** Unix seconds. */
+  createdAt: number;
+  labels: Record<string, string> | null;
+  options: Record<string, string> | null;
+  scope: "local" | "global";
+}
+
+export interface VolumeUsage {
+  volume: Volume;
+  /** Bytes, or -1 when the size could not be determined (dockerd's convention). */
+  size: number;
+  refCount: number;
+}
+
+export interface CreateVolumeRequest {
+  name?: string;
+  driver?: string;
+  driverOptions?: DriverOptions | null;
+  labels?: Record<string, string> | null;
+}
+
+export interface PruneReport {
+  deleted: string[];
+  spaceReclaimed: number;
+}
+
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+const listFilterKeys = new Set(["dangling", "driver", "label", "name"]);
+const pruneFilterKeys = new Set(["label", "label!", "all"]);
+const defaultDriverName = "local";
+
+/**
+ * Volumes: metadata in the store, data in a driver. Create and remove are atomic across the
+ * two: a row in state 'creating' or 'removing' marks work in flight, and recover() finishes
+ * or undoes it at start, so a kill -9 at any point leaves a whole volume or none.
+ * "In use" is always a query over container mounts, never a counter.
+ */
+export class VolumeService {
+  private readonly locks = new KeyedMutex();
+  private pruneRunning = false;
+
+  constructor(
+    private readonly store: VolumeStore,
+    private readonly drivers: ReadonlyMap<string, VolumeDriver>,
+    private readonly log: Logger,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  private driver(name: string): VolumeDriver {
+    const driver = this.drivers.get(name);
+    if (driver === undefined) throw new MoorError("not_found", messages.volumePluginNotFound(name));
+    return driver;
+  }
+
+  private toVolume(record: VolumeRecord): Volume {
+    const driver = this.drivers.get(record.driver);
+    return {
+      name: record.name,
+      driver: record.driver,
+      mountpoint: driver?.dataPath(record.name) ?? "",
+      createdAt: record.createdAt,
+      labels: record.labels,
+      options: record.options,
+      scope: driver?.scope ?? "local",
+    };
+  }
+
+  /**
+   * Creates a volume, or returns the existing one of that name unchanged (labels and options
+   * of the request are then ignored, as dockerd does). No name means an anonymous volume.
+   */
+  async create(request: CreateVolumeRequest): Promise<Volume> {
+    const anonymous = !request.name;
+    const name = request.name || randomId();
+    const driverName = request.driver || defaultDriverName;
+    const options = nonEmpty(request.driverOptions);
+    const labels = anonymous ? { ...request.labels, [anonymousVolumeLabel]: "" } : nonEmpty(request.labels);
+    try {
+      const driver = this.driver(driverName);
+      return await this.locks.run(name, async () => {
+        const existing = this.store.get(name);
+        if (existing?.state === "ready") return this.toVolume(existing);
+        driver.validate(name, options ?? {});
+        const record: VolumeRecord = { name, driver: driverName, labels, options, createdAt: this.now(), state: "creating" };
+        this.store.insert(record);
+        try {
+          await driver.create(name, options ?? {});
+        } catch (err) {
+          this.store.delete(name);
+          throw err;
+        }
+        this.store.setState(name, "ready");
+        this.log.info({ volume: name, driver: driverName }, "volume created");
+        return this.toVolume({ ...record, state: "ready" });
+      });
+    } catch (err) {
+      throw wrap(err, `create ${name}`);
+    }
+  }
+
+  inspect(name: string): Volume {
+    const record = this.store.get(name);
+    if (record === undefined || record.state !== "ready") {
+      throw new MoorError("not_found", `get ${name}: ${messages.noSuchVolume()}`);
+    }
+    return this.toVolume(record);
+  }
+
+  list(filters: Filters = new Filters()): Volume[] {
+    filters.validate(listFilterKeys);
+    const dangling = filters.boolean("dangling");
+    const refCounts = dangling === undefined ? undefined : this.store.referenceCounts();
+    return this.store
+      .listReady()
+      .filter(
+        (record) =>
+          filters.exactMatch("driver", record.driver) &&
+          filters.match("name", record.name) &&
+          filters.matchKVList("label", record.labels) &&
+          (refCounts === undefined || (refCounts.get(record.name) ?? 0) === 0) === (dangling ?? true),
+      )
+      .map((record) => this.toVolume(record));
+  }
+
+  /**
+   * Removes a volume and its data. A volume referenced by any container is refused (409) even
+   * with force; force only makes a missing volume a success.
+   */
+  async remove(name: string, { force = false } = {}): Promise<void> {
+    await this.locks.run(name, async () => {
+      const record = this.store.get(name);
+      if (record === undefined || record.state !== "ready") {
+        if (force) return;
+        throw new MoorError("not_found", `get ${name}: ${messages.noSuchVolume()}`);
+      }
+      this.markRemoving(record);
+      await this.finishRemoval(record);
+    }).catch((err: unknown) => {
+      if (err instanceof MoorError && err.message.startsWith(`get ${name}:`)) throw err;
+      throw wrap(err, `remove ${name}`);
+    });
+  }
+
+  /** The check and the state change are one transaction, so no container can sneak in between. */
+  private markRemoving(record: VolumeRecord): void {
+    this.store.transaction(() => {
+      const users = this.store.referencingContainers(record.name);
+      if (users.length > 0) throw new MoorError("conflict", messages.volumeInUse(users));
+      if (this.store.users(record.name).length > 0) throw new MoorError("internal", messages.activeMounts());
+      this.store.setState(record.name, "removing");
+    });
+  }
+
+  private async finishRemoval(record: VolumeRecord): Promise<void> {
+    const driver = this.drivers.get(record.driver);
+    if (driver !== undefined) await driver.remove(record.name);
+    this.store.delete(record.name);
+    this.log.info({ volume: record.name, driver: record.driver }, "volume removed");
+  }
+
+  /**
+   * Removes unused local volumes without driver options. The caller applies the API-version
+   * rule (below 1.42 every unused volume, from 1.42 anonymous ones unless `all`).
+   */
+  async prune(filters: Filters = new Filters()): Promise<PruneReport> {
+    if (this.pruneRunning) throw new MoorError("conflict", messages.pruneRunning());
+    this.pruneRunning = true;
+    try {
+      filters.validate(pruneFilterKeys);
+      const effective = withPruneAll(filters);
+      const refCounts = this.store.referenceCounts();
+      const candidates = this.store
+        .listReady()
+        .filter(
+          (record) =>
+            record.driver === defaultDriverName &&
+            record.options === null &&
+            (refCounts.get(record.name) ?? 0) === 0 &&
+            effective.matchKVList("label", record.labels) &&
+            !(effective.contains("label!") && effective.matchKVList("label!", record.labels)),
+        )
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const report: PruneReport = { deleted: [], spaceReclaimed: 0 };
+      await forEachLimited(candidates, 8, async (record) => {
+        const driver = this.driver(record.driver);
+        const size = await driver.size(record.name).catch((err: unknown) => {
+          this.log.warn({ volume: record.name, err: String(err) }, "could not determine size of volume");
+          return 0;
+        });
+        try {
+          await this.locks.run(record.name, async () => {
+            const current = this.store.get(record.name);
+            if (current?.state !== "ready") return;
+            this.markRemoving(current);
+            await this.finishRemoval(current);
+            report.deleted.push(record.name);
+            report.spaceReclaimed += size;
+          });
+        } catch (err) {
+          this.log.warn({ volume: record.name, err: String(err) }, "could not remove volume during prune");
+        }
+      });
+      report.deleted.sort();
+      return report;
+    } finally {
+      this.pruneRunning = false;
+    }
+  }
+
+  /** Volume usage for /system/df: local volumes without driver options, as dockerd counts. */
+  async diskUsage(): Promise<VolumeUsage[]> {
+    const refCounts = this.store.referenceCounts();
+    const records = this.store.listReady().filter((r) => r.driver === defaultDriverName && r.options === null);
+    const usages: VolumeUsage[] = new Array(records.length);
+    await forEachLimited(records.map((record, index) => ({ record, index })), 8, async ({ record, index }) => {
+      const size = await this.driver(record.driver).size(record.name).catch(() => -1);
+      usages[index] = { volume: this.toVolume(record), size, refCount: refCounts.get(record.name) ?? 0 };
+    });
+    return usages;
+  }
+
+  /**
+   * A user (a running container) starts using the volume: the first one mounts its device.
+   * Returns the host path to mount into the container.
+   */
+  async mount(name: string, userId: string): Promise<string> {
+    return this.locks.run(name, async () => {
+      const volume = this.inspect(name);
+      const driver = this.driver(volume.driver);
+      const options = volume.options ?? {};
+      if (driver.needsMount(options) && this.store.users(name).length === 0) await driver.mount(name, options);
+      this.store.addUser(name, userId);
+      return volume.mountpoint;
+    });
+  }
+
+  /** A user stops using the volume: after the last one its device is unmounted. */
+  async unmount(name: string, userId: string): Promise<void> {
+    await this.locks.run(name, async () => {
+      const record = this.store.get(name);
+      if (record === undefined) return;
+      this.store.removeUser(name, userId);
+      const driver = this.driver(record.driver);
+      const options = record.options ?? {};
+      if (driver.needsMount(options) && this.store.users(name).length === 0) await driver.unmount(name, options);
+    });
+  }
+
+  /**
+   * Run once at engine start, before serving: rolls back interrupted creates, rolls forward
+   * interrupted removals, forgets users that are no longer alive (unmounting what they left
+   * mounted), and adopts volume directories found without metadata, as dockerd does.
+   */
+  async recover(liveUserIds: ReadonlySet<string>): Promise<void> {
+    for (const record of this.store.listInState("creating")) {
+      const driver = this.drivers.get(record.driver);
+      if (driver !== undefined && !(await driver.isEmpty(record.name))) {
+        this.store.setState(record.name, "ready");
+        this.log.warn({ volume: record.name }, "kept interrupted volume create: its directory holds data");
+        continue;
+      }
+      await driver?.remove(record.name);
+      this.store.delete(record.name);
+      this.log.info({ volume: record.name }, "rolled back interrupted volume create");
+    }
+    for (const record of this.store.listInState("removing")) {
+      await this.finishRemoval(record);
+      this.log.info({ volume: record.name }, "finished interrupted volume removal");
+    }
+    for (const { volumeName, userId } of this.store.allUsers()) {
+      if (!liveUserIds.has(userId)) this.store.removeUser(volumeName, userId);
+    }
+    for (const record of this.store.listReady()) {
+      const driver = this.drivers.get(record.driver);
+      const options = record.options ?? {};
+      if (driver?.needsMount(options) && this.store.users(record.name).length === 0) {
+        await driver.unmount(record.name, options).catch((err: unknown) => {
+          this.log.warn({ volume: record.name, err: String(err) }, "could not unmount unused volume");
+        });
+      }
+    }
+    for (const driver of this.drivers.values()) {
+      for (const found of await driver.discover()) {
+        if (this.store.get(found.name) !== undefined) continue;
+        this.store.insert({
+          name: found.name,
+          driver: driver.name,
+          labels: null,
+          options: null,
+          createdAt: found.createdAt,
+          state: "ready",
+        });
+        this.log.info({ volume: found.name }, "adopted volume directory found without metadata");
+      }
+    }
+  }
+}
+
+function nonEmpty(map: Record<string, string> | null | undefined): Record<string, string> | null {
+  return map && Object.keys(map).length > 0 ? { ...map } : null;
+}
+
+/**
+ * From API 1.42 prune takes only anonymous volumes unless `all` is true
+ * (moby daemon/volume/service/convert.go withPrune).
+ */
+function withPruneAll(filters: Filters): Filters {
+  const all = filters.get("all");
+  if (all.length > 1) throw new MoorError("invalid", messages.filterAllOneValue(all));
+  if (all.length === 1 && parseGoBool(all[0])) return filters;
+  return filters.add("label", anonymousVolumeLabel);
+}
+
+/** Go's strconv.ParseBool. */
+function parseGoBool(value: string): boolean {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
+  throw new MoorError("invalid", messages.filterAllParse(value));
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++];
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

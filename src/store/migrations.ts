@@ -1,0 +1,103 @@
+/**
+ * Numbered schema migrations, applied in order inside one transaction each; the number of the
+ * last one applied is SQLite's user_version. Never edit a migration that has shipped: add one.
+ *
+ * Layout (see docs/architecture.md):
+ * - volumes: one row per volume; `state` makes create and remove atomic across the row and
+ *   the directory (rows in 'creating' or 'removing' are rolled back or forward at start).
+ * - images, image_tags: content-addressed images (filled from the next issue on).
+ * - containers: config rows written once (an update trigger refuses changes: to change a
+ *   container, replace it); container_names and container_state are the small mutable parts.
+ * - container_mounts: what each container references; "volume in use" is a query over it.
+ * - volume_users: who has a volume's device mounted right now (option volumes are mounted on
+ *   first use and unmounted after the last user).
+ * - deploy_revisions: numbered, immutable revisions of deployed apps.
+ * - engine_settings: facts about this engine that must survive restarts (its ID).
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE volumes (
+    name        TEXT PRIMARY KEY,
+    driver      TEXT NOT NULL,
+    labels      TEXT,
+    options     TEXT,
+    created_at  INTEGER NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('creating', 'ready', 'removing'))
+  ) STRICT;
+
+  CREATE TABLE images (
+    id          TEXT PRIMARY KEY,
+    config      TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE image_tags (
+    reference   TEXT PRIMARY KEY,
+    image_id    TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE
+  ) STRICT;
+
+  CREATE TABLE containers (
+    id          TEXT PRIMARY KEY,
+    image_id    TEXT NOT NULL REFERENCES images(id),
+    config      TEXT NOT NULL,
+    host_config TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TRIGGER containers_are_immutable BEFORE UPDATE ON containers
+  BEGIN
+    SELECT RAISE(ABORT, 'container config rows are immutable: replace the container instead');
+  END;
+
+  CREATE TABLE container_names (
+    name         TEXT PRIMARY KEY,
+    container_id TEXT NOT NULL UNIQUE REFERENCES containers(id) ON DELETE CASCADE
+  ) STRICT;
+
+  CREATE TABLE container_state (
+    container_id  TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,
+    status        TEXT NOT NULL,
+    pid           INTEGER NOT NULL DEFAULT 0,
+    exit_code     INTEGER NOT NULL DEFAULT 0,
+    started_at    TEXT,
+    finished_at   TEXT,
+    restart_count INTEGER NOT NULL DEFAULT 0,
+    error         TEXT NOT NULL DEFAULT ''
+  ) STRICT;
+
+  CREATE TABLE container_mounts (
+    container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    destination  TEXT NOT NULL,
+    type         TEXT NOT NULL CHECK (type IN ('volume', 'bind', 'tmpfs')),
+    volume_name  TEXT REFERENCES volumes(name) ON DELETE RESTRICT,
+    source       TEXT NOT NULL,
+    mode         TEXT NOT NULL,
+    rw           INTEGER NOT NULL,
+    propagation  TEXT NOT NULL,
+    spec         TEXT NOT NULL,
+    PRIMARY KEY (container_id, destination)
+  ) STRICT;
+  CREATE INDEX container_mounts_by_volume ON container_mounts(volume_name);
+
+  CREATE TABLE volume_users (
+    volume_name TEXT NOT NULL REFERENCES volumes(name) ON DELETE CASCADE,
+    user_id     TEXT NOT NULL,
+    PRIMARY KEY (volume_name, user_id)
+  ) STRICT;
+
+  CREATE TABLE deploy_revisions (
+    project     TEXT NOT NULL,
+    revision    INTEGER NOT NULL,
+    spec        TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (project, revision)
+  ) STRICT;
+
+  CREATE TABLE engine_settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+  `,
+];

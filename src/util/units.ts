@@ -1,0 +1,41 @@
+import { MoorError } from "../errors.ts";
+
+const binaryMultipliers: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+
+/**
+ * docker/go-units RAMInBytes: "64m", "1.5g", "10 KiB" in binary multiples. Errors read
+ * `invalid size: '<text>'` as dockerd's do.
+ */
+export function ramInBytes(text: string): number {
+  const match = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(text);
+  if (match === null) throw new MoorError("invalid", `invalid size: '${text}'`);
+  const value = Number.parseFloat(match[1]);
+  const unit = match[2]?.toLowerCase();
+  return Math.trunc(unit === undefined ? value : value * binaryMultipliers[unit]);
+}
+
+const decimalUnits = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+
+/** docker/go-units HumanSize: decimal units, 4 significant digits ("13B", "1.5kB", "2MB"). */
+export function humanSize(bytes: number): string {
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1000 && unit < decimalUnits.length - 1) {
+    size /= 1000;
+    unit++;
+  }
+  return `${Number(size.toPrecision(4))}${decimalUnits[unit]}`;
+}
+
+const binaryUnits = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
+
+/** docker/go-units BytesSize: binary units, 4 significant digits ("23.54GiB"). */
+export function bytesSize(bytes: number): string {
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1024 && unit < binaryUnits.length - 1) {
+    size /= 1024;
+    unit++;
+  }
+  return `${Number(size.toPrecision(4))}${binaryUnits[unit]}`;
+}

@@ -1,0 +1,127 @@
+// Starts a real moor engine (the built binary, as users run it) on a temporary root, exec
+// root and socket, and cleans up after it: the process it started, by PID, and the
+// directories it made. Needs root (the engine mounts and chowns) and a prior `npm run build`.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const moorBin = resolve(import.meta.dirname, "../../bin/moor.js");
+
+export interface TestEngine {
+  root: string;
+  execRoot: string;
+  socket: string;
+  host: string;
+  process: ChildProcess;
+  /** stderr of the engine so far (structured logs). */
+  logs(): string;
+  /** SIGTERM and wait for a clean exit; resolves to the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+  /** Removes the temporary directories (after stop or kill). */
+  cleanup(): void;
+}
+
+export interface StartOptions {
+  /** Reuse an existing root (to restart an engine on the same data). */
+  root?: string;
+  extraArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startEngine(options: StartOptions = {}): Promise<TestEngine> {
+  const base = mkdtempSync(join(tmpdir(), "moor-test-"));
+  const root = options.root ?? join(base, "root");
+  const execRoot = join(base, "exec");
+  const socket = join(base, "moor.sock");
+  const host = `unix://${socket}`;
+  const child = spawn(
+    process.execPath,
+    [moorBin, "engine", "--root", root, "--exec-root", execRoot, "--host", host, "--log-level", "debug", ...(options.extraArgs ?? [])],
+    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...options.env } },
+  );
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)));
+
+  const deadline = Date.now() + 15_000;
+  while (!(await pings(socket))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      rmSync(base, { recursive: true, force: true });
+      throw new Error(`engine did not start:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+
+  return {
+    root,
+    execRoot,
+    socket,
+    host,
+    process: child,
+    logs: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+    cleanup() {
+      if (options.root === undefined) rmSync(base, { recursive: true, force: true });
+      else rmSync(execRoot, { recursive: true, force: true });
+      if (existsSync(base) && options.root !== undefined) rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+function pings(socket: string): Promise<boolean> {
+  return new Promise((resolvePing) => {
+    const req = request({ socketPath: socket, path: "/_ping", method: "GET" }, (res) => {
+      res.resume();
+      resolvePing(res.statusCode === 200);
+    });
+    req.on("error", () => resolvePing(false));
+    req.end();
+  });
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion with optional stdin; never throws on a non-zero exit. */
+export function run(file: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolveRun({ code, stdout, stderr }));
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** The moor CLI against an engine. */
+export function moor(engine: { host: string }, args: string[], options: { input?: string } = {}): Promise<RunResult> {
+  return run(process.execPath, [moorBin, ...args], { ...options, env: { MOOR_HOST: engine.host } });
+}
+
+/** The real docker CLI against an engine, with a private empty config. */
+export function docker(engine: { host: string }, args: string[], options: { input?: string; apiVersion?: string } = {}): Promise<RunResult> {
+  const config = mkdtempSync(join(tmpdir(), "moor-docker-config-"));
+  return run("docker", ["-H", engine.host, ...args], {
+    input: options.input,
+    env: { DOCKER_CONFIG: config, DOCKER_CLI_HINTS: "false", TZ: "UTC", ...(options.apiVersion ? { DOCKER_API_VERSION: options.apiVersion } : {}) },
+  }).finally(() => rmSync(config, { recursive: true, force: true }));
+}
