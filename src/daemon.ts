@@ -11,7 +11,7 @@ import { MoorError } from "./errors.ts";
 import { openDatabase } from "./store/database.ts";
 import { EngineStore } from "./store/engine-store.ts";
 import { VolumeStore } from "./store/volume-store.ts";
-import { randomId } from "./util/ids.ts";
+import { randomUUID } from "node:crypto";
 import { moorVersion } from "./version.ts";
 
 export interface EngineOptions {
@@ -48,7 +48,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     engineStore,
     facts: {
       host: readHostFacts(),
-      engineId: engineStore.setting("engine-id", randomId),
+      engineId: engineStore.setting("engine-id", randomUUID),
       root: options.root,
       startedAt: new Date(),
     },

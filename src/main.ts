@@ -4,7 +4,7 @@ import { volumeCommands, volumeGroup } from "./cli/commands/volume.ts";
 import { runCli } from "./cli/program.ts";
 
 const registry = {
-  groups: [volumeGroup, { path: ["system"], description: "Manage moor" }],
+  groups: [volumeGroup],
   commands: [...engineCommands, ...systemCommands, ...volumeCommands],
 };
 

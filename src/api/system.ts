@@ -1,4 +1,4 @@
-import type { HostFacts } from "../engine/host.ts";
+import { backingFilesystem, type HostFacts } from "../engine/host.ts";
 import type { VolumeService } from "../engine/volumes/service.ts";
 import type { EngineStore } from "../store/engine-store.ts";
 import { moorVersion } from "../version.ts";
@@ -79,7 +79,7 @@ export function addSystemRoutes(router: Router, facts: SystemFacts, store: Engin
       ContainersStopped: counts.containersStopped,
       Images: counts.images,
       Driver: "overlay",
-      DriverStatus: [["Backing Filesystem", "overlayfs lowerdirs per image layer"]],
+      DriverStatus: [["Backing Filesystem", backingFilesystem(facts.root)]],
       Plugins: { Volume: ["local"], Network: ["host", "null"], Authorization: null, Log: ["k8s-file"] },
       MemoryLimit: true,
       SwapLimit: true,

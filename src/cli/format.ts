@@ -1,4 +1,4 @@
-import { compileTemplate, TemplateError } from "../util/go-template.ts";
+import { compileTemplate, formatDirective, TemplateError, type Template } from "../util/go-template.ts";
 import { CommandError } from "./command.ts";
 import { tabwrite } from "./tabwriter.ts";
 
@@ -24,63 +24,56 @@ Refer to https://docs.docker.com/go/formatting/
 for more information about formatting output with
 templates`;
 
-/** A template that failed to parse or run; the CLI prints it and exits 1, as docker does. */
-export class FormatError extends CommandError {}
+/** A template that failed to parse or run: printed as docker prints it, exit 1. */
+class FormatError extends CommandError {
+  constructor(err: TemplateError) {
+    super(`template parsing error: ${err.message}`);
+  }
+}
 
-function compile(text: string) {
+function compile(text: string): Template {
   try {
     return compileTemplate(text);
   } catch (err) {
-    if (err instanceof TemplateError) throw new FormatError(`template parsing error: ${err.message}`);
-    throw err;
+    throw err instanceof TemplateError ? new FormatError(err) : err;
+  }
+}
+
+function execute(template: Template, data: unknown): string {
+  try {
+    return template.execute(data);
+  } catch (err) {
+    throw err instanceof TemplateError ? new FormatError(err) : err;
   }
 }
 
 /**
- * docker/cli formatter.Context: "table" and "table TEMPLATE" print a header row and align
- * columns, "json" prints one object per line, anything else is a template per item.
- * `\t` and `\n` typed literally in the format become tab and newline.
+ * docker/cli formatter.Context: a table prints a header row (the template run over `headers`)
+ * and aligns columns; json prints one object per line; a template prints one row per item.
+ * `defaultTable` is the row template for a bare "table" (or no format at all).
  */
-export function formatList<T extends object>(items: T[], format: string, headers: Record<string, string>): string {
-  const isTable = format.startsWith("table");
-  let template = isTable ? format.slice("table".length) : format === "json" ? "{{json .}}" : format;
-  template = template.replace(/^ +| +$/g, "").replaceAll("\\t", "\t").replaceAll("\\n", "\n");
-  const compiled = compile(template);
-  let rows = "";
-  for (const item of items) {
-    try {
-      rows += `${compiled.execute(item)}\n`;
-    } catch (err) {
-      if (err instanceof TemplateError) throw new FormatError(`template parsing error: ${err.message}`);
-      throw err;
-    }
-  }
-  if (!isTable) return rows;
-  let header = "";
+export function formatList(items: object[], format: string, headers: object, defaultTable: string): string {
+  const directive = formatDirective(format);
+  const template = compile(directive.kind === "table" && directive.template === "" ? defaultTable : directive.template);
+  const rows = items.map((item) => `${execute(template, item)}\n`).join("");
+  if (directive.kind !== "table") return rows;
+  let header: string;
   try {
-    header = compiled.execute(headers, { headerMode: true });
-  } catch {
-    // docker ignores errors while rendering the header row and prints what it got
+    header = template.execute(headers, { headerMode: true });
+  } catch (err) {
+    // docker ignores errors in the header row and prints what was written before them
+    if (!(err instanceof TemplateError)) throw err;
+    header = err.output;
   }
   return tabwrite(`${header}\n${rows}`);
 }
 
 /**
- * docker's inspect output: without a format a JSON array indented by four spaces, with one
- * the template applied to each object.
+ * docker's inspect output: without a format a JSON array indented by four spaces, with one the
+ * template applied to each object ("json" meaning `{{json .}}`).
  */
 export function formatObjects(objects: unknown[], format: string): string {
-  if (format === "" ) return `${JSON.stringify(objects, null, 4)}\n`;
-  const template = format === "json" ? "{{json .}}" : format.replaceAll("\\t", "\t").replaceAll("\\n", "\n");
-  const compiled = compile(template);
-  return objects
-    .map((object) => {
-      try {
-        return `${compiled.execute(object)}\n`;
-      } catch (err) {
-        if (err instanceof TemplateError) throw new FormatError(`template parsing error: ${err.message}`);
-        throw err;
-      }
-    })
-    .join("");
+  if (format === "") return `${JSON.stringify(objects, null, 4)}\n`;
+  const template = compile(formatDirective(format).template);
+  return objects.map((object) => `${execute(template, object)}\n`).join("");
 }

@@ -2,7 +2,7 @@
 // root and socket, and cleans up after it: the process it started, by PID, and the
 // directories it made. Needs root (the engine mounts and chowns) and a prior `npm run build`.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,7 +21,7 @@ export interface TestEngine {
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash would. */
   kill(): Promise<void>;
-  /** Removes the temporary directories (after stop or kill). */
+  /** Removes the engine's temporary directory (after stop or kill). */
   cleanup(): void;
 }
 
@@ -73,9 +73,8 @@ export async function startEngine(options: StartOptions = {}): Promise<TestEngin
       await exited;
     },
     cleanup() {
-      if (options.root === undefined) rmSync(base, { recursive: true, force: true });
-      else rmSync(execRoot, { recursive: true, force: true });
-      if (existsSync(base) && options.root !== undefined) rmSync(base, { recursive: true, force: true });
+      // A reused root belongs to the engine that made it; only this engine's own directory goes.
+      rmSync(base, { recursive: true, force: true });
     },
   };
 }

@@ -49,7 +49,7 @@ export const volumeHeaders = {
 
 export function formatVolumes(volumes: WireVolume[], format: string): string {
   const sorted = [...volumes].sort((a, b) => naturalCompare(a.Name, b.Name));
-  return formatList(sorted.map(volumeContext), format, volumeHeaders);
+  return formatList(sorted.map(volumeContext), format, volumeHeaders, "{{.Driver}}\t{{.Name}}");
 }
 
 /** `--label a=b --label c` → {a: "b", c: ""} (docker opts.ConvertKVStringsToMap). */
@@ -124,7 +124,7 @@ moor volume ls --format json                     # one JSON object per line`,
   async run(ctx, _args, flags) {
     const response = await withClient(ctx, (client) => client.volumeList(filterMap(flags.filter as string[] | undefined)));
     let format = (flags.format as string | undefined) ?? "";
-    if (format === "" || format === "table") format = flags.quiet ? "{{.Name}}" : "table {{.Driver}}\t{{.Name}}";
+    if (flags.quiet && (format === "" || format === "table")) format = "{{.Name}}";
     ctx.stdout.write(formatVolumes(response.Volumes ?? [], format));
     return 0;
   },

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs what moor needs on a Debian 12 machine (run as root), then its npm dependencies,
+# then builds it. Used by the README's quickstart and by CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends ca-certificates mount util-linux python3 make g++
+npm ci
+npm run build
