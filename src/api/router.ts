@@ -27,7 +27,8 @@ export interface ErrorReporter {
  * turned into `{"message": ...}` with the status of their kind.
  */
 export class Router {
-  private readonly table = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true });
+  // Volume names have no length limit in dockerd; find-my-way would cut params at 100 characters.
+  private readonly table = FindMyWay({ ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 65536 });
 
   constructor(
     private readonly commonHeaders: Record<string, string>,

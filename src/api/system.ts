@@ -5,7 +5,8 @@ import { moorVersion } from "../version.ts";
 import type { WireVersion } from "../wire/system.ts";
 import { sendJson } from "./http.ts";
 import type { Router } from "./router.ts";
-import { apiVersions } from "./version.ts";
+import { apiVersions, versionLessThan } from "./version.ts";
+import { MoorError } from "../errors.ts";
 import { toWireVolume } from "./volumes.ts";
 
 export interface SystemFacts {
@@ -146,19 +147,27 @@ export function addSystemRoutes(router: Router, facts: SystemFacts, store: Engin
     });
   });
 
-  router.add("GET", "/system/df", async ({ res, query }) => {
-    const types = query.getAll("type");
-    const wantVolumes = types.length === 0 || types.includes("volume");
-    const usages = wantVolumes ? await volumes.diskUsage() : [];
+  router.add("GET", "/system/df", async ({ res, query, apiVersion }) => {
+    // The `type` filter exists from API 1.42 (moby daemon/server/router/system).
+    const types = versionLessThan(apiVersion, "1.42") ? [] : query.getAll("type");
+    for (const type of types) {
+      if (!["container", "image", "volume", "build-cache"].includes(type)) {
+        throw new MoorError("invalid", `unknown object type: ${type}`);
+      }
+    }
+    const wants = (type: string) => types.length === 0 || types.includes(type);
+    const usages = wants("volume") ? await volumes.diskUsage() : undefined;
     sendJson(res, 200, {
       LayersSize: 0,
-      Images: [],
-      Containers: [],
-      Volumes: usages.map((usage) => ({
-        ...toWireVolume(usage.volume),
-        UsageData: { RefCount: usage.refCount, Size: usage.size },
-      })),
-      BuildCache: [],
+      Images: wants("image") ? [] : null,
+      Containers: wants("container") ? [] : null,
+      Volumes:
+        usages?.map((usage) => ({
+          ...toWireVolume(usage.volume),
+          UsageData: { RefCount: usage.refCount, Size: usage.size },
+        })) ?? null,
+      BuildCache: null,
+      ...(versionLessThan(apiVersion, "1.42") ? { BuilderSize: 0 } : {}),
     });
   });
 }

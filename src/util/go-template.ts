@@ -668,7 +668,8 @@ interface NumberNode {
   isInt: boolean;
   isUint: boolean;
   isFloat: boolean;
-  value: number;
+  /** A bigint for an integer too large for a double to hold exactly. */
+  value: number | bigint;
 }
 
 interface StringNode {
@@ -1110,7 +1111,9 @@ function parseNumber(text: string, isCharConstant: boolean): ParsedNumber | stri
   if (int !== null) {
     const isInt = int >= -(2n ** 63n) && int < 2n ** 63n;
     const isUint = int >= 0n && int < 2n ** 64n && (!/^[+-]/.test(text) || int === 0n);
-    if (isInt || isUint) return { isInt, isUint, isFloat: true, value: Number(int) };
+    if (isInt || isUint) {
+      return { isInt, isUint, isFloat: true, value: Number.isSafeInteger(Number(int)) ? Number(int) : int };
+    }
   }
   const float = parseGoFloat(text);
   if (float === null) return `illegal number syntax: ${goQuote(text)}`;
@@ -1259,7 +1262,7 @@ function goTypeName(v: unknown): string {
     case "number":
       return isGoInt(v) ? "int" : "float64";
     case "bigint":
-      return "int64";
+      return "int";
     case "function":
       return "func";
   }
@@ -1791,7 +1794,7 @@ function eq(a: unknown, others: unknown[]): boolean {
     } else if (a === null || a === undefined || b === null || b === undefined) {
       truth = (a === null || a === undefined) === (b === null || b === undefined);
     } else {
-      throw new Error(`non-comparable type ${formatValue(b)}: ${goTypeName(b)}`);
+      throw new Error(`non-comparable type ${formatArg(b, "s", PLAIN)}: ${goTypeName(b)}`);
     }
     if (truth) return true;
   }
@@ -2163,7 +2166,7 @@ class Execution {
   }
 
   /** A number literal where no type is expected: Go makes it an int unless it is written as a float. */
-  private idealConstant(constant: NumberNode): number {
+  private idealConstant(constant: NumberNode): number | bigint {
     this.at(constant);
     const isHexInt = /^0[xX]/.test(constant.text) && !/[pP]/.test(constant.text);
     if (constant.isFloat && !isHexInt && /[.eEpP]/.test(constant.text)) return constant.value;
@@ -2219,8 +2222,9 @@ class Execution {
     final: unknown,
     receiver: unknown,
   ): unknown {
-    // A field of no value is no value, as in Go for a nil interface.
-    if (receiver === null || receiver === undefined) return undefined;
+    // A field of a missing value is missing too, but a field of a nil is an error, as in Go.
+    if (receiver === undefined) return undefined;
+    if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${name}`);
     const hasArgs = (args !== null && args.length > 1) || final !== MISSING;
     if (receiver instanceof Map) {
       if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
@@ -2231,6 +2235,9 @@ class Execution {
       if (field.found) {
         const method = field.value;
         if (typeof method === "function") {
+          // JS functions take any number of arguments; too few is the mistake worth Go's error.
+          const numIn = (args === null ? 0 : args.length - 1) + (final !== MISSING ? 1 : 0);
+          if (numIn < method.length) this.errorf(`wrong number of args for ${name}: want ${method.length} got ${numIn}`);
           const call = (argv: unknown[]): unknown => method.apply(receiver, argv) as unknown;
           return this.evalCall(dot, { ...anyArgs, call }, node, name, args, final);
         }
@@ -2312,7 +2319,7 @@ class Execution {
         this.errorf(`expected string; found ${nodeString(n)}`);
       // falls through: errorf never returns
       case "int":
-        if (n.kind === "number" && n.isInt) return n.value;
+        if (n.kind === "number" && n.isInt) return Number(n.value);
         this.errorf(`expected integer; found ${nodeString(n)}`);
       // falls through: errorf never returns
       case "[]string":
