@@ -7,11 +7,11 @@ import { createApiServer } from "./api/server.ts";
 import { readHostFacts } from "./engine/host.ts";
 import { LocalDriver } from "./engine/volumes/local-driver.ts";
 import { VolumeService } from "./engine/volumes/service.ts";
+import { SystemService } from "./engine/system.ts";
 import { MoorError } from "./errors.ts";
 import { openDatabase } from "./store/database.ts";
 import { EngineStore } from "./store/engine-store.ts";
 import { VolumeStore } from "./store/volume-store.ts";
-import { randomUUID } from "node:crypto";
 import { moorVersion } from "./version.ts";
 
 export interface EngineOptions {
@@ -39,19 +39,13 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 
   const releaseRoot = await lockRoot(options.root);
   const db = openDatabase(join(options.root, "moor.db"));
-  const engineStore = new EngineStore(db);
   const volumes = new VolumeService(new VolumeStore(db), new Map([["local", new LocalDriver(volumesDir)]]), log);
   await volumes.recover(new Set());
 
   const server = createApiServer({
     volumes,
-    engineStore,
-    facts: {
-      host: readHostFacts(),
-      engineId: engineStore.setting("engine-id", randomUUID),
-      root: options.root,
-      startedAt: new Date(),
-    },
+    system: new SystemService(new EngineStore(db)),
+    facts: { host: readHostFacts(), root: options.root },
     reportError: (err, req) => log.error({ err, method: req.method, url: req.url }, "request failed"),
   });
 

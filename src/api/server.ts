@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { VolumeService } from "../engine/volumes/service.ts";
-import type { EngineStore } from "../store/engine-store.ts";
+import type { SystemService } from "../engine/system.ts";
 import { moorVersion } from "../version.ts";
 import { Router, type ErrorReporter } from "./router.ts";
 import { addSystemRoutes, type SystemFacts } from "./system.ts";
@@ -9,7 +9,7 @@ import { apiVersions } from "./version.ts";
 
 export interface ApiDependencies {
   volumes: VolumeService;
-  engineStore: EngineStore;
+  system: SystemService;
   facts: SystemFacts;
   reportError: ErrorReporter;
 }
@@ -25,7 +25,7 @@ export function createApiServer(deps: ApiDependencies): Server {
     },
     deps.reportError,
   );
-  addSystemRoutes(router, deps.facts, deps.engineStore, deps.volumes);
+  addSystemRoutes(router, deps.facts, deps.system, deps.volumes);
   addVolumeRoutes(router, deps.volumes);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
   return createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));

@@ -1,6 +1,6 @@
 import { backingFilesystem, type HostFacts } from "../engine/host.ts";
 import type { VolumeService } from "../engine/volumes/service.ts";
-import type { EngineStore } from "../store/engine-store.ts";
+import type { SystemService } from "../engine/system.ts";
 import { moorVersion } from "../version.ts";
 import type { WireVersion } from "../wire/system.ts";
 import { sendJson } from "./http.ts";
@@ -11,9 +11,7 @@ import { toWireVolume } from "./volumes.ts";
 
 export interface SystemFacts {
   host: HostFacts;
-  engineId: string;
   root: string;
-  startedAt: Date;
 }
 
 const pingHeaders = {
@@ -24,7 +22,7 @@ const pingHeaders = {
   "Content-Type": "text/plain; charset=utf-8",
 };
 
-export function addSystemRoutes(router: Router, facts: SystemFacts, store: EngineStore, volumes: VolumeService): void {
+export function addSystemRoutes(router: Router, facts: SystemFacts, system: SystemService, volumes: VolumeService): void {
   router.add("GET", "/_ping", ({ res }) => {
     res.writeHead(200, { ...pingHeaders, "Content-Length": 2 });
     res.end("OK");
@@ -71,9 +69,9 @@ export function addSystemRoutes(router: Router, facts: SystemFacts, store: Engin
 
   router.add("GET", "/info", ({ res }) => {
     const { host } = facts;
-    const counts = store.counts();
+    const counts = system.counts();
     sendJson(res, 200, {
-      ID: facts.engineId,
+      ID: system.engineId,
       Containers: counts.containers,
       ContainersRunning: counts.containersRunning,
       ContainersPaused: counts.containersPaused,

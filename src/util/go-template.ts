@@ -5,8 +5,9 @@
  * plus the ones docker registers in cli/templates/templates.go.
  *
  * Go's values are typed and ours are not, so JS values stand in for Go's like this:
- * - null and undefined are Go's "no value" (a nil interface): printed as "<no value>" by an
- *   action and as "<nil>" inside print/printf or a container.
+ * - null and undefined are Go's nil: printed as "<no value>" by an action and as "<nil>" by
+ *   print/printf or inside a container. A field of undefined (a missing value) is undefined too,
+ *   but a field of null is an error, as a field of a nil pointer is in Go.
  * - an integral number is a Go int, any other number a float64.
  * - an array is a slice; a Map, and an object's own enumerable properties, are a map: printed
  *   as map[k:v] and encoded by `json` with sorted keys, ranged over in sorted key order, and
@@ -123,7 +124,6 @@ type ItemType =
   | "variable";
 
 const KEYWORDS: ReadonlyMap<string, Keyword> = new Map<string, Keyword>([
-  [".", "dot"],
   ["block", "block"],
   ["break", "break"],
   ["continue", "continue"],
@@ -136,7 +136,8 @@ const KEYWORDS: ReadonlyMap<string, Keyword> = new Map<string, Keyword>([
   ["template", "template"],
   ["with", "with"],
 ]);
-const KEYWORD_TYPES: ReadonlySet<ItemType> = new Set(KEYWORDS.values());
+/** Go prints these tokens as <name> in parse errors; "." counts as a keyword there. */
+const KEYWORD_TYPES: ReadonlySet<ItemType> = new Set<ItemType>([...KEYWORDS.values(), "dot"]);
 
 interface Item {
   type: ItemType;
@@ -1071,7 +1072,7 @@ class Parser {
   }
 
   private number(token: Item): NumberNode {
-    const parsed = parseNumber(token.val, token.type === "charConstant");
+    const parsed = parseNumber(token.val, token.type);
     if (typeof parsed === "string") this.errorf(parsed);
     return { kind: "number", pos: token.pos, text: token.val, ...parsed };
   }
@@ -1097,14 +1098,14 @@ function itemString(item: Item): string {
 type ParsedNumber = Pick<NumberNode, "isInt" | "isUint" | "isFloat" | "value">;
 
 /** Go's parse.newNumber: the value, or the error text. */
-function parseNumber(text: string, isCharConstant: boolean): ParsedNumber | string {
-  if (isCharConstant) {
+function parseNumber(text: string, type: ItemType): ParsedNumber | string {
+  if (type === "charConstant") {
     const char = unquoteChar(text, 1, 0x27);
     if (char === null) return "invalid syntax";
     if (text.slice(char.end) !== "'") return `malformed character constant: ${text}`;
     return { isInt: true, isUint: true, isFloat: true, value: char.value };
   }
-  if (text.endsWith("i") && parseGoFloat(text.slice(0, -1)) !== null) {
+  if (type === "complex" || (text.endsWith("i") && parseGoFloat(text.slice(0, -1)) !== null)) {
     return `complex constant ${text} is not supported`;
   }
   const int = parseGoInt(text);

@@ -1,5 +1,3 @@
-import { MoorError } from "../errors.ts";
-
 const binaryMultipliers: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
 /**
@@ -8,7 +6,7 @@ const binaryMultipliers: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 10
  */
 export function ramInBytes(text: string): number {
   const match = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(text);
-  if (match === null) throw new MoorError("invalid", `invalid size: '${text}'`);
+  if (match === null) throw new Error(`invalid size: '${text}'`);
   const value = Number.parseFloat(match[1]);
   const unit = match[2]?.toLowerCase();
   return Math.trunc(unit === undefined ? value : value * binaryMultipliers[unit]);

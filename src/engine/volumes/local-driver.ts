@@ -42,8 +42,14 @@ export class LocalDriver implements VolumeDriver {
       }
     }
     if (Object.hasOwn(options, "size")) {
+      let size: number;
+      try {
+        size = ramInBytes(options.size);
+      } catch (err) {
+        throw new MoorError("invalid", (err as Error).message);
+      }
       // No project-quota support yet: dockerd answers the same on filesystems without it.
-      if (ramInBytes(options.size) > 0) throw new MoorError("invalid", messages.quotaNotSupported());
+      if (size > 0) throw new MoorError("invalid", messages.quotaNotSupported());
     }
     for (const [key, required] of requiredOptions) {
       if (!Object.hasOwn(options, key)) continue;
