@@ -11,12 +11,18 @@ export function toWireVolume(volume: Volume): WireVolume {
   return {
     CreatedAt: rfc3339Seconds(volume.createdAt),
     Driver: volume.driver,
-    Labels: volume.labels,
+    Labels: sortedKeys(volume.labels),
     Mountpoint: volume.mountpoint,
     Name: volume.name,
-    Options: volume.options,
+    Options: sortedKeys(volume.options),
     Scope: volume.scope,
   };
+}
+
+/** Go marshals maps with their keys sorted. */
+function sortedKeys(map: Record<string, string> | null): Record<string, string> | null {
+  if (map === null) return null;
+  return Object.fromEntries(Object.keys(map).sort().map((key) => [key, map[key]]));
 }
 
 export function addVolumeRoutes(router: Router, volumes: VolumeService): void {

@@ -860,8 +860,7 @@ class Parser {
       case "block":
       case "define":
       case "template":
-        this.errorf(`{{${token.val}}} is not supported`);
-      // falls through: errorf never returns
+        return this.errorf(`{{${token.val}}} is not supported`);
       case "break":
       case "continue":
         return this.loopControl(token);
@@ -1018,8 +1017,7 @@ class Parser {
       case "number":
       case "nil":
       case "dot":
-        this.errorf(`unexpected . after term ${goQuote(nodeString(node))}`);
-      // falls through: errorf never returns
+        return this.errorf(`unexpected . after term ${goQuote(nodeString(node))}`);
       default:
         return chain;
     }
@@ -1145,7 +1143,7 @@ function parseGoFloat(text: string): number | null {
     const whole = hex[2].replace(/_/g, "");
     const fraction = (hex[3] ?? "").replace(/_/g, "");
     if (whole === "" && fraction === "") return null;
-    const mantissa = Number(BigInt(`0x${whole}${fraction}0`)) / 16;
+    const mantissa = Number(BigInt(`0x${whole}${fraction}`));
     value = mantissa * 2 ** (Number(hex[4].replace(/_/g, "")) - 4 * fraction.length);
     if (hex[1] === "-") value = -value;
   } else if (/^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/.test(text)) {
@@ -1568,7 +1566,8 @@ function sprintf(format: string, args: unknown[]): string {
     const spec: FormatSpec = { ...PLAIN };
     for (; i < format.length; i++) {
       const flag = format[i];
-      if (flag === "-") spec.minus = true;
+      // Zero padding only ever goes on the left, so "-" cancels "0" whichever comes first.
+      if (flag === "-") [spec.minus, spec.zero] = [true, false];
       else if (flag === "+") spec.plus = true;
       else if (flag === "#") spec.sharp = true;
       else if (flag === " ") spec.space = true;
@@ -1790,8 +1789,7 @@ function eq(a: unknown, others: unknown[]): boolean {
       }
       truth = false;
     } else if (k1 !== null) {
-      // eslint-disable-next-line eqeqeq -- a number equals the bigint of the same value
-      truth = a == b;
+      truth = a == b; // Loose, so that a number equals the bigint of the same value.
     } else if (a === null || a === undefined || b === null || b === undefined) {
       truth = (a === null || a === undefined) === (b === null || b === undefined);
     } else {
@@ -1945,17 +1943,16 @@ function mapRunes(s: string, map: (c: string) => string): string {
   }).join("");
 }
 
-const TITLE_NON_SEPARATOR = /^[\p{L}\p{Nd}_]$/u;
 const WHITE_SPACE = /^\p{White_Space}$/u;
 
-/** strings.Title: upper-cases each letter that follows a separator. */
+/**
+ * strings.Title: upper-cases each letter that follows a separator, which is any ASCII character
+ * but a letter, digit or underscore, and beyond ASCII only white space.
+ */
 function title(s: string): string {
   let previous = " ";
   return Array.from(s, (c) => {
-    const isSeparator =
-      previous.codePointAt(0)! <= 0x7f
-        ? !/[0-9A-Za-z_]/.test(previous)
-        : !TITLE_NON_SEPARATOR.test(previous) && WHITE_SPACE.test(previous);
+    const isSeparator = previous.codePointAt(0)! <= 0x7f ? !/[0-9A-Za-z_]/.test(previous) : WHITE_SPACE.test(previous);
     const out = isSeparator ? mapRunes(c, (x) => x.toUpperCase()) : c;
     previous = c;
     return out;
@@ -2153,8 +2150,7 @@ class Execution {
       case "dot":
         return dot;
       case "nil":
-        this.errorf("nil is not a command");
-      // falls through: errorf never returns
+        return this.errorf("nil is not a command");
       case "number":
         return this.idealConstant(first);
       case "string":
@@ -2297,8 +2293,7 @@ class Execution {
         return this.validateType(dot, type);
       case "nil":
         if (type === "any" || type === "[]string") return null;
-        this.errorf(`cannot assign nil to ${type}`);
-      // falls through: errorf never returns
+        return this.errorf(`cannot assign nil to ${type}`);
       case "field":
         return this.validateType(this.evalFieldNode(dot, n, [n], MISSING), type);
       case "variable":
@@ -2317,12 +2312,10 @@ class Execution {
         return n.text;
       case "string":
         if (n.kind === "string") return n.text;
-        this.errorf(`expected string; found ${nodeString(n)}`);
-      // falls through: errorf never returns
+        return this.errorf(`expected string; found ${nodeString(n)}`);
       case "int":
         if (n.kind === "number" && n.isInt) return Number(n.value);
-        this.errorf(`expected integer; found ${nodeString(n)}`);
-      // falls through: errorf never returns
+        return this.errorf(`expected integer; found ${nodeString(n)}`);
       case "[]string":
         this.errorf(`can't handle ${nodeString(n)} for arg of type []string`);
     }
