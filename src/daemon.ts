@@ -39,7 +39,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 
   const releaseRoot = await lockRoot(options.root);
   const db = openDatabase(join(options.root, "moor.db"));
-  const volumes = new VolumeService(new VolumeStore(db), new Map([["local", new LocalDriver(volumesDir)]]), log);
+  const volumes = new VolumeService(new VolumeStore(db), new Map([["local", new LocalDriver(volumesDir, log)]]), log);
   await volumes.recover(new Set());
 
   const server = createApiServer({
@@ -68,6 +68,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await volumes.settled();
       db.close();
       await rm(socketPath, { force: true });
       releaseRoot();

@@ -7,11 +7,20 @@ import { goJsonDecodeError } from "../util/go-json.ts";
  * Clients never depend on the escaping, but byte-equal bodies make comparisons with dockerd simple.
  */
 export function goJson(value: unknown): string {
-  return `${JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
+  const json = JSON.stringify(value);
+  if (!htmlSensitive.test(json)) return `${json}\n`;
+  return `${json.replace(htmlSensitiveGlobal, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
 }
 
+const htmlSensitive = /[<>&\u2028\u2029]/;
+const htmlSensitiveGlobal = /[<>&\u2028\u2029]/g;
+
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = goJson(value);
+  sendRawJson(res, status, goJson(value));
+}
+
+/** Sends JSON text already encoded as goJson encodes it. */
+export function sendRawJson(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
   res.end(body);
 }

@@ -55,6 +55,8 @@ export class CommandError extends Error {
   constructor(
     message: string,
     readonly exitCode = 1,
+    /** Output produced before the failure, printed to stdout first. */
+    readonly partialOutput = "",
   ) {
     super(message);
   }

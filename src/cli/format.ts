@@ -26,16 +26,17 @@ templates`;
 
 /** A template that failed to parse or run: printed as docker prints it, exit 1. */
 class FormatError extends CommandError {
-  constructor(err: TemplateError) {
-    super(`template parsing error: ${err.message}`);
+  constructor(err: TemplateError, exitCode = 1, partialOutput = "") {
+    super(`template parsing error: ${err.message}`, exitCode, partialOutput);
   }
 }
 
-function compile(text: string): Template {
+/** A template that does not parse exits 1 from list commands and 64 from inspect, as in docker. */
+function compile(text: string, parseErrorExitCode = 1): Template {
   try {
     return compileTemplate(text);
   } catch (err) {
-    throw err instanceof TemplateError ? new FormatError(err) : err;
+    throw err instanceof TemplateError ? new FormatError(err, parseErrorExitCode) : err;
   }
 }
 
@@ -69,11 +70,22 @@ export function formatList(items: object[], format: string, headers: object, def
 }
 
 /**
- * docker's inspect output: without a format a JSON array indented by four spaces, with one the
- * template applied to each object ("json" meaning `{{json .}}`).
+ * docker's inspect output: without a format a JSON array indented by four spaces, "json" the
+ * same array compact, anything else a template applied to each object, taken as typed.
  */
 export function formatObjects(objects: unknown[], format: string): string {
   if (format === "") return `${JSON.stringify(objects, null, 4)}\n`;
-  const template = compile(formatDirective(format).template);
-  return objects.map((object) => `${execute(template, object)}\n`).join("");
+  if (format === "json") return `${JSON.stringify(objects)}\n`;
+  const template = compile(format, 64);
+  let output = "";
+  for (const object of objects) {
+    try {
+      output += `${template.execute(object)}\n`;
+    } catch (err) {
+      // docker still ends the failed object's line before it reports the error
+      if (err instanceof TemplateError) throw new FormatError(err, 1, `${output}${err.output}\n`);
+      throw err;
+    }
+  }
+  return output;
 }

@@ -162,6 +162,7 @@ function reportError(ctx: CommandContext, spec: CommandSpec, err: unknown): numb
     return 1;
   }
   if (err instanceof CommandError) {
+    ctx.stdout.write(err.partialOutput);
     ctx.stderr.write(`${err.message}\n`);
     return err.exitCode;
   }

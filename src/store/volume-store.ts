@@ -43,7 +43,9 @@ export class VolumeStore {
   constructor(private readonly db: Db) {
     this.statements = {
       get: db.prepare<[string], VolumeRow>("SELECT * FROM volumes WHERE name = ?"),
-      listReady: db.prepare<[], VolumeRow>("SELECT * FROM volumes WHERE state = 'ready'"),
+      listReady: db
+        .prepare<[], unknown[]>("SELECT name, driver, labels, options, created_at FROM volumes WHERE state = 'ready'")
+        .raw(true),
       listInState: db.prepare<[VolumeState], VolumeRow>("SELECT * FROM volumes WHERE state = ?"),
       insert: db.prepare(
         "INSERT INTO volumes (name, driver, labels, options, created_at, state) VALUES (@name, @driver, @labels, @options, @createdAt, @state)",
@@ -72,8 +74,18 @@ export class VolumeStore {
     return row === undefined ? undefined : fromRow(row);
   }
 
+  /** Every usable volume; raw rows because this runs over all volumes on every list. */
   listReady(): VolumeRecord[] {
-    return this.statements.listReady.all().map(fromRow);
+    return (this.statements.listReady.all() as Array<[string, string, string | null, string | null, number]>).map(
+      ([name, driver, labels, options, createdAt]) => ({
+        name,
+        driver,
+        labels: labels === null ? null : JSON.parse(labels),
+        options: options === null ? null : JSON.parse(options),
+        createdAt,
+        state: "ready",
+      }),
+    );
   }
 
   listInState(state: VolumeState): VolumeRecord[] {

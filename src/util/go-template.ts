@@ -33,6 +33,12 @@ export class TemplateError extends Error {
   }
 }
 
+/**
+ * The Go type an object stands for, named in "can't evaluate field X in type T" errors
+ * (docker's own types, such as *formatter.volumeContext, appear in its messages).
+ */
+export const goType: unique symbol = Symbol("goType");
+
 export interface ExecuteOptions {
   /**
    * Renders a table's header row as docker does: with its HeaderFunctions, under which json,
@@ -1127,7 +1133,8 @@ function parseNumber(text: string, type: ItemType): ParsedNumber | string {
 
 /** strconv.ParseInt with base 0: Go's integer literal syntax, underscores included. */
 function parseGoInt(text: string): bigint | null {
-  const match = /^([+-]?)(0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|0(?:_?[0-7])+|0|[1-9](?:_?[0-9])*)$/.exec(text);
+  const literal = /^([+-]?)(0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|0(?:_?[0-7])+|0|[1-9](?:_?[0-9])*)$/;
+  const match = literal.exec(text);
   if (match === null) return null;
   let digits = match[2].replace(/_/g, "");
   if (/^0[0-7]/.test(digits)) digits = `0o${digits.slice(1)}`; // Go's leading-zero octal.
@@ -1266,7 +1273,8 @@ function goTypeName(v: unknown): string {
       return "func";
   }
   if (Array.isArray(v)) return v.length > 0 && v.every((e) => typeof e === "string") ? "[]string" : "[]interface {}";
-  return holdsOnlyStrings(v as Map<unknown, unknown> | Record<string, unknown>) ? "map[string]string" : "map[string]interface {}";
+  const map = v as Map<unknown, unknown> | Record<string, unknown>;
+  return holdsOnlyStrings(map) ? "map[string]string" : "map[string]interface {}";
 }
 
 /** Go's truth for if, with, and, or and not: the zero value and empty collections are false. */
@@ -1284,7 +1292,8 @@ function isTrue(v: unknown): boolean {
   }
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof Map) return v.size > 0;
-  if (isPlainObject(v)) return sortedEntries(v).length > 0;
+  // An object literal of methods stands for a struct, so only {} is an empty map.
+  if (isPlainObject(v)) return Object.keys(v).length > 0;
   return true;
 }
 
@@ -1599,7 +1608,9 @@ function sprintf(format: string, args: unknown[]): string {
     }
   }
   if (argIndex < args.length) {
-    const extra = args.slice(argIndex).map((arg) => (arg === null || arg === undefined ? "<nil>" : `${goTypeName(arg)}=${formatValue(arg)}`));
+    const extra = args
+      .slice(argIndex)
+      .map((arg) => (arg === null || arg === undefined ? "<nil>" : `${goTypeName(arg)}=${formatValue(arg)}`));
     out += `%!(EXTRA ${extra.join(", ")})`;
   }
   return out;
@@ -1657,10 +1668,10 @@ function marshalJson(v: unknown): string {
     case "bigint":
       return String(v);
     case "number":
-      // Go and JS agree on the shortest digits and on switching to exponents below 1e-6 and
-      // from 1e21 up.
       if (!Number.isFinite(v)) throw new UnsupportedJsonValue();
-      return String(v);
+      // An int prints all its digits; for a float64, Go and JS agree on the shortest digits and
+      // on switching to exponents below 1e-6 and from 1e21 up.
+      return isGoInt(v) ? BigInt(v).toString() : String(v);
     case "function":
     case "symbol":
       throw new UnsupportedJsonValue();
@@ -1735,7 +1746,10 @@ const FUNCTIONS: ReadonlyMap<string, TemplateFunction> = new Map<string, Templat
   ["title", { params: ["string"], call: ([s]) => title(s as string) }],
   ["lower", { params: ["string"], call: ([s]) => mapRunes(s as string, (c) => c.toLowerCase()) }],
   ["upper", { params: ["string"], call: ([s]) => mapRunes(s as string, (c) => c.toUpperCase()) }],
-  ["pad", { params: ["string", "int", "int"], call: ([s, before, after]) => padWithSpace(s as string, before as number, after as number) }],
+  [
+    "pad",
+    { params: ["string", "int", "int"], call: ([s, before, after]) => padWithSpace(s as string, before as number, after as number) },
+  ],
   ["truncate", { params: ["string", "int"], call: ([s, n]) => truncate(s as string, n as number) }],
 ]);
 
@@ -1763,14 +1777,15 @@ function dockerJson(v: unknown): string {
   }
 }
 
-/** Comparison kinds: Go's basicKind, with JS's single number type. */
-function basicKind(v: unknown): "bool" | "number" | "string" | null {
+/** Go's basicKind: what eq and lt compare; ints and floats never compare with each other. */
+function basicKind(v: unknown): "bool" | "int" | "float" | "string" | null {
   switch (typeof v) {
     case "boolean":
       return "bool";
     case "number":
+      return isGoInt(v) ? "int" : "float";
     case "bigint":
-      return "number";
+      return "int";
     case "string":
       return "string";
   }
@@ -1785,7 +1800,7 @@ function eq(a: unknown, others: unknown[]): boolean {
     let truth: boolean;
     if (k1 !== k2) {
       if (a !== null && a !== undefined && b !== null && b !== undefined) {
-        throw new Error(`incompatible types for comparison: ${goTypeName(a)} and ${goTypeName(b)}`);
+        throw new Error("incompatible types for comparison");
       }
       truth = false;
     } else if (k1 !== null) {
@@ -1804,7 +1819,7 @@ function lt(a: unknown, b: unknown): boolean {
   const k1 = basicKind(a);
   const k2 = basicKind(b);
   if (k1 === null || k2 === null) throw new Error("invalid type for comparison");
-  if (k1 !== k2) throw new Error(`incompatible types for comparison: ${goTypeName(a)} and ${goTypeName(b)}`);
+  if (k1 !== k2) throw new Error("incompatible types for comparison");
   if (k1 === "bool") throw new Error("invalid type for comparison");
   if (k1 === "string") return compareStrings(a as string, b as string) < 0;
   return (a as number) < (b as number);
@@ -1895,7 +1910,14 @@ function printedArgs(args: unknown[]): string {
 }
 
 function htmlEscape(s: string): string {
-  const entities: Record<string, string> = { "\0": "\ufffd", '"': "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;" };
+  const entities: Record<string, string> = {
+    "\0": "\ufffd",
+    '"': "&#34;",
+    "'": "&#39;",
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+  };
   return s.replace(/[\0"'&<>]/g, (c) => entities[c]);
 }
 
@@ -1998,7 +2020,8 @@ class Execution {
     data: unknown,
     private readonly functions: ReadonlyMap<string, TemplateFunction>,
   ) {
-    this.vars = [{ name: "$", value: data }];
+    // Execute(nil) in Go has no value at all, unlike a nil found inside the data.
+    this.vars = [{ name: "$", value: data ?? undefined }];
   }
 
   run(root: ListNode): string {
@@ -2060,9 +2083,10 @@ class Execution {
     // its body declared.
     const mark = this.vars.length;
     const { decl, isAssign } = range.pipe;
-    const items = this.rangeItems(value, decl.length);
+    let iterated = false;
     try {
-      for (const [key, elem] of items) {
+      for (const [key, elem] of this.rangeItems(value, decl.length)) {
+        iterated = true;
         if (decl.length > 0) {
           if (isAssign) this.setVar(decl[0].ident[0], decl.length > 1 ? key : elem);
           else this.vars[this.vars.length - 1].value = elem;
@@ -2082,20 +2106,24 @@ class Execution {
     } catch (signal) {
       if (signal !== BREAK) throw signal;
     }
-    if (items.length === 0 && range.elseList) this.walk(dot, range.elseList);
+    if (!iterated && range.elseList) this.walk(dot, range.elseList);
     this.vars.length = outerMark;
   }
 
   /** What range visits: [index or key, element] pairs, keys in sorted order. */
-  private rangeItems(value: unknown, variables: number): Array<[unknown, unknown]> {
-    if (value === null || value === undefined) return [];
-    if (Array.isArray(value)) return value.map((elem, i): [unknown, unknown] => [i, elem]);
-    if (isMapLike(value)) return sortedEntries(value);
-    if ((typeof value === "number" && isGoInt(value)) || typeof value === "bigint") {
+  private *rangeItems(value: unknown, variables: number): Generator<[unknown, unknown]> {
+    if (value === null || value === undefined) return;
+    if (Array.isArray(value)) {
+      yield* value.map((elem, i): [unknown, unknown] => [i, elem]);
+    } else if (isMapLike(value)) {
+      yield* sortedEntries(value);
+    } else if ((typeof value === "number" && isGoInt(value)) || typeof value === "bigint") {
       if (variables > 1) this.errorf(`can't use ${formatValue(value)} to iterate over more than one variable`);
-      return Array.from({ length: Math.max(Number(value), 0) }, (_, i): [unknown, unknown] => [undefined, i]);
+      // Counted lazily: {{range 1000000000}}{{break}}{{end}} is fine in Go.
+      for (let i = 0; i < Number(value); i++) yield [undefined, i];
+    } else {
+      this.errorf(`range can't iterate over ${formatValue(value)}`);
     }
-    this.errorf(`range can't iterate over ${formatValue(value)}`);
   }
 
   private setVar(name: string, value: unknown): void {
@@ -2162,12 +2190,16 @@ class Execution {
     if (args.length > 1 || final !== MISSING) this.errorf(`can't give argument to non-function ${nodeString(args[0])}`);
   }
 
-  /** A number literal where no type is expected: Go makes it an int unless it is written as a float. */
+  /**
+   * A number literal where no type is expected: Go makes it a float64 if it is written as one,
+   * and otherwise an int, which an integer beyond int64 overflows.
+   */
   private idealConstant(constant: NumberNode): number | bigint {
     this.at(constant);
-    const isHexInt = /^0[xX]/.test(constant.text) && !/[pP]/.test(constant.text);
-    if (constant.isFloat && !isHexInt && /[.eEpP]/.test(constant.text)) return constant.value;
-    if (!constant.isInt) this.errorf(`${constant.text} overflows int`);
+    const { text } = constant;
+    const isHexInt = /^0[xX]/.test(text) && !/[pP]/.test(text);
+    const writtenAsFloat = /[.eEpP]/.test(text) && !isHexInt && !text.startsWith("'");
+    if (!writtenAsFloat && !constant.isInt) this.errorf(`${text} overflows int`);
     return constant.value;
   }
 
@@ -2241,7 +2273,8 @@ class Execution {
         if (hasArgs) this.errorf(`${name} has arguments but cannot be invoked as function`);
         return field.value;
       }
-      this.errorf(`can't evaluate field ${name}`);
+      const typeName = (receiver as { [goType]?: string })[goType];
+      this.errorf(typeName === undefined ? `can't evaluate field ${name}` : `can't evaluate field ${name} in type ${typeName}`);
     }
     this.errorf(`can't evaluate field ${name} in type ${goTypeName(receiver)}`);
   }
@@ -2275,7 +2308,9 @@ class Execution {
     for (; i < numFixed && i < callArgs.length; i++) argv.push(this.evalArg(dot, fn.params[i], callArgs[i]));
     for (; i < callArgs.length; i++) argv.push(this.evalArg(dot, fn.variadic!, callArgs[i]));
     if (final !== MISSING) {
-      const type = fn.variadic === undefined ? fn.params[numFixed - 1] : numIn - 1 < numFixed ? fn.params[numIn - 1] : fn.variadic;
+      // The previous stage's value fills the last parameter, or the variadic ones once past it.
+      let type = fn.params[numFixed - 1];
+      if (fn.variadic !== undefined) type = numIn - 1 < numFixed ? fn.params[numIn - 1] : fn.variadic;
       argv.push(this.validateType(final, type));
     }
     try {
@@ -2317,7 +2352,7 @@ class Execution {
         if (n.kind === "number" && n.isInt) return Number(n.value);
         return this.errorf(`expected integer; found ${nodeString(n)}`);
       case "[]string":
-        this.errorf(`can't handle ${nodeString(n)} for arg of type []string`);
+        return this.errorf(`can't handle ${nodeString(n)} for arg of type []string`);
     }
   }
 

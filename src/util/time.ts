@@ -4,7 +4,7 @@
  */
 export function rfc3339Seconds(epochSeconds: number): string {
   const date = new Date(epochSeconds * 1000);
-  const offsetMinutes = -date.getTimezoneOffset();
+  const offsetMinutes = zoneOffsetMinutes(epochSeconds, date);
   const local = new Date(date.getTime() + offsetMinutes * 60_000);
   const base = local.toISOString().slice(0, 19);
   if (offsetMinutes === 0) return `${base}Z`;
@@ -13,4 +13,19 @@ export function rfc3339Seconds(epochSeconds: number): string {
   const hh = String(Math.floor(abs / 60)).padStart(2, "0");
   const mm = String(abs % 60).padStart(2, "0");
   return `${base}${sign}${hh}:${mm}`;
+}
+
+// Zone offsets change only at quarter-hour boundaries; looking one up is the slow part of
+// formatting (thousands of volumes per list), so offsets are remembered per quarter hour.
+const offsetsByQuarterHour = new Map<number, number>();
+
+function zoneOffsetMinutes(epochSeconds: number, date: Date): number {
+  const quarter = Math.floor(epochSeconds / 900);
+  let offset = offsetsByQuarterHour.get(quarter);
+  if (offset === undefined) {
+    if (offsetsByQuarterHour.size > 10_000) offsetsByQuarterHour.clear();
+    offset = -date.getTimezoneOffset();
+    offsetsByQuarterHour.set(quarter, offset);
+  }
+  return offset;
 }

@@ -5,6 +5,7 @@ import { naturalCompare } from "../../util/natural-sort.ts";
 import type { WireVolume } from "../../wire/volumes.ts";
 import { CommandError, type CommandContext, type CommandSpec, type FlagValues, type GroupSpec } from "../command.ts";
 import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "../format.ts";
+import { goType } from "../../util/go-template.ts";
 import { daemonErrorLine, withClient } from "../program.ts";
 import { confirm } from "../prompt.ts";
 
@@ -14,6 +15,7 @@ export const volumeGroup: GroupSpec = { path: ["volume"], description: "Manage v
 function volumeContext(volume: WireVolume) {
   const labels = volume.Labels ?? {};
   return {
+    [goType]: "*formatter.volumeContext",
     Name: volume.Name,
     Driver: volume.Driver,
     Scope: volume.Scope,
@@ -152,7 +154,7 @@ moor volume inspect --format '{{.Mountpoint}}' pgdata`,
       }
       return { found, failures };
     });
-    ctx.stdout.write(formatObjects(found, (flags.format as string | undefined) ?? ""));
+    ctx.stdout.write(formatObjects(found.map((volume) => ({ ...volume, [goType]: "volume.Volume" })), (flags.format as string | undefined) ?? ""));
     for (const failure of failures) ctx.stderr.write(failure);
     return failures.length > 0 ? 1 : 0;
   },

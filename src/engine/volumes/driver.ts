@@ -20,8 +20,11 @@ export interface DiscoveredVolume {
  * - mount(name, options) is called when the first user of a volume that needs a mount appears,
  *   unmount(name, options) when the last one leaves; the service derives "first" and "last"
  *   from its records, so a driver never counts.
- * - remove(name) deletes the storage and everything in it. It is idempotent (a volume whose
+ * - remove(name) takes the storage away from the volume's name at once and deletes its data,
+ *   possibly after returning (settled() waits for that). It is idempotent (a volume whose
  *   storage is already gone is fine), so an interrupted removal can simply be run again.
+ * - recover() runs at engine start, before anything else: it finishes the driver's own work
+ *   that a crash interrupted (deleting data of removed volumes).
  * - discover() lists storage that exists without metadata, for adoption at engine start.
  *
  * Storage errors are MoorError "internal"; none of these methods touches the metadata store.
@@ -40,6 +43,9 @@ export interface VolumeDriver {
   /** Whether the storage holds any data (a half-made volume holds none). */
   isEmpty(name: string): Promise<boolean>;
   remove(name: string): Promise<void>;
+  /** Resolves when data deletions that remove() started have finished. */
+  settled(): Promise<void>;
+  recover(): Promise<void>;
   discover(): Promise<DiscoveredVolume[]>;
   /** Bytes used by the volume's data, as dockerd counts them. */
   size(name: string): Promise<number>;

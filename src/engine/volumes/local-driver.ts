@@ -1,11 +1,13 @@
-import { mkdir, readdir, lstat, stat, chmod } from "node:fs/promises";
+import { chmodSync, lstatSync, mkdirSync, renameSync } from "node:fs";
+import { readdir, lstat, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { MoorError, messages } from "../../errors.ts";
+import { randomId } from "../../util/ids.ts";
 import { ramInBytes } from "../../util/units.ts";
 import { runCommand } from "../runtime/command.ts";
 import type { DiscoveredVolume, DriverOptions, VolumeDriver } from "./driver.ts";
 import { directorySize, mountsUnder, removeTree } from "./fs.ts";
-import { validateLocalVolumeName, isValidLocalVolumeName } from "./names.ts";
+import { isValidLocalVolumeName, validateLocalVolumeName } from "./names.ts";
 
 const validOptions = new Set(["type", "o", "device", "size"]);
 
@@ -17,18 +19,32 @@ const requiredOptions: ReadonlyArray<[string, string[]]> = [
 ];
 
 const dataDirName = "_data";
+// Never a valid volume name (those start with a letter or digit), so never listed or adopted.
+const trashPrefix = ".trash-";
+
+export interface DriverLogger {
+  error(obj: object, msg: string): void;
+}
 
 /**
  * The `local` driver: `<root>/volumes/<name>/_data`, the layout dockerd uses, so data moves
  * between the two engines as plain directories. With `type`/`device`/`o` options the device
  * is mounted onto `_data` while the volume is in use (moby daemon/volume/local).
+ *
+ * Directory creation is synchronous (a few fast syscalls, no thread-pool round trips); removal
+ * renames the volume's directory to a trash name at once (atomic, so the name is free and no
+ * half-deleted volume is ever visible) and deletes the data in the background.
  */
 export class LocalDriver implements VolumeDriver {
   readonly name = "local";
   readonly scope = "local" as const;
+  private readonly purges = new Set<Promise<void>>();
 
   /** @param volumesDir `<root>/volumes`, created by the caller */
-  constructor(private readonly volumesDir: string) {}
+  constructor(
+    private readonly volumesDir: string,
+    private readonly log: DriverLogger,
+  ) {}
 
   validate(name: string, options: DriverOptions): void {
     validateLocalVolumeName(name);
@@ -69,17 +85,19 @@ export class LocalDriver implements VolumeDriver {
 
   async create(name: string): Promise<void> {
     const dir = this.volumeDir(name);
-    const existing = await lstat(dir).catch(() => undefined);
-    if (existing !== undefined && !existing.isDirectory()) {
-      // A symlink or file planted at the volume's path must never become the volume.
-      throw new MoorError("internal", `error while creating volume root path '${dir}': not a directory`);
-    }
     try {
-      await mkdir(dir, { mode: 0o701, recursive: true });
-      await chmod(dir, 0o701);
-      await mkdir(this.dataPath(name), { mode: 0o755, recursive: true });
+      const existing = lstatOrUndefined(dir);
+      if (existing !== undefined && !existing.isDirectory()) {
+        // A symlink or file planted at the volume's path must never become the volume.
+        throw new Error("not a directory");
+      }
+      if (existing === undefined) {
+        mkdirSync(dir, { mode: 0o701 });
+        chmodSync(dir, 0o701);
+      }
+      mkdirIfMissing(this.dataPath(name), 0o755);
     } catch (err) {
-      throw new MoorError("internal", `error while creating volume path '${dir}': ${(err as Error).message}`, { cause: err });
+      throw new MoorError("internal", `error while creating volume root path '${dir}': ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -112,10 +130,32 @@ export class LocalDriver implements VolumeDriver {
   }
 
   async remove(name: string): Promise<void> {
-    const dir = this.volumeDir(name);
-    const data = this.dataPath(name);
-    if ((await mountsUnder(data)).length > 0) await runCommand("umount", [data]);
-    await removeTree(dir);
+    const trash = join(this.volumesDir, `${trashPrefix}${randomId().slice(0, 16)}`);
+    try {
+      renameSync(this.volumeDir(name), trash);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw new MoorError("internal", `error removing volume path '${this.volumeDir(name)}': ${(err as Error).message}`, { cause: err });
+    }
+    this.purge(trash);
+  }
+
+  /** Deletes a trash directory in the background; a failure is logged and retried at next start. */
+  private purge(trash: string): void {
+    const purge = removeTree(trash)
+      .catch((err: unknown) => this.log.error({ path: trash, err: String(err) }, "could not delete the data of a removed volume"))
+      .finally(() => this.purges.delete(purge));
+    this.purges.add(purge);
+  }
+
+  async settled(): Promise<void> {
+    while (this.purges.size > 0) await Promise.all(this.purges);
+  }
+
+  async recover(): Promise<void> {
+    for (const entry of await readdir(this.volumesDir)) {
+      if (entry.startsWith(trashPrefix)) this.purge(join(this.volumesDir, entry));
+    }
   }
 
   async discover(): Promise<DiscoveredVolume[]> {
@@ -132,6 +172,23 @@ export class LocalDriver implements VolumeDriver {
 
   size(name: string): Promise<number> {
     return directorySize(this.dataPath(name));
+  }
+}
+
+function mkdirIfMissing(path: string, mode: number): void {
+  try {
+    mkdirSync(path, { mode });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+}
+
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
   }
 }
 

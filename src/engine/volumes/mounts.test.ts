@@ -12,7 +12,7 @@ import { mountsUnder } from "./fs.ts";
 import { LocalDriver } from "./local-driver.ts";
 import { VolumeService } from "./service.ts";
 
-const silent = { info() {}, warn() {} };
+const silent = { info() {}, warn() {}, error() {} };
 let dir: string;
 let db: Db;
 let service: VolumeService;
@@ -21,7 +21,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "moor-mounts-"));
   mkdirSync(join(dir, "volumes"));
   db = openDatabase(join(dir, "moor.db"));
-  service = new VolumeService(new VolumeStore(db), new Map([["local", new LocalDriver(join(dir, "volumes"))]]), silent);
+  service = new VolumeService(new VolumeStore(db), new Map([["local", new LocalDriver(join(dir, "volumes"), silent)]]), silent);
 });
 
 afterEach(async () => {
@@ -56,7 +56,27 @@ test("an o=bind volume shows a host directory; removing the volume never touches
   assert.equal(readFileSync(join(volume.mountpoint, "precious"), "utf8"), "keep me");
   await service.unmount("hostdir", "c1");
   await service.remove("hostdir");
+  await service.settled();
   assert.equal(readFileSync(join(host, "precious"), "utf8"), "keep me");
+});
+
+test("deleting a removed volume's data never reaches through a mount made inside it by hand", async () => {
+  const host = join(dir, "host-data");
+  mkdirSync(host);
+  writeFileSync(join(host, "precious"), "keep me");
+  const volume = await service.create({ name: "plain" });
+  mkdirSync(join(volume.mountpoint, "sub"));
+  execFileSync("mount", ["--bind", host, join(volume.mountpoint, "sub")]);
+  const errors: string[] = [];
+  const watched = new VolumeService(
+    new VolumeStore(db),
+    new Map([["local", new LocalDriver(join(dir, "volumes"), { ...silent, error: (_obj, msg) => errors.push(msg) })]]),
+    silent,
+  );
+  await watched.remove("plain");
+  await watched.settled();
+  assert.equal(readFileSync(join(host, "precious"), "utf8"), "keep me");
+  assert.deepEqual(errors, ["could not delete the data of a removed volume"]);
 });
 
 test("a missing bind device fails the mount with dockerd's wrapping, and leaves no user behind", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, statSync, symlinkSync, linkSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, existsSync, statSync, symlinkSync, linkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
@@ -9,14 +9,14 @@ import { Filters } from "../filters.ts";
 import { LocalDriver } from "./local-driver.ts";
 import { VolumeService } from "./service.ts";
 
-const silent = { info() {}, warn() {} };
+const silent = { info() {}, warn() {}, error() {} };
 let dir: string;
 let db: Db;
 let store: VolumeStore;
 let service: VolumeService;
 
 function makeService(): VolumeService {
-  return new VolumeService(store, new Map([["local", new LocalDriver(join(dir, "volumes"))]]), silent, () => 1_700_000_000);
+  return new VolumeService(store, new Map([["local", new LocalDriver(join(dir, "volumes"), silent)]]), silent, () => 1_700_000_000);
 }
 
 beforeEach(() => {
@@ -114,7 +114,9 @@ test("remove deletes row and data; in use is refused with the container ids, eve
   await service.create({ name: "free" });
   writeFileSync(join(dir, "volumes", "free", "_data", "f"), "x");
   await service.remove("free");
-  assert.equal(existsSync(join(dir, "volumes", "free")), false);
+  assert.equal(existsSync(join(dir, "volumes", "free")), false, "the name is free at once");
+  await service.settled();
+  assert.deepEqual(readdirSync(join(dir, "volumes")), ["used"], "and the data is deleted");
   await assert.rejects(service.remove("free"), { kind: "not_found", message: "get free: no such volume" });
   await service.remove("free", { force: true });
 });
@@ -157,10 +159,13 @@ test("recover rolls back interrupted creates, finishes removals and adopts direc
   writeFileSync(join(dir, "volumes", "orphan", "_data", "keep"), "data");
   mkdirSync(join(dir, "volumes", "not-a-volume"), { recursive: true });
 
-  await makeService().recover(new Set());
-  assert.deepEqual(service.list().map((v) => v.name), ["orphan"]);
-  assert.equal(existsSync(join(dir, "volumes", "halfmade")), false);
-  assert.equal(existsSync(join(dir, "volumes", "halfgone")), false);
+  mkdirSync(join(dir, "volumes", ".trash-0123456789abcdef", "_data"), { recursive: true });
+
+  const restarted = makeService();
+  await restarted.recover(new Set());
+  await restarted.settled();
+  assert.deepEqual(restarted.list().map((v) => v.name), ["orphan"]);
+  assert.deepEqual(readdirSync(join(dir, "volumes")).sort(), ["not-a-volume", "orphan"]);
   assert.equal(existsSync(join(dir, "volumes", "orphan", "_data", "keep")), true);
 });
 
@@ -168,8 +173,9 @@ test("an interrupted create whose directory holds data is kept, never deleted", 
   store.insert({ name: "precious", driver: "local", labels: null, options: null, createdAt: 1, state: "creating" });
   mkdirSync(join(dir, "volumes", "precious", "_data"), { recursive: true });
   writeFileSync(join(dir, "volumes", "precious", "_data", "db"), "rows");
-  await makeService().recover(new Set());
-  assert.deepEqual(service.list().map((v) => v.name), ["precious"]);
+  const restarted = makeService();
+  await restarted.recover(new Set());
+  assert.deepEqual(restarted.list().map((v) => v.name), ["precious"]);
 });
 
 test("a symlink planted at a volume's path is never followed", async () => {

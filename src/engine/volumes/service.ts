@@ -6,15 +6,16 @@ import { Filters } from "../filters.ts";
 import type { DriverOptions, VolumeDriver } from "./driver.ts";
 import { anonymousVolumeLabel } from "./names.ts";
 
+/** A volume as callers see it. Immutable: one object per volume for as long as it exists. */
 export interface Volume {
-  name: string;
-  driver: string;
-  mountpoint: string;
+  readonly name: string;
+  readonly driver: string;
+  readonly mountpoint: string;
   /** Unix seconds. */
-  createdAt: number;
-  labels: Record<string, string> | null;
-  options: Record<string, string> | null;
-  scope: "local" | "global";
+  readonly createdAt: number;
+  readonly labels: Readonly<Record<string, string>> | null;
+  readonly options: Readonly<Record<string, string>> | null;
+  readonly scope: "local" | "global";
 }
 
 export interface VolumeUsage {
@@ -50,9 +51,14 @@ const defaultDriverName = "local";
  * two: a row in state 'creating' or 'removing' marks work in flight, and recover() finishes
  * or undoes it at start, so a kill -9 at any point leaves a whole volume or none.
  * "In use" is always a query over container mounts, never a counter.
+ *
+ * A volume's metadata never changes after create, so ready volumes are also kept in memory
+ * (`ready`, filled by recover() and kept in step by create and remove: this engine is the only
+ * writer of its root). Lists and inspects read it instead of SQLite; SQLite stays the record.
  */
 export class VolumeService {
   private readonly locks = new KeyedMutex();
+  private readonly ready = new Map<string, Volume>();
   private pruneRunning = false;
 
   constructor(
@@ -70,7 +76,7 @@ export class VolumeService {
 
   private toVolume(record: VolumeRecord): Volume {
     const driver = this.drivers.get(record.driver);
-    return {
+    return Object.freeze({
       name: record.name,
       driver: record.driver,
       mountpoint: driver?.dataPath(record.name) ?? "",
@@ -78,7 +84,13 @@ export class VolumeService {
       labels: record.labels,
       options: record.options,
       scope: driver?.scope ?? "local",
-    };
+    });
+  }
+
+  private remember(record: VolumeRecord): Volume {
+    const volume = this.toVolume(record);
+    this.ready.set(volume.name, volume);
+    return volume;
   }
 
   /**
@@ -94,8 +106,8 @@ export class VolumeService {
     try {
       const driver = this.driver(driverName);
       return await this.locks.run(name, async () => {
-        const existing = this.store.get(name);
-        if (existing?.state === "ready") return this.toVolume(existing);
+        const existing = this.ready.get(name);
+        if (existing !== undefined) return existing;
         driver.validate(name, options ?? {});
         const record: VolumeRecord = { name, driver: driverName, labels, options, createdAt: this.now(), state: "creating" };
         this.store.insert(record);
@@ -107,7 +119,7 @@ export class VolumeService {
         }
         this.store.setState(name, "ready");
         this.log.info({ volume: name, driver: driverName }, "volume created");
-        return this.toVolume({ ...record, state: "ready" });
+        return this.remember({ ...record, state: "ready" });
       });
     } catch (err) {
       throw wrap(err, `create ${name}`);
@@ -115,27 +127,22 @@ export class VolumeService {
   }
 
   inspect(name: string): Volume {
-    const record = this.store.get(name);
-    if (record === undefined || record.state !== "ready") {
-      throw new MoorError("not_found", `get ${name}: ${messages.noSuchVolume()}`);
-    }
-    return this.toVolume(record);
+    const volume = this.ready.get(name);
+    if (volume === undefined) throw new MoorError("not_found", `get ${name}: ${messages.noSuchVolume()}`);
+    return volume;
   }
 
   list(filters: Filters = new Filters()): Volume[] {
     filters.validate(listFilterKeys);
     const dangling = filters.boolean("dangling");
     const refCounts = dangling === undefined ? undefined : this.store.referenceCounts();
-    return this.store
-      .listReady()
-      .filter(
-        (record) =>
-          filters.exactMatch("driver", record.driver) &&
-          filters.match("name", record.name) &&
-          filters.matchKVList("label", record.labels) &&
-          (refCounts === undefined || (refCounts.get(record.name) ?? 0) === 0) === (dangling ?? true),
-      )
-      .map((record) => this.toVolume(record));
+    return [...this.ready.values()].filter(
+      (volume) =>
+        filters.exactMatch("driver", volume.driver) &&
+        filters.match("name", volume.name) &&
+        filters.matchKVList("label", volume.labels) &&
+        (refCounts === undefined || (refCounts.get(volume.name) ?? 0) === 0) === (dangling ?? true),
+    );
   }
 
   /**
@@ -149,28 +156,31 @@ export class VolumeService {
         if (force) return;
         throw new MoorError("not_found", `get ${name}: ${messages.noSuchVolume()}`);
       }
-      this.markRemoving(record);
-      await this.finishRemoval(record);
-    }).catch((err: unknown) => {
-      if (err instanceof MoorError && err.message.startsWith(`get ${name}:`)) throw err;
-      throw wrap(err, `remove ${name}`);
+      try {
+        this.store.transaction(() => this.markRemoving(record.name));
+        await this.finishRemoval(record);
+      } catch (err) {
+        throw wrap(err, `remove ${name}`);
+      }
     });
   }
 
-  /** The check and the state change are one transaction, so no container can sneak in between. */
-  private markRemoving(record: VolumeRecord): void {
-    this.store.transaction(() => {
-      const users = this.store.referencingContainers(record.name);
-      if (users.length > 0) throw new MoorError("conflict", messages.volumeInUse(users));
-      if (this.store.users(record.name).length > 0) throw new MoorError("internal", messages.activeMounts());
-      this.store.setState(record.name, "removing");
-    });
+  /**
+   * Called inside a transaction, so no container can start referencing the volume between the
+   * check and the state change.
+   */
+  private markRemoving(name: string): void {
+    const users = this.store.referencingContainers(name);
+    if (users.length > 0) throw new MoorError("conflict", messages.volumeInUse(users));
+    if (this.store.users(name).length > 0) throw new MoorError("internal", messages.activeMounts());
+    this.store.setState(name, "removing");
   }
 
   private async finishRemoval(record: VolumeRecord): Promise<void> {
     const driver = this.drivers.get(record.driver);
     if (driver !== undefined) await driver.remove(record.name);
     this.store.delete(record.name);
+    this.ready.delete(record.name);
     this.log.info({ volume: record.name, driver: record.driver }, "volume removed");
   }
 
@@ -194,43 +204,64 @@ export class VolumeService {
             (refCounts.get(record.name) ?? 0) === 0 &&
             effective.matchKVList("label", record.labels) &&
             !(effective.contains("label!") && effective.matchKVList("label!", record.labels)),
-        )
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      const report: PruneReport = { deleted: [], spaceReclaimed: 0 };
-      await forEachLimited(candidates, 8, async (record) => {
-        const driver = this.driver(record.driver);
-        const size = await driver.size(record.name).catch((err: unknown) => {
+        );
+      const sizes = new Map<string, number>();
+      await forEachLimited(candidates, 16, async (record) => {
+        const size = await this.driver(record.driver).size(record.name).catch((err: unknown) => {
           this.log.warn({ volume: record.name, err: String(err) }, "could not determine size of volume");
           return 0;
         });
+        sizes.set(record.name, size);
+      });
+      // One transaction marks every volume still unused and still there, so the whole batch is
+      // decided at once; volumes that changed meanwhile are simply skipped, as dockerd skips
+      // the ones whose removal fails.
+      const marked = this.store.transaction(() =>
+        candidates.filter((record) => {
+          if (this.store.get(record.name)?.state !== "ready") return false;
+          try {
+            this.markRemoving(record.name);
+            return true;
+          } catch {
+            return false;
+          }
+        }),
+      );
+      const removed: VolumeRecord[] = [];
+      for (const record of marked) {
         try {
-          await this.locks.run(record.name, async () => {
-            const current = this.store.get(record.name);
-            if (current?.state !== "ready") return;
-            this.markRemoving(current);
-            await this.finishRemoval(current);
-            report.deleted.push(record.name);
-            report.spaceReclaimed += size;
-          });
+          await this.driver(record.driver).remove(record.name);
+          removed.push(record);
         } catch (err) {
           this.log.warn({ volume: record.name, err: String(err) }, "could not remove volume during prune");
+          this.store.setState(record.name, "ready");
         }
+      }
+      this.store.transaction(() => {
+        for (const record of removed) this.store.delete(record.name);
       });
-      report.deleted.sort();
-      return report;
+      for (const record of removed) this.ready.delete(record.name);
+      const deleted = removed.map((record) => record.name).sort();
+      this.log.info({ volumes: deleted.length }, "volumes pruned");
+      return { deleted, spaceReclaimed: deleted.reduce((sum, name) => sum + (sizes.get(name) ?? 0), 0) };
     } finally {
       this.pruneRunning = false;
     }
   }
 
+  /** Resolves when the data of removed volumes has been deleted. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.drivers.values()].map((driver) => driver.settled()));
+  }
+
   /** Volume usage for /system/df: local volumes without driver options, as dockerd counts. */
   async diskUsage(): Promise<VolumeUsage[]> {
     const refCounts = this.store.referenceCounts();
-    const records = this.store.listReady().filter((r) => r.driver === defaultDriverName && r.options === null);
-    const usages: VolumeUsage[] = new Array(records.length);
-    await forEachLimited(records.map((record, index) => ({ record, index })), 8, async ({ record, index }) => {
-      const size = await this.driver(record.driver).size(record.name).catch(() => -1);
-      usages[index] = { volume: this.toVolume(record), size, refCount: refCounts.get(record.name) ?? 0 };
+    const volumes = [...this.ready.values()].filter((v) => v.driver === defaultDriverName && v.options === null);
+    const usages: VolumeUsage[] = new Array(volumes.length);
+    await forEachLimited(volumes.map((volume, index) => ({ volume, index })), 8, async ({ volume, index }) => {
+      const size = await this.driver(volume.driver).size(volume.name).catch(() => -1);
+      usages[index] = { volume, size, refCount: refCounts.get(volume.name) ?? 0 };
     });
     return usages;
   }
@@ -268,6 +299,7 @@ export class VolumeService {
    * mounted), and adopts volume directories found without metadata, as dockerd does.
    */
   async recover(liveUserIds: ReadonlySet<string>): Promise<void> {
+    for (const driver of this.drivers.values()) await driver.recover();
     for (const record of this.store.listInState("creating")) {
       const driver = this.drivers.get(record.driver);
       if (driver !== undefined && !(await driver.isEmpty(record.name))) {
@@ -309,6 +341,8 @@ export class VolumeService {
         this.log.info({ volume: found.name }, "adopted volume directory found without metadata");
       }
     }
+    this.ready.clear();
+    for (const record of this.store.listReady()) this.remember(record);
   }
 }
 
