@@ -1,7 +1,10 @@
 // Bundles the CLI and the engine into dist/ so `moor` starts fast: the CLI commands load one
 // small chunk; the engine (SQLite, logging, HTTP server) is a separate chunk loaded only by
 // `moor engine`. Native and worker-using packages stay in node_modules.
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
+
+rmSync("dist", { recursive: true, force: true });
 
 await build({
   entryPoints: ["src/main.ts"],

@@ -12,6 +12,7 @@ import { MoorError } from "./errors.ts";
 import { openDatabase } from "./store/database.ts";
 import { EngineStore } from "./store/engine-store.ts";
 import { VolumeStore } from "./store/volume-store.ts";
+import { IdleCollector } from "./util/idle-gc.ts";
 import { moorVersion } from "./version.ts";
 
 export interface EngineOptions {
@@ -49,6 +50,9 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     reportError: (err, req) => log.error({ err, method: req.method, url: req.url }, "request failed"),
   });
 
+  const idle = new IdleCollector();
+  server.on("request", (_req, res) => res.once("finish", () => idle.touch()));
+
   await claimSocket(socketPath);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -68,6 +72,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      idle.stop();
       await volumes.settled();
       db.close();
       await rm(socketPath, { force: true });

@@ -8,8 +8,18 @@ const registry = {
   commands: [...engineCommands, ...systemCommands, ...volumeCommands],
 };
 
-process.exitCode = await runCli(
+void runCli(
   process.argv.slice(2),
-  { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env },
+  {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // Opening stdin costs start-up time; only prompts read it.
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+  },
   registry,
-);
+).then((code) => {
+  process.exitCode = code;
+});

@@ -85,21 +85,21 @@ test("moor version and moor info talk to the engine", async () => {
 });
 
 test("a second engine on the same root is refused with a clear message", async () => {
-  const second = await run(process.execPath, [moorBin, "engine", "--root", engine.root, "--exec-root", `${engine.execRoot}2`, "--host", `unix://${engine.socket}2`]);
+  const second = await run(moorBin, ["engine", "--root", engine.root, "--exec-root", `${engine.execRoot}2`, "--host", `unix://${engine.socket}2`]);
   assert.equal(second.code, 1);
   assert.match(second.stderr, new RegExp(`another moor engine \\(pid ${engine.process.pid}\\) is already running with root ${engine.root}`));
   assert.equal(existsSync(`${engine.socket}2`), false);
 });
 
 test("an engine on a socket another engine serves is refused", async () => {
-  const second = await run(process.execPath, [moorBin, "engine", "--root", `${engine.root}-other`, "--exec-root", `${engine.execRoot}-other`, "--host", engine.host]);
+  const second = await run(moorBin, ["engine", "--root", `${engine.root}-other`, "--exec-root", `${engine.execRoot}-other`, "--host", engine.host]);
   assert.equal(second.code, 1);
   assert.match(second.stderr, /another engine is already listening on unix:\/\//);
   assert.equal((await call("GET", "/_ping")).status, 200, "the first engine still serves");
 });
 
 test("the CLI says how to start an engine when none runs", async () => {
-  const result = await run(process.execPath, [moorBin, "volume", "ls"], { env: { MOOR_HOST: "unix:///nonexistent/moor.sock" } });
+  const result = await run(moorBin, ["volume", "ls"], { env: { MOOR_HOST: "unix:///nonexistent/moor.sock" } });
   assert.equal(result.code, 1);
   assert.match(result.stderr, /^Cannot connect to the moor engine at unix:\/\/\/nonexistent\/moor\.sock\. Is the engine running\?/);
 });

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MoorError, messages } from "../errors.ts";
-import { goJsonDecodeError } from "../util/go-json.ts";
+import { goJsonDecode } from "../util/go-json.ts";
 
 /**
  * JSON as Go's json.Encoder writes it: HTML-sensitive characters escaped, a trailing newline.
@@ -52,34 +52,9 @@ function checkForJson(req: IncomingMessage, body: string): void {
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const body = await readBody(req);
   checkForJson(req, body);
-  if (body.trim() === "") throw new MoorError("invalid", "got EOF while reading request body");
-  const decodeError = goJsonDecodeError(body);
-  if (decodeError !== null) throw new MoorError("invalid", decodeError);
-  return JSON.parse(firstJsonValue(body));
-}
-
-/** Go's Decoder stops after the first complete value; anything after it is left unread. */
-function firstJsonValue(text: string): string {
-  try {
-    JSON.parse(text);
-    return text;
-  } catch {
-    let depth = 0;
-    let inString = false;
-    for (let i = 0; i < text.length; i++) {
-      const c = text[i];
-      if (inString) {
-        if (c === "\\") i++;
-        else if (c === '"') inString = false;
-      } else if (c === '"') inString = true;
-      else if (c === "{" || c === "[") depth++;
-      else if (c === "}" || c === "]") {
-        depth--;
-        if (depth === 0) return text.slice(0, i + 1);
-      }
-    }
-    return text;
-  }
+  const decoded = goJsonDecode(body);
+  if ("value" in decoded) return decoded.value;
+  throw new MoorError("invalid", decoded.error === "EOF" ? "got EOF while reading request body" : decoded.error);
 }
 
 /** Booleans in query strings arrive as 1/0/true/false (moby httputils.BoolValue). */

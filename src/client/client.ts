@@ -1,6 +1,6 @@
-import { request, Agent } from "node:http";
 import { MoorError, kindOfStatus } from "../errors.ts";
 import type { WireVersion } from "../wire/system.ts";
+import { UnixHttpConnection, type RawResponse } from "./http1.ts";
 import type {
   WireVolume,
   WireVolumeCreateRequest,
@@ -11,19 +11,7 @@ import type {
 /** The newest API version this client speaks; it uses an older one if the engine is older. */
 const clientApiVersion = "1.45";
 
-export interface Response {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-/** The engine could not be reached at all (no socket, nobody listening). */
-export class ConnectionError extends Error {
-  constructor(readonly host: string, cause: unknown) {
-    super(`cannot connect to ${host}`, { cause });
-    this.name = "ConnectionError";
-  }
-}
+export { ConnectionError } from "./http1.ts";
 
 type Query = Record<string, string | number | boolean | undefined>;
 
@@ -33,53 +21,32 @@ type Query = Record<string, string | number | boolean | undefined>;
  * CLI does. Error responses become MoorErrors whose kind follows the status.
  */
 export class EngineClient {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly connection: UnixHttpConnection;
   private apiVersion: Promise<string> | undefined;
 
   constructor(readonly host: string) {
     if (!host.startsWith("unix://")) {
       throw new MoorError("invalid", `unsupported host ${JSON.stringify(host)}: only unix:///path hosts are supported`);
     }
-  }
-
-  private get socketPath(): string {
-    return this.host.slice("unix://".length);
+    this.connection = new UnixHttpConnection(host.slice("unix://".length), host);
   }
 
   close(): void {
-    this.agent.destroy();
+    this.connection.close();
   }
 
   /** The API version both sides speak: the lower of the engine's and this client's. */
   negotiatedVersion(): Promise<string> {
     this.apiVersion ??= this.raw("HEAD", "/_ping").then((res) => {
-      const server = String(res.headers["api-version"] ?? clientApiVersion);
+      const server = res.headers.get("api-version") ?? clientApiVersion;
       return lowerVersion(server, clientApiVersion);
     });
     return this.apiVersion;
   }
 
-  raw(method: string, path: string, body?: unknown): Promise<Response> {
+  raw(method: string, path: string, body?: unknown): Promise<RawResponse> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          socketPath: this.socketPath,
-          agent: this.agent,
-          method,
-          path,
-          headers: payload === undefined ? {} : { "Content-Type": "application/json", "Content-Length": payload.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-          res.on("error", reject);
-        },
-      );
-      req.on("error", (err) => reject(new ConnectionError(this.host, err)));
-      req.end(payload);
-    });
+    return this.connection.request(method, path, payload === undefined ? {} : { "Content-Type": "application/json" }, payload);
   }
 
   private async call<T>(method: string, path: string, query: Query = {}, body?: unknown): Promise<T> {

@@ -367,22 +367,38 @@ export function goJsonSyntaxError(input: string | Uint8Array): string | null {
  * (empty or only whitespace) is "EOF".
  */
 export function goJsonDecodeError(input: string | Uint8Array): string | null {
+  const scanned = scanFirstValue(toBytes(input));
+  return "error" in scanned ? scanned.error : null;
+}
+
+/**
+ * Decodes the first JSON value of `input` as json.NewDecoder(body).Decode does: the value, or
+ * the error text Go gives (see goJsonDecodeError). Whatever follows the first value is ignored.
+ */
+export function goJsonDecode(input: string | Uint8Array): { value: unknown } | { error: string } {
   const bytes = toBytes(input);
+  const scanned = scanFirstValue(bytes);
+  if ("error" in scanned) return scanned;
+  return { value: JSON.parse(new TextDecoder().decode(bytes.subarray(0, scanned.end))) };
+}
+
+/** Where the first value ends (the index after its last byte), or the Decoder's error. */
+function scanFirstValue(bytes: Uint8Array): { end: number } | { error: string } {
   const scanner = new Scanner();
-  for (const c of bytes) {
-    switch (scanner.step(scanner, c)) {
+  for (let i = 0; i < bytes.length; i++) {
+    switch (scanner.step(scanner, bytes[i])) {
       case Scan.End:
-        return null;
+        return { end: i };
       case Scan.EndObject:
       case Scan.EndArray:
         // The Decoder does not wait for the byte after a closing bracket: it feeds an invented
         // space, so "{}garbage" decodes.
-        if (stateEndValue(scanner, SPACE) === Scan.End) return null;
+        if (stateEndValue(scanner, SPACE) === Scan.End) return { end: i + 1 };
         break;
       case Scan.Error:
-        return scanner.error;
+        return { error: scanner.error ?? "invalid JSON" };
     }
   }
-  if (scanner.step(scanner, SPACE) === Scan.End) return null;
-  return bytes.some((c) => !isSpace(c)) ? "unexpected EOF" : "EOF";
+  if (scanner.step(scanner, SPACE) === Scan.End) return { end: bytes.length };
+  return { error: bytes.some((c) => !isSpace(c)) ? "unexpected EOF" : "EOF" };
 }

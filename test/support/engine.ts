@@ -39,8 +39,8 @@ export async function startEngine(options: StartOptions = {}): Promise<TestEngin
   const socket = join(base, "moor.sock");
   const host = `unix://${socket}`;
   const child = spawn(
-    process.execPath,
-    [moorBin, "engine", "--root", root, "--exec-root", execRoot, "--host", host, "--log-level", "debug", ...(options.extraArgs ?? [])],
+    moorBin,
+    ["engine", "--root", root, "--exec-root", execRoot, "--host", host, "--log-level", "debug", ...(options.extraArgs ?? [])],
     { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...options.env } },
   );
   let stderr = "";
@@ -113,7 +113,7 @@ export function run(file: string, args: string[], options: { input?: string; env
 
 /** The moor CLI against an engine. */
 export function moor(engine: { host: string }, args: string[], options: { input?: string } = {}): Promise<RunResult> {
-  return run(process.execPath, [moorBin, ...args], { ...options, env: { MOOR_HOST: engine.host } });
+  return run(moorBin, args, { ...options, env: { MOOR_HOST: engine.host } });
 }
 
 /** The real docker CLI against an engine, with a private empty config. */

@@ -1,0 +1,148 @@
+import { connect, type Socket } from "node:net";
+
+export interface RawResponse {
+  status: number;
+  /** Header names in lower case. */
+  headers: Map<string, string>;
+  body: Buffer;
+}
+
+/** The engine could not be reached at all (no socket, nobody listening). */
+export class ConnectionError extends Error {
+  constructor(
+    readonly host: string,
+    cause: unknown,
+  ) {
+    super(`cannot connect to ${host}`, { cause });
+    this.name = "ConnectionError";
+  }
+}
+
+const crlfcrlf = Buffer.from("\r\n\r\n");
+
+/**
+ * HTTP/1.1 over one keep-alive unix-socket connection, requests one at a time: what the CLI
+ * needs and no more. node:http does the same but costs the CLI about ten milliseconds of
+ * start-up in lazily compiled internals before its first request, and a short-lived command
+ * spends most of its life starting up. Bodies: Content-Length, chunked, or until close.
+ */
+export class UnixHttpConnection {
+  private socket: Socket | undefined;
+  private buffered: Buffer = Buffer.alloc(0);
+  private waiting: (() => void) | undefined;
+  private closed = true;
+  private failure: Error | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly socketPath: string,
+    private readonly host: string,
+  ) {}
+
+  request(method: string, path: string, headers: Record<string, string | number>, body?: Buffer): Promise<RawResponse> {
+    const result = this.queue.then(() => this.exchange(method, path, headers, body));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = undefined;
+    this.closed = true;
+  }
+
+  private async exchange(method: string, path: string, headers: Record<string, string | number>, body?: Buffer): Promise<RawResponse> {
+    if (this.closed) await this.open();
+    let head = `${method} ${path} HTTP/1.1\r\nHost: moor\r\n`;
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    if (body !== undefined) head += `Content-Length: ${body.length}\r\n`;
+    this.socket!.write(body === undefined ? `${head}\r\n` : Buffer.concat([Buffer.from(`${head}\r\n`), body]));
+
+    const headEnd = await this.readUntil(() => this.buffered.indexOf(crlfcrlf));
+    const lines = this.buffered.subarray(0, headEnd).toString("latin1").split("\r\n");
+    this.buffered = this.buffered.subarray(headEnd + 4);
+    const status = Number.parseInt(lines[0].split(" ")[1] ?? "", 10);
+    const responseHeaders = new Map<string, string>();
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(":");
+      if (colon > 0) responseHeaders.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    }
+
+    let responseBody: Buffer;
+    const length = responseHeaders.get("content-length");
+    if (method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200)) {
+      responseBody = Buffer.alloc(0);
+    } else if (responseHeaders.get("transfer-encoding")?.toLowerCase() === "chunked") {
+      responseBody = await this.readChunked();
+    } else if (length !== undefined) {
+      const size = Number.parseInt(length, 10);
+      await this.readUntil(() => (this.buffered.length >= size ? size : -1));
+      responseBody = this.buffered.subarray(0, size);
+      this.buffered = this.buffered.subarray(size);
+    } else {
+      await this.readUntil(() => (this.closed ? this.buffered.length : -1));
+      responseBody = this.buffered;
+      this.buffered = Buffer.alloc(0);
+    }
+    if (responseHeaders.get("connection")?.toLowerCase() === "close") this.close();
+    return { status, headers: responseHeaders, body: responseBody };
+  }
+
+  private async readChunked(): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for (;;) {
+      const lineEnd = await this.readUntil(() => this.buffered.indexOf("\r\n"));
+      const size = Number.parseInt(this.buffered.subarray(0, lineEnd).toString("latin1"), 16);
+      this.buffered = this.buffered.subarray(lineEnd + 2);
+      await this.readUntil(() => (this.buffered.length >= size + 2 ? size : -1));
+      if (size === 0) {
+        this.buffered = this.buffered.subarray(2);
+        return Buffer.concat(parts);
+      }
+      parts.push(this.buffered.subarray(0, size));
+      this.buffered = this.buffered.subarray(size + 2);
+    }
+  }
+
+  /** Waits for data until `found()` gives an index (not -1); fails if the connection drops first. */
+  private async readUntil(found: () => number): Promise<number> {
+    for (;;) {
+      const index = found();
+      if (index !== -1) return index;
+      if (this.failure) throw this.failure;
+      if (this.closed) throw new ConnectionError(this.host, new Error("the engine closed the connection"));
+      await new Promise<void>((resolve) => (this.waiting = resolve));
+    }
+  }
+
+  private open(): Promise<void> {
+    this.buffered = Buffer.alloc(0);
+    this.failure = undefined;
+    return new Promise((resolve, reject) => {
+      const socket = connect(this.socketPath);
+      const wake = () => {
+        const waiting = this.waiting;
+        this.waiting = undefined;
+        waiting?.();
+      };
+      socket.once("connect", () => {
+        this.socket = socket;
+        this.closed = false;
+        resolve();
+      });
+      socket.on("data", (chunk: Buffer) => {
+        this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+        wake();
+      });
+      socket.on("error", (err) => {
+        this.failure = new ConnectionError(this.host, err);
+        reject(this.failure);
+        wake();
+      });
+      socket.on("close", () => {
+        this.closed = true;
+        wake();
+      });
+    });
+  }
+}
