@@ -17,12 +17,14 @@ type Query = Record<string, string | number | boolean | undefined>;
 
 /**
  * A typed Docker Engine API client over a unix socket. It works against moor and against
- * dockerd alike: the first call negotiates the API version with HEAD /_ping, as the docker
- * CLI does. Error responses become MoorErrors whose kind follows the status.
+ * dockerd alike. Requests use this client's newest API version until the engine says it is too
+ * new (dockerd's 400 names its maximum, and the request was not run), then that maximum; this
+ * saves the /_ping round trip the docker CLI makes first. Error responses become MoorErrors
+ * whose kind follows the status.
  */
 export class EngineClient {
   private readonly connection: UnixHttpConnection;
-  private apiVersion: Promise<string> | undefined;
+  private apiVersion: string | undefined;
 
   constructor(readonly host: string) {
     if (!host.startsWith("unix://")) {
@@ -36,11 +38,11 @@ export class EngineClient {
   }
 
   /** The API version both sides speak: the lower of the engine's and this client's. */
-  negotiatedVersion(): Promise<string> {
-    this.apiVersion ??= this.raw("HEAD", "/_ping").then((res) => {
-      const server = res.headers.get("api-version") ?? clientApiVersion;
-      return lowerVersion(server, clientApiVersion);
-    });
+  async negotiatedVersion(): Promise<string> {
+    if (this.apiVersion === undefined) {
+      const res = await this.raw("HEAD", "/_ping");
+      this.apiVersion = lowerVersion(res.headers.get("api-version") ?? clientApiVersion, clientApiVersion);
+    }
     return this.apiVersion;
   }
 
@@ -50,8 +52,13 @@ export class EngineClient {
   }
 
   private async call<T>(method: string, path: string, query: Query = {}, body?: unknown): Promise<T> {
-    const version = await this.negotiatedVersion();
-    const res = await this.raw(method, `/v${version}${path}${queryString(query)}`, body);
+    const send = (version: string) => this.raw(method, `/v${version}${path}${queryString(query)}`, body);
+    let res = await send(this.apiVersion ?? clientApiVersion);
+    const engineMaximum = res.status === 400 ? /Maximum supported API version is ([0-9.]+)/.exec(res.body.toString("utf8")) : null;
+    if (engineMaximum !== null && this.apiVersion === undefined) {
+      this.apiVersion = engineMaximum[1];
+      res = await send(this.apiVersion);
+    }
     if (res.status >= 400) {
       let message = res.body.toString("utf8").trim();
       try {
