@@ -185,3 +185,43 @@ function get(path: string): Promise<string> {
     req.end();
   });
 }
+
+function post(path: string, body?: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      { socketPath: engine.socket, method: "POST", path, headers: payload ? { "Content-Type": "application/json" } : {} },
+      (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+test("50 concurrent creates of one name over the API give one volume", async () => {
+  await removeAllVolumes(engine.host);
+  const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => post("/v1.45/volumes/create", { Name: "contended", Labels: { n: String(i) } })));
+  assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([201]));
+  const labels = new Set(answers.map((a) => JSON.stringify(JSON.parse(a.body).Labels)));
+  assert.equal(labels.size, 1, "every caller got the one volume that was created");
+  assert.equal((await moor(engine, ["volume", "ls", "-q"])).stdout, "contended\n");
+});
+
+test("a prune while another runs gets dockerd's 409", async () => {
+  await removeAllVolumes(engine.host);
+  for (let i = 0; i < 1500; i += 100) {
+    await Promise.all(Array.from({ length: 100 }, (_, j) => post("/v1.45/volumes/create", { Name: `p${i + j}` })));
+  }
+  const all = `/v1.45/volumes/prune?filters=${encodeURIComponent('{"all":["true"]}')}`;
+  const [first, second] = await Promise.all([post(all), post(all)]);
+  const statuses = [first.status, second.status].sort();
+  assert.deepEqual(statuses, [200, 409]);
+  const conflict = first.status === 409 ? first : second;
+  assert.equal(conflict.body, '{"message":"a prune operation is already running"}\n');
+  const done = first.status === 200 ? first : second;
+  assert.equal(JSON.parse(done.body).VolumesDeleted.length, 1500);
+});
