@@ -2,32 +2,11 @@
 // Needs root (as CI runs) and a built binary (npm test builds first).
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { request } from "node:http";
-import { after, before, test } from "node:test";
-import { docker, moor, run, moorBin, startEngine, type TestEngine } from "./support/engine.ts";
+import { test } from "node:test";
+import { api, docker, moor, moorBin, run, startEngine, useEngine } from "./support/engine.ts";
 
-let engine: TestEngine;
-
-before(async () => {
-  engine = await startEngine();
-});
-
-after(async () => {
-  await engine.stop();
-  engine.cleanup();
-});
-
-function call(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-    const req = request({ socketPath: engine.socket, method, path, headers }, (res) => {
-      let text = "";
-      res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+const engine = useEngine();
+const call = (method: string, path: string) => api(engine(), method, path);
 
 test("/_ping answers GET and HEAD with dockerd's headers", async () => {
   for (const method of ["GET", "HEAD"]) {
@@ -65,34 +44,34 @@ test("Docker endpoints not served yet answer 501 naming them; unknown paths 404"
 });
 
 test("docker version and docker info print cleanly against moor", async () => {
-  const version = await docker(engine, ["version"]);
+  const version = await docker(engine(), ["version"]);
   assert.equal(version.code, 0, version.stderr);
   assert.match(version.stdout, /Server: moor\n Engine:\n  Version:\s+\d+\.\d+\.\d+\n  API version:\s+1\.45 \(minimum version 1\.24\)/);
-  const info = await docker(engine, ["info"]);
+  const info = await docker(engine(), ["info"]);
   assert.equal(info.code, 0, info.stderr);
-  assert.match(info.stdout, new RegExp(`Docker Root Dir: ${engine.root}`));
+  assert.match(info.stdout, new RegExp(`Docker Root Dir: ${engine().root}`));
   assert.doesNotMatch(info.stderr, /error/i);
-  const format = await docker(engine, ["info", "--format", "{{.DockerRootDir}} {{.Plugins.Volume}}"]);
-  assert.equal(format.stdout, `${engine.root} [local]\n`);
+  const format = await docker(engine(), ["info", "--format", "{{.DockerRootDir}} {{.Plugins.Volume}}"]);
+  assert.equal(format.stdout, `${engine().root} [local]\n`);
 });
 
 test("moor version and moor info talk to the engine", async () => {
-  const version = await moor(engine, ["version", "--format", "{{.Server.ApiVersion}} {{.Client.ApiVersion}}"]);
+  const version = await moor(engine(), ["version", "--format", "{{.Server.ApiVersion}} {{.Client.ApiVersion}}"]);
   assert.deepEqual(version, { code: 0, stdout: "1.45 1.45\n", stderr: "" });
-  const info = await moor(engine, ["info"]);
+  const info = await moor(engine(), ["info"]);
   assert.equal(info.code, 0, info.stderr);
-  assert.match(info.stdout, new RegExp(`Docker Root Dir: ${engine.root}\n`));
+  assert.match(info.stdout, new RegExp(`Docker Root Dir: ${engine().root}\n`));
 });
 
 test("a second engine on the same root is refused with a clear message", async () => {
-  const second = await run(moorBin, ["engine", "--root", engine.root, "--exec-root", `${engine.execRoot}2`, "--host", `unix://${engine.socket}2`]);
+  const second = await run(moorBin, ["engine", "--root", engine().root, "--exec-root", `${engine().execRoot}2`, "--host", `unix://${engine().socket}2`]);
   assert.equal(second.code, 1);
-  assert.match(second.stderr, new RegExp(`another moor engine \\(pid ${engine.process.pid}\\) is already running with root ${engine.root}`));
-  assert.equal(existsSync(`${engine.socket}2`), false);
+  assert.match(second.stderr, new RegExp(`another moor engine \\(pid ${engine().process.pid}\\) is already running with root ${engine().root}`));
+  assert.equal(existsSync(`${engine().socket}2`), false);
 });
 
 test("an engine on a socket another engine serves is refused", async () => {
-  const second = await run(moorBin, ["engine", "--root", `${engine.root}-other`, "--exec-root", `${engine.execRoot}-other`, "--host", engine.host]);
+  const second = await run(moorBin, ["engine", "--root", `${engine().root}-other`, "--exec-root", `${engine().execRoot}-other`, "--host", engine().host]);
   assert.equal(second.code, 1);
   assert.match(second.stderr, /another engine is already listening on unix:\/\//);
   assert.equal((await call("GET", "/_ping")).status, 200, "the first engine still serves");

@@ -3,35 +3,25 @@
 // the program name differing. Also moor's own API-1.45 behaviour, which the dockerd 20.10
 // recordings cannot show. Needs root and a built binary.
 import assert from "node:assert/strict";
-import { request } from "node:http";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { after, before, test } from "node:test";
-import { docker, moor, type RunResult, startEngine, type TestEngine } from "./support/engine.ts";
+import { test } from "node:test";
+import { api, docker, moor, type RunResult, useEngine } from "./support/engine.ts";
 import { normalise, removeAllVolumes } from "./support/scenarios.ts";
 
-let engine: TestEngine;
-
-before(async () => {
-  engine = await startEngine();
-});
-
-after(async () => {
-  await engine.stop();
-  engine.cleanup();
-});
+const engine = useEngine();
 
 type Step = { args: string[]; input?: string };
 
 async function transcript(cli: typeof docker, steps: Step[]): Promise<RunResult[]> {
-  await removeAllVolumes(engine.host);
+  await removeAllVolumes(engine().host);
   const results: RunResult[] = [];
   for (const step of steps) {
-    const result = await cli(engine, step.args, { input: step.input });
+    const result = await cli(engine(), step.args, { input: step.input });
     results.push({
       code: result.code,
-      stdout: normalise(result.stdout, { root: engine.root, json: false }),
-      stderr: normalise(result.stderr, { root: engine.root, json: false }).replaceAll("docker", "moor").replace("SRun", "Run"),
+      stdout: normalise(result.stdout, { root: engine().root, json: false }),
+      stderr: normalise(result.stderr, { root: engine().root, json: false }).replaceAll("docker", "moor").replace("SRun", "Run"),
     });
   }
   return results;
@@ -108,32 +98,32 @@ for (const [name, steps] of Object.entries(parityCases)) {
 }
 
 test("prune at API 1.45 takes anonymous volumes only; --all takes named ones too", async () => {
-  await removeAllVolumes(engine.host);
-  await docker(engine, ["volume", "create", "named"]);
-  const anonymous = (await docker(engine, ["volume", "create"])).stdout.trim();
-  const pruned = await docker(engine, ["volume", "prune", "-f"]);
+  await removeAllVolumes(engine().host);
+  await docker(engine(), ["volume", "create", "named"]);
+  const anonymous = (await docker(engine(), ["volume", "create"])).stdout.trim();
+  const pruned = await docker(engine(), ["volume", "prune", "-f"]);
   assert.equal(pruned.stdout, `Deleted Volumes:\n${anonymous}\n\nTotal reclaimed space: 0B\n`);
-  assert.equal((await moor(engine, ["volume", "ls", "-q"])).stdout, "named\n");
-  const all = await moor(engine, ["volume", "prune", "-a", "-f"]);
+  assert.equal((await moor(engine(), ["volume", "ls", "-q"])).stdout, "named\n");
+  const all = await moor(engine(), ["volume", "prune", "-a", "-f"]);
   assert.equal(all.stdout, "Deleted Volumes:\nnamed\n\nTotal reclaimed space: 0B\n");
 });
 
 test("the prompt explains what prune removes, and only yes removes it", async () => {
-  await removeAllVolumes(engine.host);
-  await moor(engine, ["volume", "create"]);
-  const declined = await moor(engine, ["volume", "prune"], { input: "\n" });
+  await removeAllVolumes(engine().host);
+  await moor(engine(), ["volume", "create"]);
+  const declined = await moor(engine(), ["volume", "prune"], { input: "\n" });
   assert.equal(declined.code, 0);
   assert.equal(declined.stdout, "WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ");
-  assert.equal((await moor(engine, ["volume", "ls", "-q"])).stdout.split("\n").length, 2, "the volume is still there");
+  assert.equal((await moor(engine(), ["volume", "ls", "-q"])).stdout.split("\n").length, 2, "the volume is still there");
 });
 
 test("a volume in use answers 409 with the container ids, from both CLIs, and is not pruned", async () => {
   // Containers arrive with the next issue; until then the test writes the reference rows the
   // way container create will, straight into the engine's database (SQLite allows a second
   // process). "In use" is a query over those rows, so this is the real path.
-  await removeAllVolumes(engine.host);
-  await moor(engine, ["volume", "create", "busy"]);
-  const db = new Database(join(engine.root, "moor.db"));
+  await removeAllVolumes(engine().host);
+  await moor(engine(), ["volume", "create", "busy"]);
+  const db = new Database(join(engine().root, "moor.db"));
   const containerId = "c".repeat(64);
   try {
     db.prepare("INSERT INTO images (id, config, size, created_at) VALUES ('sha256:test', '{}', 0, 0)").run();
@@ -142,82 +132,57 @@ test("a volume in use answers 409 with the container ids, from both CLIs, and is
       "INSERT INTO container_mounts (container_id, destination, type, volume_name, source, mode, rw, propagation, spec) VALUES (?, '/data', 'volume', 'busy', '', 'z', 1, '', '{}')",
     ).run(containerId);
     for (const cli of [docker, moor]) {
-      const rm = await cli(engine, ["volume", "rm", "-f", "busy"]);
+      const rm = await cli(engine(), ["volume", "rm", "-f", "busy"]);
       assert.deepEqual(rm, { code: 1, stdout: "", stderr: `Error response from daemon: remove busy: volume is in use - [${containerId}]\n` });
     }
-    assert.equal((await moor(engine, ["volume", "ls", "-q", "--filter", "dangling=false"])).stdout, "busy\n");
-    assert.equal((await moor(engine, ["volume", "prune", "-a", "-f"])).stdout, "Total reclaimed space: 0B\n");
+    assert.equal((await moor(engine(), ["volume", "ls", "-q", "--filter", "dangling=false"])).stdout, "busy\n");
+    assert.equal((await moor(engine(), ["volume", "prune", "-a", "-f"])).stdout, "Total reclaimed space: 0B\n");
   } finally {
     db.prepare("DELETE FROM containers WHERE id = ?").run(containerId);
     db.prepare("DELETE FROM images WHERE id = 'sha256:test'").run();
     db.close();
   }
-  assert.equal((await moor(engine, ["volume", "rm", "busy"])).stdout, "busy\n");
+  assert.equal((await moor(engine(), ["volume", "rm", "busy"])).stdout, "busy\n");
 });
 
 test("help teaches: usage, description, examples and every flag", async () => {
-  const help = await moor(engine, ["volume", "create", "--help"]);
+  const help = await moor(engine(), ["volume", "create", "--help"]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage:  moor volume create \[OPTIONS\] \[VOLUME\]\n\nCreate a volume\n\nExamples:\n/);
   assert.match(help.stdout, /\n  -d, --driver string   Specify volume driver name \(default "local"\)\n      --label list      Set metadata for a volume\n  -o, --opt map         Set driver specific options \(default map\[\]\)\n$/);
-  const group = await moor(engine, ["volume"]);
+  const group = await moor(engine(), ["volume"]);
   assert.match(group.stdout, /Commands:\n  create      Create a volume\n  inspect     Display detailed information on one or more volumes\n  ls          List volumes\n  prune       Remove unused local volumes\n  rm          Remove one or more volumes/);
 });
 
 test("GET /volumes answers both filter encodings alike", async () => {
-  await removeAllVolumes(engine.host);
-  await moor(engine, ["volume", "create", "--label", "a=b", "labelled"]);
-  await moor(engine, ["volume", "create", "plain"]);
-  const names = async (filters: unknown) =>
-    (JSON.parse(await get(`/v1.45/volumes?filters=${encodeURIComponent(JSON.stringify(filters))}`)).Volumes as Array<{ Name: string }>).map((v) => v.Name);
+  await removeAllVolumes(engine().host);
+  await moor(engine(), ["volume", "create", "--label", "a=b", "labelled"]);
+  await moor(engine(), ["volume", "create", "plain"]);
+  const names = async (filters: unknown) => {
+    const res = await api(engine(), "GET", `/v1.45/volumes?filters=${encodeURIComponent(JSON.stringify(filters))}`);
+    return (JSON.parse(res.body).Volumes as Array<{ Name: string }>).map((v) => v.Name);
+  };
   assert.deepEqual(await names({ label: ["a=b"] }), ["labelled"]);
   assert.deepEqual(await names({ label: { "a=b": true } }), ["labelled"]);
 });
 
-function get(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: engine.socket, path }, (res) => {
-      let text = "";
-      res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-      res.on("end", () => resolve(text));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-function post(path: string, body?: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      { socketPath: engine.socket, method: "POST", path, headers: payload ? { "Content-Type": "application/json" } : {} },
-      (res) => {
-        let text = "";
-        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on("error", reject);
-    req.end(payload);
-  });
-}
 
 test("50 concurrent creates of one name over the API give one volume", async () => {
-  await removeAllVolumes(engine.host);
-  const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => post("/v1.45/volumes/create", { Name: "contended", Labels: { n: String(i) } })));
+  await removeAllVolumes(engine().host);
+  const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => api(engine(), "POST", "/v1.45/volumes/create", { Name: "contended", Labels: { n: String(i) } })));
   assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([201]));
   const labels = new Set(answers.map((a) => JSON.stringify(JSON.parse(a.body).Labels)));
   assert.equal(labels.size, 1, "every caller got the one volume that was created");
-  assert.equal((await moor(engine, ["volume", "ls", "-q"])).stdout, "contended\n");
+  assert.equal((await moor(engine(), ["volume", "ls", "-q"])).stdout, "contended\n");
 });
 
 test("a prune while another runs gets dockerd's 409", async () => {
-  await removeAllVolumes(engine.host);
+  await removeAllVolumes(engine().host);
   for (let i = 0; i < 1500; i += 100) {
-    await Promise.all(Array.from({ length: 100 }, (_, j) => post("/v1.45/volumes/create", { Name: `p${i + j}` })));
+    await Promise.all(Array.from({ length: 100 }, (_, j) => api(engine(), "POST", "/v1.45/volumes/create", { Name: `p${i + j}` })));
   }
   const all = `/v1.45/volumes/prune?filters=${encodeURIComponent('{"all":["true"]}')}`;
-  const [first, second] = await Promise.all([post(all), post(all)]);
+  const [first, second] = await Promise.all([api(engine(), "POST", all), api(engine(), "POST", all)]);
   const statuses = [first.status, second.status].sort();
   assert.deepEqual(statuses, [200, 409]);
   const conflict = first.status === 409 ? first : second;

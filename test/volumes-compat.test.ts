@@ -4,8 +4,8 @@
 // Needs root and a built binary.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
-import { startEngine, type TestEngine } from "./support/engine.ts";
+import { test } from "node:test";
+import { useEngine } from "./support/engine.ts";
 import { runScenario, scenarios, type StepResult } from "./support/scenarios.ts";
 
 const fixtures = JSON.parse(readFileSync(new URL("./fixtures/dockerd-volumes.json", import.meta.url), "utf8")) as {
@@ -64,23 +64,14 @@ function collapseColumns(steps: StepResult[]): StepResult[] {
   return steps.map((step) => (step.stdout === undefined ? step : { ...step, stdout: step.stdout.replace(/ {2,}/g, "  ") }));
 }
 
-let engine: TestEngine;
-
-before(async () => {
-  engine = await startEngine();
-});
-
-after(async () => {
-  await engine.stop();
-  engine.cleanup();
-});
+const engine = useEngine();
 
 for (const scenario of scenarios) {
   test(scenario.name, async () => {
     const recorded = fixtures.results[scenario.name];
     assert.ok(recorded, `no recording for ${scenario.name}: re-record the fixtures`);
     const expected = intendedDifferences[scenario.name]?.(structuredClone(recorded)) ?? recorded;
-    const actual = await runScenario(engine.host, scenario);
+    const actual = await runScenario(engine().host, scenario);
     if (rootWideTables.has(scenario.name)) assert.deepEqual(collapseColumns(actual), collapseColumns(expected));
     else assert.deepEqual(actual, expected);
   });

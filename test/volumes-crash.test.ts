@@ -3,31 +3,14 @@
 // Needs root and a built binary.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { test } from "node:test";
-import { startEngine, type TestEngine } from "./support/engine.ts";
+import { api, startEngine, type TestEngine } from "./support/engine.ts";
 
-function call(engine: TestEngine, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      { socketPath: engine.socket, method, path, headers: payload ? { "Content-Type": "application/json" } : {} },
-      (res) => {
-        let text = "";
-        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on("error", () => resolve({ status: 0, body: "" }));
-      },
-    );
-    req.on("error", () => resolve({ status: 0, body: "" }));
-    req.end(payload);
-  });
-}
 
 /** Every listed volume has its _data directory, and every volume directory is listed. */
 async function assertWhole(engine: TestEngine): Promise<string[]> {
-  const listed = (JSON.parse((await call(engine, "GET", "/volumes")).body).Volumes as Array<{ Name: string; Mountpoint: string }>);
+  const listed = (JSON.parse((await api(engine, "GET", "/volumes")).body).Volumes as Array<{ Name: string; Mountpoint: string }>);
   for (const volume of listed) assert.equal(existsSync(volume.Mountpoint), true, `${volume.Name} is listed but has no data directory`);
   const onDisk = readdirSync(join(engine.root, "volumes"));
   assert.deepEqual(onDisk.sort(), listed.map((v) => v.Name).sort(), "directories and listed volumes match");
@@ -39,11 +22,11 @@ for (const delayMs of [10, 100, 250]) {
     const first = await startEngine();
     let second: TestEngine | undefined;
     try {
-      for (let i = 0; i < 50; i++) await call(first, "POST", "/volumes/create", { Name: `old${i}` });
+      for (let i = 0; i < 50; i++) await api(first, "POST", "/volumes/create", { Name: `old${i}` });
       const work: Array<Promise<unknown>> = [];
       for (let i = 0; i < 300; i++) {
-        work.push(call(first, "POST", "/volumes/create", { Name: `new${i}`, Labels: { n: String(i) } }));
-        if (i < 50) work.push(call(first, "DELETE", `/volumes/old${i}`));
+        work.push(api(first, "POST", "/volumes/create", { Name: `new${i}`, Labels: { n: String(i) } }));
+        if (i < 50) work.push(api(first, "DELETE", `/volumes/old${i}`));
       }
       await new Promise((r) => setTimeout(r, delayMs));
       await first.kill();
@@ -53,7 +36,7 @@ for (const delayMs of [10, 100, 250]) {
       const names = await assertWhole(second);
       t.diagnostic(`after kill at ${delayMs} ms: ${names.filter((n) => n.startsWith("new")).length} new, ${names.filter((n) => n.startsWith("old")).length} old`);
       for (const name of names.filter((n) => n.startsWith("new"))) {
-        const volume = JSON.parse((await call(second, "GET", `/volumes/${name}`)).body);
+        const volume = JSON.parse((await api(second, "GET", `/volumes/${name}`)).body);
         assert.deepEqual(volume.Labels, { n: name.slice(3) }, "a volume that survived keeps its labels");
       }
       assert.doesNotMatch(second.logs(), /"level":(50|60)/, "no errors at restart");
@@ -76,7 +59,7 @@ test("a volume directory found without metadata is adopted at start, as dockerd 
     mkdirSync(join(first.root, "volumes", "carried-over", "_data"), { recursive: true });
     writeFileSync(join(first.root, "volumes", "carried-over", "_data", "keep"), "data");
     second = await startEngine({ root: first.root });
-    const volume = JSON.parse((await call(second, "GET", "/volumes/carried-over")).body);
+    const volume = JSON.parse((await api(second, "GET", "/volumes/carried-over")).body);
     assert.equal(volume.Name, "carried-over");
     assert.equal(volume.Driver, "local");
     assert.equal(volume.Labels, null);

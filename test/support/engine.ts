@@ -2,8 +2,9 @@
 // root and socket, and cleans up after it: the process it started, by PID, and the
 // directories it made. Needs root (the engine mounts and chowns) and a prior `npm run build`.
 import { spawn, type ChildProcess } from "node:child_process";
+import { after, before } from "node:test";
 import { mkdtempSync, rmSync } from "node:fs";
-import { request } from "node:http";
+import { request, type OutgoingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -123,4 +124,52 @@ export function docker(engine: { host: string }, args: string[], options: { inpu
     input: options.input,
     env: { DOCKER_CONFIG: config, DOCKER_CLI_HINTS: "false", TZ: "UTC", ...(options.apiVersion ? { DOCKER_API_VERSION: options.apiVersion } : {}) },
   }).finally(() => rmSync(config, { recursive: true, force: true }));
+}
+
+/**
+ * One engine for the whole test file: started before the first test, stopped and cleaned up
+ * after the last. Returns a getter, since the engine exists only once `before` has run.
+ */
+export function useEngine(): () => TestEngine {
+  let engine: TestEngine | undefined;
+  before(async () => {
+    engine = await startEngine();
+  });
+  after(async () => {
+    await engine?.stop();
+    engine?.cleanup();
+  });
+  return () => engine!;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * One raw Engine API request. A JSON body is sent with its Content-Type; a connection that
+ * fails or drops (as when the test kills the engine) resolves with status 0.
+ */
+export function api(
+  engine: { socket: string },
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: OutgoingHttpHeaders = {},
+): Promise<ApiResponse> {
+  const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+  const contentType = payload !== undefined && typeof body !== "string" ? { "Content-Type": "application/json" } : {};
+  return new Promise((resolve) => {
+    const failed = () => resolve({ status: 0, headers: {}, body: "" });
+    const req = request({ socketPath: engine.socket, method, path, headers: { ...contentType, ...headers } }, (res) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      res.on("error", failed);
+    });
+    req.on("error", failed);
+    req.end(payload);
+  });
 }
