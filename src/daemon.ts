@@ -6,6 +6,9 @@ import { pino, type Logger } from "pino";
 import { createApiServer } from "./api/server.ts";
 import { readHostFacts } from "./engine/host.ts";
 import { LocalDriver } from "./engine/volumes/local-driver.ts";
+import { ImageService } from "./engine/images/service.ts";
+import { LayerStore } from "./engine/images/layers.ts";
+import { ImageStore } from "./store/image-store.ts";
 import { VolumeService } from "./engine/volumes/service.ts";
 import { SystemService } from "./engine/system.ts";
 import { MoorError } from "./errors.ts";
@@ -42,11 +45,18 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const db = openDatabase(join(options.root, "moor.db"));
   const volumes = new VolumeService(new VolumeStore(db), new Map([["local", new LocalDriver(volumesDir, log)]]), log);
   await volumes.recover(new Set());
+  const host = readHostFacts();
+  const images = new ImageService(new ImageStore(db), new LayerStore(join(options.root, "image", "layers")), {
+    architecture: host.goArch,
+    os: "linux",
+  });
+  await images.recover();
 
   const server = createApiServer({
     volumes,
+    images,
     system: new SystemService(new EngineStore(db)),
-    facts: { host: readHostFacts(), root: options.root },
+    facts: { host, root: options.root },
     reportError: (err, req) => log.error({ err, method: req.method, url: req.url }, "request failed"),
   });
 

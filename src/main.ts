@@ -1,11 +1,12 @@
 import { engineCommands } from "./cli/commands/engine.ts";
+import { imageCommands, imageGroup } from "./cli/commands/image.ts";
 import { systemCommands } from "./cli/commands/system.ts";
 import { volumeCommands, volumeGroup } from "./cli/commands/volume.ts";
 import { runCli } from "./cli/program.ts";
 
 const registry = {
-  groups: [volumeGroup],
-  commands: [...engineCommands, ...systemCommands, ...volumeCommands],
+  groups: [imageGroup, volumeGroup],
+  commands: [...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
 };
 
 void runCli(

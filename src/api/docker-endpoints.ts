@@ -1,6 +1,7 @@
 /**
  * Every endpoint of the Docker Engine API (moby api/swagger.yaml, v1.45). Those moor does not
  * serve yet answer 501 naming the method and path; paths Docker does not know answer 404.
+ * (Routes under /images/{name} take names with slashes and are dispatched in images.ts.)
  */
 export const dockerEndpoints: ReadonlyArray<readonly [string, string]> = [
   ["GET", "/containers/json"],
@@ -36,15 +37,9 @@ export const dockerEndpoints: ReadonlyArray<readonly [string, string]> = [
   ["POST", "/build"],
   ["POST", "/build/prune"],
   ["POST", "/images/create"],
-  ["GET", "/images/:name/json"],
-  ["GET", "/images/:name/history"],
-  ["POST", "/images/:name/push"],
-  ["POST", "/images/:name/tag"],
-  ["DELETE", "/images/:name"],
   ["GET", "/images/search"],
   ["POST", "/images/prune"],
   ["POST", "/commit"],
-  ["GET", "/images/:name/get"],
   ["GET", "/images/get"],
   ["POST", "/images/load"],
   ["GET", "/distribution/:name/json"],

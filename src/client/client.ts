@@ -1,4 +1,5 @@
 import { MoorError, kindOfStatus } from "../errors.ts";
+import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
 import type { WireVersion } from "../wire/system.ts";
 import { UnixHttpConnection, type RawResponse } from "./http1.ts";
 import type {
@@ -13,7 +14,7 @@ const clientApiVersion = "1.45";
 
 export { ConnectionError } from "./http1.ts";
 
-type Query = Record<string, string | number | boolean | undefined>;
+type Query = Record<string, string | number | boolean | string[] | undefined>;
 
 /**
  * A typed Docker Engine API client over a unix socket. It works against moor and against
@@ -40,34 +41,29 @@ export class EngineClient {
   /** The API version both sides speak: the lower of the engine's and this client's. */
   async negotiatedVersion(): Promise<string> {
     if (this.apiVersion === undefined) {
-      const res = await this.raw("HEAD", "/_ping");
+      const res = await this.connection.request("HEAD", "/_ping", {});
       this.apiVersion = lowerVersion(res.headers.get("api-version") ?? clientApiVersion, clientApiVersion);
     }
     return this.apiVersion;
   }
 
-  raw(method: string, path: string, body?: unknown): Promise<RawResponse> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return this.connection.request(method, path, payload === undefined ? {} : { "Content-Type": "application/json" }, payload);
-  }
-
-  private async call<T>(method: string, path: string, query: Query = {}, body?: unknown): Promise<T> {
-    const send = (version: string) => this.raw(method, `/v${version}${path}${queryString(query)}`, body);
+  /** Sends a request at the negotiated version, learning an older engine's version on the way. */
+  private async send(method: string, path: string, query: Query, body?: { bytes: Buffer; contentType: string }): Promise<RawResponse> {
+    const send = (version: string) =>
+      this.connection.request(method, `/v${version}${path}${queryString(query)}`, body ? { "Content-Type": body.contentType } : {}, body?.bytes);
     let res = await send(this.apiVersion ?? clientApiVersion);
     const engineMaximum = res.status === 400 ? /Maximum supported API version is ([0-9.]+)/.exec(res.body.toString("utf8")) : null;
     if (engineMaximum !== null && this.apiVersion === undefined) {
       this.apiVersion = engineMaximum[1];
       res = await send(this.apiVersion);
     }
-    if (res.status >= 400) {
-      let message = res.body.toString("utf8").trim();
-      try {
-        message = (JSON.parse(message) as { message?: string }).message ?? message;
-      } catch {
-        // a plain-text error body is already the message
-      }
-      throw new MoorError(kindOfStatus(res.status), message);
-    }
+    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(res.body.toString("utf8")));
+    return res;
+  }
+
+  private async call<T>(method: string, path: string, query: Query = {}, body?: unknown): Promise<T> {
+    const json = body === undefined ? undefined : { bytes: Buffer.from(JSON.stringify(body)), contentType: "application/json" };
+    const res = await this.send(method, path, query, json);
     if (res.body.length === 0) return undefined as T;
     return JSON.parse(res.body.toString("utf8")) as T;
   }
@@ -82,6 +78,40 @@ export class EngineClient {
 
   systemDf(types?: string[]): Promise<{ Volumes: WireVolume[] | null }> {
     return this.call("GET", `/system/df${types ? `?${types.map((t) => `type=${encodeURIComponent(t)}`).join("&")}` : ""}`);
+  }
+
+  /** `docker import`: the tarball is the body; the answer is a JSON status stream. */
+  async imageImport(tarball: Buffer, query: { repo: string; message: string; changes: string[] }): Promise<string> {
+    const res = await this.send(
+      "POST",
+      "/images/create",
+      { fromSrc: "-", repo: query.repo, tag: "", message: query.message, changes: query.changes },
+      { bytes: tarball, contentType: "application/x-tar" },
+    );
+    const text = res.body.toString("utf8");
+    let imageId = "";
+    for (const line of text.split(/\r?\n/).filter((l) => l.trim() !== "")) {
+      const message = JSON.parse(line) as { status?: string; error?: string };
+      if (message.error) throw new MoorError("internal", message.error);
+      if (message.status) imageId = message.status;
+    }
+    return imageId;
+  }
+
+  imageList(filters?: FilterMap, all = false): Promise<WireImageSummary[]> {
+    return this.call("GET", "/images/json", { filters: encodeFilters(filters), all: all ? "1" : undefined });
+  }
+
+  imageInspect(name: string): Promise<WireImageInspect> {
+    return this.call("GET", `/images/${encodeURI(name)}/json`);
+  }
+
+  imageTag(source: string, repo: string, tag: string): Promise<void> {
+    return this.call("POST", `/images/${encodeURI(source)}/tag`, { repo, tag });
+  }
+
+  imageRemove(name: string, options: { force: boolean; noPrune: boolean }): Promise<Array<{ Untagged?: string; Deleted?: string }>> {
+    return this.call("DELETE", `/images/${encodeURI(name)}`, { force: options.force ? "1" : undefined, noprune: options.noPrune ? "1" : undefined });
   }
 
   volumeCreate(request: WireVolumeCreateRequest): Promise<WireVolume> {
@@ -105,6 +135,16 @@ export class EngineClient {
   }
 }
 
+/** An error body: dockerd's `{"message": ...}`, or plain text from older paths. */
+function errorMessage(body: string): string {
+  const text = body.trim();
+  try {
+    return (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {
+    return text;
+  }
+}
+
 /** Filter values by key, as the docker CLI collects them from repeated --filter flags. */
 export type FilterMap = Map<string, string[]>;
 
@@ -121,7 +161,8 @@ function encodeFilters(filters: FilterMap | undefined): string | undefined {
 function queryString(query: Query): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(key, String(value));
+    if (Array.isArray(value)) for (const item of value) params.append(key, item);
+    else if (value !== undefined) params.set(key, String(value));
   }
   const text = params.toString();
   return text === "" ? "" : `?${text}`;

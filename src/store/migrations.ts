@@ -13,6 +13,7 @@
  *   first use and unmounted after the last user).
  * - deploy_revisions: numbered, immutable revisions of deployed apps.
  * - engine_settings: facts about this engine that must survive restarts (its ID).
+ * - layers (2): unpacked image layers by diff ID; each is unpacked once and shared by images.
  */
 export const migrations: readonly string[] = [
   `
@@ -99,5 +100,13 @@ export const migrations: readonly string[] = [
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
   ) STRICT;
+  `,
+  `
+  CREATE TABLE layers (
+    diff_id    TEXT PRIMARY KEY,
+    size       INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  ALTER TABLE image_tags ADD COLUMN tagged_at TEXT NOT NULL DEFAULT '';
   `,
 ];

@@ -29,3 +29,8 @@ function zoneOffsetMinutes(epochSeconds: number, date: Date): number {
   }
   return offset;
 }
+
+/** Go's time.RFC3339Nano in UTC, as JSON carries times: trailing zeros of the fraction dropped. */
+export function rfc3339Nano(date: Date): string {
+  return date.toISOString().replace(/\.?0*Z$/, "Z");
+}

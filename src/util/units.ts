@@ -14,15 +14,18 @@ export function ramInBytes(text: string): number {
 
 const decimalUnits = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
 
-/** docker/go-units HumanSize: decimal units, 4 significant digits ("13B", "1.5kB", "2MB"). */
-export function humanSize(bytes: number): string {
+/**
+ * docker/go-units HumanSizeWithPrecision: decimal units, `precision` significant digits
+ * (HumanSize is precision 4: "13B", "1.5kB", "2MB").
+ */
+export function humanSize(bytes: number, precision = 4): string {
   let size = bytes;
   let unit = 0;
   while (size >= 1000 && unit < decimalUnits.length - 1) {
     size /= 1000;
     unit++;
   }
-  return `${Number(size.toPrecision(4))}${decimalUnits[unit]}`;
+  return `${Number(size.toPrecision(precision))}${decimalUnits[unit]}`;
 }
 
 const binaryUnits = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
@@ -36,4 +39,22 @@ export function bytesSize(bytes: number): string {
     unit++;
   }
   return `${Number(size.toPrecision(4))}${binaryUnits[unit]}`;
+}
+
+/** docker/go-units HumanDuration: "Less than a second", "About a minute", "3 days". */
+export function humanDuration(milliseconds: number): string {
+  const seconds = Math.trunc(milliseconds / 1000);
+  if (seconds < 1) return "Less than a second";
+  if (seconds === 1) return "1 second";
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.trunc(seconds / 60);
+  if (minutes === 1) return "About a minute";
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.trunc(milliseconds / 3_600_000 + 0.5);
+  if (hours === 1) return "About an hour";
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
+  return `${Math.trunc(milliseconds / 3_600_000 / 24 / 365)} years`;
 }

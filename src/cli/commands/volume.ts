@@ -1,4 +1,4 @@
-import type { FilterMap } from "../../client/client.ts";
+import { filterMap } from "./filters.ts";
 import { MoorError } from "../../errors.ts";
 import { humanSize } from "../../util/units.ts";
 import { naturalCompare } from "../../util/natural-sort.ts";
@@ -65,15 +65,6 @@ function keyValueMap(values: string[] | undefined): Record<string, string> {
   return map;
 }
 
-function filterMap(values: string[] | undefined): FilterMap {
-  const filters: FilterMap = new Map();
-  for (const value of values ?? []) {
-    const eq = value.indexOf("=");
-    const key = value.slice(0, eq).trim().toLowerCase();
-    filters.set(key, [...(filters.get(key) ?? []), value.slice(eq + 1)]);
-  }
-  return filters;
-}
 
 const create: CommandSpec = {
   path: ["volume", "create"],

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { MoorError } from "../../errors.ts";
 
 /**
@@ -15,5 +15,32 @@ export function runCommand(file: string, args: readonly string[]): Promise<strin
       const detail = (stderr.trim() || err.message).replace(/\s+/g, " ");
       reject(new MoorError("internal", detail, { cause: err }));
     });
+  });
+}
+
+/** Runs a binary with `input` streamed to its stdin; a non-zero exit becomes a MoorError. */
+export function runWithInput(file: string, args: readonly string[], input: AsyncIterable<Buffer>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ["pipe", "ignore", "pipe"] });
+    // If the tool exits early, writes fail with EPIPE; its exit status reports the failure.
+    child.stdin.on("error", () => {});
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else reject(new MoorError("internal", stderr.trim().replace(/\s+/g, " ") || `${file} exited with ${code}`));
+    });
+    void (async () => {
+      try {
+        for await (const chunk of input) {
+          if (!child.stdin.write(chunk)) await new Promise<void>((r) => child.stdin.once("drain", () => r()));
+        }
+        child.stdin.end();
+      } catch (err) {
+        child.kill("SIGKILL");
+        reject(err);
+      }
+    })();
   });
 }

@@ -6,7 +6,7 @@ import { randomId } from "../../util/ids.ts";
 import { ramInBytes } from "../../util/units.ts";
 import { runCommand } from "../runtime/command.ts";
 import type { DiscoveredVolume, DriverOptions, VolumeDriver } from "./driver.ts";
-import { directorySize, mountsUnder, removeTree } from "./fs.ts";
+import { directorySize, mountsUnder, removeTree } from "../fs.ts";
 import { isValidLocalVolumeName, validateLocalVolumeName } from "./names.ts";
 
 const validOptions = new Set(["type", "o", "device", "size"]);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { openDatabase, type Db } from "../../store/database.ts";
 import { VolumeStore } from "../../store/volume-store.ts";
-import { mountsUnder } from "./fs.ts";
+import { mountsUnder } from "../fs.ts";
 import { LocalDriver } from "./local-driver.ts";
 import { VolumeService } from "./service.ts";
 

@@ -1,6 +1,6 @@
 import { lstat, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { MoorError } from "../../errors.ts";
+import { MoorError } from "../errors.ts";
 
 /**
  * Disk usage as dockerd reports it (moby pkg/directory Size): the apparent size of every

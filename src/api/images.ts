@@ -1,0 +1,108 @@
+import type { IncomingMessage } from "node:http";
+import { MoorError } from "../errors.ts";
+import type { Image, ImageService } from "../engine/images/service.ts";
+import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
+import { parseFilters } from "./filters.ts";
+import { queryBool, sendJson, sendNoContent } from "./http.ts";
+import type { RequestContext, Router } from "./router.ts";
+import { versionLessThan } from "./version.ts";
+
+export function toImageSummary(image: Image, apiVersion: string): WireImageSummary {
+  return {
+    Containers: -1,
+    Created: image.createdAt,
+    Id: image.id,
+    Labels: image.config.config.Labels,
+    ParentId: "",
+    RepoDigests: null,
+    RepoTags: image.tags.length > 0 ? image.tags : null,
+    SharedSize: -1,
+    Size: image.size,
+    // VirtualSize left the API in 1.44.
+    ...(versionLessThan(apiVersion, "1.44") ? { VirtualSize: image.size } : {}),
+  };
+}
+
+export function toImageInspect(image: Image, layerPaths: string[], apiVersion: string): WireImageInspect {
+  const legacy = versionLessThan(apiVersion, "1.45");
+  return {
+    Id: image.id,
+    RepoTags: image.tags,
+    RepoDigests: [],
+    Parent: "",
+    Comment: image.config.comment ?? "",
+    Created: image.config.created,
+    // Container and ContainerConfig left the API in 1.45.
+    ...(legacy ? { Container: "", ContainerConfig: image.config.container_config ?? null } : {}),
+    DockerVersion: image.config.docker_version ?? "",
+    Author: image.config.author ?? "",
+    Config: image.config.config,
+    Architecture: image.config.architecture,
+    Os: image.config.os,
+    Size: image.size,
+    ...(versionLessThan(apiVersion, "1.44") ? { VirtualSize: image.size } : {}),
+    GraphDriver: { Data: { LowerDir: [...layerPaths].reverse().join(":") }, Name: "overlay" },
+    RootFS: { Type: "layers", Layers: image.config.rootfs.diff_ids },
+    Metadata: { LastTagTime: image.lastTagTime || "0001-01-01T00:00:00Z" },
+  };
+}
+
+/** Image names may contain slashes (team/app), so image routes take the rest of the path. */
+function imageRoute(ctx: RequestContext): { name: string; action: string } {
+  const rest = ctx.params["*"];
+  const slash = rest.lastIndexOf("/");
+  return slash === -1 ? { name: rest, action: "" } : { name: rest.slice(0, slash), action: rest.slice(slash + 1) };
+}
+
+function notImplemented(ctx: RequestContext): never {
+  const url = ctx.req.url ?? "";
+  throw new MoorError("not_implemented", `${ctx.req.method} ${url.split("?")[0]} is not implemented by moor yet`);
+}
+
+export function addImageRoutes(router: Router, images: ImageService): void {
+  router.add("POST", "/images/create", async ({ req, res, query }) => {
+    if (query.get("fromImage")) {
+      throw new MoorError(
+        "not_found",
+        `pull access denied for ${query.get("fromImage")}: moor cannot reach a registry; load the image with 'moor image load' or import a root filesystem with 'moor image import'`,
+      );
+    }
+    if (query.get("fromSrc") !== "-") {
+      throw new MoorError("invalid", `importing from ${JSON.stringify(query.get("fromSrc") ?? "")} is not supported: send the tarball as the request body with fromSrc=-`);
+    }
+    const image = await images.importRootfs({
+      body: req as IncomingMessage & AsyncIterable<Buffer>,
+      repository: query.get("repo") ?? "",
+      tag: query.get("tag") ?? "",
+      changes: query.getAll("changes"),
+      message: query.get("message") ?? "",
+    });
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(`${JSON.stringify({ status: image.id })}\r\n`);
+  });
+
+  router.add("GET", "/images/json", ({ res, query, apiVersion }) => {
+    const filters = parseFilters(query.get("filters"));
+    const list = images.list(filters).map((image) => toImageSummary(image, apiVersion));
+    sendJson(res, 200, list);
+  });
+
+  router.add("GET", "/images/*", (ctx) => {
+    const { name, action } = imageRoute(ctx);
+    if (action !== "json") notImplemented(ctx);
+    const image = images.inspect(name);
+    sendJson(ctx.res, 200, toImageInspect(image, images.layerPaths(image), ctx.apiVersion));
+  });
+
+  router.add("POST", "/images/*", (ctx) => {
+    const { name, action } = imageRoute(ctx);
+    if (action !== "tag") notImplemented(ctx);
+    images.tag(name, ctx.query.get("repo") ?? "", ctx.query.get("tag") ?? "");
+    sendNoContent(ctx.res, 201);
+  });
+
+  router.add("DELETE", "/images/*", async ({ res, params, query }) => {
+    const removed = await images.remove(params["*"], { force: queryBool(query, "force"), prune: !queryBool(query, "noprune") });
+    sendJson(res, 200, removed);
+  });
+}

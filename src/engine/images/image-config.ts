@@ -1,0 +1,70 @@
+/**
+ * The image config as the Docker image format stores it (the JSON whose sha256 is the image
+ * ID), with the container config in dockerd's field order so IDs and bytes match dockerd's.
+ */
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  ExposedPorts?: Record<string, Record<string, never>>;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[] | null;
+  Cmd: string[] | null;
+  Image: string;
+  Volumes: Record<string, Record<string, never>> | null;
+  WorkingDir: string;
+  Entrypoint: string[] | null;
+  OnBuild: string[] | null;
+  Labels: Record<string, string> | null;
+}
+
+export interface ImageConfig {
+  architecture: string;
+  author?: string;
+  comment?: string;
+  config: ContainerConfig;
+  container_config?: ContainerConfig;
+  created: string;
+  docker_version?: string;
+  history: Array<{ created: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
+  os: string;
+  rootfs: { type: "layers"; diff_ids: string[] };
+}
+
+export function emptyContainerConfig(): ContainerConfig {
+  return {
+    Hostname: "",
+    Domainname: "",
+    User: "",
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: false,
+    OpenStdin: false,
+    StdinOnce: false,
+    Env: null,
+    Cmd: null,
+    Image: "",
+    Volumes: null,
+    WorkingDir: "",
+    Entrypoint: null,
+    OnBuild: null,
+    Labels: null,
+  };
+}
+
+/** Puts the container config's keys in dockerd's order (ExposedPorts after AttachStderr). */
+export function orderedContainerConfig(config: ContainerConfig): ContainerConfig {
+  const { ExposedPorts, ...rest } = config;
+  const ordered: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries({ ...emptyContainerConfig(), ...rest })) {
+    ordered[key] = value;
+    if (key === "AttachStderr" && ExposedPorts !== undefined) ordered.ExposedPorts = ExposedPorts;
+  }
+  return ordered as unknown as ContainerConfig;
+}

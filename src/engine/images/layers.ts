@@ -1,0 +1,155 @@
+import { createHash } from "node:crypto";
+import { createWriteStream, mkdirSync, renameSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { createGunzip } from "node:zlib";
+import { MoorError } from "../../errors.ts";
+import { randomId } from "../../util/ids.ts";
+import { runCommand, runWithInput } from "../runtime/command.ts";
+import { directorySize, removeTree } from "../fs.ts";
+
+export interface UnpackedLayer {
+  /** "sha256:<hex>" of the uncompressed tar stream. */
+  diffId: string;
+  /** Bytes of the unpacked content, as dockerd counts image sizes. */
+  size: number;
+  /** Whether this layer was new (false: the same content was already unpacked). */
+  created: boolean;
+}
+
+/**
+ * Unpacked image layers: `<dir>/<hex>/diff` (an overlayfs lowerdir) and `<dir>/<hex>/layer.tar`
+ * (the layer as received, for `save`). A layer is unpacked once, into a temporary directory that
+ * is renamed into place when complete, so a crash never leaves a half-unpacked layer in use.
+ * Whiteouts are converted to overlayfs's form: `.wh.<name>` becomes a 0/0 character device
+ * and `.wh..wh..opq` an opaque directory (trusted.overlay.opaque=y).
+ */
+export class LayerStore {
+  private readonly tmpDir: string;
+
+  constructor(private readonly dir: string) {
+    this.tmpDir = join(dir, "..", "tmp");
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
+  }
+
+  diffPath(diffId: string): string {
+    return join(this.dir, hexOf(diffId), "diff");
+  }
+
+  tarPath(diffId: string): string {
+    return join(this.dir, hexOf(diffId), "layer.tar");
+  }
+
+  /**
+   * Unpacks a layer tarball (plain or gzip). `exists` says whether a layer with the resulting
+   * diff ID is already stored, in which case the new copy is dropped.
+   */
+  async unpack(input: AsyncIterable<Buffer>, exists: (diffId: string) => boolean): Promise<UnpackedLayer> {
+    const work = join(this.tmpDir, randomId().slice(0, 16));
+    const diff = join(work, "diff");
+    mkdirSync(diff, { recursive: true, mode: 0o755 });
+    try {
+      const hash = createHash("sha256");
+      const tarFile = createWriteStream(join(work, "layer.tar"));
+      const tee = async function* (): AsyncGenerator<Buffer> {
+        for await (const chunk of decompressed(input)) {
+          hash.update(chunk);
+          if (!tarFile.write(chunk)) await new Promise<void>((r) => tarFile.once("drain", () => r()));
+          yield chunk;
+        }
+      };
+      // GNU tar as root keeps owners, modes, times, hard links, devices and xattrs; it refuses
+      // members that would land outside the target (absolute paths, "..", writes through
+      // symlinks it extracted).
+      await runWithInput("tar", ["-x", "-f", "-", "-C", diff, "--numeric-owner", "--same-owner", "-p", "--xattrs", "--xattrs-include=*", "--no-overwrite-dir"], tee()).catch(
+        (err: unknown) => {
+          throw new MoorError("invalid", `error unpacking layer: ${(err as Error).message}`, { cause: err });
+        },
+      );
+      await new Promise<void>((resolve, reject) => tarFile.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await convertWhiteouts(diff);
+      const diffId = `sha256:${hash.digest("hex")}`;
+      if (exists(diffId)) {
+        await removeTree(work);
+        return { diffId, size: await directorySize(this.diffPath(diffId)), created: false };
+      }
+      const size = await directorySize(diff);
+      renameSync(work, join(this.dir, hexOf(diffId)));
+      return { diffId, size, created: true };
+    } catch (err) {
+      await removeTree(work).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async remove(diffId: string): Promise<void> {
+    await removeTree(join(this.dir, hexOf(diffId)));
+  }
+
+  /** At start: drops unfinished unpacks and layer directories no record knows. */
+  async recover(known: ReadonlySet<string>): Promise<void> {
+    for (const entry of await readdir(this.tmpDir)) await removeTree(join(this.tmpDir, entry));
+    for (const entry of await readdir(this.dir)) {
+      if (!known.has(`sha256:${entry}`)) await rm(join(this.dir, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+function hexOf(diffId: string): string {
+  return diffId.replace(/^sha256:/, "");
+}
+
+/** gzip is detected by its magic bytes; anything else is taken as a plain tar. */
+async function* decompressed(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const iterator = input[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    yield first.value;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  };
+  const head: Buffer = first.value;
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip();
+    void (async () => {
+      try {
+        for await (const chunk of rest()) {
+          if (!gunzip.write(chunk)) await new Promise<void>((r) => gunzip.once("drain", () => r()));
+        }
+        gunzip.end();
+      } catch (err) {
+        gunzip.destroy(err as Error);
+      }
+    })();
+    yield* gunzip;
+    return;
+  }
+  const magic = head.subarray(0, 6).toString("latin1");
+  if (magic.startsWith("BZh") || magic === "\xfd7zXZ\x00" || (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd)) {
+    throw new MoorError("invalid", "unsupported layer compression (bzip2, xz, zstd): decompress the tarball, or use gzip");
+  }
+  yield* rest();
+}
+
+/** Finds AUFS-style whiteout markers (which tar extracted as plain files) and converts them. */
+async function convertWhiteouts(root: string): Promise<void> {
+  const listing = await runCommand("find", [root, "-name", ".wh.*"]);
+  const markers = listing.split("\n").filter((line) => line !== "").sort((a, b) => b.length - a.length);
+  for (const marker of markers) {
+    const parent = dirname(marker);
+    const name = basename(marker);
+    await rm(marker, { force: true });
+    if (name === ".wh..wh..opq") {
+      await runCommand("setfattr", ["-n", "trusted.overlay.opaque", "-v", "y", parent]);
+    } else {
+      const hidden = join(parent, name.slice(".wh.".length));
+      await rm(hidden, { recursive: true, force: true });
+      await runCommand("mknod", ["-m", "0", hidden, "c", "0", "0"]);
+    }
+  }
+}

@@ -1,0 +1,231 @@
+import { createHash } from "node:crypto";
+import { MoorError } from "../../errors.ts";
+import type { ImageRecord, ImageStore } from "../../store/image-store.ts";
+import { Filters } from "../filters.ts";
+import { applyChanges } from "./changes.ts";
+import { emptyContainerConfig, orderedContainerConfig, type ImageConfig } from "./image-config.ts";
+import { rfc3339Nano } from "../../util/time.ts";
+import type { LayerStore } from "./layers.ts";
+import { parseReference, taggedName } from "./reference.ts";
+
+export interface Image {
+  /** "sha256:<hex>" */
+  id: string;
+  config: ImageConfig;
+  /** "name:tag", sorted. */
+  tags: string[];
+  /** Bytes of all layers, unpacked. */
+  size: number;
+  /** Unix seconds (from the config's created time). */
+  createdAt: number;
+  lastTagTime: string;
+}
+
+export interface ImportRequest {
+  body: AsyncIterable<Buffer>;
+  /** `name[:tag]` to tag the new image with, or "" for none. */
+  repository: string;
+  tag: string;
+  changes: string[];
+  message: string;
+}
+
+export type RemovalEntry = { Untagged: string } | { Deleted: string };
+
+export interface Platform {
+  architecture: string;
+  os: string;
+}
+
+const listFilterKeys = new Set(["dangling", "label", "reference", "before", "since"]);
+
+/**
+ * Images: immutable configs in SQLite (the image ID is the sha256 of the config text), tags
+ * pointing at them, and layers unpacked once in the LayerStore.
+ */
+export class ImageService {
+  constructor(
+    private readonly store: ImageStore,
+    private readonly layers: LayerStore,
+    private readonly platform: Platform,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** `docker import`: one layer from a root filesystem tarball, with `changes` applied. */
+  async importRootfs(request: ImportRequest): Promise<Image> {
+    const reference = request.repository === "" ? undefined : parseReference(request.tag ? `${request.repository}:${request.tag}` : request.repository);
+    const config = applyChanges(emptyContainerConfig(), request.changes);
+    const layer = await this.layers.unpack(request.body, (diffId) => this.store.layer(diffId) !== undefined);
+    const created = rfc3339Nano(this.now());
+    const comment = request.message || "Imported from -";
+    const imageConfig: ImageConfig = {
+      architecture: this.platform.architecture,
+      comment,
+      config: orderedContainerConfig(config),
+      container_config: emptyContainerConfig(),
+      created,
+      history: [{ created, comment }],
+      os: this.platform.os,
+      rootfs: { type: "layers", diff_ids: [layer.diffId] },
+    };
+    const text = JSON.stringify(imageConfig);
+    const id = `sha256:${createHash("sha256").update(text).digest("hex")}`;
+    this.store.transaction(() => {
+      this.store.insertLayer({ diffId: layer.diffId, size: layer.size }, Math.floor(Date.now() / 1000));
+      this.store.insertImage({ id, config: text, createdAt: Math.floor(Date.parse(created) / 1000) }, layer.size);
+      if (reference !== undefined) this.store.setTag(taggedName(reference), id, rfc3339Nano(this.now()));
+    });
+    return this.inspect(id);
+  }
+
+  /** Finds an image by name[:tag], full or short id, with or without "sha256:". */
+  resolve(name: string): string {
+    const notFound = () => new MoorError("not_found", `No such image: ${displayName(name)}`);
+    if (/^sha256:[0-9a-f]{64}$/.test(name) && this.store.image(name) !== undefined) return name;
+    let reference;
+    try {
+      reference = parseReference(name);
+    } catch {
+      reference = undefined;
+    }
+    if (reference !== undefined && reference.digest === undefined) {
+      const tagged = this.store.tagged(taggedName(reference));
+      if (tagged !== undefined) return tagged;
+    }
+    const hex = /^(?:sha256:)?([0-9a-f]{1,64})$/.exec(name)?.[1];
+    if (hex !== undefined) {
+      const matches = this.store.imagesByIdPrefix(`sha256:${hex}`);
+      if (matches.length === 1) return matches[0];
+    }
+    throw notFound();
+  }
+
+  inspect(name: string): Image {
+    return this.toImage(this.store.image(this.resolve(name))!);
+  }
+
+  list(filters: Filters = new Filters()): Image[] {
+    filters.validate(listFilterKeys);
+    const dangling = filters.boolean("dangling");
+    const references = filters.get("reference");
+    return this.store
+      .images()
+      .map((record) => this.toImage(record))
+      .map((image) =>
+        // With a reference filter an image is listed under the tags that match it only.
+        references.length === 0 ? image : { ...image, tags: image.tags.filter((tag) => references.some((pattern) => referenceMatches(pattern, tag))) },
+      )
+      .filter((image) => {
+        if (references.length > 0 && image.tags.length === 0) return false;
+        if (dangling !== undefined && (image.tags.length === 0) !== dangling) return false;
+        return filters.matchKVList("label", image.config.config.Labels);
+      })
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  tag(source: string, repository: string, tag: string): void {
+    const id = this.resolve(source);
+    const reference = parseReference(tag ? `${repository}:${tag}` : repository);
+    if (reference.digest !== undefined) throw new MoorError("invalid", "refusing to create a tag with a digest reference");
+    this.store.setTag(taggedName(reference), id, rfc3339Nano(this.now()));
+  }
+
+  /**
+   * `docker rmi`: a tag of an image with other tags is only untagged; otherwise the image goes
+   * (refused while a container uses it, or when named by id with several tags, unless forced).
+   */
+  async remove(name: string, { force = false, prune = true } = {}): Promise<RemovalEntry[]> {
+    const removed = this.untagOrDelete(name, force);
+    if (prune && removed.some((entry) => "Deleted" in entry)) await this.removeUnusedLayers();
+    return removed;
+  }
+
+  private untagOrDelete(name: string, force: boolean): RemovalEntry[] {
+    return this.store.transaction(() => {
+      const id = this.resolve(name);
+      const short = id.slice("sha256:".length, "sha256:".length + 12);
+      const tags = this.store.tagsOf(id).map((t) => t.reference);
+      let byTag: string | undefined;
+      try {
+        const reference = parseReference(name);
+        if (reference.digest === undefined && tags.includes(taggedName(reference))) byTag = taggedName(reference);
+      } catch {
+        byTag = undefined;
+      }
+      if (byTag !== undefined && tags.length > 1) {
+        this.store.deleteTag(byTag);
+        return [{ Untagged: byTag }];
+      }
+      const users = this.store.containersUsing(id);
+      const running = users.find((user) => user.running);
+      if (running !== undefined) {
+        const what = byTag === undefined ? short : `repository reference "${name}"`;
+        throw new MoorError("conflict", `conflict: unable to delete ${what} (cannot be forced) - image is being used by running container ${running.id.slice(0, 12)}`);
+      }
+      if (users.length > 0 && !force) {
+        const what = byTag === undefined ? short : `repository reference "${name}"`;
+        throw new MoorError("conflict", `conflict: unable to remove ${what} (must force) - container ${users[0].id.slice(0, 12)} is using its referenced image ${short}`);
+      }
+      if (byTag === undefined && tags.length > 1 && !force) {
+        throw new MoorError("conflict", `conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
+      }
+      const removed: RemovalEntry[] = tags.map((reference) => ({ Untagged: reference }));
+      for (const reference of tags) this.store.deleteTag(reference);
+      if (users.length === 0) {
+        this.store.deleteImage(id);
+        removed.push({ Deleted: id });
+      }
+      return removed;
+    });
+  }
+
+  /** Layers no image uses any more: deleted from disk and store. */
+  async removeUnusedLayers(): Promise<void> {
+    const used = new Set(this.store.images().flatMap((record) => (JSON.parse(record.config) as ImageConfig).rootfs.diff_ids));
+    for (const layer of this.store.layers()) {
+      if (used.has(layer.diffId)) continue;
+      this.store.deleteLayer(layer.diffId);
+      await this.layers.remove(layer.diffId);
+    }
+  }
+
+  /** At start: finish what a crash interrupted. */
+  async recover(): Promise<void> {
+    await this.removeUnusedLayers();
+    await this.layers.recover(new Set(this.store.layers().map((layer) => layer.diffId)));
+  }
+
+  private toImage(record: ImageRecord): Image {
+    const config = JSON.parse(record.config) as ImageConfig;
+    const tags = this.store.tagsOf(record.id);
+    const size = config.rootfs.diff_ids.reduce((sum, diffId) => sum + (this.store.layer(diffId)?.size ?? 0), 0);
+    return {
+      id: record.id,
+      config,
+      tags: tags.map((tag) => tag.reference),
+      size,
+      createdAt: record.createdAt,
+      lastTagTime: tags.map((tag) => tag.taggedAt).sort().at(-1) ?? "",
+    };
+  }
+
+  layerPaths(image: Image): string[] {
+    return image.config.rootfs.diff_ids.map((diffId) => this.layers.diffPath(diffId));
+  }
+}
+
+/** How dockerd names a missing image: a name gets its default tag, an id stays as given. */
+function displayName(name: string): string {
+  try {
+    const reference = parseReference(name);
+    return reference.digest === undefined ? taggedName(reference) : name;
+  } catch {
+    return name;
+  }
+}
+
+/** The `reference` filter: a glob over `name` or `name:tag` (path.Match semantics). */
+function referenceMatches(pattern: string, tagged: string): boolean {
+  const glob = new RegExp(`^${pattern.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
+  return glob.test(tagged) || glob.test(tagged.slice(0, tagged.lastIndexOf(":")));
+}
