@@ -1,0 +1,95 @@
+// Images through the real docker CLI and moor: import of the busybox test image, list,
+// inspect, tag and remove, with dockerd's shapes and rules. Needs root, busybox-static and a
+// built binary.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { api, docker, moor, useEngine } from "./support/engine.ts";
+
+const engine = useEngine();
+let work: string;
+let tarball: string;
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), "moor-images-"));
+  tarball = join(work, "busybox.tar");
+  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
+});
+
+after(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function removeAllImages(): Promise<void> {
+  const images = JSON.parse((await api(engine(), "GET", "/images/json")).body) as Array<{ Id: string }>;
+  for (const image of images) await api(engine(), "DELETE", `/images/${image.Id}?force=1`);
+}
+
+test("docker import gives an image whose layer is the tarball and whose config has the changes", async () => {
+  await removeAllImages();
+  const imported = await docker(engine(), ["import", "-c", 'CMD ["/bin/sh"]', "-c", "VOLUME /data", "-c", "ENV A=1 B=2", "-c", "WORKDIR /srv", tarball, "busybox:test"]);
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.match(imported.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  const inspect = JSON.parse((await docker(engine(), ["image", "inspect", "busybox:test"])).stdout)[0];
+  assert.equal(inspect.Id, imported.stdout.trim());
+  assert.deepEqual(inspect.RepoTags, ["busybox:test"]);
+  assert.deepEqual(inspect.Config.Cmd, ["/bin/sh"]);
+  assert.deepEqual(inspect.Config.Env, ["A=1", "B=2"]);
+  assert.deepEqual(inspect.Config.Volumes, { "/data": {} });
+  assert.equal(inspect.Config.WorkingDir, "/srv");
+  assert.equal(inspect.Comment, "Imported from -");
+  const diffId = `sha256:${createHash("sha256").update(readFileSync(tarball)).digest("hex")}`;
+  assert.deepEqual(inspect.RootFS, { Type: "layers", Layers: [diffId] });
+  const layerDir = join(engine().root, "image", "layers", diffId.slice(7), "diff");
+  assert.equal(existsSync(join(layerDir, "bin", "busybox")), true, "the layer is unpacked");
+  assert.equal(inspect.Size > 1_000_000, true);
+});
+
+test("images list, tag and remove as with dockerd", async () => {
+  await removeAllImages();
+  const id = (await moor(engine(), ["image", "import", tarball, "busybox"])).stdout.trim();
+  assert.equal((await docker(engine(), ["tag", "busybox", "team/app:v1"])).code, 0);
+  // The docker CLI prints an image's tags in map order, so the lines are compared as a set.
+  const listed = await docker(engine(), ["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]);
+  assert.deepEqual(listed.stdout.split("\n").sort(), ["", `busybox:latest ${id.slice(7, 19)}`, `team/app:v1 ${id.slice(7, 19)}`]);
+  assert.equal((await moor(engine(), ["images", "team/app", "--format", "{{.Repository}}"])).stdout, "team/app\n");
+
+  const byId = await docker(engine(), ["rmi", id.slice(7, 19)]);
+  assert.equal(byId.code, 1);
+  assert.equal(byId.stderr, `Error response from daemon: conflict: unable to delete ${id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories\n`);
+  assert.deepEqual(await moor(engine(), ["rmi", "busybox"]), { code: 0, stdout: "Untagged: busybox:latest\n", stderr: "" });
+  assert.deepEqual(await moor(engine(), ["rmi", "team/app:v1"]), { code: 0, stdout: `Untagged: team/app:v1\nDeleted: ${id}\n`, stderr: "" });
+  assert.deepEqual(await moor(engine(), ["rmi", "busybox"]), { code: 1, stdout: "", stderr: "Error response from daemon: No such image: busybox:latest\n" });
+  assert.equal(existsSync(join(engine().root, "image", "layers")) && execFileSync("ls", [join(engine().root, "image", "layers")]).toString(), "", "unused layers are deleted");
+});
+
+test("moor and docker print the same image list and inspect output", async () => {
+  await removeAllImages();
+  await moor(engine(), ["import", "-c", "LABEL team=infra", tarball, "labelled:1"]);
+  for (const args of [
+    ["images", "--format", "table {{.Repository}}\t{{.Tag}}\t{{.Size}}"],
+    ["image", "ls", "--filter", "label=team=infra", "-q"],
+    ["image", "inspect", "--format", "{{json .Config.Labels}} {{.Os}} {{.Architecture}}", "labelled:1"],
+    ["image", "inspect", "nosuch"],
+  ]) {
+    const viaDocker = await docker(engine(), args);
+    const viaMoor = await moor(engine(), args);
+    assert.deepEqual(viaMoor, viaDocker, args.join(" "));
+  }
+});
+
+test("an image name that is not a reference is refused with docker's text", async () => {
+  const bad = await api(engine(), "POST", "/images/create?fromSrc=-&repo=Bad%20Name", readFileSync(tarball).subarray(0, 10240).toString("latin1"), { "Content-Type": "application/x-tar" });
+  assert.equal(bad.status, 400);
+  assert.equal(JSON.parse(bad.body).message, "invalid reference format");
+});
+
+test("pulling answers that moor has no registry, naming the ways to get an image", async () => {
+  const pull = await api(engine(), "POST", "/images/create?fromImage=alpine&tag=latest");
+  assert.equal(pull.status, 404);
+  assert.match(JSON.parse(pull.body).message, /moor cannot reach a registry; load the image with 'moor image load' or import a root filesystem with 'moor image import'/);
+});
