@@ -49,8 +49,8 @@ export class ImageStore {
   /** Ids starting with `prefix` ("sha256:" included). */
   imagesByIdPrefix(prefix: string): string[] {
     return this.db
-      .prepare<[string], { id: string }>("SELECT id FROM images WHERE substr(id, 1, length(?1)) = ?1")
-      .all(prefix)
+      .prepare<[number, string], { id: string }>("SELECT id FROM images WHERE substr(id, 1, ?) = ?")
+      .all(prefix.length, prefix)
       .map((row) => row.id);
   }
 
