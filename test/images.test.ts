@@ -4,10 +4,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { api, docker, moor, useEngine } from "./support/engine.ts";
 
 const engine = useEngine();
@@ -92,4 +93,71 @@ test("pulling answers that moor has no registry, naming the ways to get an image
   const pull = await api(engine(), "POST", "/images/create?fromImage=alpine&tag=latest");
   assert.equal(pull.status, 404);
   assert.match(JSON.parse(pull.body).message, /moor cannot reach a registry; load the image with 'moor image load' or import a root filesystem with 'moor image import'/);
+});
+
+test("save and load round-trip an image with its id, tags and layer", async () => {
+  await removeAllImages();
+  const id = (await moor(engine(), ["import", "-c", "CMD [\"/bin/sh\"]", tarball, "roundtrip:1"])).stdout.trim();
+  await moor(engine(), ["tag", "roundtrip:1", "roundtrip:2"]);
+  const archive = join(work, "saved.tar");
+  assert.deepEqual(await moor(engine(), ["save", "-o", archive, "roundtrip:1", "roundtrip:2"]), { code: 0, stdout: "", stderr: "" });
+  const listing = execFileSync("tar", ["-tf", archive]).toString();
+  assert.match(listing, /manifest\.json/);
+  assert.match(listing, new RegExp(`${id.slice(7)}\\.json`));
+  await moor(engine(), ["rmi", "roundtrip:1", "roundtrip:2"]);
+  const loaded = await docker(engine(), ["load", "-i", archive]);
+  assert.equal(loaded.code, 0, loaded.stderr);
+  assert.deepEqual(loaded.stdout.split("\n").filter((l) => l !== "").sort(), ["Loaded image: roundtrip:1", "Loaded image: roundtrip:2"]);
+  const inspect = JSON.parse((await moor(engine(), ["image", "inspect", "roundtrip:2"])).stdout)[0];
+  assert.equal(inspect.Id, id);
+  assert.deepEqual(inspect.Config.Cmd, ["/bin/sh"]);
+});
+
+test("an OCI image layout tarball loads, gzip layer and all", async () => {
+  await removeAllImages();
+  const layout = join(work, "oci");
+  const blobs = join(layout, "blobs", "sha256");
+  execFileSync("mkdir", ["-p", blobs]);
+  const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+  const writeBlob = (data: Buffer) => {
+    const digest = sha(data);
+    writeFileSync(join(blobs, digest), data);
+    return { digest: `sha256:${digest}`, size: data.length };
+  };
+  const layerTar = readFileSync(tarball);
+  const layer = writeBlob(gzipSync(layerTar));
+  const config = writeBlob(
+    Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", created: "2026-01-02T03:04:05Z", config: { Cmd: ["/bin/sh"] }, rootfs: { type: "layers", diff_ids: [`sha256:${sha(layerTar)}`] } })),
+  );
+  const manifest = writeBlob(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", ...layer }],
+      }),
+    ),
+  );
+  writeFileSync(join(layout, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(
+    join(layout, "index.json"),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", ...manifest, annotations: { "io.containerd.image.name": "docker.io/library/ocibox:1", "org.opencontainers.image.ref.name": "1" } }] }),
+  );
+  const archive = join(work, "oci.tar");
+  execFileSync("tar", ["-C", layout, "-cf", archive, "."]);
+  const loaded = await moor(engine(), ["load", "-i", archive]);
+  assert.deepEqual(loaded, { code: 0, stdout: "Loaded image: ocibox:1\n", stderr: "" });
+  const inspect = JSON.parse((await docker(engine(), ["image", "inspect", "ocibox:1"])).stdout)[0];
+  assert.equal(inspect.Id, config.digest);
+  assert.deepEqual(inspect.RootFS.Layers, [`sha256:${sha(layerTar)}`]);
+});
+
+test("a broken archive is refused and leaves nothing behind", async () => {
+  const archive = join(work, "broken.tar");
+  execFileSync("tar", ["-C", work, "-cf", archive, "busybox.tar"]);
+  const loaded = await moor(engine(), ["load", "-i", archive]);
+  assert.equal(loaded.code, 1);
+  assert.equal(loaded.stderr, "Error response from daemon: invalid archive: neither manifest.json (docker save) nor index.json (OCI layout) found\n");
+  assert.deepEqual(execFileSync("ls", [join(engine().root, "image", "tmp")]).toString(), "");
 });

@@ -40,8 +40,6 @@ export const dockerEndpoints: ReadonlyArray<readonly [string, string]> = [
   ["GET", "/images/search"],
   ["POST", "/images/prune"],
   ["POST", "/commit"],
-  ["GET", "/images/get"],
-  ["POST", "/images/load"],
   ["GET", "/distribution/:name/json"],
   ["POST", "/auth"],
   ["GET", "/events"],

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
 import type { Image, ImageService } from "../engine/images/service.ts";
 import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
@@ -59,6 +59,14 @@ function notImplemented(ctx: RequestContext): never {
   throw new MoorError("not_implemented", `${ctx.req.method} ${url.split("?")[0]} is not implemented by moor yet`);
 }
 
+/** Resolves every name first (a missing one is a 404 before anything is sent), then streams. */
+async function sendArchive(res: ServerResponse, images: ImageService, names: string[]): Promise<void> {
+  for (const name of names) images.resolve(name);
+  res.writeHead(200, { "Content-Type": "application/x-tar" });
+  await images.save(names, res);
+  res.end();
+}
+
 export function addImageRoutes(router: Router, images: ImageService): void {
   router.add("POST", "/images/create", async ({ req, res, query }) => {
     if (query.get("fromImage")) {
@@ -81,14 +89,31 @@ export function addImageRoutes(router: Router, images: ImageService): void {
     res.end(`${JSON.stringify({ status: image.id })}\r\n`);
   });
 
+  router.add("POST", "/images/load", async ({ req, res }) => {
+    const loaded = await images.load(req as IncomingMessage & AsyncIterable<Buffer>);
+    const lines = loaded.flatMap((image) =>
+      image.tags.length > 0 ? image.tags.map((tag) => `Loaded image: ${tag}\n`) : [`Loaded image ID: ${image.id}\n`],
+    );
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(lines.map((line) => `${JSON.stringify({ stream: line })}\r\n`).join(""));
+  });
+
   router.add("GET", "/images/json", ({ res, query, apiVersion }) => {
     const filters = parseFilters(query.get("filters"));
     const list = images.list(filters).map((image) => toImageSummary(image, apiVersion));
     sendJson(res, 200, list);
   });
 
-  router.add("GET", "/images/*", (ctx) => {
+  router.add("GET", "/images/get", async ({ res, query }) => {
+    await sendArchive(res, images, query.getAll("names"));
+  });
+
+  router.add("GET", "/images/*", async (ctx) => {
     const { name, action } = imageRoute(ctx);
+    if (action === "get") {
+      await sendArchive(ctx.res, images, [name]);
+      return;
+    }
     if (action !== "json") notImplemented(ctx);
     const image = images.inspect(name);
     sendJson(ctx.res, 200, toImageInspect(image, images.layerPaths(image), ctx.apiVersion));

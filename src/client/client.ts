@@ -98,6 +98,23 @@ export class EngineClient {
     return imageId;
   }
 
+  /** `docker load`: the archive is the body; the answer lists what was loaded, a line each. */
+  async imageLoad(archive: Buffer): Promise<string[]> {
+    const res = await this.send("POST", "/images/load", { quiet: "1" }, { bytes: archive, contentType: "application/x-tar" });
+    const lines: string[] = [];
+    for (const line of res.body.toString("utf8").split(/\r?\n/).filter((l) => l.trim() !== "")) {
+      const message = JSON.parse(line) as { stream?: string; error?: string };
+      if (message.error) throw new MoorError("internal", message.error);
+      if (message.stream) lines.push(message.stream.replace(/\n$/, ""));
+    }
+    return lines;
+  }
+
+  /** `docker save`: the images as one tarball. */
+  async imageSave(names: string[]): Promise<Buffer> {
+    return (await this.send("GET", "/images/get", { names })).body;
+  }
+
   imageList(filters?: FilterMap, all = false): Promise<WireImageSummary[]> {
     return this.call("GET", "/images/json", { filters: encodeFilters(filters), all: all ? "1" : undefined });
   }

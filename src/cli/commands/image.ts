@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { MoorError } from "../../errors.ts";
 import { goType } from "../../util/go-template.ts";
 import { humanDuration, humanSize } from "../../util/units.ts";
@@ -192,4 +192,60 @@ const tag: CommandSpec = {
   },
 };
 
-export const imageCommands: CommandSpec[] = [importCommand, list, inspect, remove, tag];
+const load: CommandSpec = {
+  path: ["image", "load"],
+  aliases: [["load"]],
+  usage: "[OPTIONS]",
+  description: "Load an image from a tar archive or STDIN",
+  examples: `moor load -i busybox.tar              # a tarball written by 'docker save' or 'moor save'
+docker save app:1 | moor load           # straight from another engine`,
+  args: { max: 0 },
+  flags: [
+    { long: "input", short: "i", type: "string", usage: "Read from tar archive file, instead of STDIN" },
+    { long: "quiet", short: "q", type: "bool", usage: "Suppress the load output" },
+  ],
+  async run(ctx, _args, flags) {
+    const input = flags.input as string | undefined;
+    if (input === undefined && ctx.stdin.isTTY) {
+      throw new CommandError("requested load from stdin, but stdin is empty");
+    }
+    let archive: Buffer;
+    try {
+      archive = input === undefined ? await readAll(ctx.stdin) : await readFile(input);
+    } catch (err) {
+      throw new CommandError(`open ${input}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (err as Error).message}`);
+    }
+    const lines = await withClient(ctx, (client) => client.imageLoad(archive));
+    if (!flags.quiet) ctx.stdout.write(lines.map((line) => `${line}\n`).join(""));
+    return 0;
+  },
+};
+
+const save: CommandSpec = {
+  path: ["image", "save"],
+  aliases: [["save"]],
+  usage: "[OPTIONS] IMAGE [IMAGE...]",
+  description: "Save one or more images to a tar archive (streamed to STDOUT by default)",
+  examples: `moor save -o busybox.tar busybox
+moor save app:1 app:2 | ssh other-host docker load`,
+  args: { min: 1 },
+  flags: [{ long: "output", short: "o", type: "string", usage: "Write to a file, instead of STDOUT" }],
+  async run(ctx, args, flags) {
+    const output = flags.output as string | undefined;
+    if (output === undefined && (ctx.stdout as NodeJS.WriteStream).isTTY) {
+      throw new CommandError("cowardly refusing to save to a terminal. Use the -o flag or redirect");
+    }
+    const archive = await withClient(ctx, (client) => client.imageSave(args));
+    if (output === undefined) {
+      ctx.stdout.write(archive);
+    } else {
+      // Written aside and renamed, so a failed save never leaves a truncated archive behind.
+      const partial = `${output}.partial-${process.pid}`;
+      await writeFile(partial, archive);
+      await rename(partial, output);
+    }
+    return 0;
+  },
+};
+
+export const imageCommands: CommandSpec[] = [importCommand, list, inspect, load, remove, save, tag];

@@ -83,6 +83,17 @@ export class LayerStore {
     }
   }
 
+  /** Runs `work` with a fresh scratch directory that is deleted afterwards, whatever happens. */
+  async withScratchDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+    const dir = join(this.tmpDir, randomId().slice(0, 16));
+    mkdirSync(dir, { mode: 0o700 });
+    try {
+      return await work(dir);
+    } finally {
+      await removeTree(dir);
+    }
+  }
+
   async remove(diffId: string): Promise<void> {
     await removeTree(join(this.dir, hexOf(diffId)));
   }

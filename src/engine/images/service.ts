@@ -1,4 +1,8 @@
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { isAbsolute, join, normalize } from "node:path";
+import { runWithInput, runWithOutput } from "../runtime/command.ts";
 import { MoorError } from "../../errors.ts";
 import type { ImageRecord, ImageStore } from "../../store/image-store.ts";
 import { Filters } from "../filters.ts";
@@ -76,6 +80,91 @@ export class ImageService {
       if (reference !== undefined) this.store.setTag(taggedName(reference), id, rfc3339Nano(this.now()));
     });
     return this.inspect(id);
+  }
+
+  /**
+   * `docker load`: a tarball written by `docker save` (manifest.json) or an OCI image layout
+   * (index.json). Image IDs are kept: each is the sha256 of its config file, as given.
+   */
+  async load(body: AsyncIterable<Buffer>): Promise<Array<{ id: string; tags: string[] }>> {
+    return this.layers.withScratchDir(async (dir) => {
+      await runWithInput("tar", ["-x", "-f", "-", "-C", dir, "--no-same-owner", "--no-same-permissions"], body).catch((err: unknown) => {
+        throw new MoorError("invalid", `error loading image archive: ${(err as Error).message}`, { cause: err });
+      });
+      const entries = await archiveEntries(dir);
+      const loaded: Array<{ id: string; tags: string[] }> = [];
+      for (const entry of entries) {
+        const configText = await readFile(join(dir, entry.config), "utf8").catch(() => {
+          throw new MoorError("invalid", `invalid archive: config ${entry.config} is missing`);
+        });
+        const config = JSON.parse(configText) as ImageConfig;
+        const diffIds = config.rootfs?.diff_ids ?? [];
+        if (diffIds.length !== entry.layers.length) {
+          throw new MoorError("invalid", `invalid manifest, layers length mismatch: expected ${diffIds.length}, got ${entry.layers.length}`);
+        }
+        const sizes: number[] = [];
+        for (const [index, layerPath] of entry.layers.entries()) {
+          const existing = this.store.layer(diffIds[index]);
+          if (existing !== undefined) {
+            sizes.push(existing.size);
+            continue;
+          }
+          const layer = await this.layers.unpack(createReadStream(join(dir, layerPath)), (diffId) => this.store.layer(diffId) !== undefined);
+          if (layer.diffId !== diffIds[index]) {
+            throw new MoorError("invalid", `invalid diffID for layer ${index}: expected ${JSON.stringify(diffIds[index])}, got ${JSON.stringify(layer.diffId)}`);
+          }
+          this.store.insertLayer({ diffId: layer.diffId, size: layer.size }, Math.floor(Date.now() / 1000));
+          sizes.push(layer.size);
+        }
+        const id = `sha256:${createHash("sha256").update(configText).digest("hex")}`;
+        const tags = entry.tags.map((tag) => taggedName(parseReference(tag)));
+        this.store.transaction(() => {
+          this.store.insertImage({ id, config: configText, createdAt: Math.floor(Date.parse(config.created) / 1000) || 0 }, sizes.reduce((a, b) => a + b, 0));
+          for (const tag of tags) this.store.setTag(tag, id, rfc3339Nano(this.now()));
+        });
+        loaded.push({ id, tags });
+      }
+      return loaded;
+    });
+  }
+
+  /**
+   * `docker save`: the images as the tarball `docker load` reads (manifest.json, repositories,
+   * each config as <id>.json, each layer as <diff-id>/layer.tar), written to `output`.
+   */
+  async save(names: string[], output: NodeJS.WritableStream): Promise<void> {
+    const wanted = names.map((name) => ({ name, id: this.resolve(name) }));
+    await this.layers.withScratchDir(async (dir) => {
+      const manifest: Array<{ Config: string; RepoTags: string[] | null; Layers: string[] }> = [];
+      const repositories: Record<string, Record<string, string>> = {};
+      for (const id of new Set(wanted.map((w) => w.id))) {
+        const record = this.store.image(id)!;
+        const config = JSON.parse(record.config) as ImageConfig;
+        const hex = id.slice("sha256:".length);
+        await writeFile(join(dir, `${hex}.json`), record.config);
+        const layers: string[] = [];
+        for (const diffId of config.rootfs.diff_ids) {
+          const layerHex = diffId.slice("sha256:".length);
+          await mkdir(join(dir, layerHex), { recursive: true });
+          await symlink(this.layers.tarPath(diffId), join(dir, layerHex, "layer.tar")).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== "EEXIST") throw err;
+          });
+          layers.push(`${layerHex}/layer.tar`);
+        }
+        // A name given as a tag saves that tag; a name given as an id saves every tag.
+        const tags = wanted.some((w) => w.id === id && !isIdLike(w.name))
+          ? wanted.filter((w) => w.id === id && !isIdLike(w.name)).map((w) => taggedName(parseReference(w.name)))
+          : this.store.tagsOf(id).map((t) => t.reference);
+        for (const tag of tags) {
+          const colon = tag.lastIndexOf(":");
+          (repositories[tag.slice(0, colon)] ??= {})[tag.slice(colon + 1)] = config.rootfs.diff_ids.at(-1)?.slice("sha256:".length) ?? "";
+        }
+        manifest.push({ Config: `${hex}.json`, RepoTags: tags.length > 0 ? tags : null, Layers: layers });
+      }
+      await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
+      await writeFile(join(dir, "repositories"), JSON.stringify(repositories));
+      await runWithOutput("tar", ["-c", "-f", "-", "--dereference", "--numeric-owner", "--owner=0", "--group=0", "--sort=name", "-C", dir, "."], output);
+    });
   }
 
   /** Finds an image by name[:tag], full or short id, with or without "sha256:". */
@@ -212,6 +301,65 @@ export class ImageService {
   layerPaths(image: Image): string[] {
     return image.config.rootfs.diff_ids.map((diffId) => this.layers.diffPath(diffId));
   }
+}
+
+interface ArchiveEntry {
+  /** Paths inside the archive. */
+  config: string;
+  layers: string[];
+  tags: string[];
+}
+
+/** The images an extracted archive holds: docker's manifest.json, or an OCI index.json. */
+async function archiveEntries(dir: string): Promise<ArchiveEntry[]> {
+  const manifest = await readFile(join(dir, "manifest.json"), "utf8").catch(() => undefined);
+  if (manifest !== undefined) {
+    return (JSON.parse(manifest) as Array<{ Config: string; RepoTags: string[] | null; Layers: string[] }>).map((item) => ({
+      config: safeArchivePath(item.Config),
+      layers: item.Layers.map(safeArchivePath),
+      tags: item.RepoTags ?? [],
+    }));
+  }
+  const index = await readFile(join(dir, "index.json"), "utf8").catch(() => {
+    throw new MoorError("invalid", "invalid archive: neither manifest.json (docker save) nor index.json (OCI layout) found");
+  });
+  const blob = (digest: string) => safeArchivePath(`blobs/${digest.replace(":", "/")}`);
+  const entries: ArchiveEntry[] = [];
+  type Descriptor = { digest: string; mediaType?: string; annotations?: Record<string, string> };
+  for (const descriptor of (JSON.parse(index) as { manifests: Descriptor[] }).manifests) {
+    let manifestDoc = JSON.parse(await readFile(join(dir, blob(descriptor.digest)), "utf8")) as {
+      manifests?: Descriptor[];
+      config?: Descriptor;
+      layers?: Descriptor[];
+    };
+    // An image index inside: take the manifest for this platform, or the first one.
+    if (manifestDoc.manifests !== undefined) {
+      const chosen = manifestDoc.manifests.find((m) => (m as { platform?: { architecture?: string } }).platform?.architecture === "amd64") ?? manifestDoc.manifests[0];
+      manifestDoc = JSON.parse(await readFile(join(dir, blob(chosen.digest)), "utf8"));
+    }
+    if (manifestDoc.config === undefined || manifestDoc.layers === undefined) {
+      throw new MoorError("invalid", `invalid archive: ${descriptor.digest} is not an image manifest`);
+    }
+    const name = descriptor.annotations?.["io.containerd.image.name"] ?? descriptor.annotations?.["org.opencontainers.image.ref.name"];
+    entries.push({
+      config: blob(manifestDoc.config.digest),
+      layers: manifestDoc.layers.map((layer) => blob(layer.digest)),
+      // A bare ref.name ("latest") is a tag without a repository: nothing to name the image by.
+      tags: name !== undefined && /[/:]/.test(name) ? [name] : [],
+    });
+  }
+  return entries;
+}
+
+function isIdLike(name: string): boolean {
+  return /^(sha256:)?[0-9a-f]{12,64}$/.test(name);
+}
+
+/** Paths from an archive's manifest must stay inside the archive. */
+function safeArchivePath(path: string): string {
+  const normalized = normalize(path);
+  if (isAbsolute(normalized) || normalized.startsWith("..")) throw new MoorError("invalid", `invalid archive: path ${JSON.stringify(path)} leaves the archive`);
+  return normalized;
 }
 
 /** How dockerd names a missing image: a name gets its default tag, an id stays as given. */

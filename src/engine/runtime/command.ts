@@ -44,3 +44,18 @@ export function runWithInput(file: string, args: readonly string[], input: Async
     })();
   });
 }
+
+/** Runs a binary with its stdout streamed into `output`; a non-zero exit becomes a MoorError. */
+export function runWithOutput(file: string, args: readonly string[], output: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.pipe(output, { end: false });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else reject(new MoorError("internal", stderr.trim().replace(/\s+/g, " ") || `${file} exited with ${code}`));
+    });
+  });
+}
