@@ -161,3 +161,15 @@ test("a broken archive is refused and leaves nothing behind", async () => {
   assert.equal(loaded.stderr, "Error response from daemon: invalid archive: neither manifest.json (docker save) nor index.json (OCI layout) found\n");
   assert.deepEqual(execFileSync("ls", [join(engine().root, "image", "tmp")]).toString(), "");
 });
+
+test("image prune removes untagged images, and with --all every unused one", async () => {
+  await removeAllImages();
+  const untagged = (await moor(engine(), ["import", tarball])).stdout.trim();
+  const tagged = (await moor(engine(), ["import", "-c", "CMD [\"true\"]", tarball, "kept:1"])).stdout.trim();
+  const dangling = await docker(engine(), ["image", "prune", "-f"]);
+  assert.equal(dangling.code, 0, dangling.stderr);
+  assert.match(dangling.stdout, new RegExp(`^Deleted Images:\\ndeleted: ${untagged}\\n\\nTotal reclaimed space: 1\\.\\d+MB\\n$`));
+  const all = await moor(engine(), ["image", "prune", "-a", "-f"]);
+  assert.match(all.stdout, new RegExp(`^Deleted Images:\\nuntagged: kept:1\\ndeleted: ${tagged}\\n\\nTotal reclaimed space: 1\\.\\d+MB\\n$`));
+  assert.equal((await moor(engine(), ["images", "-q"])).stdout, "");
+});

@@ -38,7 +38,6 @@ export const dockerEndpoints: ReadonlyArray<readonly [string, string]> = [
   ["POST", "/build/prune"],
   ["POST", "/images/create"],
   ["GET", "/images/search"],
-  ["POST", "/images/prune"],
   ["POST", "/commit"],
   ["GET", "/distribution/:name/json"],
   ["POST", "/auth"],

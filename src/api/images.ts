@@ -98,6 +98,11 @@ export function addImageRoutes(router: Router, images: ImageService): void {
     res.end(lines.map((line) => `${JSON.stringify({ stream: line })}\r\n`).join(""));
   });
 
+  router.add("POST", "/images/prune", async ({ res, query }) => {
+    const report = await images.prune(parseFilters(query.get("filters")));
+    sendJson(res, 200, { ImagesDeleted: report.removed.length > 0 ? report.removed : null, SpaceReclaimed: report.spaceReclaimed });
+  });
+
   router.add("GET", "/images/json", ({ res, query, apiVersion }) => {
     const filters = parseFilters(query.get("filters"));
     const list = images.list(filters).map((image) => toImageSummary(image, apiVersion));

@@ -115,6 +115,10 @@ export class EngineClient {
     return (await this.send("GET", "/images/get", { names })).body;
   }
 
+  imagePrune(filters?: FilterMap): Promise<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }> {
+    return this.call("POST", "/images/prune", { filters: encodeFilters(filters) });
+  }
+
   imageList(filters?: FilterMap, all = false): Promise<WireImageSummary[]> {
     return this.call("GET", "/images/json", { filters: encodeFilters(filters), all: all ? "1" : undefined });
   }

@@ -6,6 +6,7 @@ import type { WireImageSummary } from "../../wire/images.ts";
 import { CommandError, type CommandContext, type CommandSpec, type GroupSpec } from "../command.ts";
 import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "../format.ts";
 import { daemonErrorLine, withClient } from "../program.ts";
+import { confirm } from "../prompt.ts";
 import { filterMap } from "./filters.ts";
 
 export const imageGroup: GroupSpec = { path: ["image"], description: "Manage images" };
@@ -248,4 +249,35 @@ moor save app:1 app:2 | ssh other-host docker load`,
   },
 };
 
-export const imageCommands: CommandSpec[] = [importCommand, list, inspect, load, remove, save, tag];
+const prune: CommandSpec = {
+  path: ["image", "prune"],
+  usage: "[OPTIONS]",
+  description: "Remove unused images",
+  examples: `moor image prune                   # untagged images no container uses
+moor image prune -a --filter until=24h`,
+  args: { max: 0 },
+  flags: [
+    { long: "all", short: "a", type: "bool", usage: "Remove all unused images, not just dangling ones" },
+    { long: "filter", type: "filter", usage: 'Provide filter values (e.g. "until=<timestamp>")' },
+    { long: "force", short: "f", type: "bool", usage: "Do not prompt for confirmation" },
+  ],
+  async run(ctx, _args, flags) {
+    const filters = filterMap(flags.filter as string[] | undefined);
+    if (flags.all) filters.set("dangling", ["false"]);
+    const warning = flags.all
+      ? "WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue?"
+      : "WARNING! This will remove all dangling images.\nAre you sure you want to continue?";
+    if (!flags.force && !(await confirm(ctx, warning))) return 0;
+    const report = await withClient(ctx, (client) => client.imagePrune(filters));
+    let output = "";
+    if (report.ImagesDeleted && report.ImagesDeleted.length > 0) {
+      output += "Deleted Images:\n";
+      for (const entry of report.ImagesDeleted) output += entry.Untagged !== undefined ? `untagged: ${entry.Untagged}\n` : `deleted: ${entry.Deleted}\n`;
+      output += "\n";
+    }
+    ctx.stdout.write(`${output}Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
+    return 0;
+  },
+};
+
+export const imageCommands: CommandSpec[] = [importCommand, list, inspect, load, prune, remove, save, tag];

@@ -268,6 +268,33 @@ export class ImageService {
     });
   }
 
+  /**
+   * `docker image prune`: images no container uses, only untagged ones unless
+   * `dangling=false` (the CLI's --all), filtered by `label`/`label!`.
+   */
+  async prune(filters: Filters = new Filters()): Promise<{ removed: RemovalEntry[]; spaceReclaimed: number }> {
+    filters.validate(new Set(["dangling", "label", "label!", "until"]));
+    const danglingOnly = filters.boolean("dangling") ?? true;
+    const until = filters.get("until")[0];
+    const cutoff = until === undefined ? undefined : parseUntil(until);
+    const candidates = this.list().filter(
+      (image) =>
+        (!danglingOnly || image.tags.length === 0) &&
+        this.store.containersUsing(image.id).length === 0 &&
+        filters.matchKVList("label", image.config.config.Labels) &&
+        !(filters.contains("label!") && filters.matchKVList("label!", image.config.config.Labels)) &&
+        (cutoff === undefined || image.createdAt < cutoff),
+    );
+    const removed: RemovalEntry[] = [];
+    let spaceReclaimed = 0;
+    for (const image of candidates) {
+      removed.push(...this.untagOrDelete(image.id, true));
+      spaceReclaimed += image.size;
+    }
+    if (removed.length > 0) await this.removeUnusedLayers();
+    return { removed, spaceReclaimed };
+  }
+
   /** Layers no image uses any more: deleted from disk and store. */
   async removeUnusedLayers(): Promise<void> {
     const used = new Set(this.store.images().flatMap((record) => (JSON.parse(record.config) as ImageConfig).rootfs.diff_ids));
@@ -349,6 +376,19 @@ async function archiveEntries(dir: string): Promise<ArchiveEntry[]> {
     });
   }
   return entries;
+}
+
+/** The `until` filter: a Unix time, an RFC 3339 time, or a Go duration ago ("24h", "90m"). */
+function parseUntil(value: string): number {
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  const duration = /^(\d+)(h|m|s)$/.exec(value);
+  if (duration !== null) {
+    const seconds = Number(duration[1]) * { h: 3600, m: 60, s: 1 }[duration[2] as "h" | "m" | "s"];
+    return Date.now() / 1000 - seconds;
+  }
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new MoorError("invalid", `failed to parse value as time or duration: ${JSON.stringify(value)}`);
+  return time / 1000;
 }
 
 function isIdLike(name: string): boolean {
