@@ -9,6 +9,8 @@ import { LocalDriver } from "./engine/volumes/local-driver.ts";
 import { ImageService } from "./engine/images/service.ts";
 import { LayerStore } from "./engine/images/layers.ts";
 import { ImageStore } from "./store/image-store.ts";
+import { ContainerService } from "./engine/containers/service.ts";
+import { ContainerStore } from "./store/container-store.ts";
 import { VolumeService } from "./engine/volumes/service.ts";
 import { SystemService } from "./engine/system.ts";
 import { MoorError } from "./errors.ts";
@@ -51,10 +53,12 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     os: "linux",
   });
   await images.recover();
+  const containers = new ContainerService(new ContainerStore(db), images, volumes, join(options.root, "containers"));
 
   const server = createApiServer({
     volumes,
     images,
+    containers,
     system: new SystemService(new EngineStore(db)),
     facts: { host, root: options.root },
     reportError: (err, req) => log.error({ err, method: req.method, url: req.url }, "request failed"),

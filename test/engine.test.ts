@@ -35,9 +35,9 @@ test("versions outside 1.24-1.45 get dockerd's errors; versioned and bare paths 
 });
 
 test("Docker endpoints not served yet answer 501 naming them; unknown paths 404", async () => {
-  const notYet = await call("POST", "/v1.45/containers/create");
+  const notYet = await call("GET", "/v1.45/networks");
   assert.equal(notYet.status, 501);
-  assert.equal(JSON.parse(notYet.body).message, "POST /v1.45/containers/create is not implemented by moor yet");
+  assert.equal(JSON.parse(notYet.body).message, "GET /v1.45/networks is not implemented by moor yet");
   const unknown = await call("GET", "/v1.45/nosuchendpoint");
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body, '{"message":"page not found"}\n');

@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import type { ContainerService } from "../engine/containers/service.ts";
 import type { ImageService } from "../engine/images/service.ts";
 import type { VolumeService } from "../engine/volumes/service.ts";
 import type { SystemService } from "../engine/system.ts";
@@ -7,11 +8,13 @@ import { Router, type ErrorReporter } from "./router.ts";
 import { addSystemRoutes, type SystemFacts } from "./system.ts";
 import { addVolumeRoutes } from "./volumes.ts";
 import { addImageRoutes } from "./images.ts";
+import { addContainerRoutes } from "./containers.ts";
 import { apiVersions } from "./version.ts";
 
 export interface ApiDependencies {
   volumes: VolumeService;
   images: ImageService;
+  containers: ContainerService;
   system: SystemService;
   facts: SystemFacts;
   reportError: ErrorReporter;
@@ -31,6 +34,7 @@ export function createApiServer(deps: ApiDependencies): Server {
   addSystemRoutes(router, deps.facts, deps.system, deps.volumes);
   addVolumeRoutes(router, deps.volumes);
   addImageRoutes(router, deps.images);
+  addContainerRoutes(router, deps.containers);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
   return createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
 }

@@ -43,7 +43,7 @@ export const migrations: readonly string[] = [
     image_id    TEXT NOT NULL REFERENCES images(id),
     config      TEXT NOT NULL,
     host_config TEXT NOT NULL,
-    created_at  INTEGER NOT NULL
+    created_at  TEXT NOT NULL
   ) STRICT;
 
   CREATE TRIGGER containers_are_immutable BEFORE UPDATE ON containers

@@ -127,13 +127,15 @@ export function docker(engine: { host: string }, args: string[], options: { inpu
 }
 
 /**
- * One engine for the whole test file: started before the first test, stopped and cleaned up
- * after the last. Returns a getter, since the engine exists only once `before` has run.
+ * One engine for the whole test file: started before the first test (then `setup` runs with
+ * it: node:test does not wait for one root hook before starting the next), stopped and cleaned
+ * up after the last. Returns a getter, since the engine exists only once `before` has run.
  */
-export function useEngine(): () => TestEngine {
+export function useEngine(setup?: (engine: TestEngine) => Promise<void>): () => TestEngine {
   let engine: TestEngine | undefined;
   before(async () => {
     engine = await startEngine();
+    await setup?.(engine);
   });
   after(async () => {
     await engine?.stop();

@@ -1,0 +1,73 @@
+// Containers through the real docker CLI: create, list, inspect, remove, names, and the
+// volumes they hold in use. Needs root, busybox-static and a built binary.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, test } from "node:test";
+import { api, docker, useEngine } from "./support/engine.ts";
+
+let work: string;
+const engine = useEngine(async (started) => {
+  work = mkdtempSync(join(tmpdir(), "moor-containers-"));
+  const tarball = join(work, "busybox.tar");
+  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
+  const imported = await docker(started, ["import", "-c", 'CMD ["/bin/sh"]', "-c", "VOLUME /cache", tarball, "busybox"]);
+  assert.equal(imported.code, 0, imported.stderr);
+});
+
+after(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+test("create records the merged config; ps, inspect and rm see it", async () => {
+  const created = await docker(engine(), ["create", "--name", "web", "-e", "X=1", "-l", "tier=front", "busybox", "echo", "hi"]);
+  assert.equal(created.code, 0, created.stderr);
+  const id = created.stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  const ps = await docker(engine(), ["ps", "-a", "--format", "{{.Names}} {{.Image}} {{.Command}} {{.Status}} {{.Labels}}"]);
+  assert.equal(ps.stdout, 'web busybox "echo hi" Created tier=front\n');
+  assert.equal((await docker(engine(), ["ps", "-q"])).stdout, "", "a created container is not running");
+  const inspect = JSON.parse((await docker(engine(), ["inspect", "web"])).stdout)[0];
+  assert.equal(inspect.Name, "/web");
+  assert.equal(inspect.Path, "echo");
+  assert.deepEqual(inspect.Args, ["hi"]);
+  assert.equal(inspect.State.Status, "created");
+  assert.deepEqual(inspect.Config.Env, ["X=1"]);
+  assert.deepEqual(inspect.Config.Volumes, { "/cache": {} }, "the image's VOLUME is in the config");
+  assert.equal(inspect.Config.Hostname, id.slice(0, 12));
+  const cache = inspect.Mounts.find((m: { Destination: string }) => m.Destination === "/cache");
+  assert.match(cache.Name, /^[0-9a-f]{64}$/, "an anonymous volume serves the image's VOLUME");
+  assert.deepEqual(await docker(engine(), ["rm", "-v", "web"]), { code: 0, stdout: "web\n", stderr: "" });
+  assert.equal((await docker(engine(), ["volume", "ls", "-q"])).stdout, "", "rm -v removed the anonymous volume");
+});
+
+test("a named volume is in use from create until the container is removed, and survives it", async () => {
+  const id = (await docker(engine(), ["create", "-v", "appdata:/data", "busybox"])).stdout.trim();
+  const rm = await docker(engine(), ["volume", "rm", "appdata"]);
+  assert.deepEqual(rm, { code: 1, stdout: "", stderr: `Error response from daemon: remove appdata: volume is in use - [${id}]\n` });
+  assert.equal((await docker(engine(), ["ps", "-a", "-q", "--filter", "volume=appdata"])).stdout, `${id.slice(0, 12)}\n`);
+  await docker(engine(), ["rm", "-v", id]);
+  assert.equal((await docker(engine(), ["volume", "ls", "-q"])).stdout.includes("appdata\n"), true, "named volumes outlive their containers");
+  assert.equal((await docker(engine(), ["volume", "rm", "appdata"])).code, 0);
+});
+
+test("dockerd's errors: name in use, bad name, no such image, no such container, --rm with restart", async () => {
+  const first = (await docker(engine(), ["create", "--name", "taken", "busybox"])).stdout.trim();
+  const again = await docker(engine(), ["create", "--name", "taken", "busybox"]);
+  assert.equal(again.code, 1);
+  assert.equal(
+    again.stderr,
+    `Error response from daemon: Conflict. The container name "/taken" is already in use by container "${first}". You have to remove (or rename) that container to be able to reuse that name.\n`,
+  );
+  const badName = await api(engine(), "POST", "/v1.45/containers/create?name=-bad", { Image: "busybox" });
+  assert.equal(badName.status, 400);
+  assert.equal(JSON.parse(badName.body).message, "Invalid container name (-bad), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  const noImage = await api(engine(), "POST", "/v1.45/containers/create", { Image: "nosuch" });
+  assert.deepEqual([noImage.status, JSON.parse(noImage.body).message], [404, "No such image: nosuch:latest"]);
+  const autoRemove = await api(engine(), "POST", "/v1.45/containers/create", { Image: "busybox", HostConfig: { AutoRemove: true, RestartPolicy: { Name: "always" } } });
+  assert.deepEqual([autoRemove.status, JSON.parse(autoRemove.body).message], [400, "can't create 'AutoRemove' container with restart policy"]);
+  assert.deepEqual(await docker(engine(), ["rm", "nosuch"]), { code: 1, stdout: "", stderr: "Error response from daemon: No such container: nosuch\n" });
+  await docker(engine(), ["rm", "taken"]);
+});
