@@ -1,3 +1,4 @@
+import { containerCommands } from "./cli/commands/container.ts";
 import { engineCommands } from "./cli/commands/engine.ts";
 import { imageCommands, imageGroup } from "./cli/commands/image.ts";
 import { systemCommands } from "./cli/commands/system.ts";
@@ -5,8 +6,8 @@ import { volumeCommands, volumeGroup } from "./cli/commands/volume.ts";
 import { runCli } from "./cli/program.ts";
 
 const registry = {
-  groups: [imageGroup, volumeGroup],
-  commands: [...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
+  groups: [{ path: ["container"], description: "Manage containers" }, imageGroup, volumeGroup],
+  commands: [...containerCommands, ...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
 };
 
 void runCli(

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
-import { api, docker, useEngine } from "./support/engine.ts";
+import { api, docker, moor, useEngine } from "./support/engine.ts";
 
 let work: string;
 const engine = useEngine(async (started) => {
@@ -70,4 +70,19 @@ test("dockerd's errors: name in use, bad name, no such image, no such container,
   assert.deepEqual([autoRemove.status, JSON.parse(autoRemove.body).message], [400, "can't create 'AutoRemove' container with restart policy"]);
   assert.deepEqual(await docker(engine(), ["rm", "nosuch"]), { code: 1, stdout: "", stderr: "Error response from daemon: No such container: nosuch\n" });
   await docker(engine(), ["rm", "taken"]);
+});
+
+test("moor ps, inspect and rm print as docker does", async () => {
+  await docker(engine(), ["create", "--name", "twin", "busybox", "sh", "-c", "echo a very long command line here"]);
+  for (const args of [
+    ["ps", "-a", "--format", "table {{.Image}}\t{{.Command}}\t{{.Status}}\t{{.Names}}"],
+    ["ps", "-a", "--no-trunc", "--format", "{{.Command}} {{.State}} {{.LocalVolumes}}"],
+    ["ps", "-a", "--filter", "name=twin", "-q"],
+    ["container", "inspect", "--format", "{{.Name}} {{.State.Status}} {{.Config.Cmd}}", "twin"],
+    ["container", "inspect", "nosuch"],
+  ]) {
+    assert.deepEqual(await moor(engine(), args), await docker(engine(), args), args.join(" "));
+  }
+  assert.deepEqual(await moor(engine(), ["rm", "-v", "twin"]), { code: 0, stdout: "twin\n", stderr: "" });
+  assert.deepEqual(await moor(engine(), ["rm", "twin"]), { code: 1, stdout: "", stderr: "Error response from daemon: No such container: twin\n" });
 });

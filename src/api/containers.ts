@@ -116,6 +116,11 @@ function ago(time: string): string {
   return `${Math.floor(seconds / 3600)} hours ago`;
 }
 
+/** dockerd's Command column: arguments with spaces in single quotes (moby daemon/list.go). */
+function commandSummary(argv: string[]): string {
+  return argv.map((arg, index) => (index > 0 && arg.includes(" ") ? `'${arg}'` : arg)).join(" ");
+}
+
 export function toContainerSummary(container: Container): Record<string, unknown> {
   const argv = commandLine(container.config);
   return {
@@ -123,7 +128,7 @@ export function toContainerSummary(container: Container): Record<string, unknown
     Names: [container.name],
     Image: container.config.Image,
     ImageID: container.imageId,
-    Command: argv.join(" "),
+    Command: commandSummary(argv),
     Created: Math.floor(Date.parse(container.created) / 1000),
     Ports: [],
     Labels: container.config.Labels ?? {},

@@ -117,9 +117,15 @@ export async function runCli(argv: string[], ctx: Omit<CommandContext, "globals"
       ctx.stderr.write(`${program}: unknown command: ${program} ${words[0]}\n\nRun '${program} --help' for more information\n`);
       return 1;
     }
+    // A command belongs to the group under its path or under its first alias there (`ps` is
+    // also `container ls`).
     const children = registry.commands
-      .filter((spec) => spec.path.length === group.path.length + 1 && group.path.every((word, index) => spec.path[index] === word))
-      .map((spec) => ({ name: spec.path.at(-1)!, description: spec.description }))
+      .flatMap((spec) => {
+        const inGroup = [spec.path, ...(spec.aliases ?? [])].find(
+          (path) => path.length === group.path.length + 1 && group.path.every((word, index) => path[index] === word),
+        );
+        return inGroup === undefined ? [] : [{ name: inGroup.at(-1)!, description: spec.description }];
+      })
       .sort((a, b) => a.name.localeCompare(b.name));
     const extra = words[group.path.length];
     if (extra !== undefined && extra !== "--help" && extra !== "-h") {

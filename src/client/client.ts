@@ -135,6 +135,22 @@ export class EngineClient {
     return this.call("DELETE", `/images/${encodeURI(name)}`, { force: options.force ? "1" : undefined, noprune: options.noPrune ? "1" : undefined });
   }
 
+  containerList(options: { all: boolean; limit: number; filters?: FilterMap }): Promise<unknown[]> {
+    return this.call("GET", "/containers/json", {
+      all: options.all ? "1" : undefined,
+      limit: options.limit > 0 ? options.limit : undefined,
+      filters: encodeFilters(options.filters),
+    });
+  }
+
+  containerInspect(name: string): Promise<Record<string, unknown>> {
+    return this.call("GET", `/containers/${encodeURIComponent(name)}/json`);
+  }
+
+  containerRemove(name: string, options: { force: boolean; volumes: boolean }): Promise<void> {
+    return this.call("DELETE", `/containers/${encodeURIComponent(name)}`, { force: options.force ? "1" : undefined, v: options.volumes ? "1" : undefined });
+  }
+
   volumeCreate(request: WireVolumeCreateRequest): Promise<WireVolume> {
     return this.call("POST", "/volumes/create", {}, request);
   }
