@@ -1,4 +1,5 @@
 import { containerCommands } from "./cli/commands/container.ts";
+import { runCommands } from "./cli/commands/run.ts";
 import { engineCommands } from "./cli/commands/engine.ts";
 import { imageCommands, imageGroup } from "./cli/commands/image.ts";
 import { systemCommands } from "./cli/commands/system.ts";
@@ -7,7 +8,7 @@ import { runCli } from "./cli/program.ts";
 
 const registry = {
   groups: [{ path: ["container"], description: "Manage containers" }, imageGroup, volumeGroup],
-  commands: [...containerCommands, ...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
+  commands: [...runCommands, ...containerCommands, ...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
 };
 
 void runCli(

@@ -86,3 +86,23 @@ test("moor ps, inspect and rm print as docker does", async () => {
   assert.deepEqual(await moor(engine(), ["rm", "-v", "twin"]), { code: 0, stdout: "twin\n", stderr: "" });
   assert.deepEqual(await moor(engine(), ["rm", "twin"]), { code: 1, stdout: "", stderr: "Error response from daemon: No such container: twin\n" });
 });
+
+test("moor create sends what docker create sends", async () => {
+  const flags = ["-e", "A=1", "-v", "createdata:/data", "-w", "/w", "-u", "1000", "-l", "a=b", "--read-only", "--network", "none", "--entrypoint", "/bin/sh", "--tmpfs", "/t:size=1m", "-it", "--restart", "on-failure:3"];
+  const viaDocker = (await docker(engine(), ["create", "--name", "via-docker", ...flags, "busybox", "-c", "echo hi"])).stdout.trim();
+  const viaMoor = (await moor(engine(), ["create", "--name", "via-moor", ...flags, "busybox", "-c", "echo hi"])).stdout.trim();
+  const comparable = async (id: string) => {
+    const inspect = JSON.parse((await api(engine(), "GET", `/containers/${id}/json`)).body);
+    delete inspect.Config.Hostname;
+    // The docker CLI also sends every other HostConfig field at its zero value; these are the
+    // ones the flags set.
+    const host = inspect.HostConfig;
+    const setByFlags = ["Binds", "NetworkMode", "RestartPolicy", "AutoRemove", "ReadonlyRootfs", "Tmpfs", "Privileged", "Memory", "NanoCpus"];
+    const shape = { Config: inspect.Config, HostConfig: Object.fromEntries(setByFlags.map((key) => [key, host[key]])), Path: inspect.Path, Args: inspect.Args, Mounts: inspect.Mounts };
+    // Each container gets its own anonymous volume for the image's VOLUME.
+    return JSON.parse(JSON.stringify(shape).replace(/[0-9a-f]{64}/g, "<anonymous>"));
+  };
+  assert.deepEqual(await comparable(viaMoor), await comparable(viaDocker));
+  assert.equal((await moor(engine(), ["create", "--rm", "--restart", "always", "busybox"])).stderr, "conflicting options: cannot specify both --restart and --rm\n");
+  await docker(engine(), ["rm", "-v", "via-docker", "via-moor"]);
+});

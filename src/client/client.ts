@@ -135,6 +135,10 @@ export class EngineClient {
     return this.call("DELETE", `/images/${encodeURI(name)}`, { force: options.force ? "1" : undefined, noprune: options.noPrune ? "1" : undefined });
   }
 
+  containerCreate(body: Record<string, unknown>, name?: string): Promise<{ Id: string; Warnings: string[] | null }> {
+    return this.call("POST", "/containers/create", { name }, body);
+  }
+
   containerList(options: { all: boolean; limit: number; filters?: FilterMap }): Promise<unknown[]> {
     return this.call("GET", "/containers/json", {
       all: options.all ? "1" : undefined,

@@ -1,0 +1,170 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { CommandError, UsageError, type CommandContext, type CommandSpec, type FlagSpec, type FlagValues } from "../command.ts";
+import { withClient } from "../program.ts";
+
+/** The flags `create` and `run` share, as docker's (a subset: what moor runs). */
+export const containerFlags: FlagSpec[] = [
+  { long: "cap-add", type: "list", usage: "Add Linux capabilities" },
+  { long: "cap-drop", type: "list", usage: "Drop Linux capabilities" },
+  { long: "cpus", type: "string", valueName: "decimal", usage: "Number of CPUs" },
+  { long: "entrypoint", type: "string", usage: "Overwrite the default ENTRYPOINT of the image" },
+  { long: "env", short: "e", type: "list", usage: "Set environment variables" },
+  { long: "env-file", type: "list", usage: "Read in a file of environment variables" },
+  { long: "hostname", short: "h", type: "string", usage: "Container host name" },
+  { long: "interactive", short: "i", type: "bool", usage: "Keep STDIN open even if not attached" },
+  { long: "label", short: "l", type: "list", usage: "Set meta data on a container" },
+  { long: "memory", short: "m", type: "string", valueName: "bytes", usage: "Memory limit" },
+  { long: "mount", type: "list", valueName: "mount", usage: "Attach a filesystem mount to the container" },
+  { long: "name", type: "string", usage: "Assign a name to the container" },
+  { long: "network", type: "string", valueName: "network", usage: 'Connect a container to a network ("host" or "none")' },
+  { long: "privileged", type: "bool", usage: "Give extended privileges to this container" },
+  { long: "read-only", type: "bool", usage: "Mount the container's root filesystem as read only" },
+  { long: "restart", type: "string", usage: "Restart policy to apply when a container exits", defaultValue: '"no"' },
+  { long: "rm", type: "bool", usage: "Automatically remove the container and its associated anonymous volumes\nwhen it exits" },
+  { long: "security-opt", type: "list", usage: "Security Options" },
+  { long: "stop-signal", type: "string", usage: "Signal to stop the container" },
+  { long: "stop-timeout", type: "string", valueName: "int", usage: "Timeout (in seconds) to stop a container" },
+  { long: "tmpfs", type: "list", usage: "Mount a tmpfs directory" },
+  { long: "tty", short: "t", type: "bool", usage: "Allocate a pseudo-TTY" },
+  { long: "user", short: "u", type: "string", usage: "Username or UID (format: <name|uid>[:<group|gid>])" },
+  { long: "volume", short: "v", type: "list", usage: "Bind mount a volume" },
+  { long: "volumes-from", type: "list", usage: "Mount volumes from the specified container(s)" },
+  { long: "workdir", short: "w", type: "string", usage: "Working directory inside the container" },
+];
+
+const binaryUnits: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+function memoryBytes(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([bkmg])?$/i.exec(text);
+  if (match === null) throw new UsageError(`invalid argument "${text}" for "-m, --memory" flag: invalid size: '${text}'`, 125);
+  return Math.trunc(Number(match[1]) * binaryUnits[(match[2] ?? "b").toLowerCase()]);
+}
+
+/** `-e KEY=VALUE`, or `-e KEY` taking KEY from this environment (dropped when unset). */
+function environment(ctx: CommandContext, flags: FlagValues): string[] | null {
+  const entries: string[] = [];
+  for (const file of (flags["env-file"] as string[] | undefined) ?? []) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      throw new CommandError(`open ${file}: no such file or directory`, 125);
+    }
+    for (const line of text.split("\n")) {
+      const trimmed = line.trim();
+      if (trimmed !== "" && !trimmed.startsWith("#")) entries.push(trimmed);
+    }
+  }
+  entries.push(...((flags.env as string[] | undefined) ?? []));
+  const resolved = entries.flatMap((entry) => {
+    if (entry.includes("=")) return [entry];
+    const value = ctx.env[entry];
+    return value === undefined ? [] : [`${entry}=${value}`];
+  });
+  return resolved.length > 0 ? resolved : null;
+}
+
+function keyValues(values: string[] | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const eq = value.indexOf("=");
+    if (eq === -1) map[value] = "";
+    else map[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  return map;
+}
+
+/**
+ * The body `docker create` sends for these flags and arguments (docker/cli
+ * cli/command/container/opts.go parse), so moor and docker create identical containers.
+ */
+export function createRequest(ctx: CommandContext, args: string[], flags: FlagValues, { detach = false } = {}): { name?: string; body: Record<string, unknown> } {
+  const [image, ...command] = args;
+  const restart = (flags.restart as string | undefined) ?? "no";
+  if (flags.rm && restart !== "no" && restart !== "") {
+    throw new CommandError("conflicting options: cannot specify both --restart and --rm", 125);
+  }
+  const [policyName, retries] = restart.split(":");
+  const volumes: Record<string, Record<string, never>> = {};
+  const binds: string[] = [];
+  for (const spec of (flags.volume as string[] | undefined) ?? []) {
+    if (spec === "") throw new CommandError("invalid empty volume spec", 125);
+    const parts = spec.split(":");
+    if (parts.length === 1) {
+      volumes[spec] = {};
+    } else {
+      // A relative source such as ./data is a bind of that directory, made absolute here.
+      binds.push(parts[0].startsWith(".") ? [resolve(parts[0]), ...parts.slice(1)].join(":") : spec);
+    }
+  }
+  const tmpfs: Record<string, string> = {};
+  for (const spec of (flags.tmpfs as string[] | undefined) ?? []) {
+    const colon = spec.indexOf(":");
+    if (colon === -1) tmpfs[spec] = "";
+    else tmpfs[spec.slice(0, colon)] = spec.slice(colon + 1);
+  }
+  const interactive = Boolean(flags.interactive);
+  const entrypoint = flags.entrypoint as string | undefined;
+  const config: Record<string, unknown> = {
+    Hostname: (flags.hostname as string | undefined) ?? "",
+    Domainname: "",
+    User: (flags.user as string | undefined) ?? "",
+    AttachStdin: !detach && interactive,
+    AttachStdout: !detach,
+    AttachStderr: !detach,
+    Tty: Boolean(flags.tty),
+    OpenStdin: interactive,
+    StdinOnce: !detach && interactive,
+    Env: environment(ctx, flags),
+    Cmd: command.length > 0 ? command : null,
+    Image: image,
+    Volumes: volumes,
+    WorkingDir: (flags.workdir as string | undefined) ?? "",
+    Entrypoint: entrypoint === undefined ? null : [entrypoint],
+    OnBuild: null,
+    Labels: keyValues(flags.label as string[] | undefined),
+  };
+  if (flags["stop-signal"] !== undefined) config.StopSignal = flags["stop-signal"];
+  if (flags["stop-timeout"] !== undefined) config.StopTimeout = Number.parseInt(flags["stop-timeout"] as string, 10);
+  const hostConfig: Record<string, unknown> = {
+    Binds: binds.length > 0 ? binds : null,
+    LogConfig: { Type: "", Config: {} },
+    NetworkMode: (flags.network as string | undefined) ?? "default",
+    RestartPolicy: { Name: policyName || "no", MaximumRetryCount: retries === undefined ? 0 : Number.parseInt(retries, 10) },
+    AutoRemove: Boolean(flags.rm),
+    ReadonlyRootfs: Boolean(flags["read-only"]),
+    Privileged: Boolean(flags.privileged),
+    ConsoleSize: [0, 0],
+    MemorySwappiness: -1,
+  };
+  if (Object.keys(tmpfs).length > 0) hostConfig.Tmpfs = tmpfs;
+  if (flags["cap-add"]) hostConfig.CapAdd = flags["cap-add"];
+  if (flags["cap-drop"]) hostConfig.CapDrop = flags["cap-drop"];
+  if (flags["security-opt"]) hostConfig.SecurityOpt = flags["security-opt"];
+  if (flags["volumes-from"]) hostConfig.VolumesFrom = flags["volumes-from"];
+  if (flags.memory !== undefined) hostConfig.Memory = memoryBytes(flags.memory as string);
+  if (flags.cpus !== undefined) hostConfig.NanoCpus = Math.round(Number(flags.cpus) * 1e9);
+  return { name: flags.name as string | undefined, body: { ...config, HostConfig: hostConfig, NetworkingConfig: { EndpointsConfig: {} } } };
+}
+
+const create: CommandSpec = {
+  path: ["create"],
+  aliases: [["container", "create"]],
+  usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+  description: "Create a new container",
+  examples: `moor create --name db -v pgdata:/var/lib/postgresql/data postgres
+moor create --name tool --read-only --tmpfs /tmp busybox sh -c 'date > /tmp/now'`,
+  args: { min: 1 },
+  interspersed: false,
+  flags: containerFlags,
+  async run(ctx, args, flags) {
+    const request = createRequest(ctx, args, flags);
+    const created = await withClient(ctx, (client) => client.containerCreate(request.body, request.name));
+    for (const warning of created.Warnings ?? []) ctx.stderr.write(`WARNING: ${warning}\n`);
+    ctx.stdout.write(`${created.Id}\n`);
+    return 0;
+  },
+};
+
+export const runCommands: CommandSpec[] = [create];
