@@ -11,6 +11,8 @@ import { LayerStore } from "./engine/images/layers.ts";
 import { ImageStore } from "./store/image-store.ts";
 import { ContainerService } from "./engine/containers/service.ts";
 import { ContainerStore } from "./store/container-store.ts";
+import { ConmonRuntime } from "./engine/runtime/conmon.ts";
+import { readContainerHostFacts } from "./engine/containers/host-runtime.ts";
 import { VolumeService } from "./engine/volumes/service.ts";
 import { SystemService } from "./engine/system.ts";
 import { MoorError } from "./errors.ts";
@@ -46,14 +48,25 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const releaseRoot = await lockRoot(options.root);
   const db = openDatabase(join(options.root, "moor.db"));
   const volumes = new VolumeService(new VolumeStore(db), new Map([["local", new LocalDriver(volumesDir, log)]]), log);
-  await volumes.recover(new Set());
+  const containerStore = new ContainerStore(db);
+  await volumes.recover(new Set(containerStore.runningIds()));
   const host = readHostFacts();
   const images = new ImageService(new ImageStore(db), new LayerStore(join(options.root, "image", "layers")), {
     architecture: host.goArch,
     os: "linux",
   });
   await images.recover();
-  const containers = new ContainerService(new ContainerStore(db), images, volumes, join(options.root, "containers"));
+  const runtime = new ConmonRuntime({ execRoot: options.execRoot });
+  const containers = new ContainerService(
+    containerStore,
+    images,
+    volumes,
+    runtime,
+    join(options.root, "containers"),
+    readContainerHostFacts(),
+    log,
+  );
+  await containers.recover();
 
   const server = createApiServer({
     volumes,

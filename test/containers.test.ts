@@ -106,3 +106,41 @@ test("moor create sends what docker create sends", async () => {
   assert.equal((await moor(engine(), ["create", "--rm", "--restart", "always", "busybox"])).stderr, "conflicting options: cannot specify both --restart and --rm\n");
   await docker(engine(), ["rm", "-v", "via-docker", "via-moor"]);
 });
+
+test("docker run prints the output, keeps stdout and stderr apart, and exits with the container's code", async () => {
+  assert.deepEqual(await docker(engine(), ["run", "--rm", "busybox", "echo", "hi"]), { code: 0, stdout: "hi\n", stderr: "" });
+  const failing = await docker(engine(), ["run", "--name", "three", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3"]);
+  assert.deepEqual(failing, { code: 3, stdout: "out\n", stderr: "err\n" });
+  const inspect = JSON.parse((await docker(engine(), ["inspect", "three"])).stdout)[0];
+  assert.equal(inspect.State.Status, "exited");
+  assert.equal(inspect.State.ExitCode, 3);
+  assert.deepEqual(await docker(engine(), ["logs", "three"]), { code: 0, stdout: "out\n", stderr: "err\n" });
+  assert.equal((await docker(engine(), ["logs", "--tail", "1", "three"])).stderr, "err\n");
+  await docker(engine(), ["rm", "-v", "three"]);
+  assert.equal((await docker(engine(), ["ps", "-aq"])).stdout, "", "--rm removed the first container");
+});
+
+test("a command that is not in the image fails with exit code 127 and leaves nothing running", async () => {
+  const missing = await docker(engine(), ["run", "--rm", "busybox", "nosuchcmd"]);
+  assert.equal(missing.code, 127);
+  assert.match(missing.stderr, /executable file not found in \$PATH/);
+  assert.equal((await docker(engine(), ["ps", "-aq"])).stdout, "");
+});
+
+test("detached containers run, stop with SIGTERM then SIGKILL, and kill gives 137", async () => {
+  const id = (await docker(engine(), ["run", "-d", "--name", "sleeper", "busybox", "sleep", "1000"])).stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  assert.equal((await docker(engine(), ["ps", "--format", "{{.Names}} {{.State}}"])).stdout, "sleeper running\n");
+  assert.equal((await docker(engine(), ["stop", "-t", "1", "sleeper"])).code, 0);
+  assert.equal(JSON.parse((await docker(engine(), ["inspect", "sleeper"])).stdout)[0].State.ExitCode, 137, "sleep ignores SIGTERM as PID 1, so the timeout's SIGKILL ends it");
+  assert.equal((await docker(engine(), ["start", "sleeper"])).code, 0);
+  assert.equal((await docker(engine(), ["kill", "sleeper"])).code, 0);
+  assert.deepEqual(await docker(engine(), ["wait", "sleeper"]), { code: 0, stdout: "137\n", stderr: "" });
+  await docker(engine(), ["rm", "-v", "sleeper"]);
+});
+
+test("a volume written by one container is there for the next one", async () => {
+  assert.equal((await docker(engine(), ["run", "--rm", "-v", "carried:/data", "busybox", "sh", "-c", "echo kept > /data/file"])).code, 0);
+  assert.deepEqual(await docker(engine(), ["run", "--rm", "-v", "carried:/data", "busybox", "cat", "/data/file"]), { code: 0, stdout: "kept\n", stderr: "" });
+  await docker(engine(), ["volume", "rm", "carried"]);
+});

@@ -1,5 +1,7 @@
 import { MoorError } from "../errors.ts";
-import type { Container, ContainerMount, ContainerService, CreateContainerRequest } from "../engine/containers/service.ts";
+import type { Container, ContainerMount, ContainerService, CreateContainerRequest, WaitCondition } from "../engine/containers/service.ts";
+import { readLog, type LogEntry } from "../engine/runtime/conmon.ts";
+import { frame } from "./attach.ts";
 import { commandLine } from "../engine/containers/config.ts";
 import { parseFilters } from "./filters.ts";
 import { queryBool, readJsonBody, sendJson, sendNoContent } from "./http.ts";
@@ -162,8 +164,102 @@ export function addContainerRoutes(router: Router, containers: ContainerService)
     sendJson(res, 200, toContainerInspect(containers.inspect(params.id)));
   });
 
+  router.add("POST", "/containers/:id/start", async ({ res, params }) => {
+    try {
+      await containers.start(params.id);
+    } catch (err) {
+      if (err instanceof MoorError && err.kind === "not_modified") {
+        res.writeHead(304);
+        res.end();
+        return;
+      }
+      throw err;
+    }
+    sendNoContent(res);
+  });
+
+  router.add("POST", "/containers/:id/stop", async ({ res, params, query }) => {
+    const timeout = query.get("t") ?? query.get("timeout");
+    const stopped = await containers.stop(params.id, timeout === null ? undefined : Number.parseInt(timeout, 10));
+    if (!stopped) {
+      res.writeHead(304);
+      res.end();
+      return;
+    }
+    sendNoContent(res);
+  });
+
+  router.add("POST", "/containers/:id/kill", async ({ res, params, query }) => {
+    await containers.kill(params.id, query.get("signal") || "KILL");
+    sendNoContent(res);
+  });
+
+  router.add("POST", "/containers/:id/wait", async ({ res, params, query }) => {
+    const condition = (query.get("condition") || "not-running") as WaitCondition;
+    if (!["not-running", "next-exit", "removed"].includes(condition)) throw new MoorError("invalid", `invalid condition: "${condition}"`);
+    const waiting = containers.wait(params.id, condition);
+    // Headers go out at once: clients wait on the body, which comes at the exit.
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.flushHeaders();
+    const code = await waiting;
+    res.end(`${JSON.stringify({ Error: null, StatusCode: code })}\n`);
+  });
+
+  router.add("GET", "/containers/:id/logs", async ({ res, params, query }) => {
+    const container = containers.inspect(params.id);
+    const stdout = queryBool(query, "stdout");
+    const stderr = queryBool(query, "stderr");
+    if (!stdout && !stderr) throw new MoorError("invalid", "you must choose at least one stream");
+    const tty = Boolean(container.config.Tty);
+    const timestamps = queryBool(query, "timestamps");
+    const tail = query.get("tail");
+    const since = Number(query.get("since") ?? "0") || 0;
+    res.writeHead(200, { "Content-Type": tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream" });
+    const logPath = `${container.dir}/container.log`;
+    let sent = 0;
+    const emit = async (all: boolean) => {
+      const lines = joinPartials(await readLog(logPath).catch(() => []));
+      let selected = lines.slice(sent).filter((line) => (line.stream === "stdout" ? stdout : stderr) && Number(line.unixNano / 1_000_000_000n) >= since);
+      if (all && tail !== null && tail !== "all") selected = selected.slice(-Math.max(0, Number.parseInt(tail, 10) || 0));
+      sent = lines.length;
+      for (const line of selected) {
+        const text = Buffer.from(`${timestamps ? `${new Date(Number(line.unixNano / 1_000_000n)).toISOString()} ` : ""}${line.text}\n`);
+        res.write(tty ? text : frame(line.stream, text));
+      }
+    };
+    await emit(true);
+    if (queryBool(query, "follow") && container.state.status === "running") {
+      const done = containers.wait(container.id, "next-exit");
+      let finished = false;
+      void done.then(() => (finished = true));
+      res.on("close", () => (finished = true));
+      while (!finished) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await emit(false);
+      }
+      await emit(false);
+    }
+    res.end();
+  });
+
   router.add("DELETE", "/containers/:id", async ({ res, params, query }) => {
     await containers.remove(params.id, { force: queryBool(query, "force"), volumes: queryBool(query, "v") });
     sendNoContent(res);
   });
+}
+
+/** conmon splits long lines into partial entries; logs shows them whole. */
+function joinPartials(entries: LogEntry[]): LogEntry[] {
+  const lines: LogEntry[] = [];
+  const open = new Map<string, LogEntry>();
+  for (const entry of entries) {
+    const pending = open.get(entry.stream);
+    const joined = pending === undefined ? entry : { ...entry, time: pending.time, unixNano: pending.unixNano, text: pending.text + entry.text };
+    if (entry.partial) open.set(entry.stream, joined);
+    else {
+      open.delete(entry.stream);
+      lines.push(joined);
+    }
+  }
+  return lines;
 }

@@ -9,6 +9,7 @@ import { addSystemRoutes, type SystemFacts } from "./system.ts";
 import { addVolumeRoutes } from "./volumes.ts";
 import { addImageRoutes } from "./images.ts";
 import { addContainerRoutes } from "./containers.ts";
+import { handleAttachUpgrade } from "./attach.ts";
 import { apiVersions } from "./version.ts";
 
 export interface ApiDependencies {
@@ -36,5 +37,16 @@ export function createApiServer(deps: ApiDependencies): Server {
   addImageRoutes(router, deps.images);
   addContainerRoutes(router, deps.containers);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
-  return createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
+  const server = createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
+  server.on("upgrade", (req, socket, head) => {
+    handleAttachUpgrade(deps.containers, req, socket, head)
+      .then((handled) => {
+        if (!handled) socket.end("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{\"message\":\"page not found\"}\n");
+      })
+      .catch((err: unknown) => {
+        deps.reportError(err, req);
+        socket.destroy();
+      });
+  });
+  return server;
 }

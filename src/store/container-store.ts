@@ -140,6 +140,14 @@ export class ContainerStore {
       .map((row) => ({ ...row, rw: row.rw === 1 }));
   }
 
+  /** Containers the store last saw running (their users of volumes are alive). */
+  runningIds(): string[] {
+    return this.db
+      .prepare<[], { container_id: string }>("SELECT container_id FROM container_state WHERE status = 'running'")
+      .all()
+      .map((row) => row.container_id);
+  }
+
   delete(id: string): void {
     this.db.prepare("DELETE FROM containers WHERE id = ?").run(id);
   }

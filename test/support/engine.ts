@@ -138,10 +138,23 @@ export function useEngine(setup?: (engine: TestEngine) => Promise<void>): () => 
     await setup?.(engine);
   });
   after(async () => {
+    if (engine !== undefined) await removeAllContainers(engine);
     await engine?.stop();
     engine?.cleanup();
   });
   return () => engine!;
+}
+
+/**
+ * Containers outlive their engine (conmon keeps them), so a test removes the ones its engine
+ * started before stopping it: no process or overlay mount is left behind.
+ */
+export async function removeAllContainers(engine: { socket: string }): Promise<void> {
+  const listed = await api(engine, "GET", "/containers/json?all=1");
+  if (listed.status !== 200) return;
+  for (const container of JSON.parse(listed.body) as Array<{ Id: string }>) {
+    await api(engine, "DELETE", `/containers/${container.Id}?force=1&v=1`);
+  }
 }
 
 export interface ApiResponse {

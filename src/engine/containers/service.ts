@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MoorError, wrap } from "../../errors.ts";
 import type { ContainerRecord, ContainerStateRecord, ContainerStore, MountRecord } from "../../store/container-store.ts";
@@ -8,8 +9,14 @@ import { removeTree } from "../fs.ts";
 import type { ImageService } from "../images/service.ts";
 import type { VolumeService } from "../volumes/service.ts";
 import { Filters } from "../filters.ts";
-import { mergeConfig, type RequestedConfig } from "./config.ts";
+import { commandLine, mergeConfig, type RequestedConfig } from "./config.ts";
 import { generateContainerName, normalizeContainerName } from "./names.ts";
+import type { AttachSession, ConmonRuntime } from "../runtime/conmon.ts";
+import { classifyRuntimeError } from "../runtime/conmon.ts";
+import { buildSpec, type SpecMount } from "./oci-spec.ts";
+import { mountRootfs, resolveUser, unmountRootfs, writeEtcFiles } from "./rootfs.ts";
+import type { ContainerHostFacts } from "./host-runtime.ts";
+import { KeyedMutex } from "../../util/keyed-mutex.ts";
 
 export type { MountRecord as ContainerMount };
 
@@ -50,12 +57,30 @@ const restartPolicies = new Set(["", "no", "always", "on-failure", "unless-stopp
  * Containers: created once from an image and a request, never changed afterwards (the
  * immutable model: to change a container, replace it); only their small state moves.
  */
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export type WaitCondition = "not-running" | "next-exit" | "removed";
+
 export class ContainerService {
+  private readonly locks = new KeyedMutex();
+  /** Callbacks waiting for a container's next exit (its exit code) or its removal. */
+  private readonly exitWaiters = new Map<string, Set<(code: number) => void>>();
+  private readonly removalWaiters = new Map<string, Set<() => void>>();
+  /** Attach requests for containers not started yet: connected between create and start. */
+  private readonly pendingAttach = new Map<string, Array<(session: AttachSession | undefined) => void>>();
+
   constructor(
     private readonly store: ContainerStore,
     private readonly images: ImageService,
     private readonly volumes: VolumeService,
+    private readonly runtime: ConmonRuntime,
     private readonly containersDir: string,
+    private readonly hostFacts: ContainerHostFacts,
+    private readonly log: Logger,
   ) {
     mkdirSync(containersDir, { recursive: true, mode: 0o710 });
   }
@@ -226,6 +251,214 @@ export class ContainerService {
   }
 
   /**
+   * Starts a created or exited container: root filesystem, volumes, OCI spec, then conmon and
+   * runc. Attach requests waiting for this start are connected before the process runs, so no
+   * output is lost.
+   */
+  async start(nameOrId: string): Promise<void> {
+    const id = this.resolve(nameOrId);
+    await this.locks.run(id, async () => {
+      const container = this.load(id);
+      if (container.state.status === "running") throw new MoorError("not_modified", "container already started");
+      const mountedVolumes: string[] = [];
+      try {
+        await this.runtime.delete(id, { force: true });
+        const spec = await this.prepare(container, mountedVolumes);
+        const bundle = join(this.runtime.execRoot, "bundles", id);
+        await mkdir(bundle, { recursive: true, mode: 0o700 });
+        await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
+        const created = await this.runtime.create({
+          id,
+          bundleDir: bundle,
+          logPath: join(container.dir, "container.log"),
+          terminal: Boolean(container.config.Tty),
+          stdin: Boolean(container.config.OpenStdin),
+          stdinOnce: Boolean(container.config.StdinOnce),
+        });
+        const waiting = this.pendingAttach.get(id) ?? [];
+        this.pendingAttach.delete(id);
+        for (const connect of waiting) connect(await this.runtime.attach(id, { stdin: Boolean(container.config.OpenStdin) }).catch(() => undefined));
+        await this.runtime.start(id);
+        this.store.setState(id, { ...container.state, status: "running", pid: created.pid, exitCode: 0, error: "", startedAt: rfc3339Nano(new Date()), finishedAt: "0001-01-01T00:00:00Z" });
+        this.log.info({ container: id, pid: created.pid }, "container started");
+        this.watchExit(id);
+      } catch (err) {
+        const failure = err instanceof MoorError ? err : wrap(err, "start");
+        const exitCode = classifyRuntimeError(failure.message).exitCode ?? 128;
+        await this.cleanupAfterExit(container, mountedVolumes);
+        this.store.setState(id, { ...container.state, status: container.state.status === "exited" ? "exited" : "created", exitCode, error: failure.message });
+        for (const connect of this.pendingAttach.get(id) ?? []) connect(undefined);
+        this.pendingAttach.delete(id);
+        this.notifyExit(id, exitCode);
+        if (container.hostConfig.AutoRemove) await this.remove(id, { force: true, volumes: true }).catch(() => undefined);
+        throw failure;
+      }
+    });
+  }
+
+  /** Everything a start needs before the runtime: rootfs, /etc files, user, volume mounts, spec. */
+  private async prepare(container: Container, mountedVolumes: string[]) {
+    const image = this.images.inspect(container.imageId);
+    const rootfs = await mountRootfs(container.dir, this.images.layerPaths(image));
+    const host = container.hostConfig;
+    const network = host.NetworkMode === "none" ? "none" : "host";
+    const hostname = String(container.config.Hostname || container.id.slice(0, 12));
+    const etcFiles = await writeEtcFiles(container.dir, hostname, network);
+    const user = await resolveUser(rootfs, String(container.config.User ?? ""));
+    const mounts: SpecMount[] = [];
+    for (const mount of container.mounts) {
+      const access = mount.rw ? "rw" : "ro";
+      if (mount.type === "volume" && mount.volumeName !== null) {
+        const source = await this.volumes.mount(mount.volumeName, container.id);
+        mountedVolumes.push(mount.volumeName);
+        mounts.push({ destination: mount.destination, type: "bind", source, options: ["rbind", access, "rprivate"] });
+      } else if (mount.type === "bind") {
+        // Binds from -v create a missing host directory (dockerd's rule; --mount does not).
+        if (JSON.parse(mount.spec).bind) await mkdir(mount.source, { recursive: true, mode: 0o755 });
+        mounts.push({ destination: mount.destination, type: "bind", source: mount.source, options: ["rbind", access, mount.propagation || "rprivate"] });
+      } else if (mount.type === "tmpfs") {
+        mounts.push({ destination: mount.destination, type: "tmpfs", source: "tmpfs", options: ["noexec", "nosuid", "nodev", ...(mount.rw ? [] : ["ro"])] });
+      }
+    }
+    for (const [destination, options] of Object.entries(host.Tmpfs ?? {})) {
+      mounts.push({ destination, type: "tmpfs", source: "tmpfs", options: ["noexec", "nosuid", "nodev", ...options.split(",").filter((o) => o !== "")] });
+    }
+    const securityOpt = (host.SecurityOpt as string[] | undefined) ?? [];
+    return buildSpec({
+      id: container.id,
+      rootfs,
+      readonlyRootfs: Boolean(host.ReadonlyRootfs),
+      hostname,
+      args: commandLine(container.config),
+      env: (container.config.Env as string[] | null) ?? [],
+      cwd: String(container.config.WorkingDir || "/"),
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      tty: Boolean(container.config.Tty),
+      openStdin: Boolean(container.config.OpenStdin),
+      capAdd: (host.CapAdd as string[] | undefined) ?? [],
+      capDrop: (host.CapDrop as string[] | undefined) ?? [],
+      privileged: Boolean(host.Privileged),
+      noNewPrivileges: securityOpt.some((opt) => /^no-new-privileges(:true|=true)?$/.test(opt)),
+      seccompUnconfined: securityOpt.some((opt) => /^seccomp[:=]unconfined$/.test(opt)),
+      network,
+      memoryBytes: Number(host.Memory ?? 0) || undefined,
+      nanoCpus: Number(host.NanoCpus ?? 0) || undefined,
+      mounts,
+      etcFiles,
+      shmSize: Number(host.ShmSize ?? 0) || 64 * 1024 * 1024,
+      cgroupnsMode: this.hostFacts.cgroupnsMode,
+      host: this.hostFacts.spec,
+    });
+  }
+
+  /** Follows a running container to its exit, then records it and cleans up. */
+  private watchExit(id: string): void {
+    void this.runtime
+      .waitForExit(id)
+      .then((code) => this.recordExit(id, code))
+      .catch((err: unknown) => this.log.error({ container: id, err: String(err) }, "lost track of a container"));
+  }
+
+  private async recordExit(id: string, exitCode: number): Promise<void> {
+    const container = this.store.get(id) === undefined ? undefined : this.load(id);
+    if (container === undefined) return;
+    await this.locks.run(id, async () => {
+      this.store.setState(id, { ...container.state, status: "exited", pid: 0, exitCode, finishedAt: rfc3339Nano(new Date()) });
+      await this.runtime.delete(id).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "runtime cleanup failed"));
+      await this.cleanupAfterExit(container, container.mounts.filter((m) => m.volumeName !== null).map((m) => m.volumeName!));
+    });
+    this.log.info({ container: id, exitCode }, "container exited");
+    this.notifyExit(id, exitCode);
+    if (container.hostConfig.AutoRemove) await this.remove(id, { volumes: true }).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "auto-remove failed"));
+  }
+
+  private async cleanupAfterExit(container: Container, volumeNames: string[]): Promise<void> {
+    for (const name of volumeNames) await this.volumes.unmount(name, container.id).catch(() => undefined);
+    await unmountRootfs(container.dir).catch((err: unknown) => this.log.warn({ container: container.id, err: String(err) }, "could not unmount the root filesystem"));
+  }
+
+  private notifyExit(id: string, code: number): void {
+    const waiters = this.exitWaiters.get(id);
+    this.exitWaiters.delete(id);
+    for (const waiter of waiters ?? []) waiter(code);
+  }
+
+  /**
+   * Resolves with the exit code when the condition holds: `not-running` at once for a container
+   * that is not running, `next-exit` at its next exit, `removed` once it is gone.
+   */
+  async wait(nameOrId: string, condition: WaitCondition = "not-running"): Promise<number> {
+    const container = this.inspect(nameOrId);
+    if (condition === "not-running" && container.state.status !== "running") return container.state.exitCode;
+    const exited = new Promise<number>((resolve) => {
+      const set = this.exitWaiters.get(container.id) ?? new Set();
+      set.add(resolve);
+      this.exitWaiters.set(container.id, set);
+    });
+    if (condition !== "removed") return exited;
+    let code = container.state.exitCode;
+    void exited.then((c) => (code = c));
+    await new Promise<void>((resolve) => {
+      const set = this.removalWaiters.get(container.id) ?? new Set();
+      set.add(resolve);
+      this.removalWaiters.set(container.id, set);
+    });
+    return code;
+  }
+
+  /**
+   * Attaches to a container's stdio. For a container not started yet the session is connected
+   * when it starts (docker run attaches first); undefined when the container ends or fails first.
+   */
+  async attach(nameOrId: string, stdin: boolean): Promise<AttachSession | undefined> {
+    const container = this.inspect(nameOrId);
+    if (container.state.status === "running") return this.runtime.attach(container.id, { stdin: stdin && Boolean(container.config.OpenStdin) });
+    return new Promise((resolve) => {
+      const list = this.pendingAttach.get(container.id) ?? [];
+      list.push(resolve);
+      this.pendingAttach.set(container.id, list);
+    });
+  }
+
+  /** Sends a signal (a name such as KILL or SIGTERM, or a number) to a running container. */
+  async kill(nameOrId: string, signal = "KILL"): Promise<void> {
+    const container = this.inspect(nameOrId);
+    if (container.state.status !== "running") {
+      throw new MoorError("conflict", `cannot kill container: ${container.id}: container ${container.id} is not running`);
+    }
+    await this.runtime.kill(container.id, signal.replace(/^SIG/, ""));
+  }
+
+  /** The stop signal, then SIGKILL after the timeout; resolves when the container has exited. */
+  async stop(nameOrId: string, timeoutSeconds?: number): Promise<boolean> {
+    const container = this.inspect(nameOrId);
+    if (container.state.status !== "running") return false;
+    const exited = this.wait(container.id, "next-exit");
+    const signal = String(container.config.StopSignal || "TERM").replace(/^SIG/, "");
+    await this.runtime.kill(container.id, signal).catch(() => undefined);
+    const timeout = timeoutSeconds ?? (typeof container.config.StopTimeout === "number" ? container.config.StopTimeout : 10);
+    const timer = timeout >= 0 ? setTimeout(() => void this.runtime.kill(container.id, "KILL").catch(() => undefined), timeout * 1000) : undefined;
+    await exited;
+    clearTimeout(timer);
+    return true;
+  }
+
+  /**
+   * At engine start: containers that ran when the engine stopped are followed again (conmon kept
+   * them running), and those that exited meanwhile get their exit recorded.
+   */
+  async recover(): Promise<void> {
+    for (const record of this.store.all()) {
+      const state = this.store.state(record.id);
+      if (state.status !== "running") continue;
+      const code = await this.runtime.exitCode(record.id);
+      if (code !== undefined) await this.recordExit(record.id, code);
+      else if ((await this.runtime.conmonPid(record.id)) !== undefined) this.watchExit(record.id);
+      else await this.recordExit(record.id, 255);
+    }
+  }
+
+  /**
    * Removes a container (a running one only with force, which kills it first) and, with
    * `volumes`, its anonymous volumes that no other container uses; named volumes always stay.
    */
@@ -238,9 +471,16 @@ export class ContainerService {
           `cannot remove container "${container.name}": container is running: stop the container before removing or force remove`,
         );
       }
-      throw new MoorError("not_implemented", "removing a running container is not implemented by moor yet");
+      const exited = this.wait(container.id, "next-exit");
+      await this.runtime.kill(container.id, "KILL").catch(() => undefined);
+      await exited;
     }
+    await this.runtime.delete(container.id, { force: true }).catch(() => undefined);
+    await unmountRootfs(container.dir).catch(() => undefined);
     this.store.transaction(() => this.store.delete(container.id));
+    const removalWaiters = this.removalWaiters.get(container.id);
+    this.removalWaiters.delete(container.id);
+    for (const waiter of removalWaiters ?? []) waiter();
     await removeTree(container.dir).catch((err: unknown) => {
       throw wrap(err, `remove container ${container.id}`);
     });

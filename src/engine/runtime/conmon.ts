@@ -1,0 +1,880 @@
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { constants as fsConstants, watch, type FSWatcher } from "node:fs";
+import { lstat, mkdir, open, readFile, readlink, rm, symlink, unlink } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { Readable, type Writable } from "node:stream";
+import { MoorError, type ErrorKind } from "../../errors.ts";
+
+/**
+ * Runs containers the way podman does: one conmon process per container holds the container's
+ * stdio, writes its output to a k8s-file log, serves an attach socket and writes the exit code to
+ * an exit file; runc does the namespaces. conmon double-forks and calls setsid, so a container and
+ * its monitor outlive the engine that started them, and an exit that happens while the engine is
+ * down is still on disk when it comes back.
+ *
+ * Lifecycle, per container id (ids are `[A-Za-z0-9][A-Za-z0-9_.-]*`):
+ *
+ *   create → start → (running: kill, state, attach, resize) → exit → exitCode/waitForExit → delete
+ *
+ * - `create` spawns conmon, which runs `runc create`; it resolves with the container's init pid once
+ *   runc has created the container (the process waits on runc's exec fifo and runs nothing of the
+ *   image yet). A failed create leaves nothing behind. Errors: `conflict` when the id exists,
+ *   `invalid` when the command cannot be run (not found, permission denied: a user error, as dockerd
+ *   answers), `internal` otherwise.
+ * - `start` runs `runc start`: the image's command begins. `conflict` if already started/stopped.
+ * - `kill` sends a signal through runc. `conflict` when the container is not running.
+ * - `state` asks runc. `not_found` for an unknown id.
+ * - `exitCode` is undefined until conmon has written the exit file; `waitForExit` resolves with it.
+ *   A process killed by signal N exits with 128+N (conmon's get_exit_status).
+ * - `delete` removes runc's state and every file this class or conmon made for the id. Idempotent.
+ *   Without `force` a running container is a `conflict`; with `force` it is killed first.
+ *
+ * The engine re-adopts containers at start with `state`, `exitCode` and `conmonPid`; no state is
+ * kept in memory here, so any number of instances over the same exec root agree.
+ *
+ * On disk, under the exec root:
+ *
+ *   runc/<id>/            runc --root
+ *   exits/<id>            exit code, decimal, no newline (conmon --exit-dir)
+ *   conmon/<id>/          conmon's working and persist dir: pidfile (init pid), conmon.pid,
+ *                         oci-log (runc's JSON log), exit, oom, bundle → the bundle dir
+ *   attach/<id>           symlink to the bundle dir, made and removed by conmon (--socket-dir-path),
+ *                         so that attach/<id>/attach is short enough for a unix socket address
+ *
+ * conmon also makes `attach` (socket), `ctl` and `winsz` (fifos) in the bundle dir; `delete`
+ * removes them.
+ */
+export interface ConmonRuntimeOptions {
+  /** Exec root, e.g. /run/moor. Created if missing. */
+  execRoot: string;
+  runcPath?: string;
+  conmonPath?: string;
+  /** perl relays the attach socket (SOCK_SEQPACKET, which node:net cannot open). */
+  perlPath?: string;
+  /** conmon --log-level; its messages go to syslog. */
+  logLevel?: "error" | "warn" | "info" | "debug" | "trace";
+  /** Pass --syslog to conmon (podman does). Default true. */
+  syslog?: boolean;
+  /** How long create waits for conmon's answer. Default 60 s. */
+  createTimeoutMs?: number;
+  /**
+   * Called with the first conmon process's pid before conmon forks anything (it blocks on
+   * _OCI_STARTPIPE until this returns). The place to move conmon out of the engine's cgroup, so
+   * that stopping the engine's service does not take the containers with it (podman does the same).
+   */
+  placeConmon?: (conmonPid: number) => Promise<void> | void;
+}
+
+export interface CreateSpec {
+  id: string;
+  /** OCI bundle: a directory holding config.json. */
+  bundleDir: string;
+  /** k8s-file log path (conmon -l k8s-file:PATH). */
+  logPath: string;
+  /** Allocate a pty (the spec's process.terminal must agree). */
+  terminal: boolean;
+  /** Keep a pipe to the container's stdin, writable through the attach socket. */
+  stdin: boolean;
+  /**
+   * Docker's StdinOnce: close the container's stdin when an attached client closes its side.
+   * When false (Docker's default), stdin stays open across attach sessions (--leave-stdin-open).
+   */
+  stdinOnce?: boolean;
+}
+
+export interface Created {
+  /** The container's init process, in the host pid namespace. */
+  pid: number;
+  /** The conmon that monitors it. */
+  conmonPid: number;
+}
+
+export type RuncStatus = "creating" | "created" | "running" | "paused" | "stopped";
+
+export interface RuncState {
+  id: string;
+  pid: number;
+  status: RuncStatus;
+  bundle: string;
+  rootfs: string;
+  created: string;
+}
+
+export type LogStream = "stdout" | "stderr";
+
+export interface LogEntry {
+  /** The timestamp as conmon wrote it: RFC 3339, nanoseconds, local offset. */
+  time: string;
+  /** The same instant in nanoseconds since the Unix epoch. */
+  unixNano: bigint;
+  stream: LogStream;
+  /** The line without its newline. */
+  text: string;
+  /** True when the line continues in the next entry of the same stream (conmon's `P`). */
+  partial: boolean;
+}
+
+export interface AttachChunk {
+  stream: LogStream;
+  data: Buffer;
+}
+
+export interface AttachSession {
+  /** Output as conmon reads it (one chunk per read, at most 8192 bytes), in objectMode. Ends when the container's stdio closes or on detach. */
+  readonly output: Readable;
+  /** The container's stdin, when attached with stdin; end() closes it if the container is StdinOnce. */
+  readonly stdin: Writable | null;
+  /** Drop the connection. The container keeps running. */
+  detach(): void;
+  /** Settles when the connection is gone. */
+  readonly closed: Promise<void>;
+}
+
+const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+// conmon's attach protocol: the first byte of each packet names the pipe (conmon src/utils.h stdpipe_t).
+const pipeStdout = 2;
+const pipeStderr = 3;
+
+// conmon's ctl fifo message types (conmon src/config.h).
+const ctlResize = 1;
+const ctlReopenLogs = 2;
+
+export class ConmonRuntime {
+  readonly execRoot: string;
+  private readonly runcPath: string;
+  private readonly conmonPath: string;
+  private readonly perlPath: string;
+  private readonly logLevel: string;
+  private readonly syslog: boolean;
+  private readonly createTimeoutMs: number;
+  private readonly placeConmon?: (conmonPid: number) => Promise<void> | void;
+
+  constructor(options: ConmonRuntimeOptions) {
+    this.execRoot = options.execRoot;
+    this.runcPath = options.runcPath ?? "/usr/sbin/runc";
+    this.conmonPath = options.conmonPath ?? "/usr/bin/conmon";
+    this.perlPath = options.perlPath ?? "/usr/bin/perl";
+    this.logLevel = options.logLevel ?? "error";
+    this.syslog = options.syslog ?? true;
+    this.createTimeoutMs = options.createTimeoutMs ?? 60_000;
+    this.placeConmon = options.placeConmon;
+  }
+
+  private get runcRoot(): string {
+    return join(this.execRoot, "runc");
+  }
+  private get exitsDir(): string {
+    return join(this.execRoot, "exits");
+  }
+  private get attachDir(): string {
+    return join(this.execRoot, "attach");
+  }
+  private stateDir(id: string): string {
+    return join(this.execRoot, "conmon", id);
+  }
+  exitFilePath(id: string): string {
+    checkId(id);
+    return join(this.exitsDir, id);
+  }
+  attachSocketPath(id: string): string {
+    checkId(id);
+    return join(this.attachDir, id, "attach");
+  }
+  controlFifoPath(id: string): string {
+    checkId(id);
+    return join(this.attachDir, id, "ctl");
+  }
+
+  /** The conmon argv for a create (without the binary), as podman builds it (libpod/oci_conmon_common.go). */
+  conmonArgs(spec: CreateSpec): string[] {
+    const dir = this.stateDir(spec.id);
+    const args = [
+      "--api-version", "1",
+      "-c", spec.id,
+      "-u", spec.id,
+      "-r", this.runcPath,
+      "-b", spec.bundleDir,
+      "-p", join(dir, "pidfile"),
+      "-P", join(dir, "conmon.pid"),
+      "--exit-dir", this.exitsDir,
+      "--persist-dir", dir,
+      "--socket-dir-path", this.attachDir,
+      "-l", `k8s-file:${spec.logPath}`,
+      "--log-level", this.logLevel,
+      "--runtime-arg", "--root", "--runtime-arg", this.runcRoot,
+      "--runtime-arg", "--log-format=json",
+      "--runtime-arg", "--log", "--runtime-arg", join(dir, "oci-log"),
+    ];
+    if (this.syslog) args.push("--syslog");
+    if (spec.terminal) args.push("-t");
+    if (spec.stdin) {
+      args.push("-i");
+      if (!spec.stdinOnce) args.push("--leave-stdin-open");
+    }
+    return args;
+  }
+
+  async create(spec: CreateSpec): Promise<Created> {
+    checkId(spec.id);
+    const dir = this.stateDir(spec.id);
+    await Promise.all(
+      [this.runcRoot, this.exitsDir, this.attachDir, join(this.execRoot, "conmon")].map((d) =>
+        mkdir(d, { recursive: true, mode: 0o700 }),
+      ),
+    );
+    if ((await this.stateOrUndefined(spec.id)) !== undefined) {
+      throw new MoorError("conflict", `container with id ${spec.id} already exists`);
+    }
+    // Leftovers of a create or delete that a crash interrupted.
+    await rm(dir, { recursive: true, force: true });
+    await rm(join(this.exitsDir, spec.id), { force: true });
+    await mkdir(dir, { mode: 0o700 });
+    await symlink(spec.bundleDir, join(dir, "bundle"));
+
+    try {
+      return await this.spawnConmon(spec);
+    } catch (err) {
+      await this.removeLeftovers(spec.id, true);
+      throw err;
+    }
+  }
+
+  private async spawnConmon(spec: CreateSpec): Promise<Created> {
+    const dir = this.stateDir(spec.id);
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      // A supervisor's notify socket or socket activation must not reach the containers.
+      if (key === "NOTIFY_SOCKET" || key.startsWith("LISTEN_")) continue;
+      env[key] = value;
+    }
+    env._OCI_SYNCPIPE = "3";
+    env._OCI_STARTPIPE = "4";
+    const child = spawnBinary(this.conmonPath, this.conmonArgs(spec), {
+      cwd: dir, // conmon also writes an `oom` file into its working directory
+      env,
+      stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    const output: Buffer[] = [];
+    child.stdout?.on("data", (b: Buffer) => output.push(b));
+    child.stderr?.on("data", (b: Buffer) => output.push(b));
+    const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+    // The first conmon process writes conmon.pid right after its fork, then exits.
+    const forked = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const syncPipe = child.stdio[3] as Readable;
+    const startPipe = child.stdio[4] as Writable;
+    startPipe.on("error", () => {}); // EPIPE when conmon failed before reading it
+    const spawnError = new Promise<never>((_, reject) =>
+      child.once("error", (err) =>
+        reject(new MoorError("internal", `conmon: ${err.message}`, { cause: err })),
+      ),
+    );
+    spawnError.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (this.placeConmon && child.pid !== undefined) await this.placeConmon(child.pid);
+      startPipe.end(Buffer.of(0));
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new MoorError("internal", `container creation timeout (${this.createTimeoutMs} ms)`)),
+          this.createTimeoutMs,
+        );
+      });
+      const line = await Promise.race([readLine(syncPipe), spawnError, timeout]);
+      if (line === undefined) {
+        // conmon died before answering: its own complaint is on its stdout/stderr.
+        await settledWithin(exited, 1000);
+        const text = Buffer.concat(output).toString("utf8").trim();
+        const runcText = await lastRuncError(join(dir, "oci-log"));
+        throw runtimeError(runcText ?? (text || "conmon exited without reporting the container pid"));
+      }
+      const message = parseSyncMessage(line);
+      if (message.data < 0) {
+        const runcText = await lastRuncError(join(dir, "oci-log"));
+        throw runtimeError(runcText ?? message.message ?? "container create failed");
+      }
+      await settledWithin(forked, 5000);
+      const conmonPid = await readPid(join(dir, "conmon.pid"));
+      if (conmonPid === undefined) throw new MoorError("internal", "conmon did not write its pid file");
+      return { pid: message.data, conmonPid };
+    } catch (err) {
+      const conmonPid = await readPid(join(dir, "conmon.pid"));
+      if (conmonPid !== undefined && (await this.isConmon(conmonPid, spec.id))) {
+        try {
+          process.kill(conmonPid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      syncPipe.destroy();
+      startPipe.destroy();
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.unref();
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    checkId(id);
+    await this.runc(["start", id]);
+  }
+
+  /** Send a signal: a name (KILL, SIGKILL) or a number. */
+  async kill(id: string, signal: string | number): Promise<void> {
+    checkId(id);
+    await this.runc(["kill", id, String(signal)]);
+  }
+
+  async state(id: string): Promise<RuncState> {
+    checkId(id);
+    const out = await this.runc(["state", id]);
+    const raw = JSON.parse(out) as Record<string, unknown>;
+    return {
+      id: String(raw.id),
+      pid: Number(raw.pid),
+      status: raw.status as RuncStatus,
+      bundle: String(raw.bundle),
+      rootfs: String(raw.rootfs),
+      created: String(raw.created),
+    };
+  }
+
+  private async stateOrUndefined(id: string): Promise<RuncState | undefined> {
+    try {
+      return await this.state(id);
+    } catch (err) {
+      if (err instanceof MoorError && err.kind === "not_found") return undefined;
+      throw err;
+    }
+  }
+
+  /** The exit code conmon wrote, or undefined while the container has not exited. */
+  async exitCode(id: string): Promise<number | undefined> {
+    const text = await readFileOrUndefined(this.exitFilePath(id));
+    if (text === undefined) return undefined;
+    const code = Number.parseInt(text.trim(), 10);
+    if (!Number.isInteger(code)) {
+      throw new MoorError("internal", `exit file of container ${id} holds ${JSON.stringify(text)}`);
+    }
+    return code;
+  }
+
+  /** Whether the kernel OOM-killed a process of the container (conmon's `oom` file). */
+  async oomKilled(id: string): Promise<boolean> {
+    checkId(id);
+    return (await readFileOrUndefined(join(this.stateDir(id), "oom"))) !== undefined;
+  }
+
+  /** The pid of the conmon monitoring the container, if that conmon is still alive. */
+  async conmonPid(id: string): Promise<number | undefined> {
+    checkId(id);
+    const pid = await readPid(join(this.stateDir(id), "conmon.pid"));
+    if (pid === undefined) return undefined;
+    return (await this.isConmon(pid, id)) ? pid : undefined;
+  }
+
+  private async isConmon(pid: number, id: string): Promise<boolean> {
+    // Guard against pid reuse: the process must be a conmon for this id.
+    const cmdline = await readFileOrUndefined(`/proc/${pid}/cmdline`);
+    if (cmdline === undefined) return false;
+    const argv = cmdline.split("\0");
+    if (basename(argv[0] ?? "") !== basename(this.conmonPath)) return false;
+    const c = argv.indexOf("-c");
+    return c >= 0 && argv[c + 1] === id;
+  }
+
+  /**
+   * Resolves with the exit code once conmon writes it. Rejects if conmon is gone without writing
+   * one (it was killed), or with the signal's reason when aborted.
+   */
+  waitForExit(id: string, options: { signal?: AbortSignal; pollMs?: number } = {}): Promise<number> {
+    checkId(id);
+    return new Promise<number>((resolve, reject) => {
+      let settled = false;
+      let checking = false;
+      let again = false;
+      let watcher: FSWatcher | undefined;
+      const finish = (err: unknown, code?: number): void => {
+        if (settled) return;
+        settled = true;
+        watcher?.close();
+        clearInterval(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        if (err !== undefined) reject(err);
+        else resolve(code as number);
+      };
+      const onAbort = (): void => finish(options.signal?.reason ?? new Error("aborted"));
+      const check = async (): Promise<void> => {
+        if (settled) return;
+        if (checking) {
+          again = true;
+          return;
+        }
+        checking = true;
+        try {
+          do {
+            again = false;
+            const code = await this.exitCode(id);
+            if (code !== undefined) return finish(undefined, code);
+            if ((await this.conmonPid(id)) === undefined) {
+              // conmon writes the exit file before it exits: read once more to close the race.
+              const last = await this.exitCode(id);
+              if (last !== undefined) return finish(undefined, last);
+              if ((await readFileOrUndefined(join(this.stateDir(id), "conmon.pid"))) === undefined) {
+                return finish(new MoorError("not_found", `no such container: ${id}`));
+              }
+              return finish(new MoorError("internal", `container ${id} has no monitor and no exit code`));
+            }
+          } while (again);
+        } catch (err) {
+          finish(err);
+        } finally {
+          checking = false;
+        }
+      };
+      try {
+        watcher = watch(this.exitsDir, (_event, filename) => {
+          if (filename === null || filename === id) void check();
+        });
+        watcher.on("error", () => {}); // the interval below still polls
+      } catch {
+        // exits dir missing: rely on polling
+      }
+      const timer = setInterval(() => void check(), options.pollMs ?? 1000);
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener("abort", onAbort);
+      void check();
+    });
+  }
+
+  /**
+   * Remove the container from runc and every file made for it. Idempotent. Without force a
+   * running container is a conflict; with force it is killed and its exit awaited (so conmon does
+   * not write an exit file after we removed it).
+   */
+  async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
+    checkId(id);
+    if (options.force && (await this.conmonPid(id)) !== undefined) {
+      try {
+        await this.kill(id, "KILL");
+      } catch (err) {
+        if (!(err instanceof MoorError) || (err.kind !== "conflict" && err.kind !== "not_found")) throw err;
+      }
+      await this.waitForExit(id, { signal: AbortSignal.timeout(10_000), pollMs: 100 }).catch(() => {});
+    }
+    try {
+      await this.runc(options.force ? ["delete", "--force", id] : ["delete", id]);
+    } catch (err) {
+      if (!(err instanceof MoorError) || err.kind !== "not_found") throw err;
+    }
+    await this.waitConmonGone(id, 5000);
+    await this.removeLeftovers(id, false);
+  }
+
+  private async waitConmonGone(id: string, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline && (await this.conmonPid(id)) !== undefined) await delay(20);
+  }
+
+  private async removeLeftovers(id: string, afterFailedCreate: boolean): Promise<void> {
+    if (afterFailedCreate) {
+      try {
+        await this.runc(["delete", "--force", id]);
+      } catch {
+        // runc never got as far as recording the container
+      }
+    }
+    const dir = this.stateDir(id);
+    const bundle = await readlink(join(dir, "bundle")).catch(() => undefined);
+    if (bundle !== undefined) {
+      // conmon's socket and fifos, named by conmon (src/conn_sock.c, src/ctrl.c).
+      for (const name of ["attach", "ctl", "winsz"]) await rm(join(bundle, name), { force: true });
+    }
+    const link = join(this.attachDir, id);
+    try {
+      if ((await lstat(link)).isSymbolicLink()) await unlink(link);
+    } catch {
+      // conmon removed it when the container exited
+    }
+    await rm(join(this.exitsDir, id), { force: true });
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  /** Resize the container's pty through conmon's ctl fifo. */
+  async resize(id: string, size: { height: number; width: number }): Promise<void> {
+    await this.writeControl(id, `${ctlResize} ${Math.trunc(size.height)} ${Math.trunc(size.width)}\n`);
+  }
+
+  /** Ask conmon to reopen the log file (after it was moved away). */
+  async reopenLog(id: string): Promise<void> {
+    await this.writeControl(id, `${ctlReopenLogs} 0 0\n`);
+  }
+
+  private async writeControl(id: string, line: string): Promise<void> {
+    let handle;
+    try {
+      handle = await open(this.controlFifoPath(id), fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENXIO") {
+        throw new MoorError("conflict", `container ${id} is not running`, { cause: err });
+      }
+      throw new MoorError("internal", `open control fifo of container ${id}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      await handle.write(line);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Connect to the container's attach socket. Resolves once connected, so no output produced
+   * after that moment is missed. With `stdin`, the returned stdin writes to the container.
+   */
+  async attach(id: string, options: { stdin?: boolean } = {}): Promise<AttachSession> {
+    checkId(id);
+    const withStdin = options.stdin ?? false;
+    const relay = spawnBinary(this.perlPath, ["-e", relayScript, "--", join(this.attachDir, id), withStdin ? "1" : "0"], {
+      stdio: [withStdin ? "pipe" : "ignore", "pipe", "pipe"],
+    });
+    const errText: Buffer[] = [];
+    relay.stderr?.on("data", (b: Buffer) => errText.push(b));
+    relay.stdin?.on("error", () => {}); // EPIPE after the container exited
+    const closed = new Promise<void>((resolve) => relay.once("close", () => resolve()));
+
+    const output = new Readable({
+      objectMode: true,
+      read() {
+        relay.stdout?.resume();
+      },
+    });
+    let pending: Buffer = Buffer.alloc(0);
+    let connected = false;
+    let onConnected: () => void = () => {};
+    const connectedPromise = new Promise<void>((resolve) => (onConnected = resolve));
+    relay.stdout?.on("data", (chunk: Buffer) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      while (pending.length >= 4) {
+        const length = pending.readUInt32BE(0);
+        if (pending.length < 4 + length) break;
+        const packet = pending.subarray(4, 4 + length);
+        pending = pending.subarray(4 + length);
+        if (length === 0) {
+          connected = true;
+          onConnected();
+          continue;
+        }
+        const stream = packet[0] === pipeStderr ? "stderr" : packet[0] === pipeStdout ? "stdout" : undefined;
+        if (stream === undefined) continue; // conmon sends only stdout and stderr
+        if (!output.push({ stream, data: Buffer.from(packet.subarray(1)) } satisfies AttachChunk)) {
+          relay.stdout?.pause();
+        }
+      }
+    });
+    relay.stdout?.on("end", () => output.push(null));
+
+    const failure = new Promise<never>((_, reject) => {
+      relay.once("error", (err) => reject(new MoorError("internal", `attach ${id}: ${err.message}`, { cause: err })));
+      void closed.then(() => {
+        if (connected) return;
+        const text = Buffer.concat(errText).toString("utf8").trim();
+        const notRunning = /No such file or directory|Connection refused/.test(text);
+        reject(new MoorError(notRunning ? "conflict" : "internal", notRunning ? `container ${id} is not running` : `attach ${id}: ${text}`));
+      });
+    });
+    failure.catch(() => {}); // after connecting, failures show as the output ending
+    await Promise.race([connectedPromise, failure]);
+    return {
+      output,
+      stdin: relay.stdin ?? null,
+      detach: () => {
+        if (relay.exitCode === null && relay.signalCode === null) relay.kill("SIGTERM");
+      },
+      closed,
+    };
+  }
+
+  private async runc(args: readonly string[]): Promise<string> {
+    const result = await runToEnd(this.runcPath, ["--root", this.runcRoot, "--log-format", "json", ...args]);
+    if (result.code === 0) return result.stdout;
+    throw runtimeError(runcErrorText(result.stderr) || `runc ${args[0]} failed (exit status ${result.code})`);
+  }
+}
+
+/**
+ * relay attach socket ↔ stdio. conmon's attach socket is SOCK_SEQPACKET, which libuv (and so
+ * node:net) cannot open; perl (perl-base is Essential in Debian) can, with core modules only.
+ * Output: a zero-length frame once connected, then each packet as [u32 BE length][packet], the
+ * packet being conmon's [pipe id][bytes]. Input: stdin bytes become packets; stdin EOF half-closes
+ * the socket, which conmon takes as "close the container's stdin" (unless --leave-stdin-open).
+ */
+const relayScript = String.raw`
+use strict; use warnings;
+use Socket qw(AF_UNIX SOCK_SEQPACKET pack_sockaddr_un SHUT_WR);
+use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
+use Errno qw(EINTR EAGAIN);
+$SIG{PIPE} = 'IGNORE';
+my ($dir, $with_stdin) = @ARGV;
+chdir $dir or die "chdir $dir: $!\n";
+socket(my $s, AF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!\n";
+connect($s, pack_sockaddr_un("attach")) or die "connect: $!\n";
+binmode STDOUT;
+sub out { my $d = shift; while (length $d) { my $n = syswrite(STDOUT, $d); if (!defined $n) { next if $! == EINTR; exit 0; } substr($d, 0, $n) = ''; } }
+out(pack("N", 0));
+fcntl($s, F_SETFL, fcntl($s, F_GETFL, 0) | O_NONBLOCK) or die "fcntl: $!\n";
+my $in_open = $with_stdin ? 1 : 0; binmode STDIN if $in_open;
+my @queue; my $shut = 0;
+while (1) {
+  my ($r, $w) = ('', '');
+  vec($r, fileno($s), 1) = 1;
+  vec($r, fileno(STDIN), 1) = 1 if $in_open && @queue < 64;
+  vec($w, fileno($s), 1) = 1 if @queue;
+  my $n = select(my $ro = $r, my $wo = $w, undef, undef);
+  if ($n < 0) { next if $! == EINTR; die "select: $!\n"; }
+  if (vec($ro, fileno($s), 1)) {
+    my $got = sysread($s, my $buf, 65536);
+    if (!defined $got) { next if $! == EAGAIN || $! == EINTR; last; }
+    last if $got == 0;
+    out(pack("N", $got) . $buf);
+  }
+  if (@queue && vec($wo, fileno($s), 1)) {
+    my $sent = syswrite($s, $queue[0]);
+    if (defined $sent) { shift @queue; } elsif ($! != EAGAIN && $! != EINTR) { last; }
+  }
+  if ($in_open && vec($ro, fileno(STDIN), 1)) {
+    my $got = sysread(STDIN, my $buf, 8192);
+    if (!defined $got) { next if $! == EINTR; $got = 0; }
+    if ($got == 0) { $in_open = 0; } else { push @queue, $buf; }
+  }
+  if ($with_stdin && !$in_open && !@queue && !$shut) { shutdown($s, SHUT_WR); $shut = 1; }
+}
+`;
+
+/** Kind and Docker exit code for a runtime error text; see classifyRuntimeError. */
+export interface RuntimeErrorClass {
+  kind: ErrorKind;
+  /** The exit code dockerd records for a container whose start failed this way. */
+  exitCode?: number;
+}
+
+/**
+ * The one classifier of runc's messages. The start-failure rules are dockerd's
+ * (moby daemon/errors.go translateContainerdStartErr): a command that is not found is the user's
+ * error (400, exit code 127), one that cannot be executed too (400, 126).
+ */
+export function classifyRuntimeError(message: string): RuntimeErrorClass {
+  const m = message.toLowerCase();
+  if (m.includes("does not exist")) return { kind: "not_found" };
+  if (m.includes("executable file not found") || m.includes("no such file or directory")) {
+    return { kind: "invalid", exitCode: 127 };
+  }
+  if (m.includes("permission denied") || m.includes("is a directory") || m.includes("exec format error")) {
+    return { kind: "invalid", exitCode: 126 };
+  }
+  if (m.includes("not a directory")) return { kind: "invalid", exitCode: 127 };
+  if (m.includes("not running") || m.includes("not stopped") || m.includes("already exists") || m.includes("is paused") || m.includes("cannot start")) {
+    return { kind: "conflict" };
+  }
+  return { kind: "internal" };
+}
+
+function runtimeError(message: string): MoorError {
+  const text = message.trim();
+  return new MoorError(classifyRuntimeError(text).kind, text);
+}
+
+/** The message of the last error in runc's JSON log lines; plain lines are taken as they are. */
+export function runcErrorText(stderr: string): string {
+  let last = "";
+  for (const line of stderr.split("\n")) {
+    const trimmed = line.trim();
+    if (trimmed === "") continue;
+    try {
+      const entry = JSON.parse(trimmed) as { level?: string; msg?: string };
+      if (entry.level === "error" || entry.level === "fatal") last = entry.msg ?? last;
+    } catch {
+      last = trimmed;
+    }
+  }
+  return last;
+}
+
+async function lastRuncError(ociLogPath: string): Promise<string | undefined> {
+  const text = await readFileOrUndefined(ociLogPath);
+  if (text === undefined) return undefined;
+  return runcErrorText(text) || undefined;
+}
+
+/**
+ * conmon's sync message: `{"data": N}` or `{"data": N, "message": "..."}` (src/parent_pipe_fd.c).
+ * conmon escapes by hand and leaves 0x1f raw, so retry with control characters escaped.
+ */
+export function parseSyncMessage(line: string): { data: number; message?: string } {
+  let parsed: { data?: unknown; message?: unknown };
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    try {
+      parsed = JSON.parse(line.replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+    } catch (err) {
+      throw new MoorError("internal", `conmon sent ${JSON.stringify(line)}`, { cause: err });
+    }
+  }
+  if (typeof parsed.data !== "number") throw new MoorError("internal", `conmon sent ${JSON.stringify(line)}`);
+  return typeof parsed.message === "string" ? { data: parsed.data, message: parsed.message } : { data: parsed.data };
+}
+
+/**
+ * Parse k8s-file log text (conmon src/ctr_logging.c): one entry per line,
+ * `<RFC 3339 nano time> <stdout|stderr> <F|P> <text>`. A final line without a newline is a write
+ * in progress and is left out.
+ */
+export function parseK8sLog(data: Buffer | string): LogEntry[] {
+  const text = typeof data === "string" ? data : data.toString("utf8");
+  const entries: LogEntry[] = [];
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf("\n", start);
+    if (end < 0) break;
+    const entry = parseK8sLogLine(text.slice(start, end));
+    if (entry !== undefined) entries.push(entry);
+    start = end + 1;
+  }
+  return entries;
+}
+
+const logLinePattern = /^(\S+) (stdout|stderr) ([FP]) ?(.*)$/s;
+
+export function parseK8sLogLine(line: string): LogEntry | undefined {
+  const match = logLinePattern.exec(line);
+  if (match === null) return undefined;
+  const unixNano = parseRfc3339Nano(match[1]);
+  if (unixNano === undefined) return undefined;
+  return { time: match[1], unixNano, stream: match[2] as LogStream, partial: match[3] === "P", text: match[4] };
+}
+
+export async function readLog(path: string): Promise<LogEntry[]> {
+  return parseK8sLog(await readFile(path));
+}
+
+const rfc3339Pattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):(\d{2}))$/;
+
+/** Nanoseconds since the epoch for an RFC 3339 time with up to nine fraction digits. */
+export function parseRfc3339Nano(time: string): bigint | undefined {
+  const m = rfc3339Pattern.exec(time);
+  if (m === null) return undefined;
+  const seconds = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000;
+  let offset = 0;
+  if (m[8] !== "Z") offset = (m[9] === "-" ? -1 : 1) * (+m[10] * 3600 + +m[11] * 60);
+  const nanos = BigInt((m[7] ?? "").padEnd(9, "0"));
+  return BigInt(seconds - offset) * 1_000_000_000n + nanos;
+}
+
+// --- spawning ---------------------------------------------------------------------------------
+
+interface SpawnSpec {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  stdio?: StdioOptions;
+  detached?: boolean;
+}
+
+/** The one place this module starts a process (runc, conmon, the attach relay). */
+function spawnBinary(file: string, args: readonly string[], spec: SpawnSpec = {}): ChildProcess {
+  return spawn(file, args, {
+    cwd: spec.cwd,
+    env: spec.env ?? process.env,
+    stdio: spec.stdio ?? ["ignore", "pipe", "pipe"],
+    detached: spec.detached ?? false,
+  });
+}
+
+function runToEnd(file: string, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnBinary(file, args);
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout?.on("data", (b: Buffer) => stdout.push(b));
+    child.stderr?.on("data", (b: Buffer) => stderr.push(b));
+    child.once("error", (err) => reject(new MoorError("internal", `${file}: ${err.message}`, { cause: err })));
+    child.once("close", (code, signal) =>
+      resolve({
+        code: code ?? (signal === null ? -1 : 128),
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+      }),
+    );
+  });
+}
+
+// --- small helpers ----------------------------------------------------------------------------
+
+function checkId(id: string): void {
+  if (!idPattern.test(id)) throw new MoorError("invalid", `invalid container id ${JSON.stringify(id)}`);
+}
+
+/** The first line from a stream, or undefined if it ends first. */
+function readLine(stream: Readable): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let text = "";
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString("utf8");
+      const newline = text.indexOf("\n");
+      if (newline >= 0) {
+        cleanup();
+        resolve(text.slice(0, newline));
+      }
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(text.trim() === "" ? undefined : text);
+    };
+    const cleanup = (): void => {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("close", onEnd);
+      stream.off("error", onEnd);
+    };
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    stream.on("close", onEnd);
+    stream.on("error", onEnd);
+  });
+}
+
+async function readFileOrUndefined(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "ESRCH") return undefined;
+    throw err;
+  }
+}
+
+async function readPid(path: string): Promise<number | undefined> {
+  const text = await readFileOrUndefined(path);
+  if (text === undefined) return undefined;
+  const pid = Number.parseInt(text.trim(), 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Wait for promise, but no longer than ms; the timer is cleared so it never holds the process open. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
