@@ -95,9 +95,13 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const stop = () =>
     (stopping ??= (async () => {
       log.info("engine stopping");
+      containers.stopWatching();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // Long polls (wait, attach, logs --follow) would hold the stop forever: clients see
+        // their connection end, as when dockerd stops.
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
       });
       idle.stop();
       await volumes.settled();

@@ -27,8 +27,9 @@ export interface TestEngine {
 }
 
 export interface StartOptions {
-  /** Reuse an existing root (to restart an engine on the same data). */
+  /** Reuse an existing root and exec root (to restart an engine on the same data). */
   root?: string;
+  execRoot?: string;
   extraArgs?: string[];
   env?: NodeJS.ProcessEnv;
 }
@@ -36,7 +37,7 @@ export interface StartOptions {
 export async function startEngine(options: StartOptions = {}): Promise<TestEngine> {
   const base = mkdtempSync(join(tmpdir(), "moor-test-"));
   const root = options.root ?? join(base, "root");
-  const execRoot = join(base, "exec");
+  const execRoot = options.execRoot ?? join(base, "exec");
   const socket = join(base, "moor.sock");
   const host = `unix://${socket}`;
   const child = spawn(

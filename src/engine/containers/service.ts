@@ -72,6 +72,8 @@ export class ContainerService {
   private readonly removalWaiters = new Map<string, Set<() => void>>();
   /** Attach requests for containers not started yet: connected between create and start. */
   private readonly pendingAttach = new Map<string, Array<(session: AttachSession | undefined) => void>>();
+  /** Aborted when the engine stops: exits after that are the next engine's to record. */
+  private readonly watching = new AbortController();
 
   constructor(
     private readonly store: ContainerStore,
@@ -354,9 +356,16 @@ export class ContainerService {
   /** Follows a running container to its exit, then records it and cleans up. */
   private watchExit(id: string): void {
     void this.runtime
-      .waitForExit(id)
+      .waitForExit(id, { signal: this.watching.signal })
       .then((code) => this.recordExit(id, code))
-      .catch((err: unknown) => this.log.error({ container: id, err: String(err) }, "lost track of a container"));
+      .catch((err: unknown) => {
+        if (!this.watching.signal.aborted) this.log.error({ container: id, err: String(err) }, "lost track of a container");
+      });
+  }
+
+  /** Stops following containers; they keep running under conmon for the next engine. */
+  stopWatching(): void {
+    this.watching.abort();
   }
 
   private async recordExit(id: string, exitCode: number): Promise<void> {
@@ -450,7 +459,11 @@ export class ContainerService {
   async recover(): Promise<void> {
     for (const record of this.store.all()) {
       const state = this.store.state(record.id);
-      if (state.status !== "running") continue;
+      if (state.status !== "running") {
+        // An engine that stopped between a container's exit and its cleanup left this mounted.
+        await unmountRootfs(join(this.containersDir, record.id)).catch(() => undefined);
+        continue;
+      }
       const code = await this.runtime.exitCode(record.id);
       if (code !== undefined) await this.recordExit(record.id, code);
       else if ((await this.runtime.conmonPid(record.id)) !== undefined) this.watchExit(record.id);

@@ -1,0 +1,44 @@
+// The engine can stop, or die, while containers run: they keep running (conmon supervises
+// them), and the next engine follows them again and records their exit codes.
+// Needs root, conmon, runc, busybox-static and a built binary.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { docker, removeAllContainers, startEngine, type TestEngine } from "./support/engine.ts";
+
+for (const how of ["SIGTERM", "SIGKILL"] as const) {
+  test(`a container keeps running across an engine ${how} and its exit code is recorded after`, async () => {
+    const work = mkdtempSync(join(tmpdir(), "moor-restart-"));
+    const first = await startEngine();
+    let second: TestEngine | undefined;
+    try {
+      const tarball = join(work, "busybox.tar");
+      execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
+      await docker(first, ["import", tarball, "busybox"]);
+      const id = (await docker(first, ["run", "-d", "busybox", "sh", "-c", "echo before; sleep 3; echo after; exit 5"])).stdout.trim();
+      const pid = JSON.parse((await docker(first, ["inspect", id])).stdout)[0].State.Pid as number;
+      assert.ok(pid > 0);
+      if (how === "SIGTERM") await first.stop();
+      else await first.kill();
+      assert.equal(existsSync(`/proc/${pid}`), true, "the container outlived its engine");
+
+      second = await startEngine({ root: first.root, execRoot: first.execRoot });
+      const running = JSON.parse((await docker(second, ["inspect", id])).stdout)[0].State;
+      assert.equal(running.Status, "running");
+      assert.equal(running.Pid, pid);
+      assert.deepEqual(await docker(second, ["wait", id]), { code: 0, stdout: "5\n", stderr: "" });
+      assert.deepEqual(await docker(second, ["logs", id]), { code: 0, stdout: "before\nafter\n", stderr: "" }, "no log line was lost");
+      assert.doesNotMatch(second.logs(), /"level":(40|50)/, second.logs());
+    } finally {
+      await removeAllContainers(second ?? first);
+      await second?.stop();
+      second?.cleanup();
+      await first.stop();
+      first.cleanup();
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+}
