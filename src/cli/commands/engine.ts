@@ -21,6 +21,12 @@ docker -H unix:///run/moor/moor.sock volume ls   # any Docker client can use it`
     if (!["trace", "debug", "info", "warn", "error", "fatal"].includes(logLevel)) {
       throw new CommandError(`invalid log level ${JSON.stringify(logLevel)}: use one of debug, info, warn, error, fatal`, 125);
     }
+    // Signals are caught from the start: one that arrives while the engine is still starting
+    // stops it as soon as it is up, instead of killing it halfway.
+    const stopRequested = new Promise<void>((resolve) => {
+      process.once("SIGTERM", () => resolve());
+      process.once("SIGINT", () => resolve());
+    });
     const { startEngine } = await import("../../daemon.ts");
     let engine;
     try {
@@ -34,16 +40,8 @@ docker -H unix:///run/moor/moor.sock volume ls   # any Docker client can use it`
       if (err instanceof MoorError) throw new CommandError(`moor engine: ${err.message}`);
       throw err;
     }
-    const running = engine;
-    await new Promise<void>((resolve) => {
-      const shutdown = () => {
-        process.off("SIGTERM", shutdown);
-        process.off("SIGINT", shutdown);
-        void running.stop().then(resolve);
-      };
-      process.on("SIGTERM", shutdown);
-      process.on("SIGINT", shutdown);
-    });
+    await stopRequested;
+    await engine.stop();
     return 0;
   },
 };
