@@ -2,7 +2,7 @@ import { chmod, chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { pino, type Logger } from "pino";
+import { pino } from "pino";
 import { createApiServer } from "./api/server.ts";
 import { readHostFacts } from "./engine/host.ts";
 import { LocalDriver } from "./engine/volumes/local-driver.ts";

@@ -46,6 +46,37 @@ export async function withClient<T>(ctx: CommandContext, work: (client: EngineCl
   }
 }
 
+/**
+ * Runs `work` for each name on one connection, as docker's multi-object commands do: an error
+ * the engine answers for one name is kept, printed after the others ran, and makes the exit
+ * code 1.
+ */
+export async function forEachName<T>(
+  ctx: CommandContext,
+  names: string[],
+  work: (client: EngineClient, name: string) => Promise<T>,
+): Promise<{ results: T[]; finish: () => number }> {
+  const results: T[] = [];
+  const failures: string[] = [];
+  await withClient(ctx, async (client) => {
+    for (const name of names) {
+      try {
+        results.push(await work(client, name));
+      } catch (err) {
+        if (!(err instanceof MoorError)) throw err;
+        failures.push(daemonErrorLine(err));
+      }
+    }
+  });
+  return {
+    results,
+    finish: () => {
+      for (const failure of failures) ctx.stderr.write(failure);
+      return failures.length > 0 ? 1 : 0;
+    },
+  };
+}
+
 /** An error the engine answered: printed as docker prints it. */
 export function daemonErrorLine(err: MoorError): string {
   return `Error response from daemon: ${err.message}\n`;

@@ -1,9 +1,8 @@
-import { MoorError } from "../../errors.ts";
 import { goType } from "../../util/go-template.ts";
 import { humanDuration } from "../../util/units.ts";
 import type { CommandSpec } from "../command.ts";
 import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "../format.ts";
-import { daemonErrorLine, withClient } from "../program.ts";
+import { forEachName, withClient } from "../program.ts";
 import { filterMap } from "./filters.ts";
 
 interface ContainerSummary {
@@ -108,20 +107,11 @@ moor rm -v web        # also its anonymous volumes; named volumes always stay`,
     { long: "volumes", short: "v", type: "bool", usage: "Remove anonymous volumes associated with the container" },
   ],
   async run(ctx, args, flags) {
-    const failures: string[] = [];
-    await withClient(ctx, async (client) => {
-      for (const name of args) {
-        try {
-          await client.containerRemove(name, { force: Boolean(flags.force), volumes: Boolean(flags.volumes) });
-          ctx.stdout.write(`${name}\n`);
-        } catch (err) {
-          if (!(err instanceof MoorError)) throw err;
-          failures.push(daemonErrorLine(err));
-        }
-      }
+    const { finish } = await forEachName(ctx, args, async (client, name) => {
+      await client.containerRemove(name, { force: Boolean(flags.force), volumes: Boolean(flags.volumes) });
+      ctx.stdout.write(`${name}\n`);
     });
-    for (const failure of failures) ctx.stderr.write(failure);
-    return failures.length > 0 ? 1 : 0;
+    return finish();
   },
 };
 
@@ -136,21 +126,12 @@ const inspect: CommandSpec = {
     { long: "size", short: "s", type: "bool", usage: "Display total file sizes" },
   ],
   async run(ctx, args, flags) {
-    const found: object[] = [];
-    const failures: string[] = [];
-    await withClient(ctx, async (client) => {
-      for (const name of args) {
-        try {
-          found.push({ ...(await client.containerInspect(name)), [goType]: "container.InspectResponse" });
-        } catch (err) {
-          if (!(err instanceof MoorError)) throw err;
-          failures.push(daemonErrorLine(err));
-        }
-      }
-    });
-    ctx.stdout.write(formatObjects(found, (flags.format as string | undefined) ?? ""));
-    for (const failure of failures) ctx.stderr.write(failure);
-    return failures.length > 0 ? 1 : 0;
+    const { results, finish } = await forEachName(ctx, args, async (client, name) => ({
+      ...(await client.containerInspect(name)),
+      [goType]: "container.InspectResponse",
+    }));
+    ctx.stdout.write(formatObjects(results, (flags.format as string | undefined) ?? ""));
+    return finish();
   },
 };
 

@@ -1,11 +1,10 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
-import { MoorError } from "../../errors.ts";
 import { goType } from "../../util/go-template.ts";
 import { humanDuration, humanSize } from "../../util/units.ts";
 import type { WireImageSummary } from "../../wire/images.ts";
 import { CommandError, type CommandContext, type CommandSpec, type GroupSpec } from "../command.ts";
 import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "../format.ts";
-import { daemonErrorLine, withClient } from "../program.ts";
+import { forEachName, withClient } from "../program.ts";
 import { confirm } from "../prompt.ts";
 import { filterMap } from "./filters.ts";
 
@@ -131,21 +130,12 @@ const inspect: CommandSpec = {
   args: { min: 1 },
   flags: [{ long: "format", short: "f", type: "string", usage: objectFormatUsage }],
   async run(ctx, args, flags) {
-    const found: object[] = [];
-    const failures: string[] = [];
-    await withClient(ctx, async (client) => {
-      for (const name of args) {
-        try {
-          found.push({ ...(await client.imageInspect(name)), [goType]: "image.InspectResponse" });
-        } catch (err) {
-          if (!(err instanceof MoorError)) throw err;
-          failures.push(daemonErrorLine(err));
-        }
-      }
-    });
-    ctx.stdout.write(formatObjects(found, (flags.format as string | undefined) ?? ""));
-    for (const failure of failures) ctx.stderr.write(failure);
-    return failures.length > 0 ? 1 : 0;
+    const { results, finish } = await forEachName(ctx, args, async (client, name) => ({
+      ...(await client.imageInspect(name)),
+      [goType]: "image.InspectResponse",
+    }));
+    ctx.stdout.write(formatObjects(results, (flags.format as string | undefined) ?? ""));
+    return finish();
   },
 };
 
@@ -162,21 +152,12 @@ moor image rm -f $(moor images -q --filter dangling=true)`,
     { long: "no-prune", type: "bool", usage: "Do not delete untagged parents" },
   ],
   async run(ctx, args, flags) {
-    const failures: string[] = [];
-    await withClient(ctx, async (client) => {
-      for (const name of args) {
-        try {
-          for (const entry of await client.imageRemove(name, { force: Boolean(flags.force), noPrune: Boolean(flags["no-prune"]) })) {
+    const { finish } = await forEachName(ctx, args, async (client, name) => {
+      for (const entry of await client.imageRemove(name, { force: Boolean(flags.force), noPrune: Boolean(flags["no-prune"]) })) {
             ctx.stdout.write(entry.Untagged !== undefined ? `Untagged: ${entry.Untagged}\n` : `Deleted: ${entry.Deleted}\n`);
-          }
-        } catch (err) {
-          if (!(err instanceof MoorError)) throw err;
-          failures.push(daemonErrorLine(err));
-        }
       }
     });
-    for (const failure of failures) ctx.stderr.write(failure);
-    return failures.length > 0 ? 1 : 0;
+    return finish();
   },
 };
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { CommandError, UsageError, type CommandContext, type CommandSpec, type FlagSpec, type FlagValues } from "../command.ts";
 import { withClient } from "../program.ts";
+import { keyValueMap } from "./filters.ts";
 
 /** The flags `create` and `run` share, as docker's (a subset: what moor runs). */
 export const containerFlags: FlagSpec[] = [
@@ -65,15 +66,6 @@ function environment(ctx: CommandContext, flags: FlagValues): string[] | null {
   return resolved.length > 0 ? resolved : null;
 }
 
-function keyValues(values: string[] | undefined): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const value of values ?? []) {
-    const eq = value.indexOf("=");
-    if (eq === -1) map[value] = "";
-    else map[value.slice(0, eq)] = value.slice(eq + 1);
-  }
-  return map;
-}
 
 /**
  * The body `docker create` sends for these flags and arguments (docker/cli
@@ -123,7 +115,7 @@ export function createRequest(ctx: CommandContext, args: string[], flags: FlagVa
     WorkingDir: (flags.workdir as string | undefined) ?? "",
     Entrypoint: entrypoint === undefined ? null : [entrypoint],
     OnBuild: null,
-    Labels: keyValues(flags.label as string[] | undefined),
+    Labels: keyValueMap(flags.label as string[] | undefined),
   };
   if (flags["stop-signal"] !== undefined) config.StopSignal = flags["stop-signal"];
   if (flags["stop-timeout"] !== undefined) config.StopTimeout = Number.parseInt(flags["stop-timeout"] as string, 10);

@@ -1,12 +1,11 @@
-import { filterMap } from "./filters.ts";
-import { MoorError } from "../../errors.ts";
+import { filterMap, keyValueMap } from "./filters.ts";
 import { humanSize } from "../../util/units.ts";
 import { naturalCompare } from "../../util/natural-sort.ts";
 import type { WireVolume } from "../../wire/volumes.ts";
 import { CommandError, type CommandContext, type CommandSpec, type FlagValues, type GroupSpec } from "../command.ts";
 import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "../format.ts";
 import { goType } from "../../util/go-template.ts";
-import { daemonErrorLine, withClient } from "../program.ts";
+import { forEachName, withClient } from "../program.ts";
 import { confirm } from "../prompt.ts";
 
 export const volumeGroup: GroupSpec = { path: ["volume"], description: "Manage volumes" };
@@ -54,16 +53,6 @@ export function formatVolumes(volumes: WireVolume[], format: string): string {
   return formatList(sorted.map(volumeContext), format, volumeHeaders, "{{.Driver}}\t{{.Name}}");
 }
 
-/** `--label a=b --label c` → {a: "b", c: ""} (docker opts.ConvertKVStringsToMap). */
-function keyValueMap(values: string[] | undefined): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const value of values ?? []) {
-    const eq = value.indexOf("=");
-    if (eq === -1) map[value] = "";
-    else map[value.slice(0, eq)] = value.slice(eq + 1);
-  }
-  return map;
-}
 
 
 const create: CommandSpec = {
@@ -132,22 +121,9 @@ moor volume inspect --format '{{.Mountpoint}}' pgdata`,
   args: { min: 1 },
   flags: [{ long: "format", short: "f", type: "string", usage: objectFormatUsage }],
   async run(ctx, args, flags) {
-    const { found, failures } = await withClient(ctx, async (client) => {
-      const found: WireVolume[] = [];
-      const failures: string[] = [];
-      for (const name of args) {
-        try {
-          found.push(await client.volumeInspect(name));
-        } catch (err) {
-          if (!(err instanceof MoorError)) throw err;
-          failures.push(daemonErrorLine(err));
-        }
-      }
-      return { found, failures };
-    });
+    const { results: found, finish } = await forEachName(ctx, args, (client, name) => client.volumeInspect(name));
     ctx.stdout.write(formatObjects(found.map((volume) => ({ ...volume, [goType]: "volume.Volume" })), (flags.format as string | undefined) ?? ""));
-    for (const failure of failures) ctx.stderr.write(failure);
-    return failures.length > 0 ? 1 : 0;
+    return finish();
   },
 };
 
@@ -161,21 +137,11 @@ moor volume rm -f maybe-gone                     # no error when it does not exi
   args: { min: 1 },
   flags: [{ long: "force", short: "f", type: "bool", usage: "Force the removal of one or more volumes" }],
   async run(ctx, args, flags) {
-    const failures = await withClient(ctx, async (client) => {
-      const failures: string[] = [];
-      for (const name of args) {
-        try {
-          await client.volumeRemove(name, Boolean(flags.force));
-          ctx.stdout.write(`${name}\n`);
-        } catch (err) {
-          if (!(err instanceof MoorError)) throw err;
-          failures.push(daemonErrorLine(err));
-        }
-      }
-      return failures;
+    const { finish } = await forEachName(ctx, args, async (client, name) => {
+      await client.volumeRemove(name, Boolean(flags.force));
+      ctx.stdout.write(`${name}\n`);
     });
-    for (const failure of failures) ctx.stderr.write(failure);
-    return failures.length > 0 ? 1 : 0;
+    return finish();
   },
 };
 
