@@ -144,3 +144,22 @@ test("a volume written by one container is there for the next one", async () => 
   assert.deepEqual(await docker(engine(), ["run", "--rm", "-v", "carried:/data", "busybox", "cat", "/data/file"]), { code: 0, stdout: "kept\n", stderr: "" });
   await docker(engine(), ["volume", "rm", "carried"]);
 });
+
+test("moor start, stop, kill, wait and logs print as docker does", async () => {
+  await docker(engine(), ["create", "--name", "job", "busybox", "sh", "-c", "echo one; echo two >&2; echo three; exit 4"]);
+  assert.deepEqual(await moor(engine(), ["start", "job"]), { code: 0, stdout: "job\n", stderr: "" });
+  assert.deepEqual(await moor(engine(), ["wait", "job"]), { code: 0, stdout: "4\n", stderr: "" });
+  for (const args of [["logs", "job"], ["logs", "--tail", "1", "job"], ["wait", "job"], ["logs", "nosuch"]]) {
+    assert.deepEqual(await moor(engine(), args), await docker(engine(), args), args.join(" "));
+  }
+  await docker(engine(), ["run", "-d", "--name", "long", "busybox", "sleep", "1000"]);
+  assert.deepEqual(await moor(engine(), ["kill", "-s", "KILL", "long"]), { code: 0, stdout: "long\n", stderr: "" });
+  assert.deepEqual(await moor(engine(), ["wait", "long"]), { code: 0, stdout: "137\n", stderr: "" });
+  await moor(engine(), ["start", "long"]);
+  assert.deepEqual(await moor(engine(), ["stop", "-t", "0", "long"]), { code: 0, stdout: "long\n", stderr: "" });
+  assert.equal(JSON.parse((await moor(engine(), ["container", "inspect", "long"])).stdout)[0].State.Status, "exited");
+  const killStopped = await moor(engine(), ["kill", "long"]);
+  assert.equal(killStopped.code, 1);
+  assert.match(killStopped.stderr, /^Error response from daemon: cannot kill container: long: container [0-9a-f]{64} is not running\n$/);
+  await moor(engine(), ["rm", "-v", "job", "long"]);
+});

@@ -139,6 +139,34 @@ export class EngineClient {
     return this.call("POST", "/containers/create", { name }, body);
   }
 
+  containerStart(name: string): Promise<void> {
+    return this.call("POST", `/containers/${encodeURIComponent(name)}/start`);
+  }
+
+  containerStop(name: string, timeout?: number): Promise<void> {
+    return this.call("POST", `/containers/${encodeURIComponent(name)}/stop`, { t: timeout });
+  }
+
+  containerKill(name: string, signal?: string): Promise<void> {
+    return this.call("POST", `/containers/${encodeURIComponent(name)}/kill`, { signal });
+  }
+
+  containerWait(name: string, condition = "not-running"): Promise<{ StatusCode: number }> {
+    return this.call("POST", `/containers/${encodeURIComponent(name)}/wait`, { condition });
+  }
+
+  /** The log as the engine sends it: multiplexed frames, or raw bytes for a TTY container. */
+  async containerLogs(name: string, options: { stdout: boolean; stderr: boolean; tail?: string; timestamps: boolean; since?: string }): Promise<Buffer> {
+    const res = await this.send("GET", `/containers/${encodeURIComponent(name)}/logs`, {
+      stdout: options.stdout ? "1" : undefined,
+      stderr: options.stderr ? "1" : undefined,
+      tail: options.tail,
+      timestamps: options.timestamps ? "1" : undefined,
+      since: options.since,
+    });
+    return res.body;
+  }
+
   containerList(options: { all: boolean; limit: number; filters?: FilterMap }): Promise<unknown[]> {
     return this.call("GET", "/containers/json", {
       all: options.all ? "1" : undefined,

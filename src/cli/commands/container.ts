@@ -135,4 +135,119 @@ const inspect: CommandSpec = {
   },
 };
 
-export const containerCommands: CommandSpec[] = [ps, rm, inspect];
+
+/** Splits Docker's multiplexed stream into its stdout and stderr parts, in order. */
+export function demultiplex(data: Buffer): Array<{ stream: "stdout" | "stderr"; data: Buffer }> {
+  const parts: Array<{ stream: "stdout" | "stderr"; data: Buffer }> = [];
+  let offset = 0;
+  while (offset + 8 <= data.length) {
+    const size = data.readUInt32BE(offset + 4);
+    parts.push({ stream: data[offset] === 2 ? "stderr" : "stdout", data: data.subarray(offset + 8, offset + 8 + size) });
+    offset += 8 + size;
+  }
+  return parts;
+}
+
+const start: CommandSpec = {
+  path: ["start"],
+  aliases: [["container", "start"]],
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Start one or more stopped containers",
+  examples: `moor start web`,
+  args: { min: 1 },
+  async run(ctx, args) {
+    const { finish } = await forEachName(ctx, args, async (client, name) => {
+      await client.containerStart(name);
+      ctx.stdout.write(`${name}\n`);
+    });
+    const code = finish();
+    if (code !== 0) ctx.stderr.write(`Error: failed to start containers: ${args.join(", ")}\n`);
+    return code;
+  },
+};
+
+const stop: CommandSpec = {
+  path: ["stop"],
+  aliases: [["container", "stop"]],
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Stop one or more running containers",
+  examples: `moor stop -t 30 db       # the stop signal, then SIGKILL after 30 seconds`,
+  args: { min: 1 },
+  flags: [
+    { long: "signal", short: "s", type: "string", usage: "Signal to send to the container" },
+    { long: "time", short: "t", type: "string", valueName: "int", usage: "Seconds to wait before killing the container" },
+  ],
+  async run(ctx, args, flags) {
+    const time = flags.time === undefined ? undefined : Number.parseInt(flags.time as string, 10);
+    const { finish } = await forEachName(ctx, args, async (client, name) => {
+      await client.containerStop(name, time);
+      ctx.stdout.write(`${name}\n`);
+    });
+    return finish();
+  },
+};
+
+const kill: CommandSpec = {
+  path: ["kill"],
+  aliases: [["container", "kill"]],
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Kill one or more running containers",
+  examples: `moor kill -s HUP web`,
+  args: { min: 1 },
+  flags: [{ long: "signal", short: "s", type: "string", usage: "Signal to send to the container" }],
+  async run(ctx, args, flags) {
+    const { finish } = await forEachName(ctx, args, async (client, name) => {
+      await client.containerKill(name, flags.signal as string | undefined);
+      ctx.stdout.write(`${name}\n`);
+    });
+    return finish();
+  },
+};
+
+const wait: CommandSpec = {
+  path: ["wait"],
+  aliases: [["container", "wait"]],
+  usage: "CONTAINER [CONTAINER...]",
+  description: "Block until one or more containers stop, then print their exit codes",
+  examples: `moor wait job && echo "job finished"`,
+  args: { min: 1 },
+  async run(ctx, args) {
+    const { finish } = await forEachName(ctx, args, async (client, name) => {
+      ctx.stdout.write(`${(await client.containerWait(name)).StatusCode}\n`);
+    });
+    return finish();
+  },
+};
+
+const logs: CommandSpec = {
+  path: ["logs"],
+  aliases: [["container", "logs"]],
+  usage: "[OPTIONS] CONTAINER",
+  description: "Fetch the logs of a container",
+  examples: `moor logs --tail 20 web
+moor logs -t web 2>/dev/null   # stdout only, with timestamps`,
+  args: { min: 1, max: 1 },
+  flags: [
+    { long: "since", type: "string", usage: "Show logs since timestamp (Unix seconds)" },
+    { long: "tail", short: "n", type: "string", usage: 'Number of lines to show from the end of the logs', defaultValue: '"all"' },
+    { long: "timestamps", short: "t", type: "bool", usage: "Show timestamps" },
+  ],
+  async run(ctx, args, flags) {
+    const { tty, data } = await withClient(ctx, async (client) => {
+      const inspect = (await client.containerInspect(args[0])) as { Config?: { Tty?: boolean } };
+      const body = await client.containerLogs(args[0], {
+        stdout: true,
+        stderr: true,
+        tail: flags.tail as string | undefined,
+        timestamps: Boolean(flags.timestamps),
+        since: flags.since as string | undefined,
+      });
+      return { tty: Boolean(inspect.Config?.Tty), data: body };
+    });
+    if (tty) ctx.stdout.write(data);
+    else for (const part of demultiplex(data)) (part.stream === "stderr" ? ctx.stderr : ctx.stdout).write(part.data);
+    return 0;
+  },
+};
+
+export const containerCommands: CommandSpec[] = [ps, rm, inspect, start, stop, kill, wait, logs];

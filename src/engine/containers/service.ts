@@ -433,7 +433,7 @@ export class ContainerService {
   async kill(nameOrId: string, signal = "KILL"): Promise<void> {
     const container = this.inspect(nameOrId);
     if (container.state.status !== "running") {
-      throw new MoorError("conflict", `cannot kill container: ${container.id}: container ${container.id} is not running`);
+      throw new MoorError("conflict", `cannot kill container: ${nameOrId}: container ${container.id} is not running`);
     }
     await this.runtime.kill(container.id, signal.replace(/^SIG/, ""));
   }
