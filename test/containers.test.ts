@@ -163,3 +163,21 @@ test("moor start, stop, kill, wait and logs print as docker does", async () => {
   assert.match(killStopped.stderr, /^Error response from daemon: cannot kill container: long: container [0-9a-f]{64} is not running\n$/);
   await moor(engine(), ["rm", "-v", "job", "long"]);
 });
+
+test("moor run behaves as docker run: output, stdin, exit codes, --rm, -d", async () => {
+  for (const args of [
+    ["run", "--rm", "busybox", "echo", "hi"],
+    ["run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3"],
+  ]) {
+    assert.deepEqual(await moor(engine(), args), await docker(engine(), args), args.join(" "));
+  }
+  assert.deepEqual(await moor(engine(), ["run", "--rm", "-i", "busybox", "cat"], { input: "through stdin\n" }), { code: 0, stdout: "through stdin\n", stderr: "" });
+  const missing = await moor(engine(), ["run", "--rm", "busybox", "nosuchcmd"]);
+  assert.equal(missing.code, 127);
+  assert.match(missing.stderr, /^moor: Error response from daemon: .*executable file not found in \$PATH\n\nRun 'moor run --help' for more information\n$/);
+  const id = (await moor(engine(), ["run", "-d", "busybox", "sleep", "1000"])).stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  assert.equal((await moor(engine(), ["ps", "-q"])).stdout, `${id.slice(0, 12)}\n`);
+  assert.deepEqual(await moor(engine(), ["rm", "-f", id]), { code: 0, stdout: `${id}\n`, stderr: "" });
+  assert.equal((await moor(engine(), ["ps", "-aq"])).stdout, "", "--rm and rm -f left nothing");
+});

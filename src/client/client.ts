@@ -1,7 +1,8 @@
 import { MoorError, kindOfStatus } from "../errors.ts";
 import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
 import type { WireVersion } from "../wire/system.ts";
-import { UnixHttpConnection, type RawResponse } from "./http1.ts";
+import { UnixHttpConnection, upgrade, type RawResponse } from "./http1.ts";
+import type { Socket } from "node:net";
 import type {
   WireVolume,
   WireVolumeCreateRequest,
@@ -137,6 +138,12 @@ export class EngineClient {
 
   containerCreate(body: Record<string, unknown>, name?: string): Promise<{ Id: string; Warnings: string[] | null }> {
     return this.call("POST", "/containers/create", { name }, body);
+  }
+
+  /** A hijacked attach connection: the container's output (multiplexed unless TTY), and stdin. */
+  containerAttach(name: string, options: { stdin: boolean }): Promise<Socket> {
+    const query = `stream=1&stdout=1&stderr=1${options.stdin ? "&stdin=1" : ""}`;
+    return upgrade(this.host.slice("unix://".length), this.host, "POST", `/v${this.apiVersion ?? clientApiVersion}/containers/${encodeURIComponent(name)}/attach?${query}`);
   }
 
   containerStart(name: string): Promise<void> {

@@ -146,3 +146,34 @@ export class UnixHttpConnection {
     });
   }
 }
+
+/**
+ * Opens a connection of its own, sends the request with `Connection: Upgrade` and returns the
+ * socket after the engine's `101 UPGRADED` (docker's hijack for attach): from then on the
+ * socket carries the container's streams.
+ */
+export function upgrade(socketPath: string, host: string, method: string, path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let buffered = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const end = buffered.indexOf(crlfcrlf);
+      if (end === -1) return;
+      socket.off("data", onData);
+      const head = buffered.subarray(0, end).toString("latin1");
+      const rest = buffered.subarray(end + 4);
+      const status = Number.parseInt(head.split(" ")[1] ?? "", 10);
+      if (status !== 101) {
+        socket.destroy();
+        reject(new Error(`unable to upgrade to tcp, received ${status}: ${rest.toString("utf8").trim()}`));
+        return;
+      }
+      if (rest.length > 0) socket.unshift(rest);
+      resolve(socket);
+    };
+    socket.on("data", onData);
+    socket.once("error", (err) => reject(new ConnectionError(host, err)));
+    socket.once("connect", () => socket.write(`${method} ${path} HTTP/1.1\r\nHost: moor\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n`));
+  });
+}

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { CommandError, UsageError, type CommandContext, type CommandSpec, type FlagSpec, type FlagValues } from "../command.ts";
+import { EngineClient } from "../../client/client.ts";
+import { MoorError } from "../../errors.ts";
 import { withClient } from "../program.ts";
 import { keyValueMap } from "./filters.ts";
 
@@ -159,4 +161,98 @@ moor create --name tool --read-only --tmpfs /tmp busybox sh -c 'date > /tmp/now'
   },
 };
 
-export const runCommands: CommandSpec[] = [create];
+/** Parses Docker's multiplexed stream as it arrives, frame by frame, across chunk borders. */
+class Demultiplexer {
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly write: (stream: "stdout" | "stderr", data: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    while (this.pending.length >= 8) {
+      const size = this.pending.readUInt32BE(4);
+      if (this.pending.length < 8 + size) return;
+      this.write(this.pending[0] === 2 ? "stderr" : "stdout", this.pending.subarray(8, 8 + size));
+      this.pending = this.pending.subarray(8 + size);
+    }
+  }
+}
+
+/** docker run's exit code for a container that could not start (docker/cli runContainer). */
+function startFailureCode(message: string): number {
+  if (/executable file not found|no such file or directory|not found/.test(message)) return 127;
+  if (/permission denied/.test(message)) return 126;
+  return 125;
+}
+
+const run: CommandSpec = {
+  path: ["run"],
+  aliases: [["container", "run"]],
+  usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+  description: "Create and run a new container from an image",
+  examples: `moor run --rm busybox echo hi
+moor run -d --name web -v site:/srv busybox httpd -f -p 8080 -h /srv
+moor run --rm -it -v pgdata:/data busybox sh`,
+  args: { min: 1 },
+  interspersed: false,
+  flags: [...containerFlags, { long: "detach", short: "d", type: "bool" as const, usage: "Run container in background and print container ID" }].sort((a, b) =>
+    a.long.localeCompare(b.long),
+  ),
+  async run(ctx, args, flags) {
+    const detach = Boolean(flags.detach);
+    const request = createRequest(ctx, args, flags, { detach });
+    return withClient(ctx, async (client) => {
+      const runError = (err: unknown, code: number) => {
+        if (!(err instanceof MoorError)) throw err;
+        ctx.stderr.write(`moor: Error response from daemon: ${err.message}\n\nRun 'moor run --help' for more information\n`);
+        return code;
+      };
+      let id: string;
+      try {
+        const created = await client.containerCreate(request.body, request.name);
+        for (const warning of created.Warnings ?? []) ctx.stderr.write(`WARNING: ${warning}\n`);
+        id = created.Id;
+      } catch (err) {
+        return runError(err, 125);
+      }
+      if (detach) {
+        try {
+          await client.containerStart(id);
+        } catch (err) {
+          return runError(err, startFailureCode((err as Error).message));
+        }
+        ctx.stdout.write(`${id}\n`);
+        return 0;
+      }
+      const tty = Boolean(flags.tty);
+      const interactive = Boolean(flags.interactive);
+      const socket = await client.containerAttach(id, { stdin: interactive });
+      const output = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      const demux = new Demultiplexer((stream, data) => (stream === "stderr" ? ctx.stderr : ctx.stdout).write(data));
+      socket.on("data", (chunk: Buffer) => (tty ? ctx.stdout.write(chunk) : demux.push(chunk)));
+      if (interactive) {
+        ctx.stdin.on("data", (chunk: Buffer) => socket.write(chunk));
+        ctx.stdin.once("end", () => socket.end());
+      }
+      // The wait needs a connection of its own: it answers only at the exit.
+      const waiter = new EngineClient(client.host);
+      try {
+        const exited = waiter.containerWait(id, flags.rm ? "removed" : "next-exit");
+        try {
+          await client.containerStart(id);
+        } catch (err) {
+          socket.destroy();
+          return runError(err, startFailureCode((err as Error).message));
+        }
+        const { StatusCode } = await exited;
+        await output;
+        if (interactive) ctx.stdin.pause();
+        return StatusCode;
+      } finally {
+        waiter.close();
+      }
+    });
+  },
+};
+
+export const runCommands: CommandSpec[] = [create, run];
