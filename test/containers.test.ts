@@ -181,3 +181,12 @@ test("moor run behaves as docker run: output, stdin, exit codes, --rm, -d", asyn
   assert.deepEqual(await moor(engine(), ["rm", "-f", id]), { code: 0, stdout: `${id}\n`, stderr: "" });
   assert.equal((await moor(engine(), ["ps", "-aq"])).stdout, "", "--rm and rm -f left nothing");
 });
+
+test("docker run honours stdin, --network none, --read-only, -u and -w", async () => {
+  assert.deepEqual(await docker(engine(), ["run", "-i", "--rm", "busybox", "cat"], { input: "via docker\n" }), { code: 0, stdout: "via docker\n", stderr: "" });
+  const addresses = await docker(engine(), ["run", "--rm", "--network", "none", "busybox", "sh", "-c", "ip -o addr | cut -d' ' -f2 | sort -u"]);
+  assert.equal(addresses.stdout, "lo\n", "only loopback in an own network namespace");
+  const readOnly = await docker(engine(), ["run", "--rm", "--read-only", "busybox", "touch", "/x"]);
+  assert.deepEqual([readOnly.code, readOnly.stderr], [1, "touch: /x: Read-only file system\n"]);
+  assert.deepEqual(await docker(engine(), ["run", "--rm", "-w", "/srv", "-u", "65534", "busybox", "sh", "-c", "id -u; pwd"]), { code: 0, stdout: "65534\n/srv\n", stderr: "" });
+});
