@@ -42,3 +42,20 @@ for (const how of ["SIGTERM", "SIGKILL"] as const) {
     }
   });
 }
+
+test("the leftovers of a create interrupted before it was recorded are gone after a restart", async () => {
+  const first = await startEngine();
+  let second: TestEngine | undefined;
+  try {
+    await first.stop();
+    const orphan = join(first.root, "containers", "f".repeat(64));
+    execFileSync("mkdir", ["-p", join(orphan, "upper"), join(orphan, "work"), join(orphan, "rootfs")]);
+    second = await startEngine({ root: first.root, execRoot: first.execRoot });
+    assert.equal(existsSync(orphan), false);
+    assert.match(second.logs(), /removed the leftovers of an interrupted create/);
+  } finally {
+    await second?.stop();
+    second?.cleanup();
+    first.cleanup();
+  }
+});

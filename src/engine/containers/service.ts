@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MoorError, wrap } from "../../errors.ts";
 import type { ContainerRecord, ContainerStateRecord, ContainerStore, MountRecord } from "../../store/container-store.ts";
@@ -457,6 +457,15 @@ export class ContainerService {
    * them running), and those that exited meanwhile get their exit recorded.
    */
   async recover(): Promise<void> {
+    // A directory without a row is a create that died before it was recorded: nothing refers
+    // to it, so it goes (after its root is unmounted, in case a start got that far).
+    const known = new Set(this.store.all().map((record) => record.id));
+    for (const entry of await readdir(this.containersDir)) {
+      if (known.has(entry)) continue;
+      await unmountRootfs(join(this.containersDir, entry)).catch(() => undefined);
+      await removeTree(join(this.containersDir, entry));
+      this.log.info({ container: entry }, "removed the leftovers of an interrupted create");
+    }
     for (const record of this.store.all()) {
       const state = this.store.state(record.id);
       if (state.status !== "running") {
