@@ -190,3 +190,20 @@ test("docker run honours stdin, --network none, --read-only, -u and -w", async (
   assert.deepEqual([readOnly.code, readOnly.stderr], [1, "touch: /x: Read-only file system\n"]);
   assert.deepEqual(await docker(engine(), ["run", "--rm", "-w", "/srv", "-u", "65534", "busybox", "sh", "-c", "id -u; pwd"]), { code: 0, stdout: "65534\n/srv\n", stderr: "" });
 });
+
+test("rename and container prune, from moor and docker", async () => {
+  const id = (await docker(engine(), ["create", "--name", "old-name", "busybox"])).stdout.trim();
+  const other = (await docker(engine(), ["create", "--name", "other", "busybox"])).stdout.trim();
+  assert.deepEqual(await moor(engine(), ["rename", "old-name", "new-name"]), { code: 0, stdout: "", stderr: "" });
+  assert.equal(JSON.parse((await docker(engine(), ["inspect", id])).stdout)[0].Name, "/new-name");
+  for (const args of [["rename", "new-name", "other"], ["rename", "new-name", "new-name"], ["rename", "nosuch", "x1"]]) {
+    assert.deepEqual(await moor(engine(), args), await docker(engine(), args), args.join(" "));
+  }
+  const running = (await docker(engine(), ["run", "-d", "busybox", "sleep", "1000"])).stdout.trim();
+  const pruned = await moor(engine(), ["container", "prune", "-f"]);
+  assert.equal(pruned.code, 0, pruned.stderr);
+  assert.match(pruned.stdout, /^Deleted Containers:\n([0-9a-f]{64}\n){2}\nTotal reclaimed space: 0B\n$/);
+  assert.deepEqual(pruned.stdout.split("\n").filter((line) => /^[0-9a-f]{64}$/.test(line)).sort(), [id, other].sort());
+  assert.equal((await docker(engine(), ["ps", "-aq", "--no-trunc"])).stdout, `${running}\n`, "only the running container is left");
+  await docker(engine(), ["rm", "-f", running]);
+});

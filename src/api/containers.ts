@@ -164,6 +164,16 @@ export function addContainerRoutes(router: Router, containers: ContainerService)
     sendJson(res, 200, toContainerInspect(containers.inspect(params.id)));
   });
 
+  router.add("POST", "/containers/:id/rename", ({ res, params, query }) => {
+    containers.rename(params.id, query.get("name") ?? "");
+    sendNoContent(res);
+  });
+
+  router.add("POST", "/containers/prune", async ({ res, query }) => {
+    const removed = await containers.prune(parseFilters(query.get("filters")));
+    sendJson(res, 200, { ContainersDeleted: removed.length > 0 ? removed : null, SpaceReclaimed: 0 });
+  });
+
   router.add("POST", "/containers/:id/start", async ({ res, params }) => {
     try {
       await containers.start(params.id);

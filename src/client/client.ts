@@ -146,6 +146,14 @@ export class EngineClient {
     return upgrade(this.host.slice("unix://".length), this.host, "POST", `/v${this.apiVersion ?? clientApiVersion}/containers/${encodeURIComponent(name)}/attach?${query}`);
   }
 
+  containerRename(name: string, newName: string): Promise<void> {
+    return this.call("POST", `/containers/${encodeURIComponent(name)}/rename`, { name: newName });
+  }
+
+  containerPrune(filters?: FilterMap): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    return this.call("POST", "/containers/prune", { filters: encodeFilters(filters) });
+  }
+
   containerStart(name: string): Promise<void> {
     return this.call("POST", `/containers/${encodeURIComponent(name)}/start`);
   }

@@ -1,5 +1,6 @@
 import { goType } from "../../util/go-template.ts";
-import { humanDuration } from "../../util/units.ts";
+import { humanDuration, humanSize } from "../../util/units.ts";
+import { confirm } from "../prompt.ts";
 import type { CommandSpec } from "../command.ts";
 import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "../format.ts";
 import { forEachName, withClient } from "../program.ts";
@@ -250,4 +251,41 @@ moor logs -t web 2>/dev/null   # stdout only, with timestamps`,
   },
 };
 
-export const containerCommands: CommandSpec[] = [ps, rm, inspect, start, stop, kill, wait, logs];
+const rename: CommandSpec = {
+  path: ["rename"],
+  aliases: [["container", "rename"]],
+  usage: "CONTAINER NEW_NAME",
+  description: "Rename a container",
+  examples: `moor rename web web-old      # keep the old container while its replacement takes the name`,
+  args: { min: 2, max: 2 },
+  async run(ctx, args) {
+    const { finish } = await forEachName(ctx, [args[0]], (client, name) => client.containerRename(name, args[1]));
+    const code = finish();
+    if (code !== 0) ctx.stderr.write(`Error: failed to rename container named ${args[0]}\n`);
+    return code;
+  },
+};
+
+const prune: CommandSpec = {
+  path: ["container", "prune"],
+  usage: "[OPTIONS]",
+  description: "Remove all stopped containers",
+  examples: `moor container prune -f --filter label=env=test`,
+  args: { max: 0 },
+  flags: [
+    { long: "filter", type: "filter", usage: 'Provide filter values (e.g. "until=<timestamp>")' },
+    { long: "force", short: "f", type: "bool", usage: "Do not prompt for confirmation" },
+  ],
+  async run(ctx, _args, flags) {
+    if (!flags.force && !(await confirm(ctx, "WARNING! This will remove all stopped containers.\nAre you sure you want to continue?"))) return 0;
+    const report = await withClient(ctx, (client) => client.containerPrune(filterMap(flags.filter as string[] | undefined)));
+    let output = "";
+    if (report.ContainersDeleted && report.ContainersDeleted.length > 0) {
+      output += `Deleted Containers:\n${report.ContainersDeleted.map((id) => `${id}\n`).join("")}\n`;
+    }
+    ctx.stdout.write(`${output}Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
+    return 0;
+  },
+};
+
+export const containerCommands: CommandSpec[] = [ps, rm, inspect, start, stop, kill, wait, logs, rename, prune];

@@ -452,6 +452,39 @@ export class ContainerService {
     return true;
   }
 
+  /** Renames a container: only its name row changes (the config stays as created). */
+  rename(nameOrId: string, newName: string): void {
+    if (newName === "") throw new MoorError("invalid", "Neither old nor new names may be empty");
+    const container = this.inspect(nameOrId);
+    const name = normalizeContainerName(newName);
+    if (name === container.name) throw new MoorError("invalid", "Renaming a container with the same name as its current name");
+    this.store.transaction(() => {
+      const taken = this.store.idByName(name);
+      if (taken !== undefined) {
+        throw new MoorError(
+          "conflict",
+          `Conflict. The container name "${name}" is already in use by container "${taken}". You have to remove (or rename) that container to be able to reuse that name.`,
+        );
+      }
+      this.store.rename(container.id, name);
+    });
+  }
+
+  /** Removes every container that is not running (created, exited, dead), with `label` filters. */
+  async prune(filters: Filters = new Filters()): Promise<string[]> {
+    filters.validate(new Set(["label", "label!", "until"]));
+    const removed: string[] = [];
+    for (const container of this.list({ all: true })) {
+      if (container.state.status === "running" || container.state.status === "paused") continue;
+      const labels = (container.config.Labels as Record<string, string> | null) ?? null;
+      if (!filters.matchKVList("label", labels)) continue;
+      if (filters.contains("label!") && filters.matchKVList("label!", labels)) continue;
+      await this.remove(container.id);
+      removed.push(container.id);
+    }
+    return removed;
+  }
+
   /**
    * At engine start: containers that ran when the engine stopped are followed again (conmon kept
    * them running), and those that exited meanwhile get their exit recorded.
