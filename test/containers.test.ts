@@ -207,3 +207,11 @@ test("rename and container prune, from moor and docker", async () => {
   assert.equal((await docker(engine(), ["ps", "-aq", "--no-trunc"])).stdout, `${running}\n`, "only the running container is left");
   await docker(engine(), ["rm", "-f", running]);
 });
+
+test("logs --follow streams until the container exits, from moor and docker", async () => {
+  const id = (await docker(engine(), ["run", "-d", "busybox", "sh", "-c", "echo first; sleep 1; echo second >&2; sleep 1; echo third"])).stdout.trim();
+  const [viaMoor, viaDocker] = await Promise.all([moor(engine(), ["logs", "-f", id]), docker(engine(), ["logs", "-f", id])]);
+  assert.deepEqual(viaMoor, { code: 0, stdout: "first\nthird\n", stderr: "second\n" });
+  assert.deepEqual(viaDocker, viaMoor);
+  await docker(engine(), ["rm", "-v", id]);
+});

@@ -1,7 +1,7 @@
 import { MoorError, kindOfStatus } from "../errors.ts";
 import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
 import type { WireVersion } from "../wire/system.ts";
-import { UnixHttpConnection, upgrade, type RawResponse } from "./http1.ts";
+import { UnixHttpConnection, streamRequest, upgrade, type RawResponse } from "./http1.ts";
 import type { Socket } from "node:net";
 import type {
   WireVolume,
@@ -180,6 +180,14 @@ export class EngineClient {
       since: options.since,
     });
     return res.body;
+  }
+
+  /** `logs --follow`: the log as it grows, until the container stops. */
+  async containerFollowLogs(name: string, options: { tail?: string; timestamps: boolean; since?: string }, onData: (chunk: Buffer) => void): Promise<void> {
+    const query = queryString({ stdout: "1", stderr: "1", follow: "1", tail: options.tail, timestamps: options.timestamps ? "1" : undefined, since: options.since });
+    const path = `/v${this.apiVersion ?? clientApiVersion}/containers/${encodeURIComponent(name)}/logs${query}`;
+    const res = await streamRequest(this.host.slice("unix://".length), this.host, path, onData);
+    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(res.body));
   }
 
   containerList(options: { all: boolean; limit: number; filters?: FilterMap }): Promise<unknown[]> {

@@ -177,3 +177,52 @@ export function upgrade(socketPath: string, host: string, method: string, path: 
     socket.once("connect", () => socket.write(`${method} ${path} HTTP/1.1\r\nHost: moor\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n`));
   });
 }
+
+/**
+ * A request whose response body arrives over time (logs --follow): a connection of its own,
+ * closed by the engine at the end; `onData` gets the body as it comes, de-chunked.
+ */
+export function streamRequest(socketPath: string, host: string, path: string, onData: (chunk: Buffer) => void): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let head: Buffer | undefined;
+    let pending: Buffer = Buffer.alloc(0);
+    let status = 0;
+    let chunked = false;
+    let errorBody = "";
+    const deliver = (data: Buffer) => (status >= 400 ? (errorBody += data.toString("utf8")) : onData(data));
+    const drainChunks = () => {
+      for (;;) {
+        const lineEnd = pending.indexOf("\r\n");
+        if (lineEnd === -1) return;
+        const size = Number.parseInt(pending.subarray(0, lineEnd).toString("latin1"), 16);
+        if (pending.length < lineEnd + 2 + size + 2) return;
+        if (size > 0) deliver(pending.subarray(lineEnd + 2, lineEnd + 2 + size));
+        pending = pending.subarray(lineEnd + 2 + size + 2);
+        if (size === 0) socket.end();
+      }
+    };
+    socket.on("data", (chunk: Buffer) => {
+      if (head === undefined) {
+        pending = Buffer.concat([pending, chunk]);
+        const end = pending.indexOf(crlfcrlf);
+        if (end === -1) return;
+        head = pending.subarray(0, end);
+        const lines = head.toString("latin1").split("\r\n");
+        status = Number.parseInt(lines[0].split(" ")[1] ?? "", 10);
+        chunked = lines.some((line) => /^transfer-encoding:\s*chunked/i.test(line));
+        chunk = pending.subarray(end + 4);
+        pending = Buffer.alloc(0);
+      }
+      if (chunked) {
+        pending = Buffer.concat([pending, chunk]);
+        drainChunks();
+      } else if (chunk.length > 0) {
+        deliver(chunk);
+      }
+    });
+    socket.once("error", (err) => reject(new ConnectionError(host, err)));
+    socket.once("close", () => resolve({ status, body: errorBody }));
+    socket.once("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: moor\r\nConnection: close\r\n\r\n`));
+  });
+}

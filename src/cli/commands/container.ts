@@ -5,6 +5,7 @@ import type { CommandSpec } from "../command.ts";
 import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "../format.ts";
 import { forEachName, withClient } from "../program.ts";
 import { filterMap } from "./filters.ts";
+import { Demultiplexer } from "./streams.ts";
 
 interface ContainerSummary {
   Id: string;
@@ -137,17 +138,6 @@ const inspect: CommandSpec = {
 };
 
 
-/** Splits Docker's multiplexed stream into its stdout and stderr parts, in order. */
-export function demultiplex(data: Buffer): Array<{ stream: "stdout" | "stderr"; data: Buffer }> {
-  const parts: Array<{ stream: "stdout" | "stderr"; data: Buffer }> = [];
-  let offset = 0;
-  while (offset + 8 <= data.length) {
-    const size = data.readUInt32BE(offset + 4);
-    parts.push({ stream: data[offset] === 2 ? "stderr" : "stdout", data: data.subarray(offset + 8, offset + 8 + size) });
-    offset += 8 + size;
-  }
-  return parts;
-}
 
 const start: CommandSpec = {
   path: ["start"],
@@ -229,24 +219,20 @@ const logs: CommandSpec = {
 moor logs -t web 2>/dev/null   # stdout only, with timestamps`,
   args: { min: 1, max: 1 },
   flags: [
+    { long: "follow", short: "f", type: "bool", usage: "Follow log output" },
     { long: "since", type: "string", usage: "Show logs since timestamp (Unix seconds)" },
     { long: "tail", short: "n", type: "string", usage: 'Number of lines to show from the end of the logs', defaultValue: '"all"' },
     { long: "timestamps", short: "t", type: "bool", usage: "Show timestamps" },
   ],
   async run(ctx, args, flags) {
-    const { tty, data } = await withClient(ctx, async (client) => {
+    const options = { tail: flags.tail as string | undefined, timestamps: Boolean(flags.timestamps), since: flags.since as string | undefined };
+    await withClient(ctx, async (client) => {
       const inspect = (await client.containerInspect(args[0])) as { Config?: { Tty?: boolean } };
-      const body = await client.containerLogs(args[0], {
-        stdout: true,
-        stderr: true,
-        tail: flags.tail as string | undefined,
-        timestamps: Boolean(flags.timestamps),
-        since: flags.since as string | undefined,
-      });
-      return { tty: Boolean(inspect.Config?.Tty), data: body };
+      const demux = new Demultiplexer((stream, data) => (stream === "stderr" ? ctx.stderr : ctx.stdout).write(data));
+      const write = (chunk: Buffer) => (inspect.Config?.Tty ? ctx.stdout.write(chunk) : demux.push(chunk));
+      if (flags.follow) await client.containerFollowLogs(args[0], options, write);
+      else write(await client.containerLogs(args[0], { stdout: true, stderr: true, ...options }));
     });
-    if (tty) ctx.stdout.write(data);
-    else for (const part of demultiplex(data)) (part.stream === "stderr" ? ctx.stderr : ctx.stdout).write(part.data);
     return 0;
   },
 };

@@ -5,6 +5,7 @@ import { EngineClient } from "../../client/client.ts";
 import { MoorError } from "../../errors.ts";
 import { withClient } from "../program.ts";
 import { keyValueMap } from "./filters.ts";
+import { Demultiplexer } from "./streams.ts";
 
 /** The flags `create` and `run` share, as docker's (a subset: what moor runs). */
 export const containerFlags: FlagSpec[] = [
@@ -161,22 +162,6 @@ moor create --name tool --read-only --tmpfs /tmp busybox sh -c 'date > /tmp/now'
   },
 };
 
-/** Parses Docker's multiplexed stream as it arrives, frame by frame, across chunk borders. */
-class Demultiplexer {
-  private pending: Buffer = Buffer.alloc(0);
-
-  constructor(private readonly write: (stream: "stdout" | "stderr", data: Buffer) => void) {}
-
-  push(chunk: Buffer): void {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    while (this.pending.length >= 8) {
-      const size = this.pending.readUInt32BE(4);
-      if (this.pending.length < 8 + size) return;
-      this.write(this.pending[0] === 2 ? "stderr" : "stdout", this.pending.subarray(8, 8 + size));
-      this.pending = this.pending.subarray(8 + size);
-    }
-  }
-}
 
 /** docker run's exit code for a container that could not start (docker/cli runContainer). */
 function startFailureCode(message: string): number {
