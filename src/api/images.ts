@@ -5,7 +5,7 @@ import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
 import { parseFilters } from "./filters.ts";
 import { queryBool, sendJson, sendNoContent } from "./http.ts";
 import type { RequestContext, Router } from "./router.ts";
-import { versionLessThan } from "./version.ts";
+import { versionLessThan } from "../util/versions.ts";
 
 export function toImageSummary(image: Image, apiVersion: string): WireImageSummary {
   return {

@@ -3,7 +3,8 @@ import FindMyWay from "find-my-way";
 import { MoorError, kindOf, statusOfKind, messages } from "../errors.ts";
 import { dockerEndpoints } from "./docker-endpoints.ts";
 import { sendJson } from "./http.ts";
-import { apiVersions, compareVersions, splitVersionPrefix } from "./version.ts";
+import { compareVersions } from "../util/versions.ts";
+import { apiVersions, splitVersionPrefix } from "./version.ts";
 
 export interface RequestContext {
   req: IncomingMessage;

@@ -5,7 +5,8 @@ import { moorVersion } from "../version.ts";
 import type { WireVersion } from "../wire/system.ts";
 import { sendJson } from "./http.ts";
 import type { Router } from "./router.ts";
-import { apiVersions, versionLessThan } from "./version.ts";
+import { versionLessThan } from "../util/versions.ts";
+import { apiVersions } from "./version.ts";
 import { MoorError } from "../errors.ts";
 import { toWireVolume } from "./volumes.ts";
 

@@ -5,7 +5,7 @@ import type { WireVolume, WireVolumeCreateRequest, WireVolumePruneReport } from 
 import { parseFilters, goJsonType } from "./filters.ts";
 import { goJson, queryBool, readJsonBody, sendJson, sendNoContent, sendRawJson } from "./http.ts";
 import type { Router } from "./router.ts";
-import { versionLessThan } from "./version.ts";
+import { versionLessThan } from "../util/versions.ts";
 
 export function toWireVolume(volume: Volume): WireVolume {
   return {

@@ -1,4 +1,5 @@
 import { MoorError, kindOfStatus } from "../errors.ts";
+import { versionLessThan } from "../util/versions.ts";
 import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
 import type { WireVersion } from "../wire/system.ts";
 import { UnixHttpConnection, streamRequest, upgrade, type RawResponse } from "./http1.ts";
@@ -43,7 +44,8 @@ export class EngineClient {
   async negotiatedVersion(): Promise<string> {
     if (this.apiVersion === undefined) {
       const res = await this.connection.request("HEAD", "/_ping", {});
-      this.apiVersion = lowerVersion(res.headers.get("api-version") ?? clientApiVersion, clientApiVersion);
+      const engineVersion = res.headers.get("api-version") ?? clientApiVersion;
+      this.apiVersion = versionLessThan(engineVersion, clientApiVersion) ? engineVersion : clientApiVersion;
     }
     return this.apiVersion;
   }
@@ -258,10 +260,4 @@ function queryString(query: Query): string {
   }
   const text = params.toString();
   return text === "" ? "" : `?${text}`;
-}
-
-function lowerVersion(a: string, b: string): string {
-  const [aMajor, aMinor] = a.split(".").map(Number);
-  const [bMajor, bMinor] = b.split(".").map(Number);
-  return aMajor < bMajor || (aMajor === bMajor && aMinor < bMinor) ? a : b;
 }

@@ -1,5 +1,6 @@
 import { filterMap, keyValueMap } from "./filters.ts";
 import { humanSize } from "../../util/units.ts";
+import { versionLessThan } from "../../util/versions.ts";
 import { naturalCompare } from "../../util/natural-sort.ts";
 import type { WireVolume } from "../../wire/volumes.ts";
 import { CommandError, type CommandContext, type CommandSpec, type FlagValues, type GroupSpec } from "../command.ts";
@@ -169,7 +170,7 @@ async function runPrune(ctx: CommandContext, flags: FlagValues): Promise<number>
   return withClient(ctx, async (client) => {
     const filters = filterMap(flags.filter as string[] | undefined);
     const version = await client.negotiatedVersion();
-    const below142 = Number(version.split(".")[1]) < 42 && version.startsWith("1.");
+    const below142 = versionLessThan(version, "1.42");
     let warning = below142 ? pruneWarnings.all : pruneWarnings.anonymous;
     if (flags.all) {
       if (below142) throw new CommandError(`"--all" requires API version 1.42, but the Docker daemon API version is ${version}`);
