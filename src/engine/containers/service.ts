@@ -17,6 +17,7 @@ import { buildSpec, type SpecMount } from "./oci-spec.ts";
 import { mountRootfs, resolveUser, unmountRootfs, writeEtcFiles } from "./rootfs.ts";
 import type { ContainerHostFacts } from "./host-runtime.ts";
 import { KeyedMutex } from "../../util/keyed-mutex.ts";
+import type { Logger } from "../logger.ts";
 
 export type { MountRecord as ContainerMount };
 
@@ -53,18 +54,12 @@ export interface Container {
 const listFilterKeys = new Set(["id", "name", "label", "status", "ancestor", "volume", "exited"]);
 const restartPolicies = new Set(["", "no", "always", "on-failure", "unless-stopped"]);
 
+export type WaitCondition = "not-running" | "next-exit" | "removed";
+
 /**
  * Containers: created once from an image and a request, never changed afterwards (the
  * immutable model: to change a container, replace it); only their small state moves.
  */
-export interface Logger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
-export type WaitCondition = "not-running" | "next-exit" | "removed";
-
 export class ContainerService {
   private readonly locks = new KeyedMutex();
   /** Callbacks waiting for a container's next exit (its exit code) or its removal. */

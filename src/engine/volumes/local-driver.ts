@@ -8,6 +8,7 @@ import { runCommand } from "../runtime/command.ts";
 import type { DiscoveredVolume, DriverOptions, VolumeDriver } from "./driver.ts";
 import { directorySize, mountsUnder, removeTree } from "../fs.ts";
 import { isValidLocalVolumeName, validateLocalVolumeName } from "./names.ts";
+import type { Logger } from "../logger.ts";
 
 const validOptions = new Set(["type", "o", "device", "size"]);
 
@@ -21,10 +22,6 @@ const requiredOptions: ReadonlyArray<[string, string[]]> = [
 const dataDirName = "_data";
 // Never a valid volume name (those start with a letter or digit), so never listed or adopted.
 const trashPrefix = ".trash-";
-
-export interface DriverLogger {
-  error(obj: object, msg: string): void;
-}
 
 /**
  * The `local` driver: `<root>/volumes/<name>/_data`, the layout dockerd uses, so data moves
@@ -43,7 +40,7 @@ export class LocalDriver implements VolumeDriver {
   /** @param volumesDir `<root>/volumes`, created by the caller */
   constructor(
     private readonly volumesDir: string,
-    private readonly log: DriverLogger,
+    private readonly log: Logger,
   ) {}
 
   validate(name: string, options: DriverOptions): void {

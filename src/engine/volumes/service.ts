@@ -5,6 +5,7 @@ import { KeyedMutex } from "../../util/keyed-mutex.ts";
 import { Filters } from "../filters.ts";
 import type { DriverOptions, VolumeDriver } from "./driver.ts";
 import { anonymousVolumeLabel } from "./names.ts";
+import type { Logger } from "../logger.ts";
 
 /** A volume as callers see it. Immutable: one object per volume for as long as it exists. */
 export interface Volume {
@@ -35,11 +36,6 @@ export interface CreateVolumeRequest {
 export interface PruneReport {
   deleted: string[];
   spaceReclaimed: number;
-}
-
-export interface Logger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
 }
 
 const listFilterKeys = new Set(["dangling", "driver", "label", "name"]);
