@@ -91,6 +91,8 @@ export const messages = {
   notImplemented: (method: string, path: string) =>
     `${method} ${path} is not implemented by moor yet`,
   activeMounts: () => "volume has active mounts",
+  containerNameInUse: (name: string, containerId: string) =>
+    `Conflict. The container name "${name}" is already in use by container "${containerId}". You have to remove (or rename) that container to be able to reuse that name.`,
   failedToMountLocalVolume: (cause: string) => `failed to mount local volume: ${cause}`,
 } as const;
 

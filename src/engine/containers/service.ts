@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MoorError, wrap } from "../../errors.ts";
+import { MoorError, messages, wrap } from "../../errors.ts";
 import type { ContainerRecord, ContainerStateRecord, ContainerStore, MountRecord } from "../../store/container-store.ts";
 import { randomId } from "../../util/ids.ts";
 import { rfc3339Nano } from "../../util/time.ts";
@@ -98,13 +98,8 @@ export class ContainerService {
       throw new MoorError("invalid", "No command specified");
     }
     const name = request.name ? normalizeContainerName(request.name) : generateContainerName((n) => this.store.idByName(n) !== undefined);
-    const taken = this.store.idByName(name);
-    if (taken !== undefined) {
-      throw new MoorError(
-        "conflict",
-        `Conflict. The container name "${name}" is already in use by container "${taken}". You have to remove (or rename) that container to be able to reuse that name.`,
-      );
-    }
+    // Checked now so a doomed create makes no volumes, and again when the row is written.
+    this.assertNameFree(name);
     const anonymous: string[] = [];
     try {
       const mounts = await this.registerMounts(config, host, anonymous);
@@ -120,9 +115,7 @@ export class ContainerService {
         created: rfc3339Nano(new Date()),
       };
       this.store.transaction(() => {
-        if (this.store.idByName(name) !== undefined) {
-          throw new MoorError("conflict", `Conflict. The container name "${name}" is already in use by container "${this.store.idByName(name)}". You have to remove (or rename) that container to be able to reuse that name.`);
-        }
+        this.assertNameFree(name);
         this.store.insert(record, name, mounts);
       });
       return { id, warnings: [] };
@@ -195,12 +188,17 @@ export class ContainerService {
     throw new MoorError("not_found", `No such container: ${nameOrId}`);
   }
 
-  inspect(nameOrId: string): Container {
-    return this.load(this.resolve(nameOrId));
+  private assertNameFree(name: string): void {
+    const taken = this.store.idByName(name);
+    if (taken !== undefined) throw new MoorError("conflict", messages.containerNameInUse(name, taken));
   }
 
-  private load(id: string): Container {
-    const record = this.store.get(id)!;
+  inspect(nameOrId: string): Container {
+    return this.load(this.store.get(this.resolve(nameOrId))!);
+  }
+
+  private load(record: ContainerRecord): Container {
+    const id = record.id;
     return {
       id,
       name: this.store.nameOf(id),
@@ -228,7 +226,7 @@ export class ContainerService {
     }
     const containers = this.store
       .all()
-      .map((record) => this.load(record.id))
+      .map((record) => this.load(record))
       .filter((container) => {
         const status = container.state.status;
         if (!all && !filters.contains("status") && !filters.contains("exited") && status !== "running" && status !== "paused" && status !== "restarting") return false;
@@ -255,7 +253,7 @@ export class ContainerService {
   async start(nameOrId: string): Promise<void> {
     const id = this.resolve(nameOrId);
     await this.locks.run(id, async () => {
-      const container = this.load(id);
+      const container = this.load(this.store.get(id)!);
       if (container.state.status === "running") throw new MoorError("not_modified", "container already started");
       const mountedVolumes: string[] = [];
       try {
@@ -364,8 +362,9 @@ export class ContainerService {
   }
 
   private async recordExit(id: string, exitCode: number): Promise<void> {
-    const container = this.store.get(id) === undefined ? undefined : this.load(id);
-    if (container === undefined) return;
+    const record = this.store.get(id);
+    if (record === undefined) return;
+    const container = this.load(record);
     await this.locks.run(id, async () => {
       this.store.setState(id, { ...container.state, status: "exited", pid: 0, exitCode, finishedAt: rfc3339Nano(new Date()) });
       await this.runtime.delete(id).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "runtime cleanup failed"));
@@ -454,13 +453,7 @@ export class ContainerService {
     const name = normalizeContainerName(newName);
     if (name === container.name) throw new MoorError("invalid", "Renaming a container with the same name as its current name");
     this.store.transaction(() => {
-      const taken = this.store.idByName(name);
-      if (taken !== undefined) {
-        throw new MoorError(
-          "conflict",
-          `Conflict. The container name "${name}" is already in use by container "${taken}". You have to remove (or rename) that container to be able to reuse that name.`,
-        );
-      }
+      this.assertNameFree(name);
       this.store.rename(container.id, name);
     });
   }
@@ -536,7 +529,8 @@ export class ContainerService {
     });
     if (volumes) {
       for (const mount of container.mounts) {
-        const anonymousVolume = mount.type === "volume" && mount.volumeName !== null && !JSON.parse(mount.spec).bind && !JSON.parse(mount.spec).Source;
+        const spec = JSON.parse(mount.spec) as { bind?: string; Source?: string };
+        const anonymousVolume = mount.type === "volume" && mount.volumeName !== null && !spec.bind && !spec.Source;
         if (anonymousVolume) await this.volumes.remove(mount.volumeName!).catch(() => undefined);
       }
     }
