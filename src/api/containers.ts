@@ -3,6 +3,7 @@ import type { Container, ContainerMount, ContainerService, CreateContainerReques
 import { readLog, type LogEntry } from "../engine/runtime/conmon.ts";
 import { frame } from "./attach.ts";
 import { commandLine } from "../engine/containers/config.ts";
+import { humanDuration } from "../util/units.ts";
 import { parseFilters } from "./filters.ts";
 import { queryBool, readJsonBody, sendJson, sendNoContent } from "./http.ts";
 import type { Router } from "./router.ts";
@@ -105,17 +106,14 @@ export function toContainerInspect(container: Container): Record<string, unknown
 function statusLine(container: Container): string {
   const { state } = container;
   if (state.status === "created") return "Created";
-  if (state.status === "exited") return `Exited (${state.exitCode}) ${ago(state.finishedAt)}`;
-  if (state.status === "running") return `Up ${ago(state.startedAt).replace(/ ago$/, "")}`;
+  if (state.status === "exited") return `Exited (${state.exitCode}) ${since(state.finishedAt)} ago`;
+  if (state.status === "running") return `Up ${since(state.startedAt)}`;
   return state.status;
 }
 
-function ago(time: string): string {
-  const seconds = Math.max(0, (Date.now() - Date.parse(time)) / 1000);
-  if (seconds < 1) return "Less than a second ago";
-  if (seconds < 60) return `${Math.floor(seconds)} seconds ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} minutes ago`;
-  return `${Math.floor(seconds / 3600)} hours ago`;
+/** go-units HumanDuration since `time`, as dockerd's Status column says it. */
+function since(time: string): string {
+  return humanDuration(Math.max(0, Date.now() - Date.parse(time)));
 }
 
 /** dockerd's Command column: arguments with spaces in single quotes (moby daemon/list.go). */
