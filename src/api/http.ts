@@ -30,7 +30,7 @@ export function sendNoContent(res: ServerResponse, status = 204): void {
   res.end();
 }
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");

@@ -42,10 +42,11 @@ export class LayerStore {
   }
 
   /**
-   * Unpacks a layer tarball (plain or gzip). `exists` says whether a layer with the resulting
-   * diff ID is already stored, in which case the new copy is dropped.
+   * Unpacks a layer tarball (plain or gzip). `storedSize` gives the size of a layer with the
+   * resulting diff ID that is already stored (undefined when there is none); then the new copy
+   * is dropped and that size reported, without walking the stored tree again.
    */
-  async unpack(input: AsyncIterable<Buffer>, exists: (diffId: string) => boolean): Promise<UnpackedLayer> {
+  async unpack(input: AsyncIterable<Buffer>, storedSize: (diffId: string) => number | undefined): Promise<UnpackedLayer> {
     const work = join(this.tmpDir, randomId().slice(0, 16));
     const diff = join(work, "diff");
     mkdirSync(diff, { recursive: true, mode: 0o755 });
@@ -70,9 +71,10 @@ export class LayerStore {
       await new Promise<void>((resolve, reject) => tarFile.end((err?: Error | null) => (err ? reject(err) : resolve())));
       await convertWhiteouts(diff);
       const diffId = `sha256:${hash.digest("hex")}`;
-      if (exists(diffId)) {
+      const existingSize = storedSize(diffId);
+      if (existingSize !== undefined) {
         await removeTree(work);
-        return { diffId, size: await directorySize(this.diffPath(diffId)), created: false };
+        return { diffId, size: existingSize, created: false };
       }
       const size = await directorySize(diff);
       renameSync(work, join(this.dir, hexOf(diffId)));

@@ -59,7 +59,7 @@ export class ImageService {
   async importRootfs(request: ImportRequest): Promise<Image> {
     const reference = request.repository === "" ? undefined : parseReference(request.tag ? `${request.repository}:${request.tag}` : request.repository);
     const config = applyChanges(emptyContainerConfig(), request.changes);
-    const layer = await this.layers.unpack(request.body, (diffId) => this.store.layer(diffId) !== undefined);
+    const layer = await this.layers.unpack(request.body, (diffId) => this.store.layer(diffId)?.size);
     const created = rfc3339Nano(this.now());
     const comment = request.message || "Imported from -";
     const imageConfig: ImageConfig = {
@@ -109,7 +109,7 @@ export class ImageService {
             sizes.push(existing.size);
             continue;
           }
-          const layer = await this.layers.unpack(createReadStream(join(dir, layerPath)), (diffId) => this.store.layer(diffId) !== undefined);
+          const layer = await this.layers.unpack(createReadStream(join(dir, layerPath)), (diffId) => this.store.layer(diffId)?.size);
           if (layer.diffId !== diffIds[index]) {
             throw new MoorError("invalid", `invalid diffID for layer ${index}: expected ${JSON.stringify(diffIds[index])}, got ${JSON.stringify(layer.diffId)}`);
           }
