@@ -45,26 +45,25 @@ export class Router {
   /** Registers a route; later registrations of the same method and path replace earlier ones. */
   add(method: Method, path: string, handler: Handler): void {
     if (this.table.hasRoute(method, path)) this.table.off(method, path);
-    this.table.on(method, path, (req, res, params) => {
-      void this.run(handler, req, res, params as Record<string, string>);
-    });
+    // The handler travels in the route's store: handle() runs it with the URL it parsed.
+    this.table.on(method, path, () => undefined, { handler });
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? "/", "http://moor");
-    const { path } = splitVersionPrefix(url.pathname);
+    const { version, path } = splitVersionPrefix(url.pathname);
     const found = this.table.find(req.method as Method, path);
     if (found === null) {
       sendJson(res, 404, { message: messages.pageNotFound() });
       return;
     }
-    found.handler(req, res, found.params, found.store, found.searchParams);
+    const { handler } = found.store as { handler: Handler };
+    void this.run(handler, { req, res, params: found.params as Record<string, string>, query: url.searchParams, apiVersion: version ?? apiVersions.max });
   }
 
-  private async run(handler: Handler, req: IncomingMessage, res: ServerResponse, params: Record<string, string>): Promise<void> {
+  private async run(handler: Handler, ctx: RequestContext): Promise<void> {
+    const { req, res, apiVersion } = ctx;
     for (const [name, value] of Object.entries(this.commonHeaders)) res.setHeader(name, value);
-    const url = new URL(req.url ?? "/", "http://moor");
-    const apiVersion = splitVersionPrefix(url.pathname).version ?? apiVersions.max;
     try {
       if (compareVersions(apiVersion, apiVersions.min) < 0) {
         throw new MoorError("invalid", messages.clientTooOld(apiVersion, apiVersions.min));
@@ -72,7 +71,7 @@ export class Router {
       if (compareVersions(apiVersion, apiVersions.max) > 0) {
         throw new MoorError("invalid", messages.clientTooNew(apiVersion, apiVersions.max));
       }
-      await handler({ req, res, params, query: url.searchParams, apiVersion });
+      await handler(ctx);
     } catch (err) {
       const status = statusOfKind(kindOf(err));
       if (status >= 500 && status !== 501) this.reportError(err, req);
