@@ -10,6 +10,7 @@ import { ImageService } from "./engine/images/service.ts";
 import { LayerStore } from "./engine/images/layers.ts";
 import { ImageStore } from "./store/image-store.ts";
 import { ContainerService } from "./engine/containers/service.ts";
+import { ExecService } from "./engine/containers/exec.ts";
 import { ContainerStore } from "./store/container-store.ts";
 import { ConmonRuntime } from "./engine/runtime/conmon.ts";
 import { readContainerHostFacts } from "./engine/containers/host-runtime.ts";
@@ -67,11 +68,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     log,
   );
   await containers.recover();
+  const execs = new ExecService(containers, runtime, log);
+  await execs.recover();
 
   const server = createApiServer({
     volumes,
     images,
     containers,
+    execs,
     system: new SystemService(new EngineStore(db)),
     facts: { host, root: options.root },
     reportError: (err, req) => log.error({ err, method: req.method, url: req.url }, "request failed"),

@@ -1,5 +1,6 @@
 import { containerCommands } from "./cli/commands/container.ts";
 import { runCommands } from "./cli/commands/run.ts";
+import { execCommands } from "./cli/commands/exec.ts";
 import { engineCommands } from "./cli/commands/engine.ts";
 import { imageCommands, imageGroup } from "./cli/commands/image.ts";
 import { systemCommands } from "./cli/commands/system.ts";
@@ -8,7 +9,7 @@ import { runCli } from "./cli/program.ts";
 
 const registry = {
   groups: [{ path: ["container"], description: "Manage containers" }, imageGroup, volumeGroup],
-  commands: [...runCommands, ...containerCommands, ...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
+  commands: [...runCommands, ...execCommands, ...containerCommands, ...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
 };
 
 void runCli(

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
-import type { Duplex } from "node:stream";
+import type { Readable, Duplex, Writable } from "node:stream";
 import { MoorError, kindOf, statusOfKind } from "../errors.ts";
 import type { ContainerService } from "../engine/containers/service.ts";
+import type { ExecService } from "../engine/containers/exec.ts";
 import { splitVersionPrefix } from "./version.ts";
 
 /** The 8-byte header of Docker's multiplexed stream: stream type, then the payload size. */
@@ -12,52 +13,157 @@ export function frame(stream: "stdout" | "stderr", data: Buffer): Buffer {
   return Buffer.concat([header, data]);
 }
 
+export function streamContentType(tty: boolean): string {
+  return `application/vnd.docker.${tty ? "raw-stream" : "multiplexed-stream"}`;
+}
+
+/** A process's stdio as the engine hands it to a connection. */
+export interface StdioSession {
+  output: Readable;
+  stdin: Writable | null;
+  detach(): void;
+}
+
+export interface StreamOptions {
+  tty: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** Bytes of stdin that arrived with the request. */
+  early?: Buffer;
+  /** Settles before the connection is closed at the end of the output (an exec's exit code). */
+  beforeEnd?: Promise<unknown>;
+}
+
 /**
- * `POST /containers/{id}/attach` on an upgraded (hijacked) connection, as the docker CLI and
- * dockerode use it: 101, then the container's output (multiplexed unless it has a TTY) and, with
- * stdin=1, whatever the client sends becomes the container's stdin; the client's half-close
- * closes it.
+ * Copies a session's output to a connection (multiplexed unless TTY) and, when the session has
+ * stdin, the connection's bytes to it; the client's half-close closes stdin.
  */
-export async function handleAttachUpgrade(containers: ContainerService, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<boolean> {
-  const url = new URL(req.url ?? "/", "http://moor");
-  const match = /^\/containers\/([^/]+)\/attach$/.exec(splitVersionPrefix(url.pathname).path);
-  if (req.method !== "POST" || match === null) return false;
-  const query = url.searchParams;
-  const flag = (name: string) => ["1", "true"].includes((query.get(name) ?? "").toLowerCase());
-  let container;
-  try {
-    container = containers.inspect(decodeURIComponent(match[1]));
-  } catch (err) {
-    const status = statusOfKind(kindOf(err));
-    const body = `${JSON.stringify({ message: err instanceof MoorError ? err.message : String(err) })}\n`;
-    socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    return true;
-  }
-  const tty = Boolean(container.config.Tty);
-  socket.write(
-    `HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.${tty ? "raw-stream" : "multiplexed-stream"}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`,
-  );
-  // dockerode sends its options as a small body on the upgrade request: not stdin.
-  const bodyLength = Number.parseInt(String(req.headers["content-length"] ?? "0"), 10) || 0;
-  const early = head.subarray(Math.min(bodyLength, head.length));
-  const session = await containers.attach(container.id, flag("stdin"));
-  if (session === undefined) {
-    socket.end();
-    return true;
-  }
-  const wantStdout = flag("stdout");
-  const wantStderr = flag("stderr");
+export function pipeSession(session: StdioSession, socket: Duplex, options: StreamOptions): void {
   session.output.on("data", (chunk: { stream: "stdout" | "stderr"; data: Buffer }) => {
-    if ((chunk.stream === "stdout" && !wantStdout) || (chunk.stream === "stderr" && !wantStderr)) return;
-    socket.write(tty ? chunk.data : frame(chunk.stream, chunk.data));
+    if ((chunk.stream === "stdout" && !options.stdout) || (chunk.stream === "stderr" && !options.stderr)) return;
+    socket.write(options.tty ? chunk.data : frame(chunk.stream, chunk.data));
   });
-  session.output.on("end", () => socket.end());
+  session.output.on("end", () => {
+    void Promise.resolve(options.beforeEnd).finally(() => socket.end());
+  });
   if (session.stdin !== null) {
-    if (early.length > 0) session.stdin.write(early);
+    if (options.early !== undefined && options.early.length > 0) session.stdin.write(options.early);
     socket.on("data", (data: Buffer) => session.stdin!.write(data));
     socket.on("end", () => session.stdin!.end());
   }
   socket.on("error", () => session.detach());
   socket.on("close", () => session.detach());
+  // Flowing even without stdin, so that a client hanging up is noticed.
+  socket.resume();
+}
+
+/**
+ * The hijacked endpoints, on an upgraded connection as the docker CLI and dockerode use them:
+ * `POST /containers/{id}/attach` and `POST /exec/{id}/start`. Answers 101, then streams.
+ * Resolves false for any other upgrade request.
+ */
+export async function handleUpgrade(
+  services: { containers: ContainerService; execs: ExecService },
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<boolean> {
+  const url = new URL(req.url ?? "/", "http://moor");
+  const path = splitVersionPrefix(url.pathname).path;
+  const attach = /^\/containers\/([^/]+)\/attach$/.exec(path);
+  const execStart = /^\/exec\/([^/]+)\/start$/.exec(path);
+  if (req.method !== "POST" || (attach === null && execStart === null)) return false;
+  // The request's body (dockerode's attach options, the exec start options) precedes stdin.
+  const { body, rest } = await readBody(req, socket, head);
+  try {
+    if (attach !== null) await attachContainer(services.containers, decodeURIComponent(attach[1]), url.searchParams, socket, rest);
+    else await startExec(services.execs, decodeURIComponent(execStart![1]), body, socket, rest);
+  } catch (err) {
+    const body = `${JSON.stringify({ message: err instanceof MoorError ? err.message : String(err) })}\n`;
+    socket.end(`HTTP/1.1 ${statusOfKind(kindOf(err))} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
   return true;
+}
+
+function upgraded(socket: Duplex, tty: boolean): void {
+  socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${streamContentType(tty)}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+}
+
+async function attachContainer(containers: ContainerService, name: string, query: URLSearchParams, socket: Duplex, early: Buffer): Promise<void> {
+  const flag = (key: string) => ["1", "true"].includes((query.get(key) ?? "").toLowerCase());
+  const container = containers.inspect(name);
+  const tty = Boolean(container.config.Tty);
+  upgraded(socket, tty);
+  const session = await containers.attach(container.id, flag("stdin"));
+  if (session === undefined) {
+    socket.end();
+    return;
+  }
+  pipeSession(session, socket, { tty, stdout: flag("stdout"), stderr: flag("stderr"), early });
+}
+
+async function startExec(execs: ExecService, execId: string, body: Buffer, socket: Duplex, early: Buffer): Promise<void> {
+  const options = parseJson(body) as { Detach?: boolean };
+  const session = execs.inspect(execId);
+  const tty = Boolean(session.config.Tty);
+  if (options.Detach) {
+    await execs.start(execId, { attach: false });
+    socket.end("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    return;
+  }
+  // Refusals (already running, already run, container stopped) are still plain HTTP errors.
+  execs.startable(execId);
+  upgraded(socket, tty);
+  await streamExec(execs, execId, socket, { tty, early });
+}
+
+/**
+ * Runs an exec with its streams on `socket` (headers already sent). As dockerd does, a command
+ * that cannot start is reported in the stream, as output, and the connection closes.
+ */
+export async function streamExec(execs: ExecService, execId: string, socket: Duplex, { tty, early }: { tty: boolean; early?: Buffer }): Promise<void> {
+  const { config } = execs.inspect(execId);
+  let attachment;
+  try {
+    attachment = await execs.start(execId, { attach: true });
+  } catch (err) {
+    const text = Buffer.from(`${err instanceof Error ? err.message : String(err)}\r\n`);
+    socket.end(tty ? text : frame("stdout", text));
+    return;
+  }
+  pipeSession(attachment!, socket, { tty, stdout: Boolean(config.AttachStdout), stderr: Boolean(config.AttachStderr), early, beforeEnd: attachment!.exited });
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch (err) {
+    throw new MoorError("invalid", (err as Error).message);
+  }
+}
+
+/** The request body by its Content-Length, from the bytes read with the headers and then the socket; the rest is stdin. */
+async function readBody(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<{ body: Buffer; rest: Buffer }> {
+  const length = Number.parseInt(String(req.headers["content-length"] ?? "0"), 10) || 0;
+  let received = head;
+  while (received.length < length) {
+    const chunk = await new Promise<Buffer | null>((resolve) => {
+      const onData = (data: Buffer) => {
+        socket.off("end", onEnd);
+        socket.pause();
+        resolve(data);
+      };
+      const onEnd = () => {
+        socket.off("data", onData);
+        resolve(null);
+      };
+      socket.once("data", onData);
+      socket.once("end", onEnd);
+      socket.resume();
+    });
+    if (chunk === null) break;
+    received = Buffer.concat([received, chunk]);
+  }
+  return { body: received.subarray(0, length), rest: received.subarray(Math.min(length, received.length)) };
 }

@@ -1,4 +1,5 @@
 import { MoorError } from "../errors.ts";
+import type { ExecService } from "../engine/containers/exec.ts";
 import type { Container, ContainerMount, ContainerService, CreateContainerRequest, WaitCondition } from "../engine/containers/service.ts";
 import { readLog, type LogEntry } from "../engine/runtime/conmon.ts";
 import { frame } from "./attach.ts";
@@ -60,7 +61,7 @@ function wireMount(mount: ContainerMount): Record<string, unknown> {
 
 const statusText: Record<string, string> = { created: "created", running: "running", paused: "paused", restarting: "restarting", removing: "removing", exited: "exited", dead: "dead" };
 
-export function toContainerInspect(container: Container): Record<string, unknown> {
+export function toContainerInspect(container: Container, runningExecIds: string[] = []): Record<string, unknown> {
   const argv = commandLine(container.config);
   const { state } = container;
   return {
@@ -93,7 +94,7 @@ export function toContainerInspect(container: Container): Record<string, unknown
     MountLabel: "",
     ProcessLabel: "",
     AppArmorProfile: "",
-    ExecIDs: null,
+    ExecIDs: runningExecIds.length > 0 ? runningExecIds : null,
     HostConfig: hostConfigWithDefaults(container.hostConfig),
     GraphDriver: { Data: { UpperDir: `${container.dir}/upper`, WorkDir: `${container.dir}/work`, MergedDir: `${container.dir}/rootfs` }, Name: "overlay" },
     Mounts: container.mounts.filter((m) => m.type !== "tmpfs" || m.spec !== "{}").map(wireMount),
@@ -140,7 +141,7 @@ export function toContainerSummary(container: Container): Record<string, unknown
   };
 }
 
-export function addContainerRoutes(router: Router, containers: ContainerService): void {
+export function addContainerRoutes(router: Router, containers: ContainerService, execs: ExecService): void {
   router.add("POST", "/containers/create", async ({ req, res, query }) => {
     const body = (await readJsonBody(req)) as Record<string, unknown> | null;
     if (body === null || typeof body !== "object") throw new MoorError("invalid", "config cannot be empty in order to create a container");
@@ -159,7 +160,8 @@ export function addContainerRoutes(router: Router, containers: ContainerService)
   });
 
   router.add("GET", "/containers/:id/json", ({ res, params }) => {
-    sendJson(res, 200, toContainerInspect(containers.inspect(params.id)));
+    const container = containers.inspect(params.id);
+    sendJson(res, 200, toContainerInspect(container, execs.runningIds(container.id)));
   });
 
   router.add("POST", "/containers/:id/rename", ({ res, params, query }) => {

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { ContainerService } from "../engine/containers/service.ts";
+import type { ExecService } from "../engine/containers/exec.ts";
 import type { ImageService } from "../engine/images/service.ts";
 import type { VolumeService } from "../engine/volumes/service.ts";
 import type { SystemService } from "../engine/system.ts";
@@ -9,13 +10,15 @@ import { addSystemRoutes, type SystemFacts } from "./system.ts";
 import { addVolumeRoutes } from "./volumes.ts";
 import { addImageRoutes } from "./images.ts";
 import { addContainerRoutes } from "./containers.ts";
-import { handleAttachUpgrade } from "./attach.ts";
+import { handleUpgrade } from "./attach.ts";
+import { addExecRoutes } from "./exec.ts";
 import { apiVersions } from "./version.ts";
 
 export interface ApiDependencies {
   volumes: VolumeService;
   images: ImageService;
   containers: ContainerService;
+  execs: ExecService;
   system: SystemService;
   facts: SystemFacts;
   reportError: ErrorReporter;
@@ -35,11 +38,12 @@ export function createApiServer(deps: ApiDependencies): Server {
   addSystemRoutes(router, deps.facts, deps.system, deps.volumes);
   addVolumeRoutes(router, deps.volumes);
   addImageRoutes(router, deps.images);
-  addContainerRoutes(router, deps.containers);
+  addContainerRoutes(router, deps.containers, deps.execs);
+  addExecRoutes(router, deps.execs);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
   const server = createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
   server.on("upgrade", (req, socket, head) => {
-    handleAttachUpgrade(deps.containers, req, socket, head)
+    handleUpgrade(deps, req, socket, head)
       .then((handled) => {
         if (!handled) socket.end("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{\"message\":\"page not found\"}\n");
       })

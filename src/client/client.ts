@@ -2,7 +2,7 @@ import { MoorError, kindOfStatus } from "../errors.ts";
 import { versionLessThan } from "../util/versions.ts";
 import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
 import type { WireVersion } from "../wire/system.ts";
-import { UnixHttpConnection, streamRequest, upgrade, type RawResponse } from "./http1.ts";
+import { UnixHttpConnection, UpgradeRefused, streamRequest, upgrade, type RawResponse } from "./http1.ts";
 import type { Socket } from "node:net";
 import type {
   WireVolume,
@@ -145,7 +145,35 @@ export class EngineClient {
   /** A hijacked attach connection: the container's output (multiplexed unless TTY), and stdin. */
   containerAttach(name: string, options: { stdin: boolean }): Promise<Socket> {
     const query = `stream=1&stdout=1&stderr=1${options.stdin ? "&stdin=1" : ""}`;
-    return upgrade(this.host.slice("unix://".length), this.host, "POST", `/v${this.apiVersion ?? clientApiVersion}/containers/${encodeURIComponent(name)}/attach?${query}`);
+    return this.hijack(`/containers/${encodeURIComponent(name)}/attach?${query}`);
+  }
+
+  /** An upgraded connection of its own; an error answer becomes a MoorError as for other calls. */
+  private async hijack(path: string, body?: unknown): Promise<Socket> {
+    try {
+      const bytes = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      return await upgrade(this.host.slice("unix://".length), this.host, "POST", `/v${this.apiVersion ?? clientApiVersion}${path}`, bytes);
+    } catch (err) {
+      if (err instanceof UpgradeRefused) throw new MoorError(kindOfStatus(err.status), errorMessage(err.body));
+      throw err;
+    }
+  }
+
+  execCreate(container: string, body: Record<string, unknown>): Promise<{ Id: string }> {
+    return this.call("POST", `/containers/${encodeURIComponent(container)}/exec`, {}, body);
+  }
+
+  /** Starts an exec on a hijacked connection: its output (multiplexed unless TTY), and stdin. */
+  execStartAttached(execId: string, tty: boolean): Promise<Socket> {
+    return this.hijack(`/exec/${encodeURIComponent(execId)}/start`, { Detach: false, Tty: tty, ConsoleSize: [0, 0] });
+  }
+
+  execStartDetached(execId: string, tty: boolean): Promise<void> {
+    return this.call("POST", `/exec/${encodeURIComponent(execId)}/start`, {}, { Detach: true, Tty: tty, ConsoleSize: [0, 0] });
+  }
+
+  execInspect(execId: string): Promise<{ ExitCode: number | null; Running: boolean; Pid: number }> {
+    return this.call("GET", `/exec/${encodeURIComponent(execId)}/json`);
   }
 
   containerRename(name: string, newName: string): Promise<void> {

@@ -147,34 +147,57 @@ export class UnixHttpConnection {
   }
 }
 
+/** The engine answered an upgrade request with an error instead of 101. */
+export class UpgradeRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`unable to upgrade to tcp, received ${status}: ${body.trim()}`);
+    this.name = "UpgradeRefused";
+  }
+}
+
 /**
- * Opens a connection of its own, sends the request with `Connection: Upgrade` and returns the
- * socket after the engine's `101 UPGRADED` (docker's hijack for attach): from then on the
- * socket carries the container's streams.
+ * A request answered by 101 and a hijacked connection (attach, exec start): resolves with the
+ * socket, positioned after the response head. An error answer rejects with UpgradeRefused.
  */
-export function upgrade(socketPath: string, host: string, method: string, path: string): Promise<Socket> {
+export function upgrade(socketPath: string, host: string, method: string, path: string, body?: Buffer): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
     let buffered = Buffer.alloc(0);
+    let refusal: { status: number; length: number; bodyStart: number } | undefined;
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
-      const end = buffered.indexOf(crlfcrlf);
-      if (end === -1) return;
-      socket.off("data", onData);
-      const head = buffered.subarray(0, end).toString("latin1");
-      const rest = buffered.subarray(end + 4);
-      const status = Number.parseInt(head.split(" ")[1] ?? "", 10);
-      if (status !== 101) {
-        socket.destroy();
-        reject(new Error(`unable to upgrade to tcp, received ${status}: ${rest.toString("utf8").trim()}`));
-        return;
+      if (refusal === undefined) {
+        const end = buffered.indexOf(crlfcrlf);
+        if (end === -1) return;
+        const head = buffered.subarray(0, end).toString("latin1");
+        const status = Number.parseInt(head.split(" ")[1] ?? "", 10);
+        if (status === 101) {
+          socket.off("data", onData);
+          const rest = buffered.subarray(end + 4);
+          if (rest.length > 0) socket.unshift(rest);
+          resolve(socket);
+          return;
+        }
+        const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+        refusal = { status, length: length === null ? Infinity : Number(length[1]), bodyStart: end + 4 };
       }
-      if (rest.length > 0) socket.unshift(rest);
-      resolve(socket);
+      if (buffered.length - refusal.bodyStart >= refusal.length) refuse();
+    };
+    const refuse = () => {
+      socket.destroy();
+      reject(new UpgradeRefused(refusal!.status, buffered.subarray(refusal!.bodyStart).toString("utf8")));
     };
     socket.on("data", onData);
+    socket.once("end", () => refusal !== undefined && refuse());
     socket.once("error", (err) => reject(new ConnectionError(host, err)));
-    socket.once("connect", () => socket.write(`${method} ${path} HTTP/1.1\r\nHost: moor\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n`));
+    socket.once("connect", () => {
+      const type = body === undefined ? "" : "Content-Type: application/json\r\n";
+      socket.write(`${method} ${path} HTTP/1.1\r\nHost: moor\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n${type}Content-Length: ${body?.length ?? 0}\r\n\r\n`);
+      if (body !== undefined) socket.write(body);
+    });
   });
 }
 

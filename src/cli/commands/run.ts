@@ -5,7 +5,7 @@ import { EngineClient } from "../../client/client.ts";
 import { MoorError } from "../../errors.ts";
 import { withClient } from "../program.ts";
 import { keyValueMap } from "./filters.ts";
-import { Demultiplexer } from "./streams.ts";
+import { connectStreams } from "./streams.ts";
 
 /** The flags `create` and `run` share, as docker's (a subset: what moor runs). */
 export const containerFlags: FlagSpec[] = [
@@ -46,7 +46,7 @@ function memoryBytes(text: string): number {
 }
 
 /** `-e KEY=VALUE`, or `-e KEY` taking KEY from this environment (dropped when unset). */
-function environment(ctx: CommandContext, flags: FlagValues): string[] | null {
+export function environment(ctx: CommandContext, flags: FlagValues): string[] | null {
   const entries: string[] = [];
   for (const file of (flags["env-file"] as string[] | undefined) ?? []) {
     let text: string;
@@ -212,13 +212,7 @@ moor run --rm -it -v pgdata:/data busybox sh`,
       const tty = Boolean(flags.tty);
       const interactive = Boolean(flags.interactive);
       const socket = await client.containerAttach(id, { stdin: interactive });
-      const output = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-      const demux = new Demultiplexer((stream, data) => (stream === "stderr" ? ctx.stderr : ctx.stdout).write(data));
-      socket.on("data", (chunk: Buffer) => (tty ? ctx.stdout.write(chunk) : demux.push(chunk)));
-      if (interactive) {
-        ctx.stdin.on("data", (chunk: Buffer) => socket.write(chunk));
-        ctx.stdin.once("end", () => socket.end());
-      }
+      const output = connectStreams(ctx, socket, { tty, interactive });
       // The wait needs a connection of its own: it answers only at the exit.
       const waiter = new EngineClient(client.host);
       try {
@@ -231,7 +225,6 @@ moor run --rm -it -v pgdata:/data busybox sh`,
         }
         const { StatusCode } = await exited;
         await output;
-        if (interactive) ctx.stdin.pause();
         return StatusCode;
       } finally {
         waiter.close();

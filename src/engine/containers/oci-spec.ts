@@ -620,6 +620,11 @@ function buildNamespaces(input: SpecInput): OciLinux["namespaces"] {
   return namespaces;
 }
 
+/** The process user as dockerd sets it: the primary group is also the first supplementary one. */
+export function processUser(user: SpecInput["user"]): OciProcess["user"] {
+  return { uid: user.uid, gid: user.gid, additionalGids: [user.gid, ...user.additionalGids.filter((g) => g !== user.gid)] };
+}
+
 /**
  * The runc config.json for a container, as dockerd would write it. Throws MoorError("invalid")
  * for an unknown capability or negative CPU shares, with dockerd's texts.
@@ -629,11 +634,7 @@ export function buildSpec(input: SpecInput): OciSpec {
   const caps = effectiveCapabilities(input);
 
   const proc: OciProcess = {
-    user: {
-      uid: input.user.uid,
-      gid: input.user.gid,
-      additionalGids: [input.user.gid, ...input.user.additionalGids.filter((g) => g !== input.user.gid)],
-    },
+    user: processUser(input.user),
     args: [...input.args],
     env: daemonEnvironment(input.env, input.hostname, input.tty),
     cwd: input.cwd === "" ? "/" : input.cwd,

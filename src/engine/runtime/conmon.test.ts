@@ -363,6 +363,50 @@ describe("ConmonRuntime with real conmon and runc", { skip, concurrency: false }
     await runtime.delete(b.id);
   });
 
+  /** The OCI process of an exec into a bundle's container: the container's own, with other args. */
+  async function execProcess(b: { bundleDir: string }, args: string[], terminal = false): Promise<Record<string, unknown>> {
+    const spec = JSON.parse(await readFile(join(b.bundleDir, "config.json"), "utf8")) as { process: Record<string, unknown> };
+    return { ...spec.process, args, terminal };
+  }
+
+  test("exec: output and stdin through the session's attach socket, exit code in its exit file", { timeout: 30_000 }, async () => {
+    const b = await bundle(["sleep", "100"]);
+    await mkdir(join(base, "logs"), { recursive: true });
+    await runtime.create({ ...b, terminal: false, stdin: false });
+    await runtime.start(b.id);
+    const execId = `${b.id}-exec`;
+    const prepared = await runtime.prepareExec({ containerId: b.id, execId, process: await execProcess(b, ["sh", "-c", "read x; echo got $x; echo err >&2; exit 5"]), terminal: false, stdin: true });
+    const session = await runtime.attach(execId, { stdin: true });
+    const until = collect(session);
+    const pid = await prepared.start();
+    assert.ok(pid > 0);
+    session.stdin?.write("word\n");
+    session.stdin?.end();
+    assert.equal(await until("stdout", (t) => t.includes("\n")), "got word\n");
+    assert.equal(await until("stderr", (t) => t.includes("\n")), "err\n");
+    assert.equal(await runtime.waitForExit(execId), 5);
+    assert.equal(await runtime.exitCode(b.id), undefined, "an exec's exit is not the container's");
+    await session.closed;
+    await runtime.deleteExec(execId);
+    assert.equal(await exists(join(base, "exec", "conmon", execId)), false);
+    assert.equal(await exists(join(base, "exec", "exec", execId)), false);
+    assert.equal(await runtime.exitCode(execId), undefined);
+    assert.equal((await runtime.state(b.id)).status, "running", "the container outlives its exec");
+    await runtime.delete(b.id, { force: true });
+  });
+
+  test("exec of a missing command fails at start with runc's message", { timeout: 30_000 }, async () => {
+    const b = await bundle(["sleep", "100"]);
+    await mkdir(join(base, "logs"), { recursive: true });
+    await runtime.create({ ...b, terminal: false, stdin: false });
+    await runtime.start(b.id);
+    const execId = `${b.id}-exec`;
+    const prepared = await runtime.prepareExec({ containerId: b.id, execId, process: await execProcess(b, ["nonexistent"]), terminal: false, stdin: false });
+    await assert.rejects(prepared.start(), (err: unknown) => err instanceof MoorError && /executable file not found/.test(err.message) && classifyRuntimeError(err.message).exitCode === 127);
+    assert.equal(await exists(join(base, "exec", "conmon", execId)), false, "a failed exec leaves no files");
+    await runtime.delete(b.id, { force: true });
+  });
+
   test("forced delete kills a running container and removes every file", { timeout: 30_000 }, async () => {
     const b = await bundle(["sleep", "100"]);
     await mkdir(join(base, "logs"), { recursive: true });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { constants as fsConstants, watch, type FSWatcher } from "node:fs";
-import { lstat, mkdir, open, readFile, readlink, rm, symlink, unlink } from "node:fs/promises";
+import { lstat, mkdir, open, readFile, readlink, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { MoorError, type ErrorKind } from "../../errors.ts";
@@ -38,6 +38,8 @@ import { MoorError, type ErrorKind } from "../../errors.ts";
  *   exits/<id>            exit code, decimal, no newline (conmon --exit-dir)
  *   conmon/<id>/          conmon's working and persist dir: pidfile (init pid), conmon.pid,
  *                         oci-log (runc's JSON log), exit, oom, bundle → the bundle dir
+ *   exec/<exec id>/       an exec session's bundle: process.json (and conmon's socket and fifos);
+ *                         its conmon dir is conmon/<exec id>/, which also receives its exit file
  *   attach/<id>           symlink to the bundle dir, made and removed by conmon (--socket-dir-path),
  *                         so that attach/<id>/attach is short enough for a unix socket address
  *
@@ -80,6 +82,25 @@ export interface CreateSpec {
    * When false (Docker's default), stdin stays open across attach sessions (--leave-stdin-open).
    */
   stdinOnce?: boolean;
+}
+
+export interface ExecSpec {
+  containerId: string;
+  /** The session's own id: names its conmon files, attach socket and exit file beside containers'. */
+  execId: string;
+  /** The OCI process to run (runc exec --process). */
+  process: object;
+  terminal: boolean;
+  /** Keep a pipe to the process's stdin; the attached client's half-close closes it. */
+  stdin: boolean;
+}
+
+/** An exec session whose conmon is ready and whose attach socket is listening; nothing runs yet. */
+export interface PreparedExec {
+  /** Runs the process; resolves with its pid. Attach first to see every byte of its output. */
+  start(): Promise<number>;
+  /** Gives up on a session that will not be started: its conmon goes, and its files. */
+  abort(): Promise<void>;
 }
 
 export interface Created {
@@ -173,6 +194,10 @@ export class ConmonRuntime {
   private stateDir(id: string): string {
     return join(this.execRoot, "conmon", id);
   }
+  /** An exec session's bundle: its process.json, and conmon's attach socket and fifos. */
+  private execDir(execId: string): string {
+    return join(this.execRoot, "exec", execId);
+  }
   exitFilePath(id: string): string {
     checkId(id);
     return join(this.exitsDir, id);
@@ -188,30 +213,46 @@ export class ConmonRuntime {
 
   /** The conmon argv for a create (without the binary), as podman builds it (libpod/oci_conmon_common.go). */
   conmonArgs(spec: CreateSpec): string[] {
-    const dir = this.stateDir(spec.id);
+    const args = this.sharedConmonArgs(spec.id, spec.id, spec.bundleDir, `k8s-file:${spec.logPath}`);
+    if (spec.terminal) args.push("-t");
+    if (spec.stdin) {
+      args.push("-i");
+      if (!spec.stdinOnce) args.push("--leave-stdin-open");
+    }
+    return args;
+  }
+
+  /** The conmon argv for an exec session (podman's startExec); its output goes to the attach socket only. */
+  execConmonArgs(spec: ExecSpec): string[] {
+    const args = this.sharedConmonArgs(spec.containerId, spec.execId, this.execDir(spec.execId), "none:");
+    args[args.indexOf("--exit-dir") + 1] = this.stateDir(spec.execId);
+    if (spec.terminal) args.push("-t");
+    if (spec.stdin) args.push("-i");
+    args.push("-e", "--exec-attach", "--exec-process-spec", join(this.execDir(spec.execId), "process.json"));
+    return args;
+  }
+
+  /** `sessionId` names conmon's files (-u): the container's id for its main process, an exec's own id for an exec. */
+  private sharedConmonArgs(containerId: string, sessionId: string, bundleDir: string, logPath: string): string[] {
+    const dir = this.stateDir(sessionId);
     const args = [
       "--api-version", "1",
-      "-c", spec.id,
-      "-u", spec.id,
+      "-c", containerId,
+      "-u", sessionId,
       "-r", this.runcPath,
-      "-b", spec.bundleDir,
+      "-b", bundleDir,
       "-p", join(dir, "pidfile"),
       "-P", join(dir, "conmon.pid"),
       "--exit-dir", this.exitsDir,
       "--persist-dir", dir,
       "--socket-dir-path", this.attachDir,
-      "-l", `k8s-file:${spec.logPath}`,
+      "-l", logPath,
       "--log-level", this.logLevel,
       "--runtime-arg", "--root", "--runtime-arg", this.runcRoot,
       "--runtime-arg", "--log-format=json",
       "--runtime-arg", "--log", "--runtime-arg", join(dir, "oci-log"),
     ];
     if (this.syslog) args.push("--syslog");
-    if (spec.terminal) args.push("-t");
-    if (spec.stdin) {
-      args.push("-i");
-      if (!spec.stdinOnce) args.push("--leave-stdin-open");
-    }
     return args;
   }
 
@@ -242,17 +283,9 @@ export class ConmonRuntime {
 
   private async spawnConmon(spec: CreateSpec): Promise<Created> {
     const dir = this.stateDir(spec.id);
-    const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) {
-      // A supervisor's notify socket or socket activation must not reach the containers.
-      if (key === "NOTIFY_SOCKET" || key.startsWith("LISTEN_")) continue;
-      env[key] = value;
-    }
-    env._OCI_SYNCPIPE = "3";
-    env._OCI_STARTPIPE = "4";
     const child = spawnBinary(this.conmonPath, this.conmonArgs(spec), {
       cwd: dir, // conmon also writes an `oom` file into its working directory
-      env,
+      env: conmonEnvironment({ _OCI_SYNCPIPE: "3", _OCI_STARTPIPE: "4" }),
       stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
       detached: true,
     });
@@ -319,6 +352,114 @@ export class ConmonRuntime {
     }
   }
 
+  /**
+   * Readies an exec session in a running container: conmon starts, opens the session's attach
+   * socket (attach(execId) connects to it) and waits. `start` then runs the process; its exit
+   * code arrives like a container's (exitCode/waitForExit with the exec id), and `deleteExec`
+   * removes its files.
+   */
+  async prepareExec(spec: ExecSpec): Promise<PreparedExec> {
+    checkId(spec.containerId);
+    checkId(spec.execId);
+    const dir = this.stateDir(spec.execId);
+    const bundle = this.execDir(spec.execId);
+    await Promise.all(
+      [this.exitsDir, this.attachDir, join(this.execRoot, "conmon"), join(this.execRoot, "exec")].map((d) => mkdir(d, { recursive: true, mode: 0o700 })),
+    );
+    await this.removeExecFiles(spec.execId);
+    await mkdir(dir, { mode: 0o700 });
+    await mkdir(bundle, { mode: 0o700 });
+    await writeFile(join(bundle, "process.json"), JSON.stringify(spec.process));
+    const child = spawnBinary(this.conmonPath, this.execConmonArgs(spec), {
+      cwd: dir,
+      env: conmonEnvironment({ _OCI_SYNCPIPE: "3", _OCI_STARTPIPE: "4", _OCI_ATTACHPIPE: "5" }),
+      stdio: ["ignore", "pipe", "pipe", "pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    const output: Buffer[] = [];
+    child.stdout?.on("data", (b: Buffer) => output.push(b));
+    child.stderr?.on("data", (b: Buffer) => output.push(b));
+    const syncPipe = child.stdio[3] as Readable;
+    const startPipe = child.stdio[4] as Writable;
+    const attachPipe = (child.stdio as unknown as Readable[])[5];
+    startPipe.on("error", () => {}); // EPIPE when conmon failed before reading it
+    const spawnError = new Promise<never>((_, reject) =>
+      child.once("error", (err) => reject(new MoorError("internal", `conmon: ${err.message}`, { cause: err }))),
+    );
+    spawnError.catch(() => {});
+    const release = (): void => {
+      syncPipe.destroy();
+      startPipe.destroy();
+      attachPipe.destroy();
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.unref();
+    };
+    const abort = async (): Promise<void> => {
+      const conmonPid = await this.conmonPid(spec.execId);
+      if (conmonPid !== undefined) process.kill(conmonPid, "SIGKILL");
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      release();
+      await this.waitConmonGone(spec.execId, 5000);
+      await this.removeExecFiles(spec.execId);
+    };
+    // conmon's answers on a pipe: a JSON line, or nothing when it died (its complaint is on its stdout/stderr).
+    const answer = async (pipe: Readable, what: string): Promise<number> => {
+      const line = await withTimeout(Promise.race([readLine(pipe), spawnError]), this.createTimeoutMs, `exec ${what} timeout (${this.createTimeoutMs} ms)`);
+      if (line === undefined) {
+        const runcText = await lastRuncError(join(dir, "oci-log"));
+        throw runtimeError(runcText ?? (Buffer.concat(output).toString("utf8").trim() || `conmon exited before the exec ${what}`));
+      }
+      const message = parseSyncMessage(line);
+      if (message.data < 0) {
+        const runcText = await lastRuncError(join(dir, "oci-log"));
+        throw runtimeError(runcText ?? message.message ?? `exec ${what} failed`);
+      }
+      return message.data;
+    };
+    try {
+      if (this.placeConmon && child.pid !== undefined) await this.placeConmon(child.pid);
+      startPipe.write(Buffer.of(0));
+      await answer(attachPipe, "attach");
+    } catch (err) {
+      await abort();
+      throw err;
+    }
+    return {
+      start: async () => {
+        try {
+          startPipe.end(Buffer.of(0));
+          return await answer(syncPipe, "start");
+        } catch (err) {
+          await abort();
+          throw err;
+        } finally {
+          release();
+        }
+      },
+      abort,
+    };
+  }
+
+  /** Removes an exec session's files once its exit code has been read. Idempotent. */
+  async deleteExec(execId: string): Promise<void> {
+    checkId(execId);
+    await this.waitConmonGone(execId, 5000);
+    await this.removeExecFiles(execId);
+  }
+
+  private async removeExecFiles(execId: string): Promise<void> {
+    const link = join(this.attachDir, execId);
+    try {
+      if ((await lstat(link)).isSymbolicLink()) await unlink(link);
+    } catch {
+      // conmon removed it when the process exited
+    }
+    await rm(join(this.exitsDir, execId), { force: true });
+    await rm(this.stateDir(execId), { recursive: true, force: true });
+    await rm(this.execDir(execId), { recursive: true, force: true });
+  }
+
   async start(id: string): Promise<void> {
     checkId(id);
     await this.runc(["start", id]);
@@ -353,9 +494,13 @@ export class ConmonRuntime {
     }
   }
 
-  /** The exit code conmon wrote, or undefined while the container has not exited. */
+  /**
+   * The exit code conmon wrote, or undefined while the process has not exited. conmon names the
+   * exit-dir file after the container (-c), so an exec's conmon gets its own state dir as exit
+   * dir; every conmon also writes the code to `exit` in its persist dir, which is read for execs.
+   */
   async exitCode(id: string): Promise<number | undefined> {
-    const text = await readFileOrUndefined(this.exitFilePath(id));
+    const text = (await readFileOrUndefined(this.exitFilePath(id))) ?? (await readFileOrUndefined(join(this.stateDir(id), "exit")));
     if (text === undefined) return undefined;
     const code = Number.parseInt(text.trim(), 10);
     if (!Number.isInteger(code)) {
@@ -379,13 +524,14 @@ export class ConmonRuntime {
   }
 
   private async isConmon(pid: number, id: string): Promise<boolean> {
-    // Guard against pid reuse: the process must be a conmon for this id.
+    // Guard against pid reuse: the process must be a conmon for this id (its -u: a container's
+    // id, or an exec session's).
     const cmdline = await readFileOrUndefined(`/proc/${pid}/cmdline`);
     if (cmdline === undefined) return false;
     const argv = cmdline.split("\0");
     if (basename(argv[0] ?? "") !== basename(this.conmonPath)) return false;
-    const c = argv.indexOf("-c");
-    return c >= 0 && argv[c + 1] === id;
+    const u = argv.indexOf("-u");
+    return u >= 0 && argv[u + 1] === id;
   }
 
   /**
@@ -398,11 +544,11 @@ export class ConmonRuntime {
       let settled = false;
       let checking = false;
       let again = false;
-      let watcher: FSWatcher | undefined;
+      const watchers: FSWatcher[] = [];
       const finish = (err: unknown, code?: number): void => {
         if (settled) return;
         settled = true;
-        watcher?.close();
+        for (const watcher of watchers) watcher.close();
         clearInterval(timer);
         options.signal?.removeEventListener("abort", onAbort);
         if (err !== undefined) reject(err);
@@ -437,13 +583,17 @@ export class ConmonRuntime {
           checking = false;
         }
       };
-      try {
-        watcher = watch(this.exitsDir, (_event, filename) => {
-          if (filename === null || filename === id) void check();
-        });
-        watcher.on("error", () => {}); // the interval below still polls
-      } catch {
-        // exits dir missing: rely on polling
+      // An exec's code lands in its state dir, a container's in the exits dir.
+      for (const [dir, name] of [[this.exitsDir, id], [this.stateDir(id), "exit"]]) {
+        try {
+          const watcher = watch(dir, (_event, filename) => {
+            if (filename === null || filename === name) void check();
+          });
+          watcher.on("error", () => {}); // the interval below still polls
+          watchers.push(watcher);
+        } catch {
+          // dir missing: rely on polling
+        }
       }
       const timer = setInterval(() => void check(), options.pollMs ?? 1000);
       if (options.signal?.aborted) return onAbort();
@@ -815,6 +965,17 @@ function runToEnd(file: string, args: readonly string[]): Promise<{ code: number
 
 // --- small helpers ----------------------------------------------------------------------------
 
+/** The engine's environment for conmon, with the pipes it is told about. */
+function conmonEnvironment(pipes: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    // A supervisor's notify socket or socket activation must not reach the containers.
+    if (key === "NOTIFY_SOCKET" || key.startsWith("LISTEN_")) continue;
+    env[key] = value;
+  }
+  return { ...env, ...pipes };
+}
+
 function checkId(id: string): void {
   if (!idPattern.test(id)) throw new MoorError("invalid", `invalid container id ${JSON.stringify(id)}`);
 }
@@ -863,6 +1024,16 @@ async function readPid(path: string): Promise<number | undefined> {
   if (text === undefined) return undefined;
   const pid = Number.parseInt(text.trim(), 10);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** The promise's value, or a MoorError saying `what` if it takes longer than ms. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new MoorError("internal", what)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Wait for promise, but no longer than ms; the timer is cleared so it never holds the process open. */
