@@ -1,6 +1,8 @@
 import { containerCommands } from "./cli/commands/container.ts";
 import { runCommands } from "./cli/commands/run.ts";
 import { execCommands } from "./cli/commands/exec.ts";
+import { diffCommands } from "./cli/commands/diff.ts";
+import { cpCommands } from "./cli/commands/cp.ts";
 import { engineCommands } from "./cli/commands/engine.ts";
 import { imageCommands, imageGroup } from "./cli/commands/image.ts";
 import { systemCommands } from "./cli/commands/system.ts";
@@ -9,7 +11,7 @@ import { runCli } from "./cli/program.ts";
 
 const registry = {
   groups: [{ path: ["container"], description: "Manage containers" }, imageGroup, volumeGroup],
-  commands: [...runCommands, ...execCommands, ...containerCommands, ...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
+  commands: [...runCommands, ...execCommands, ...containerCommands, ...diffCommands, ...cpCommands, ...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
 };
 
 void runCli(

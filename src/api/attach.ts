@@ -76,7 +76,7 @@ export async function handleUpgrade(
   // The request's body (dockerode's attach options, the exec start options) precedes stdin.
   const { body, rest } = await readBody(req, socket, head);
   try {
-    if (attach !== null) await attachContainer(services.containers, decodeURIComponent(attach[1]), url.searchParams, socket, rest);
+    if (attach !== null) await attachContainer(services.containers, decodeURIComponent(attach[1]), url.searchParams, socket, { upgraded: true, early: rest });
     else await startExec(services.execs, decodeURIComponent(execStart![1]), body, socket, rest);
   } catch (err) {
     const body = `${JSON.stringify({ message: err instanceof MoorError ? err.message : String(err) })}\n`;
@@ -89,17 +89,35 @@ function upgraded(socket: Duplex, tty: boolean): void {
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${streamContentType(tty)}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
 }
 
-async function attachContainer(containers: ContainerService, name: string, query: URLSearchParams, socket: Duplex, early: Buffer): Promise<void> {
+/**
+ * `POST /containers/{id}/attach` on a connection taken over from HTTP. Upgraded (the docker CLI,
+ * dockerode's `hijack: true`) it answers 101 and carries stdin both ways. A plain request
+ * (dockerode's default attach, and so `docker.run()`) is taken over too, as dockerd does, and
+ * answered 200 with the stream as the rest of the connection; it carries output only, since the
+ * HTTP parser still reads that connection's input.
+ */
+export async function attachContainer(
+  containers: ContainerService,
+  name: string,
+  query: URLSearchParams,
+  socket: Duplex,
+  mode: { upgraded: true; early: Buffer } | { upgraded: false },
+): Promise<void> {
   const flag = (key: string) => ["1", "true"].includes((query.get(key) ?? "").toLowerCase());
   const container = containers.inspect(name);
   const tty = Boolean(container.config.Tty);
-  upgraded(socket, tty);
-  const session = await containers.attach(container.id, flag("stdin"));
+  if (mode.upgraded) upgraded(socket, tty);
+  else socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${streamContentType(tty)}\r\nConnection: close\r\n\r\n`);
+  const withStdin = mode.upgraded && flag("stdin");
+  const session = await containers.attach(container.id, withStdin);
   if (session === undefined) {
     socket.end();
     return;
   }
-  pipeSession(session, socket, { tty, stdout: flag("stdout"), stderr: flag("stderr"), early });
+  // An attach that did not ask for stdin neither feeds nor closes it (a container attached
+  // before its start gets a stdin connection whenever it has OpenStdin).
+  const stdio = withStdin ? session : { output: session.output, stdin: null, detach: () => session.detach() };
+  pipeSession(stdio, socket, { tty, stdout: flag("stdout"), stderr: flag("stderr"), early: mode.upgraded ? mode.early : undefined });
 }
 
 async function startExec(execs: ExecService, execId: string, body: Buffer, socket: Duplex, early: Buffer): Promise<void> {

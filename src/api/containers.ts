@@ -1,8 +1,8 @@
 import { MoorError } from "../errors.ts";
 import type { ExecService } from "../engine/containers/exec.ts";
-import type { Container, ContainerMount, ContainerService, CreateContainerRequest, WaitCondition } from "../engine/containers/service.ts";
+import type { Container, ContainerMount, ContainerService, CreateContainerRequest, StopOptions, WaitCondition } from "../engine/containers/service.ts";
 import { readLog, type LogEntry } from "../engine/runtime/conmon.ts";
-import { frame } from "./attach.ts";
+import { attachContainer, frame } from "./attach.ts";
 import { commandLine } from "../engine/containers/config.ts";
 import { humanDuration } from "../util/units.ts";
 import { parseFilters } from "./filters.ts";
@@ -109,6 +109,7 @@ function statusLine(container: Container): string {
   if (state.status === "created") return "Created";
   if (state.status === "exited") return `Exited (${state.exitCode}) ${since(state.finishedAt)} ago`;
   if (state.status === "running") return `Up ${since(state.startedAt)}`;
+  if (state.status === "restarting") return `Restarting (${state.exitCode}) ${since(state.finishedAt)} ago`;
   return state.status;
 }
 
@@ -164,6 +165,12 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
     sendJson(res, 200, toContainerInspect(container, execs.runningIds(container.id)));
   });
 
+  router.add("GET", "/containers/:id/changes", async ({ res, params }) => {
+    const changes = await containers.changes(params.id);
+    // dockerd answers null, not [], when nothing changed.
+    sendJson(res, 200, changes.length > 0 ? changes.map((change) => ({ Path: change.path, Kind: change.kind })) : null);
+  });
+
   router.add("POST", "/containers/:id/rename", ({ res, params, query }) => {
     containers.rename(params.id, query.get("name") ?? "");
     sendNoContent(res);
@@ -189,13 +196,17 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
   });
 
   router.add("POST", "/containers/:id/stop", async ({ res, params, query }) => {
-    const timeout = query.get("t") ?? query.get("timeout");
-    const stopped = await containers.stop(params.id, timeout === null ? undefined : Number.parseInt(timeout, 10));
+    const stopped = await containers.stop(params.id, stopOptions(query));
     if (!stopped) {
       res.writeHead(304);
       res.end();
       return;
     }
+    sendNoContent(res);
+  });
+
+  router.add("POST", "/containers/:id/restart", async ({ res, params, query }) => {
+    await containers.restart(params.id, stopOptions(query));
     sendNoContent(res);
   });
 
@@ -213,6 +224,12 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
     res.flushHeaders();
     const code = await waiting;
     res.end(`${JSON.stringify({ Error: null, StatusCode: code })}\n`);
+  });
+
+  // Without an Upgrade header (the upgraded form is in attach.ts): dockerode's default attach.
+  router.add("POST", "/containers/:id/attach", async ({ req, params, query }) => {
+    req.resume(); // the body repeats the query's options
+    await attachContainer(containers, params.id, query, req.socket, { upgraded: false });
   });
 
   router.add("GET", "/containers/:id/logs", async ({ res, params, query }) => {
@@ -256,6 +273,12 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
     await containers.remove(params.id, { force: queryBool(query, "force"), volumes: queryBool(query, "v") });
     sendNoContent(res);
   });
+}
+
+/** stop and restart: `t` seconds before SIGKILL (`timeout` is its older name) and an optional `signal`. */
+function stopOptions(query: URLSearchParams): StopOptions {
+  const timeout = query.get("t") ?? query.get("timeout");
+  return { timeoutSeconds: timeout === null ? undefined : Number.parseInt(timeout, 10), signal: query.get("signal") || undefined };
 }
 
 /** conmon splits long lines into partial entries; logs shows them whole. */

@@ -12,6 +12,7 @@ import { addImageRoutes } from "./images.ts";
 import { addContainerRoutes } from "./containers.ts";
 import { handleUpgrade } from "./attach.ts";
 import { addExecRoutes } from "./exec.ts";
+import { addArchiveRoutes } from "./archive.ts";
 import { apiVersions } from "./version.ts";
 
 export interface ApiDependencies {
@@ -40,6 +41,7 @@ export function createApiServer(deps: ApiDependencies): Server {
   addImageRoutes(router, deps.images);
   addContainerRoutes(router, deps.containers, deps.execs);
   addExecRoutes(router, deps.execs);
+  addArchiveRoutes(router, deps.containers);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
   const server = createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
   server.on("upgrade", (req, socket, head) => {

@@ -2,8 +2,9 @@ import { MoorError, kindOfStatus } from "../errors.ts";
 import { versionLessThan } from "../util/versions.ts";
 import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
 import type { WireVersion } from "../wire/system.ts";
-import { UnixHttpConnection, UpgradeRefused, streamRequest, upgrade, type RawResponse } from "./http1.ts";
+import { UnixHttpConnection, UpgradeRefused, streamRequest, streamingRequest, upgrade, type RawResponse } from "./http1.ts";
 import type { Socket } from "node:net";
+import type { Readable } from "node:stream";
 import type {
   WireVolume,
   WireVolumeCreateRequest,
@@ -188,8 +189,12 @@ export class EngineClient {
     return this.call("POST", `/containers/${encodeURIComponent(name)}/start`);
   }
 
-  containerStop(name: string, timeout?: number): Promise<void> {
-    return this.call("POST", `/containers/${encodeURIComponent(name)}/stop`, { t: timeout });
+  containerStop(name: string, options: { timeout?: number; signal?: string } = {}): Promise<void> {
+    return this.call("POST", `/containers/${encodeURIComponent(name)}/stop`, { t: options.timeout, signal: options.signal });
+  }
+
+  containerRestart(name: string, options: { timeout?: number; signal?: string } = {}): Promise<void> {
+    return this.call("POST", `/containers/${encodeURIComponent(name)}/restart`, { t: options.timeout, signal: options.signal });
   }
 
   containerKill(name: string, signal?: string): Promise<void> {
@@ -232,6 +237,34 @@ export class EngineClient {
     return this.call("GET", `/containers/${encodeURIComponent(name)}/json`);
   }
 
+  /** The container's filesystem changes: Kind 0 modified, 1 added, 2 deleted; null for none. */
+  containerChanges(name: string): Promise<Array<{ Path: string; Kind: number }> | null> {
+    return this.call("GET", `/containers/${encodeURIComponent(name)}/changes`);
+  }
+
+  /** What is at `path` in the container (docker cp's stat: `HEAD /containers/{id}/archive`). */
+  async containerStatPath(name: string, path: string): Promise<ContainerPathStat> {
+    const res = await this.send("HEAD", `/containers/${encodeURIComponent(name)}/archive`, { path });
+    return decodePathStat(res.headers.get("x-docker-container-path-stat"));
+  }
+
+  /** A tar archive of `path` in the container, as it streams, with the path's stat. */
+  async containerArchive(name: string, path: string): Promise<{ stat: ContainerPathStat; body: Readable }> {
+    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/containers/${encodeURIComponent(name)}/archive${queryString({ path })}`);
+    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
+    return { stat: decodePathStat(res.headers.get("x-docker-container-path-stat")), body: res.body };
+  }
+
+  /** Extracts a tar stream into the directory `path` of the container; refused entries fail it. */
+  async containerExtract(name: string, path: string, archive: AsyncIterable<Buffer>, options: { copyUIDGID: boolean; noOverwriteDirNonDir: boolean }): Promise<void> {
+    const query = queryString({ path, noOverwriteDirNonDir: options.noOverwriteDirNonDir ? "true" : undefined, copyUIDGID: options.copyUIDGID ? "true" : undefined });
+    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "PUT", `/v${await this.negotiatedVersion()}/containers/${encodeURIComponent(name)}/archive${query}`, archive, {
+      "Content-Type": "application/x-tar",
+    });
+    const answer = await bodyText(res.body);
+    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(answer));
+  }
+
   containerRemove(name: string, options: { force: boolean; volumes: boolean }): Promise<void> {
     return this.call("DELETE", `/containers/${encodeURIComponent(name)}`, { force: options.force ? "1" : undefined, v: options.volumes ? "1" : undefined });
   }
@@ -255,6 +288,30 @@ export class EngineClient {
   volumePrune(filters?: FilterMap): Promise<WireVolumePruneReport> {
     return this.call("POST", "/volumes/prune", { filters: encodeFilters(filters) });
   }
+}
+
+/** docker cp's stat of a path in a container (the X-Docker-Container-Path-Stat header). */
+export interface ContainerPathStat {
+  name: string;
+  size: number;
+  /** Go's os.FileMode bits: 1<<31 directory, 1<<27 symlink, 1<<26 device. */
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+function decodePathStat(header: string | undefined): ContainerPathStat {
+  try {
+    return JSON.parse(Buffer.from(header ?? "", "base64").toString("utf8")) as ContainerPathStat;
+  } catch (err) {
+    throw new MoorError("internal", `unable to decode container path stat header: ${(err as Error).message}`);
+  }
+}
+
+async function bodyText(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** An error body: dockerd's `{"message": ...}`, or plain text from older paths. */

@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import type { Readable } from "node:stream";
 
 export interface RawResponse {
   status: number;
@@ -247,5 +248,59 @@ export function streamRequest(socketPath: string, host: string, path: string, on
     socket.once("error", (err) => reject(new ConnectionError(host, err)));
     socket.once("close", () => resolve({ status, body: errorBody }));
     socket.once("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: moor\r\nConnection: close\r\n\r\n`));
+  });
+}
+
+export interface StreamingResponse {
+  status: number;
+  /** Header names in lower case. */
+  headers: Map<string, string>;
+  /** The response body as it arrives; destroy it to stop reading early. */
+  body: Readable;
+}
+
+/**
+ * A request whose body and response body are both streams (docker cp's archives), on a
+ * connection of its own. node:http does the chunked upload, the early answer to an upload and
+ * the backpressure; it is loaded only here, so other commands do not pay its start-up.
+ */
+export async function streamingRequest(
+  socketPath: string,
+  host: string,
+  method: string,
+  path: string,
+  body?: AsyncIterable<Buffer>,
+  headers: Record<string, string> = {},
+): Promise<StreamingResponse> {
+  const [{ request }, stream] = await Promise.all([import("node:http"), import("node:stream")]);
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method, path, agent: false, headers: { Host: "moor", ...headers } }, (res) => {
+      const status = res.statusCode ?? 0;
+      const responseHeaders = new Map<string, string>();
+      for (const [name, value] of Object.entries(res.headers)) responseHeaders.set(name, Array.isArray(value) ? value.join(", ") : (value ?? ""));
+      if (status < 400) {
+        resolve({ status, headers: responseHeaders, body: res });
+        return;
+      }
+      // An error can come before the upload is done (no such container); the engine then closes
+      // the connection, and the upload's EPIPE must not cost the error's text: it is read first,
+      // and the upload stopped.
+      const chunks: Buffer[] = [];
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        req.destroy();
+        resolve({ status, headers: responseHeaders, body: stream.Readable.from(chunks) });
+      };
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", finish);
+      res.on("error", finish);
+      res.on("close", finish);
+    });
+    req.on("error", (err) => reject((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ECONNREFUSED" ? new ConnectionError(host, err) : err));
+    if (body === undefined) req.end();
+    // A source that fails (a local file unreadable) aborts the request; so does an early answer.
+    else stream.pipeline(stream.Readable.from(body), req, (err) => (err ? req.destroy(err) : undefined));
   });
 }

@@ -23,6 +23,8 @@ export interface ContainerStateRecord {
   finishedAt: string;
   restartCount: number;
   error: string;
+  /** Stopped or killed by a user: the restart policy leaves it be until it is started again. */
+  manuallyStopped: boolean;
 }
 
 export interface MountRecord {
@@ -40,7 +42,7 @@ export interface MountRecord {
 const zeroTime = "0001-01-01T00:00:00Z";
 
 export function initialState(): ContainerStateRecord {
-  return { status: "created", pid: 0, exitCode: 0, startedAt: zeroTime, finishedAt: zeroTime, restartCount: 0, error: "" };
+  return { status: "created", pid: 0, exitCode: 0, startedAt: zeroTime, finishedAt: zeroTime, restartCount: 0, error: "", manuallyStopped: false };
 }
 
 interface StateRow {
@@ -51,6 +53,7 @@ interface StateRow {
   finished_at: string | null;
   restart_count: number;
   error: string;
+  manually_stopped: number;
 }
 
 /** Containers: config rows, names, state rows and the mounts that make volumes "in use". */
@@ -120,15 +123,16 @@ export class ContainerStore {
       finishedAt: row.finished_at ?? zeroTime,
       restartCount: row.restart_count,
       error: row.error,
+      manuallyStopped: row.manually_stopped === 1,
     };
   }
 
   setState(id: string, state: ContainerStateRecord): void {
     this.db
       .prepare(
-        "UPDATE container_state SET status = ?, pid = ?, exit_code = ?, started_at = ?, finished_at = ?, restart_count = ?, error = ? WHERE container_id = ?",
+        "UPDATE container_state SET status = ?, pid = ?, exit_code = ?, started_at = ?, finished_at = ?, restart_count = ?, error = ?, manually_stopped = ? WHERE container_id = ?",
       )
-      .run(state.status, state.pid, state.exitCode, state.startedAt, state.finishedAt, state.restartCount, state.error, id);
+      .run(state.status, state.pid, state.exitCode, state.startedAt, state.finishedAt, state.restartCount, state.error, state.manuallyStopped ? 1 : 0, id);
   }
 
   mounts(id: string): MountRecord[] {

@@ -14,6 +14,8 @@
  * - deploy_revisions: numbered, immutable revisions of deployed apps.
  * - engine_settings: facts about this engine that must survive restarts (its ID).
  * - layers (2): unpacked image layers by diff ID; each is unpacked once and shared by images.
+ * - container_state.manually_stopped (3): stopped or killed by a user, which holds off its
+ *   restart policy (dockerd's HasBeenManuallyStopped).
  */
 export const migrations: readonly string[] = [
   `
@@ -108,5 +110,8 @@ export const migrations: readonly string[] = [
     created_at INTEGER NOT NULL
   ) STRICT;
   ALTER TABLE image_tags ADD COLUMN tagged_at TEXT NOT NULL DEFAULT '';
+  `,
+  `
+  ALTER TABLE container_state ADD COLUMN manually_stopped INTEGER NOT NULL DEFAULT 0;
   `,
 ];

@@ -166,12 +166,35 @@ const stop: CommandSpec = {
   args: { min: 1 },
   flags: [
     { long: "signal", short: "s", type: "string", usage: "Signal to send to the container" },
-    { long: "time", short: "t", type: "string", valueName: "int", usage: "Seconds to wait before killing the container" },
+    { long: "timeout", short: "t", type: "string", valueName: "int", usage: "Seconds to wait before killing the container" },
   ],
   async run(ctx, args, flags) {
-    const time = flags.time === undefined ? undefined : Number.parseInt(flags.time as string, 10);
+    const timeout = flags.timeout === undefined ? undefined : Number.parseInt(flags.timeout as string, 10);
+    const signal = flags.signal as string | undefined;
     const { finish } = await forEachName(ctx, args, async (client, name) => {
-      await client.containerStop(name, time);
+      await client.containerStop(name, { timeout, signal });
+      ctx.stdout.write(`${name}\n`);
+    });
+    return finish();
+  },
+};
+
+const restart: CommandSpec = {
+  path: ["restart"],
+  aliases: [["container", "restart"]],
+  usage: "[OPTIONS] CONTAINER [CONTAINER...]",
+  description: "Restart one or more containers",
+  examples: `moor restart web          # the stop signal, SIGKILL after 10 seconds, then a start`,
+  args: { min: 1 },
+  flags: [
+    { long: "signal", short: "s", type: "string", usage: "Signal to send to the container" },
+    { long: "timeout", short: "t", type: "string", valueName: "int", usage: "Seconds to wait before killing the container" },
+  ],
+  async run(ctx, args, flags) {
+    const timeout = flags.timeout === undefined ? undefined : Number.parseInt(flags.timeout as string, 10);
+    const signal = flags.signal as string | undefined;
+    const { finish } = await forEachName(ctx, args, async (client, name) => {
+      await client.containerRestart(name, { timeout, signal });
       ctx.stdout.write(`${name}\n`);
     });
     return finish();
@@ -274,4 +297,4 @@ const prune: CommandSpec = {
   },
 };
 
-export const containerCommands: CommandSpec[] = [ps, rm, inspect, start, stop, kill, wait, logs, rename, prune];
+export const containerCommands: CommandSpec[] = [ps, rm, inspect, start, stop, restart, kill, wait, logs, rename, prune];

@@ -5,6 +5,7 @@ import { EngineClient } from "../../client/client.ts";
 import { MoorError } from "../../errors.ts";
 import { withClient } from "../program.ts";
 import { keyValueMap } from "./filters.ts";
+import { healthcheckOf, OptionError, parsePublish } from "./run-options.ts";
 import { connectStreams } from "./streams.ts";
 
 /** The flags `create` and `run` share, as docker's (a subset: what moor runs). */
@@ -15,6 +16,12 @@ export const containerFlags: FlagSpec[] = [
   { long: "entrypoint", type: "string", usage: "Overwrite the default ENTRYPOINT of the image" },
   { long: "env", short: "e", type: "list", usage: "Set environment variables" },
   { long: "env-file", type: "list", usage: "Read in a file of environment variables" },
+  { long: "health-cmd", type: "string", usage: "Command to run to check health" },
+  { long: "health-interval", type: "string", valueName: "duration", usage: "Time between running the check (ms|s|m|h) (default 0s)" },
+  { long: "health-retries", type: "string", valueName: "int", usage: "Consecutive failures needed to report unhealthy" },
+  { long: "health-start-interval", type: "string", valueName: "duration", usage: "Time between running the check during the start period (ms|s|m|h)\n(default 0s)" },
+  { long: "health-start-period", type: "string", valueName: "duration", usage: "Start period for the container to initialize before starting\nhealth-retries countdown (ms|s|m|h) (default 0s)" },
+  { long: "health-timeout", type: "string", valueName: "duration", usage: "Maximum time to allow one check to run (ms|s|m|h) (default 0s)" },
   { long: "hostname", short: "h", type: "string", usage: "Container host name" },
   { long: "interactive", short: "i", type: "bool", usage: "Keep STDIN open even if not attached" },
   { long: "label", short: "l", type: "list", usage: "Set meta data on a container" },
@@ -22,7 +29,11 @@ export const containerFlags: FlagSpec[] = [
   { long: "mount", type: "list", valueName: "mount", usage: "Attach a filesystem mount to the container" },
   { long: "name", type: "string", usage: "Assign a name to the container" },
   { long: "network", type: "string", valueName: "network", usage: 'Connect a container to a network ("host" or "none")' },
+  { long: "no-healthcheck", type: "bool", usage: "Disable any container-specified HEALTHCHECK" },
   { long: "privileged", type: "bool", usage: "Give extended privileges to this container" },
+  // Published ports are discarded for now: the default network is the host's until bridge networking.
+  { long: "publish", short: "p", type: "list", usage: "Publish a container's port(s) to the host" },
+  { long: "publish-all", short: "P", type: "bool", usage: "Publish all exposed ports to random ports" },
   { long: "read-only", type: "bool", usage: "Mount the container's root filesystem as read only" },
   { long: "restart", type: "string", usage: "Restart policy to apply when a container exits", defaultValue: '"no"' },
   { long: "rm", type: "bool", usage: "Automatically remove the container and its associated anonymous volumes\nwhen it exits" },
@@ -74,8 +85,22 @@ export function environment(ctx: CommandContext, flags: FlagValues): string[] | 
  * The body `docker create` sends for these flags and arguments (docker/cli
  * cli/command/container/opts.go parse), so moor and docker create identical containers.
  */
-export function createRequest(ctx: CommandContext, args: string[], flags: FlagValues, { detach = false } = {}): { name?: string; body: Record<string, unknown> } {
+export function createRequest(
+  ctx: CommandContext,
+  args: string[],
+  flags: FlagValues,
+  { detach = false, commandName = "create" } = {},
+): { name?: string; body: Record<string, unknown> } {
   const [image, ...command] = args;
+  let publish: ReturnType<typeof parsePublish>;
+  let healthcheck: ReturnType<typeof healthcheckOf>;
+  try {
+    publish = parsePublish((flags.publish as string[] | undefined) ?? []);
+    healthcheck = healthcheckOf(flags);
+  } catch (err) {
+    if (err instanceof OptionError) throw new CommandError(`moor: ${err.message}\n\nRun 'moor ${commandName} --help' for more information`, 125);
+    throw err;
+  }
   const restart = (flags.restart as string | undefined) ?? "no";
   if (flags.rm && restart !== "no" && restart !== "") {
     throw new CommandError("conflicting options: cannot specify both --restart and --rm", 125);
@@ -108,11 +133,13 @@ export function createRequest(ctx: CommandContext, args: string[], flags: FlagVa
     AttachStdin: !detach && interactive,
     AttachStdout: !detach,
     AttachStderr: !detach,
+    ...(Object.keys(publish.exposedPorts).length > 0 ? { ExposedPorts: publish.exposedPorts } : {}),
     Tty: Boolean(flags.tty),
     OpenStdin: interactive,
     StdinOnce: !detach && interactive,
     Env: environment(ctx, flags),
     Cmd: command.length > 0 ? command : null,
+    ...(healthcheck === undefined ? {} : { Healthcheck: healthcheck }),
     Image: image,
     Volumes: volumes,
     WorkingDir: (flags.workdir as string | undefined) ?? "",
@@ -126,10 +153,12 @@ export function createRequest(ctx: CommandContext, args: string[], flags: FlagVa
     Binds: binds.length > 0 ? binds : null,
     LogConfig: { Type: "", Config: {} },
     NetworkMode: (flags.network as string | undefined) ?? "default",
+    PortBindings: publish.portBindings,
     RestartPolicy: { Name: policyName || "no", MaximumRetryCount: retries === undefined ? 0 : Number.parseInt(retries, 10) },
     AutoRemove: Boolean(flags.rm),
     ReadonlyRootfs: Boolean(flags["read-only"]),
     Privileged: Boolean(flags.privileged),
+    PublishAllPorts: Boolean(flags["publish-all"]),
     ConsoleSize: [0, 0],
     MemorySwappiness: -1,
   };
@@ -185,7 +214,7 @@ moor run --rm -it -v pgdata:/data busybox sh`,
   ),
   async run(ctx, args, flags) {
     const detach = Boolean(flags.detach);
-    const request = createRequest(ctx, args, flags, { detach });
+    const request = createRequest(ctx, args, flags, { detach, commandName: "run" });
     return withClient(ctx, async (client) => {
       const runError = (err: unknown, code: number) => {
         if (!(err instanceof MoorError)) throw err;

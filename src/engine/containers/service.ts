@@ -5,11 +5,12 @@ import { MoorError, messages, wrap } from "../../errors.ts";
 import type { ContainerRecord, ContainerStateRecord, ContainerStore, MountRecord } from "../../store/container-store.ts";
 import { randomId } from "../../util/ids.ts";
 import { rfc3339Nano } from "../../util/time.ts";
-import { removeTree } from "../fs.ts";
+import { mountsUnder, removeTree } from "../fs.ts";
 import type { ImageService } from "../images/service.ts";
 import type { VolumeService } from "../volumes/service.ts";
 import { Filters } from "../filters.ts";
-import { commandLine, mergeConfig, type RequestedConfig } from "./config.ts";
+import { commandLine, createWarnings, mergeConfig, validateHealthcheck, type RequestedConfig } from "./config.ts";
+import { containerChanges, type FilesystemChange } from "./diff.ts";
 import { generateContainerName, normalizeContainerName } from "./names.ts";
 import type { AttachSession, ConmonRuntime } from "../runtime/conmon.ts";
 import { classifyRuntimeError } from "../runtime/conmon.ts";
@@ -17,6 +18,7 @@ import { buildSpec, type SpecMount } from "./oci-spec.ts";
 import { mountRootfs, resolveUser, unmountRootfs, writeEtcFiles } from "./rootfs.ts";
 import type { ContainerHostFacts } from "./host-runtime.ts";
 import { KeyedMutex } from "../../util/keyed-mutex.ts";
+import { nextRestartDelay, restartsWithEngine, shouldRestart } from "./restart-policy.ts";
 import type { Logger } from "../logger.ts";
 
 export type { MountRecord as ContainerMount };
@@ -54,6 +56,12 @@ export interface Container {
 const listFilterKeys = new Set(["id", "name", "label", "status", "ancestor", "volume", "exited"]);
 const restartPolicies = new Set(["", "no", "always", "on-failure", "unless-stopped"]);
 
+/** How to stop: the signal (default: the container's StopSignal) and seconds before SIGKILL (default: its StopTimeout, else 10). */
+export interface StopOptions {
+  timeoutSeconds?: number;
+  signal?: string;
+}
+
 export type WaitCondition = "not-running" | "next-exit" | "removed";
 
 /**
@@ -69,6 +77,9 @@ export class ContainerService {
   private readonly pendingAttach = new Map<string, Array<(session: AttachSession | undefined) => void>>();
   /** Aborted when the engine stops: exits after that are the next engine's to record. */
   private readonly watching = new AbortController();
+  /** Restarts a restart policy has scheduled, and the backoff delay each used last. */
+  private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
+  private readonly restartDelays = new Map<string, number>();
 
   constructor(
     private readonly store: ContainerStore,
@@ -85,6 +96,8 @@ export class ContainerService {
   async create(request: CreateContainerRequest): Promise<{ id: string; warnings: string[] }> {
     const imageName = request.config.Image ?? "";
     if (imageName === "") throw new MoorError("invalid", "No command specified");
+    // dockerd checks the request's settings before it looks up the image.
+    validateHealthcheck(request.config.Healthcheck);
     const image = this.images.inspect(imageName);
     const host = request.hostConfig;
     const policy = host.RestartPolicy?.Name ?? "";
@@ -118,7 +131,7 @@ export class ContainerService {
         this.assertNameFree(name);
         this.store.insert(record, name, mounts);
       });
-      return { id, warnings: [] };
+      return { id, warnings: createWarnings(host) };
     } catch (err) {
       // A failed create leaves no anonymous volume and no directory; named volumes stay, as with dockerd.
       for (const volume of anonymous) await this.volumes.remove(volume, { force: true }).catch(() => undefined);
@@ -197,6 +210,34 @@ export class ContainerService {
     return this.load(this.store.get(this.resolve(nameOrId))!);
   }
 
+  /** The container's filesystem changes against its image, as `docker diff` lists them. */
+  async changes(nameOrId: string): Promise<FilesystemChange[]> {
+    const container = this.inspect(nameOrId);
+    return containerChanges(join(container.dir, "upper"), this.images.layerPaths(this.images.inspect(container.imageId)));
+  }
+
+  /**
+   * Runs `work` with the container's root filesystem mounted (mounted for the duration when it
+   * was not) and the container locked, so no start, exit cleanup or second copy unmounts it
+   * meanwhile; dockerd holds the container's lock over a copy the same way.
+   */
+  async withFilesystem<T>(nameOrId: string, work: (container: Container, rootfs: string) => Promise<T>): Promise<T> {
+    const id = this.resolve(nameOrId);
+    return this.locks.run(id, async () => {
+      const container = this.inspect(id);
+      const rootfs = join(container.dir, "rootfs");
+      const wasMounted = (await mountsUnder(rootfs)).includes(rootfs);
+      if (!wasMounted) await mountRootfs(container.dir, this.images.layerPaths(this.images.inspect(container.imageId)));
+      try {
+        return await work(container, rootfs);
+      } finally {
+        if (!wasMounted && this.store.get(id) !== undefined && this.store.state(id).status !== "running") {
+          await unmountRootfs(container.dir).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "could not unmount the root filesystem"));
+        }
+      }
+    });
+  }
+
   private load(record: ContainerRecord): Container {
     const id = record.id;
     return {
@@ -250,31 +291,54 @@ export class ContainerService {
    * runc. Attach requests waiting for this start are connected before the process runs, so no
    * output is lost.
    */
-  async start(nameOrId: string): Promise<void> {
+  async start(nameOrId: string, { byRestartPolicy = false } = {}): Promise<void> {
     const id = this.resolve(nameOrId);
+    this.cancelRestart(id);
+    if (!byRestartPolicy) this.restartDelays.delete(id);
+    let removeAfterFailure = false;
     await this.locks.run(id, async () => {
       const container = this.load(this.store.get(id)!);
       if (container.state.status === "running") throw new MoorError("not_modified", "container already started");
       const mountedVolumes: string[] = [];
+      let waiting: Array<(session: AttachSession | undefined) => void> = [];
       try {
         await this.runtime.delete(id, { force: true });
         const spec = await this.prepare(container, mountedVolumes);
         const bundle = join(this.runtime.execRoot, "bundles", id);
         await mkdir(bundle, { recursive: true, mode: 0o700 });
         await writeFile(join(bundle, "config.json"), JSON.stringify(spec));
-        const created = await this.runtime.create({
-          id,
-          bundleDir: bundle,
-          logPath: join(container.dir, "container.log"),
-          terminal: Boolean(container.config.Tty),
-          stdin: Boolean(container.config.OpenStdin),
-          stdinOnce: Boolean(container.config.StdinOnce),
-        });
-        const waiting = this.pendingAttach.get(id) ?? [];
+        // Waiting attach requests connect while runc creates the container (their relays start
+        // meanwhile), and before it runs.
+        waiting = this.pendingAttach.get(id) ?? [];
         this.pendingAttach.delete(id);
-        for (const connect of waiting) connect(await this.runtime.attach(id, { stdin: Boolean(container.config.OpenStdin) }).catch(() => undefined));
+        const createFailed = new AbortController();
+        const sessions = waiting.map(() => this.runtime.attach(id, { stdin: Boolean(container.config.OpenStdin), awaitSocket: createFailed.signal }).catch(() => undefined));
+        const created = await this.runtime
+          .create({
+            id,
+            bundleDir: bundle,
+            logPath: join(container.dir, "container.log"),
+            terminal: Boolean(container.config.Tty),
+            stdin: Boolean(container.config.OpenStdin),
+            stdinOnce: Boolean(container.config.StdinOnce),
+          })
+          .catch((err: unknown) => {
+            createFailed.abort();
+            throw err;
+          });
+        for (const [index, connect] of waiting.entries()) connect(await sessions[index]);
         await this.runtime.start(id);
-        this.store.setState(id, { ...container.state, status: "running", pid: created.pid, exitCode: 0, error: "", startedAt: rfc3339Nano(new Date()), finishedAt: "0001-01-01T00:00:00Z" });
+        this.store.setState(id, {
+          ...container.state,
+          status: "running",
+          pid: created.pid,
+          exitCode: 0,
+          error: "",
+          startedAt: rfc3339Nano(new Date()),
+          finishedAt: "0001-01-01T00:00:00Z",
+          manuallyStopped: false,
+          restartCount: byRestartPolicy ? container.state.restartCount + 1 : 0,
+        });
         this.log.info({ container: id, pid: created.pid }, "container started");
         this.watchExit(id);
       } catch (err) {
@@ -282,12 +346,17 @@ export class ContainerService {
         const exitCode = classifyRuntimeError(failure.message).exitCode ?? 128;
         await this.cleanupAfterExit(container, mountedVolumes);
         this.store.setState(id, { ...container.state, status: container.state.status === "exited" ? "exited" : "created", exitCode, error: failure.message });
-        for (const connect of this.pendingAttach.get(id) ?? []) connect(undefined);
+        // Attach requests still waiting end now (one already connected keeps its session).
+        for (const connect of [...waiting, ...(this.pendingAttach.get(id) ?? [])]) connect(undefined);
         this.pendingAttach.delete(id);
         this.notifyExit(id, exitCode);
-        if (container.hostConfig.AutoRemove) await this.remove(id, { force: true, volumes: true }).catch(() => undefined);
+        removeAfterFailure = Boolean(container.hostConfig.AutoRemove);
         throw failure;
       }
+    }).catch(async (err: unknown) => {
+      // Outside the lock, which remove takes too.
+      if (removeAfterFailure) await this.remove(id, { force: true, volumes: true }).catch(() => undefined);
+      throw err;
     });
   }
 
@@ -359,20 +428,57 @@ export class ContainerService {
   /** Stops following containers; they keep running under conmon for the next engine. */
   stopWatching(): void {
     this.watching.abort();
+    // A restart that was due is the next engine's to do: the container stays "restarting".
+    for (const timer of this.pendingRestarts.values()) clearTimeout(timer);
+    this.pendingRestarts.clear();
   }
 
   private async recordExit(id: string, exitCode: number): Promise<void> {
     const record = this.store.get(id);
     if (record === undefined) return;
-    const container = this.load(record);
+    let container = this.load(record);
+    let restart = false;
     await this.locks.run(id, async () => {
-      this.store.setState(id, { ...container.state, status: "exited", pid: 0, exitCode, finishedAt: rfc3339Nano(new Date()) });
+      container = this.load(record);
+      restart = shouldRestart(container.hostConfig.RestartPolicy, { exitCode, manuallyStopped: container.state.manuallyStopped, restartCount: container.state.restartCount });
+      this.store.setState(id, { ...container.state, status: restart ? "restarting" : "exited", pid: 0, exitCode, finishedAt: rfc3339Nano(new Date()) });
+      // Waiters learn of the exit now; what they do next (start, remove) waits for this lock.
+      this.notifyExit(id, exitCode);
       await this.runtime.delete(id).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "runtime cleanup failed"));
       await this.cleanupAfterExit(container, container.mounts.filter((m) => m.volumeName !== null).map((m) => m.volumeName!));
     });
     this.log.info({ container: id, exitCode }, "container exited");
-    this.notifyExit(id, exitCode);
-    if (container.hostConfig.AutoRemove) await this.remove(id, { volumes: true }).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "auto-remove failed"));
+    if (restart) this.scheduleRestart(id, Date.now() - Date.parse(container.state.startedAt));
+    else if (container.hostConfig.AutoRemove) await this.remove(id, { volumes: true }).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "auto-remove failed"));
+  }
+
+  /** The restart policy's next start, after dockerd's backoff. The container shows as restarting meanwhile. */
+  private scheduleRestart(id: string, ranForMs: number): void {
+    if (this.watching.signal.aborted) return;
+    const delay = nextRestartDelay(this.restartDelays.get(id) ?? 0, ranForMs);
+    this.restartDelays.set(id, delay);
+    const timer = setTimeout(() => {
+      this.pendingRestarts.delete(id);
+      this.start(id, { byRestartPolicy: true }).catch((err: unknown) => {
+        this.log.warn({ container: id, err: String(err) }, "restart policy could not start the container");
+        if (this.store.get(id) !== undefined) this.patchState(id, { status: "exited" });
+      });
+    }, delay);
+    this.pendingRestarts.set(id, timer);
+  }
+
+  /** Drops a scheduled restart; true if there was one. */
+  private cancelRestart(id: string): boolean {
+    const timer = this.pendingRestarts.get(id);
+    if (timer === undefined) return false;
+    clearTimeout(timer);
+    this.pendingRestarts.delete(id);
+    return true;
+  }
+
+  /** Changes some of a container's state fields, over its state as stored now. */
+  private patchState(id: string, patch: Partial<ContainerStateRecord>): void {
+    this.store.setState(id, { ...this.store.state(id), ...patch });
   }
 
   private async cleanupAfterExit(container: Container, volumeNames: string[]): Promise<void> {
@@ -429,21 +535,34 @@ export class ContainerService {
     if (container.state.status !== "running") {
       throw new MoorError("conflict", `cannot kill container: ${nameOrId}: container ${container.id} is not running`);
     }
+    this.patchState(container.id, { manuallyStopped: true });
     await this.runtime.kill(container.id, signal.replace(/^SIG/, ""));
   }
 
   /** The stop signal, then SIGKILL after the timeout; resolves when the container has exited. */
-  async stop(nameOrId: string, timeoutSeconds?: number): Promise<boolean> {
+  async stop(nameOrId: string, { timeoutSeconds, signal: signalOverride }: StopOptions = {}): Promise<boolean> {
     const container = this.inspect(nameOrId);
+    if (container.state.status === "restarting" && this.cancelRestart(container.id)) {
+      this.patchState(container.id, { status: "exited", manuallyStopped: true });
+      return true;
+    }
     if (container.state.status !== "running") return false;
+    this.patchState(container.id, { manuallyStopped: true });
     const exited = this.wait(container.id, "next-exit");
-    const signal = String(container.config.StopSignal || "TERM").replace(/^SIG/, "");
+    const signal = String(signalOverride || container.config.StopSignal || "TERM").replace(/^SIG/, "");
     await this.runtime.kill(container.id, signal).catch(() => undefined);
     const timeout = timeoutSeconds ?? (typeof container.config.StopTimeout === "number" ? container.config.StopTimeout : 10);
     const timer = timeout >= 0 ? setTimeout(() => void this.runtime.kill(container.id, "KILL").catch(() => undefined), timeout * 1000) : undefined;
     await exited;
     clearTimeout(timer);
     return true;
+  }
+
+  /** docker restart: a stop (the stop signal, then SIGKILL after the timeout) if it runs, then a start. */
+  async restart(nameOrId: string, options: StopOptions = {}): Promise<void> {
+    const id = this.resolve(nameOrId);
+    await this.stop(id, options);
+    await this.start(id);
   }
 
   /** Renames a container: only its name row changes (the config stays as created). */
@@ -499,6 +618,18 @@ export class ContainerService {
       else if ((await this.runtime.conmonPid(record.id)) !== undefined) this.watchExit(record.id);
       else await this.recordExit(record.id, 255);
     }
+    // Restart policies, as dockerd applies them when it starts: restarts that were due when the
+    // last engine stopped, and `always` / `unless-stopped` containers found exited. In the
+    // background, so that the API answers meanwhile.
+    for (const record of this.store.all()) {
+      const state = this.store.state(record.id);
+      const policy = (JSON.parse(record.hostConfig) as RequestedHostConfig).RestartPolicy;
+      const due = state.status === "restarting" && !this.pendingRestarts.has(record.id);
+      if (!due && !(state.status === "exited" && restartsWithEngine(policy, state.manuallyStopped))) continue;
+      this.start(record.id, { byRestartPolicy: due }).catch((err: unknown) => {
+        this.log.warn({ container: record.id, err: String(err) }, "restart policy could not start the container");
+      });
+    }
   }
 
   /**
@@ -507,6 +638,11 @@ export class ContainerService {
    */
   async remove(nameOrId: string, { force = false, volumes = false } = {}): Promise<void> {
     const container = this.inspect(nameOrId);
+    if (container.state.status === "restarting" && !force) {
+      throw new MoorError("conflict", `cannot remove container "${container.name}": container is restarting: stop the container before removing or force remove`);
+    }
+    this.cancelRestart(container.id);
+    this.restartDelays.delete(container.id);
     if (container.state.status === "running" || container.state.status === "paused") {
       if (!force) {
         throw new MoorError(
@@ -518,9 +654,12 @@ export class ContainerService {
       await this.runtime.kill(container.id, "KILL").catch(() => undefined);
       await exited;
     }
-    await this.runtime.delete(container.id, { force: true }).catch(() => undefined);
-    await unmountRootfs(container.dir).catch(() => undefined);
-    this.store.transaction(() => this.store.delete(container.id));
+    // Under the container's lock: the cleanup after its exit may still be running.
+    await this.locks.run(container.id, async () => {
+      await this.runtime.delete(container.id, { force: true }).catch(() => undefined);
+      await unmountRootfs(container.dir).catch(() => undefined);
+      this.store.transaction(() => this.store.delete(container.id));
+    });
     const removalWaiters = this.removalWaiters.get(container.id);
     this.removalWaiters.delete(container.id);
     for (const waiter of removalWaiters ?? []) waiter();

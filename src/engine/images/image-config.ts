@@ -21,6 +21,19 @@ export interface ContainerConfig {
   Entrypoint: string[] | null;
   OnBuild: string[] | null;
   Labels: Record<string, string> | null;
+  /** Only in images that have a HEALTHCHECK (loaded ones: import cannot set it). */
+  Healthcheck?: HealthConfig;
+}
+
+/** HEALTHCHECK as image and container configs store it (durations in nanoseconds). */
+export interface HealthConfig {
+  /** [] inherit, ["NONE"] disabled, ["CMD", ...args] or ["CMD-SHELL", command]. */
+  Test?: string[] | null;
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
 }
 
 export interface ImageConfig {

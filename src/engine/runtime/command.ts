@@ -59,3 +59,21 @@ export function runWithOutput(file: string, args: readonly string[], output: Nod
     });
   });
 }
+
+/**
+ * Runs a binary that is handed one open descriptor as its fd 3, so it can work relative to a
+ * directory the engine holds open (`/proc/self/fd/3/<name>`) instead of a path that could be
+ * swapped for a symlink meanwhile.
+ */
+export function runCommandWithFd(file: string, args: readonly string[], fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ["ignore", "ignore", "pipe", fd] });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else reject(new MoorError("internal", stderr.trim().replace(/\s+/g, " ") || `${file} exited with ${code}`));
+    });
+  });
+}

@@ -264,7 +264,8 @@ export class ConmonRuntime {
         mkdir(d, { recursive: true, mode: 0o700 }),
       ),
     );
-    if ((await this.stateOrUndefined(spec.id)) !== undefined) {
+    // runc keeps a container's state in <root>/<id>: looking saves a `runc state` process.
+    if (await pathExists(join(this.runcRoot, spec.id))) {
       throw new MoorError("conflict", `container with id ${spec.id} already exists`);
     }
     // Leftovers of a create or delete that a crash interrupted.
@@ -485,15 +486,6 @@ export class ConmonRuntime {
     };
   }
 
-  private async stateOrUndefined(id: string): Promise<RuncState | undefined> {
-    try {
-      return await this.state(id);
-    } catch (err) {
-      if (err instanceof MoorError && err.kind === "not_found") return undefined;
-      throw err;
-    }
-  }
-
   /**
    * The exit code conmon wrote, or undefined while the process has not exited. conmon names the
    * exit-dir file after the container (-c), so an exec's conmon gets its own state dir as exit
@@ -617,10 +609,13 @@ export class ConmonRuntime {
       }
       await this.waitForExit(id, { signal: AbortSignal.timeout(10_000), pollMs: 100 }).catch(() => {});
     }
-    try {
-      await this.runc(options.force ? ["delete", "--force", id] : ["delete", id]);
-    } catch (err) {
-      if (!(err instanceof MoorError) || err.kind !== "not_found") throw err;
+    // Most deletes find runc done with the container already: no process is spawned then.
+    if (await pathExists(join(this.runcRoot, id))) {
+      try {
+        await this.runc(options.force ? ["delete", "--force", id] : ["delete", id]);
+      } catch (err) {
+        if (!(err instanceof MoorError) || err.kind !== "not_found") throw err;
+      }
     }
     await this.waitConmonGone(id, 5000);
     await this.removeLeftovers(id, false);
@@ -628,7 +623,8 @@ export class ConmonRuntime {
 
   private async waitConmonGone(id: string, ms: number): Promise<void> {
     const deadline = Date.now() + ms;
-    while (Date.now() < deadline && (await this.conmonPid(id)) !== undefined) await delay(20);
+    // conmon exits right after writing the exit code: a short poll costs little.
+    while (Date.now() < deadline && (await this.conmonPid(id)) !== undefined) await delay(2);
   }
 
   private async removeLeftovers(id: string, afterFailedCreate: boolean): Promise<void> {
@@ -686,13 +682,18 @@ export class ConmonRuntime {
   /**
    * Connect to the container's attach socket. Resolves once connected, so no output produced
    * after that moment is missed. With `stdin`, the returned stdin writes to the container.
+   * With `awaitSocket`, it may be called before `create`: it connects once conmon listens, and
+   * the signal's abort gives up (a create that failed).
    */
-  async attach(id: string, options: { stdin?: boolean } = {}): Promise<AttachSession> {
+  async attach(id: string, options: { stdin?: boolean; awaitSocket?: AbortSignal } = {}): Promise<AttachSession> {
     checkId(id);
     const withStdin = options.stdin ?? false;
-    const relay = spawnBinary(this.perlPath, ["-e", relayScript, "--", join(this.attachDir, id), withStdin ? "1" : "0"], {
+    const waitMs = options.awaitSocket === undefined ? 0 : this.createTimeoutMs;
+    const relay = spawnBinary(this.perlPath, ["-e", relayScript, "--", join(this.attachDir, id), withStdin ? "1" : "0", String(waitMs)], {
       stdio: [withStdin ? "pipe" : "ignore", "pipe", "pipe"],
     });
+    const abandon = () => relay.kill("SIGKILL");
+    options.awaitSocket?.addEventListener("abort", abandon, { once: true });
     const errText: Buffer[] = [];
     relay.stderr?.on("data", (b: Buffer) => errText.push(b));
     relay.stdin?.on("error", () => {}); // EPIPE after the container exited
@@ -739,7 +740,11 @@ export class ConmonRuntime {
       });
     });
     failure.catch(() => {}); // after connecting, failures show as the output ending
-    await Promise.race([connectedPromise, failure]);
+    try {
+      await Promise.race([connectedPromise, failure]);
+    } finally {
+      options.awaitSocket?.removeEventListener("abort", abandon);
+    }
     return {
       output,
       stdin: relay.stdin ?? null,
@@ -760,6 +765,8 @@ export class ConmonRuntime {
 /**
  * relay attach socket ↔ stdio. conmon's attach socket is SOCK_SEQPACKET, which libuv (and so
  * node:net) cannot open; perl (perl-base is Essential in Debian) can, with core modules only.
+ * Arguments: the attach dir, 1 to relay stdin, and how many milliseconds to wait for the socket
+ * to appear (a relay started with the container's create connects as soon as conmon listens).
  * Output: a zero-length frame once connected, then each packet as [u32 BE length][packet], the
  * packet being conmon's [pipe id][bytes]. Input: stdin bytes become packets; stdin EOF half-closes
  * the socket, which conmon takes as "close the container's stdin" (unless --leave-stdin-open).
@@ -770,10 +777,15 @@ use Socket qw(AF_UNIX SOCK_SEQPACKET pack_sockaddr_un SHUT_WR);
 use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
 use Errno qw(EINTR EAGAIN);
 $SIG{PIPE} = 'IGNORE';
-my ($dir, $with_stdin) = @ARGV;
-chdir $dir or die "chdir $dir: $!\n";
-socket(my $s, AF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!\n";
-connect($s, pack_sockaddr_un("attach")) or die "connect: $!\n";
+my ($dir, $with_stdin, $wait_ms) = @ARGV;
+my ($s, $tries) = (undef, 0);
+while (1) {
+  socket($s, AF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!\n";
+  last if chdir($dir) && connect($s, pack_sockaddr_un("attach"));
+  die "connect $dir/attach: $!\n" if ($tries += 2) > $wait_ms;
+  close($s);
+  select(undef, undef, undef, 0.002);
+}
 binmode STDOUT;
 sub out { my $d = shift; while (length $d) { my $n = syswrite(STDOUT, $d); if (!defined $n) { next if $! == EINTR; exit 0; } substr($d, 0, $n) = ''; } }
 out(pack("N", 0));
@@ -1007,6 +1019,15 @@ function readLine(stream: Readable): Promise<string | undefined> {
     stream.on("close", onEnd);
     stream.on("error", onEnd);
   });
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function readFileOrUndefined(path: string): Promise<string | undefined> {

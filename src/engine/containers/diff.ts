@@ -1,0 +1,284 @@
+import type { BigIntStats, Dirent } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { runCommand } from "../runtime/command.ts";
+
+/** What happened to a path, with dockerd's numbers (moby archive ChangeType). */
+export type ChangeKind = 0 | 1 | 2;
+export const ChangeKinds = { modified: 0, added: 1, deleted: 2 } as const;
+
+export interface FilesystemChange {
+  path: string;
+  kind: ChangeKind;
+}
+
+/** The stat fields a change is judged by (moby archive statDifferent). */
+interface EntryStat {
+  mode: bigint;
+  uid: bigint;
+  gid: bigint;
+  rdev: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+}
+
+const fileTypeMask = 0o170000n;
+const directoryType = 0o040000n;
+const characterDeviceType = 0o020000n;
+
+/**
+ * dockerd diffs a container against its init layer (moby daemon/initlayer), which puts these
+ * paths over the image. moor has no init layer: runc makes the mount points it needs in the
+ * container's upper directory instead, so the diff treats them as the init layer's.
+ * "mount-point" files are bind-mounted over in every container (their upper copy is runc's empty
+ * mount point and never changes); "file" entries are the init layer's other files.
+ */
+const initLayer = new Map<string, "dir" | "file" | "mount-point">([
+  ["/dev", "dir"],
+  ["/dev/pts", "dir"],
+  ["/dev/shm", "dir"],
+  ["/proc", "dir"],
+  ["/sys", "dir"],
+  ["/etc", "dir"],
+  ["/.dockerenv", "file"],
+  ["/dev/console", "file"],
+  ["/etc/mtab", "file"],
+  ["/etc/resolv.conf", "mount-point"],
+  ["/etc/hosts", "mount-point"],
+  ["/etc/hostname", "mount-point"],
+]);
+// The init layer makes its entries as root with mode 0755. Its files' times are unknown here,
+// so any copy of them in the container counts as a change (no file has a negative size).
+const initDirStat: EntryStat = { mode: directoryType | 0o755n, uid: 0n, gid: 0n, rdev: 0n, size: 0n, mtimeNs: 0n };
+const initFileStat: EntryStat = { mode: 0o100755n, uid: 0n, gid: 0n, rdev: 0n, size: -1n, mtimeNs: 0n };
+
+/** A path of the image's merged tree: its stat and, for a directory, the layers that fill it. */
+interface LowerEntry {
+  stat: EntryStat;
+  /**
+   * Layer directories (topmost first) holding a directory at this path, down to a whiteout or a
+   * non-directory; OpaqueDirs.fillingLayers cuts them at the first opaque one.
+   */
+  dirLayers: string[];
+}
+
+/**
+ * The changes `docker diff` lists for a container: its overlayfs upper directory compared with
+ * the image's layers (bottom first, as mounted). dockerd's overlay2 driver mounts both trees and
+ * compares them (moby archive ChangesDirs, the "naive diff"); reading the upper directory gives
+ * the same answer without mounting: a whiteout (0/0 character device) is a deletion, an opaque
+ * directory (trusted.overlay.opaque=y) hides everything below it, a path the image has counts as
+ * modified only if its mode, owner, device, or (for non-directories) size or mtime differ, and a
+ * directory with changes inside is listed as modified before them. dockerd's order is Go map
+ * order (it varies between calls); moor lists depth first in byte order of names, with each
+ * directory before its contents. Capabilities (security.capability) are not compared.
+ */
+export async function containerChanges(upperDir: string, layerDirsBottomFirst: string[]): Promise<FilesystemChange[]> {
+  const upperRoot = await lstatOrUndefined(upperDir);
+  if (upperRoot === undefined) return [];
+  const opaque = new OpaqueDirs();
+  await opaque.scanTree(upperDir);
+  return diffDirectory({ upperDir, opaque }, "", [...layerDirsBottomFirst].reverse(), false, true);
+}
+
+interface DiffContext {
+  upperDir: string;
+  opaque: OpaqueDirs;
+}
+
+/**
+ * The changes inside the directory at `path` ("" for the root). `lowerLayers` are the layers
+ * filling the image's directory there (none if the image has none); `upperOpaque` says the
+ * container's directory replaced the image's; `listed` says the directory itself is already
+ * listed (added or modified). Entries are looked at concurrently, their changes kept in order.
+ */
+async function diffDirectory(ctx: DiffContext, path: string, lowerLayers: string[], upperOpaque: boolean, listed: boolean): Promise<FilesystemChange[]> {
+  const entries = await readdir(join(ctx.upperDir, path), { withFileTypes: true }).catch(ignoreMissing<Dirent[]>([]));
+  const upper = new Map(entries.map((entry) => [entry.name, entry]));
+  const names = new Set(upper.keys());
+  // An opaque directory shows none of the image's entries: those it does not have again are gone.
+  if (upperOpaque) for (const name of await lowerNames(lowerLayers, path)) names.add(name);
+  const children = [...names].sort(byteOrder);
+  const images = await Promise.all(children.map((name) => lowerEntry(lowerLayers, `${path}/${name}`)));
+  // One getfattr for every image directory here whose opacity decides what fills a subdirectory
+  // (the bottom layer's never matters: nothing is below it).
+  await ctx.opaque.prefetch(children.flatMap((name, index) => (images[index]?.dirLayers.slice(0, -1) ?? []).map((layer) => join(layer, path, name))));
+  const changes = (await Promise.all(children.map((name, index) => diffEntry(ctx, `${path}/${name}`, upper.get(name), images[index])))).flat();
+  if (changes.length > 0 && !listed && path !== "") changes.unshift({ path, kind: ChangeKinds.modified });
+  return changes;
+}
+
+/** The changes at one path: the entry itself, then (for a directory) what is inside. */
+async function diffEntry(ctx: DiffContext, path: string, upper: Dirent | undefined, image: LowerEntry | undefined): Promise<FilesystemChange[]> {
+  if (upper === undefined) return [{ path, kind: ChangeKinds.deleted }];
+  const lower = oldEntry(path, image);
+  const upperPath = join(ctx.upperDir, path);
+  if (upper.isCharacterDevice()) {
+    const stat = await lstatOrUndefined(upperPath);
+    if (stat === undefined) return []; // removed while the container runs
+    if (isWhiteout(stat)) return lower === undefined ? [] : [{ path, kind: ChangeKinds.deleted }];
+  }
+  if (initLayer.get(path) === "mount-point") return [];
+  if (lower === undefined) {
+    const added: FilesystemChange[] = [{ path, kind: ChangeKinds.added }];
+    return upper.isDirectory() ? added.concat(await diffDirectory(ctx, path, [], false, true)) : added;
+  }
+  const stat = await lstatOrUndefined(upperPath);
+  if (stat === undefined) return [];
+  const modified = statDifferent(lower.stat, stat);
+  const own: FilesystemChange[] = modified ? [{ path, kind: ChangeKinds.modified }] : [];
+  if (!upper.isDirectory()) return own;
+  const layers = await ctx.opaque.fillingLayers(lower.dirLayers, path);
+  return own.concat(await diffDirectory(ctx, path, layers, await ctx.opaque.has(upperPath), modified));
+}
+
+/** The image's entry at `path` as the container saw it at start: the init layer's over the image's. */
+function oldEntry(path: string, image: LowerEntry | undefined): LowerEntry | undefined {
+  const init = initLayer.get(path);
+  if (init === "file" || init === "mount-point") return { stat: initFileStat, dirLayers: [] };
+  if (init === "dir" && (image === undefined || (image.stat.mode & fileTypeMask) !== directoryType)) return { stat: initDirStat, dirLayers: [] };
+  return image;
+}
+
+/**
+ * The image's entry at `path`, looked up through `layers` (topmost first, all holding the parent
+ * directory): the topmost layer's entry unless it is a whiteout; for a directory, every layer
+ * below that also has one, until a whiteout or non-directory ends it (opacity is applied later).
+ */
+async function lowerEntry(layers: string[], path: string): Promise<LowerEntry | undefined> {
+  let top: BigIntStats | undefined;
+  const dirLayers: string[] = [];
+  for (const layer of layers) {
+    const stat = await lstatOrUndefined(join(layer, path));
+    if (stat === undefined) continue;
+    const isDir = (stat.mode & fileTypeMask) === directoryType;
+    if (top === undefined) {
+      if (isWhiteout(stat)) return undefined;
+      top = stat;
+      if (!isDir) return { stat, dirLayers: [] };
+    } else if (!isDir) {
+      break;
+    }
+    dirLayers.push(layer);
+  }
+  return top === undefined ? undefined : { stat: top, dirLayers };
+}
+
+/** Names in the image's directory at `path` (filled by `layers`, topmost first), whiteouts applied. */
+async function lowerNames(layers: string[], path: string): Promise<string[]> {
+  const visible = new Map<string, boolean>();
+  for (const layer of layers) {
+    const entries = await readdir(join(layer, path), { withFileTypes: true }).catch(ignoreMissing([]));
+    for (const entry of entries) {
+      if (visible.has(entry.name)) continue;
+      const whiteout = entry.isCharacterDevice() && isWhiteout(await lstat(join(layer, path, entry.name), { bigint: true }));
+      visible.set(entry.name, !whiteout);
+    }
+  }
+  return [...visible].filter(([, shown]) => shown).map(([name]) => name);
+}
+
+/** Which directories are opaque (trusted.overlay.opaque=y), read with getfattr and remembered. */
+export class OpaqueDirs {
+  private readonly known = new Map<string, boolean>();
+  /** Trees read whole: a directory in them not known as opaque is not. */
+  private readonly scanned: string[] = [];
+
+  /** Reads every directory under `root` in one pass (the container's upper directory). */
+  async scanTree(root: string): Promise<void> {
+    const found = parseOpaque(await runCommand("getfattr", ["-R", "-P", "--absolute-names", "-d", "-m", "^trusted\\.overlay\\.opaque$", root]));
+    for (const path of found) this.known.set(path, true);
+    this.scanned.push(root);
+  }
+
+  /** Reads the given directories at once, so later lookups need no process each. */
+  async prefetch(dirs: string[]): Promise<void> {
+    const unknown = [...new Set(dirs)].filter((dir) => !this.answered(dir));
+    for (let i = 0; i < unknown.length; i += 500) {
+      const batch = unknown.slice(i, i + 500);
+      const found = parseOpaque(await runCommand("getfattr", ["-h", "--absolute-names", "-d", "-m", "^trusted\\.overlay\\.opaque$", "--", ...batch]));
+      for (const dir of batch) this.known.set(dir, found.has(dir));
+    }
+  }
+
+  async has(dir: string): Promise<boolean> {
+    if (!this.answered(dir)) await this.prefetch([dir]);
+    return this.known.get(dir) ?? false;
+  }
+
+  /** The layers (topmost first) that fill a merged directory: down to the first opaque one. */
+  async fillingLayers(dirLayers: string[], path: string): Promise<string[]> {
+    const filling: string[] = [];
+    for (const [index, layer] of dirLayers.entries()) {
+      filling.push(layer);
+      if (index < dirLayers.length - 1 && (await this.has(join(layer, path)))) break;
+    }
+    return filling;
+  }
+
+  private answered(dir: string): boolean {
+    return this.known.has(dir) || this.scanned.some((root) => dir === root || dir.startsWith(`${root}/`));
+  }
+}
+
+/**
+ * The paths getfattr's dump names with trusted.overlay.opaque="y". getfattr writes control
+ * characters and backslashes in names as octal escapes (\012, \134).
+ */
+export function parseOpaque(dump: string): Set<string> {
+  const opaque = new Set<string>();
+  let current: string | undefined;
+  for (const line of dump.split("\n")) {
+    if (line.startsWith("# file: ")) current = unescapeOctal(line.slice("# file: ".length));
+    else if (line === 'trusted.overlay.opaque="y"' && current !== undefined) opaque.add(current);
+  }
+  return opaque;
+}
+
+function unescapeOctal(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x5c && /^[0-7]{3}$/.test(bytes.subarray(i + 1, i + 4).toString("latin1"))) {
+      out.push(Number.parseInt(bytes.subarray(i + 1, i + 4).toString("latin1"), 8));
+      i += 3;
+    } else {
+      out.push(bytes[i]);
+    }
+  }
+  return Buffer.from(out).toString("utf8");
+}
+
+/** moby archive statDifferent: directories' sizes and times are not a measure of change. */
+export function statDifferent(before: EntryStat, after: EntryStat): boolean {
+  if (before.mode !== after.mode || before.uid !== after.uid || before.gid !== after.gid || before.rdev !== after.rdev) return true;
+  if ((before.mode & fileTypeMask) === directoryType) return false;
+  return !sameFsTime(before.mtimeNs, after.mtimeNs) || before.size !== after.size;
+}
+
+/** moby archive sameFsTime: layers from tar have whole-second times, so those match by the second. */
+function sameFsTime(a: bigint, b: bigint): boolean {
+  const second = 1_000_000_000n;
+  return a === b || (a / second === b / second && (a % second === 0n || b % second === 0n));
+}
+
+function isWhiteout(stat: EntryStat): boolean {
+  return (stat.mode & fileTypeMask) === characterDeviceType && stat.rdev === 0n;
+}
+
+/** Go's sort of names: by bytes, not UTF-16 units. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+async function lstatOrUndefined(path: string): Promise<BigIntStats | undefined> {
+  return lstat(path, { bigint: true }).catch(ignoreMissing(undefined));
+}
+
+function ignoreMissing<T>(value: T): (err: unknown) => T {
+  return (err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return value;
+    throw err;
+  };
+}
