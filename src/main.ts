@@ -1,6 +1,7 @@
 import { containerCommands } from "./cli/commands/container.ts";
 import { runCommands } from "./cli/commands/run.ts";
 import { execCommands } from "./cli/commands/exec.ts";
+import { inspectCommands } from "./cli/commands/inspect.ts";
 import { diffCommands } from "./cli/commands/diff.ts";
 import { cpCommands } from "./cli/commands/cp.ts";
 import { engineCommands } from "./cli/commands/engine.ts";
@@ -11,7 +12,7 @@ import { runCli } from "./cli/program.ts";
 
 const registry = {
   groups: [{ path: ["container"], description: "Manage containers" }, imageGroup, volumeGroup],
-  commands: [...runCommands, ...execCommands, ...containerCommands, ...diffCommands, ...cpCommands, ...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
+  commands: [...runCommands, ...execCommands, ...inspectCommands, ...containerCommands, ...diffCommands, ...cpCommands, ...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
 };
 
 void runCli(

@@ -12,6 +12,8 @@ import { addImageRoutes } from "./images.ts";
 import { addContainerRoutes } from "./containers.ts";
 import { handleUpgrade } from "./attach.ts";
 import { addExecRoutes } from "./exec.ts";
+import { addNetworkRoutes } from "./networks.ts";
+import { addPluginRoutes } from "./plugins.ts";
 import { addArchiveRoutes } from "./archive.ts";
 import { apiVersions } from "./version.ts";
 
@@ -41,6 +43,8 @@ export function createApiServer(deps: ApiDependencies): Server {
   addImageRoutes(router, deps.images);
   addContainerRoutes(router, deps.containers, deps.execs);
   addExecRoutes(router, deps.execs);
+  addNetworkRoutes(router);
+  addPluginRoutes(router);
   addArchiveRoutes(router, deps.containers);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
   const server = createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));

@@ -277,6 +277,10 @@ export class EngineClient {
     return this.call("GET", "/volumes", { filters: encodeFilters(filters) });
   }
 
+  networkInspect(name: string): Promise<Record<string, unknown>> {
+    return this.call("GET", `/networks/${encodeURIComponent(name)}`);
+  }
+
   volumeInspect(name: string): Promise<WireVolume> {
     return this.call("GET", `/volumes/${encodeURIComponent(name)}`);
   }
