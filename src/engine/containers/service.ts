@@ -363,11 +363,10 @@ export class ContainerService {
   /** Everything a start needs before the runtime: rootfs, /etc files, user, volume mounts, spec. */
   private async prepare(container: Container, mountedVolumes: string[]) {
     const image = this.images.inspect(container.imageId);
-    const rootfs = await mountRootfs(container.dir, this.images.layerPaths(image));
     const host = container.hostConfig;
     const network = host.NetworkMode === "none" ? "none" : "host";
     const hostname = String(container.config.Hostname || container.id.slice(0, 12));
-    const etcFiles = await writeEtcFiles(container.dir, hostname, network);
+    const [rootfs, etcFiles] = await Promise.all([mountRootfs(container.dir, this.images.layerPaths(image)), writeEtcFiles(container.dir, hostname, network)]);
     const user = await resolveUser(rootfs, String(container.config.User ?? ""));
     const mounts: SpecMount[] = [];
     for (const mount of container.mounts) {
@@ -444,8 +443,11 @@ export class ContainerService {
       this.store.setState(id, { ...container.state, status: restart ? "restarting" : "exited", pid: 0, exitCode, finishedAt: rfc3339Nano(new Date()) });
       // Waiters learn of the exit now; what they do next (start, remove) waits for this lock.
       this.notifyExit(id, exitCode);
-      await this.runtime.delete(id).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "runtime cleanup failed"));
-      await this.cleanupAfterExit(container, container.mounts.filter((m) => m.volumeName !== null).map((m) => m.volumeName!));
+      // runc's state and the mounts are independent: both go at once.
+      await Promise.all([
+        this.runtime.delete(id).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "runtime cleanup failed")),
+        this.cleanupAfterExit(container, container.mounts.filter((m) => m.volumeName !== null).map((m) => m.volumeName!)),
+      ]);
     });
     this.log.info({ container: id, exitCode }, "container exited");
     if (restart) this.scheduleRestart(id, Date.now() - Date.parse(container.state.startedAt));
