@@ -108,7 +108,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         setTimeout(() => server.closeAllConnections(), 1000).unref();
       });
       idle.stop();
-      await volumes.settled();
+      await Promise.all([volumes.settled(), containers.settled()]);
       db.close();
       await rm(socketPath, { force: true });
       releaseRoot();

@@ -80,6 +80,8 @@ export class ContainerService {
   /** Restarts a restart policy has scheduled, and the backoff delay each used last. */
   private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
   private readonly restartDelays = new Map<string, number>();
+  /** Removed containers whose files are still being deleted. */
+  private readonly backgroundRemovals = new Set<Promise<void>>();
 
   constructor(
     private readonly store: ContainerStore,
@@ -424,6 +426,11 @@ export class ContainerService {
       });
   }
 
+  /** Settles when the files of removed containers are gone (the engine waits for it at stop). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.backgroundRemovals]);
+  }
+
   /** Stops following containers; they keep running under conmon for the next engine. */
   stopWatching(): void {
     this.watching.abort();
@@ -599,14 +606,15 @@ export class ContainerService {
    * them running), and those that exited meanwhile get their exit recorded.
    */
   async recover(): Promise<void> {
-    // A directory without a row is a create that died before it was recorded: nothing refers
-    // to it, so it goes (after its root is unmounted, in case a start got that far).
+    // A directory without a row is a create that died before it was recorded, or a remove that
+    // died after its row went: nothing refers to it, so it goes, with any runtime state left.
     const known = new Set(this.store.all().map((record) => record.id));
     for (const entry of await readdir(this.containersDir)) {
       if (known.has(entry)) continue;
+      await this.runtime.delete(entry, { force: true }).catch(() => undefined);
       await unmountRootfs(join(this.containersDir, entry)).catch(() => undefined);
       await removeTree(join(this.containersDir, entry));
-      this.log.info({ container: entry }, "removed the leftovers of an interrupted create");
+      this.log.info({ container: entry }, "removed the leftovers of an interrupted create or remove");
     }
     for (const record of this.store.all()) {
       const state = this.store.state(record.id);
@@ -656,25 +664,34 @@ export class ContainerService {
       await this.runtime.kill(container.id, "KILL").catch(() => undefined);
       await exited;
     }
-    // Under the container's lock: the cleanup after its exit may still be running.
-    await this.locks.run(container.id, async () => {
-      await this.runtime.delete(container.id, { force: true }).catch(() => undefined);
-      await unmountRootfs(container.dir).catch(() => undefined);
-      this.store.transaction(() => this.store.delete(container.id));
-    });
+    // The row goes first: from here on the container does not exist for anyone, and a crash
+    // leaves only files without a row, which the next engine's recover() removes.
+    this.store.transaction(() => this.store.delete(container.id));
     const removalWaiters = this.removalWaiters.get(container.id);
     this.removalWaiters.delete(container.id);
     for (const waiter of removalWaiters ?? []) waiter();
-    await removeTree(container.dir).catch((err: unknown) => {
+    // Its files go under its lock, after the cleanup of its exit that may still be running.
+    const removeFiles = this.locks.run(container.id, async () => {
+      await this.runtime.delete(container.id, { force: true }).catch(() => undefined);
+      await unmountRootfs(container.dir).catch(() => undefined);
+      await removeTree(container.dir);
+    });
+    const anonymousVolumes = container.mounts.filter((mount) => {
+      const spec = JSON.parse(mount.spec) as { bind?: string; Source?: string };
+      return mount.type === "volume" && mount.volumeName !== null && !spec.bind && !spec.Source;
+    });
+    if (!volumes || anonymousVolumes.length === 0) {
+      // Nothing the caller sees depends on the files: they go in the background.
+      const settled = removeFiles
+        .catch((err: unknown) => this.log.warn({ container: container.id, err: String(err) }, "could not remove the container's files"))
+        .finally(() => this.backgroundRemovals.delete(settled));
+      this.backgroundRemovals.add(settled);
+      return;
+    }
+    await removeFiles.catch((err: unknown) => {
       throw wrap(err, `remove container ${container.id}`);
     });
-    if (volumes) {
-      for (const mount of container.mounts) {
-        const spec = JSON.parse(mount.spec) as { bind?: string; Source?: string };
-        const anonymousVolume = mount.type === "volume" && mount.volumeName !== null && !spec.bind && !spec.Source;
-        if (anonymousVolume) await this.volumes.remove(mount.volumeName!).catch(() => undefined);
-      }
-    }
+    for (const mount of anonymousVolumes) await this.volumes.remove(mount.volumeName!).catch(() => undefined);
   }
 }
 
