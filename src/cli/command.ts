@@ -212,6 +212,8 @@ export function checkArgCount(program: string, spec: CommandSpec, args: string[]
   const { min, max } = spec.args ?? {};
   const plural = (n: number) => (n === 1 ? "argument" : "arguments");
   if (max === 0 && args.length > 0) throw new UsageError(`'${full}' accepts no arguments`, 1, "Run", true);
+  // cobra's ExactArgs words it apart from MinimumNArgs.
+  if (min !== undefined && min === max && args.length !== min) throw new UsageError(`'${full}' requires ${min} ${plural(min)}`, 1, "Run", true);
   if (min !== undefined && args.length < min) {
     throw new UsageError(`'${full}' requires at least ${min} ${plural(min)}`, 1, "See", true);
   }
