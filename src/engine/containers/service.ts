@@ -444,12 +444,17 @@ export class ContainerService {
     if (record === undefined) return;
     let container = this.load(record);
     let restart = false;
+    let autoRemoval: Promise<void> | undefined;
     await this.locks.run(id, async () => {
       container = this.load(record);
       restart = shouldRestart(container.hostConfig.RestartPolicy, { exitCode, manuallyStopped: container.state.manuallyStopped, restartCount: container.state.restartCount });
       this.store.setState(id, { ...container.state, status: restart ? "restarting" : "exited", pid: 0, exitCode, finishedAt: rfc3339Nano(new Date()) });
       // Waiters learn of the exit now; what they do next (start, remove) waits for this lock.
       this.notifyExit(id, exitCode);
+      // AutoRemove drops the row at once; the files go after this cleanup, under this lock.
+      if (!restart && container.hostConfig.AutoRemove) {
+        autoRemoval = this.remove(id, { volumes: true }).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "auto-remove failed"));
+      }
       // runc's state and the mounts are independent: both go at once.
       await Promise.all([
         this.runtime.delete(id).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "runtime cleanup failed")),
@@ -458,7 +463,7 @@ export class ContainerService {
     });
     this.log.info({ container: id, exitCode }, "container exited");
     if (restart) this.scheduleRestart(id, Date.now() - Date.parse(container.state.startedAt));
-    else if (container.hostConfig.AutoRemove) await this.remove(id, { volumes: true }).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "auto-remove failed"));
+    await autoRemoval;
   }
 
   /** The restart policy's next start, after dockerd's backoff. The container shows as restarting meanwhile. */
