@@ -14,6 +14,7 @@ import { loadavg, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { removeAllContainers, startEngine } from "../test/support/engine.ts";
+import { defaultSeccompProfile } from "../src/engine/containers/oci-spec.ts";
 
 const refHost = process.env.REF_DOCKER_HOST;
 if (!refHost?.startsWith("unix://")) {
@@ -173,19 +174,24 @@ async function apiRunLatency(daemons: Daemon[], image: string): Promise<Map<Daem
   return new Map(daemons.map((d) => [d, Object.fromEntries(steps.map((s) => [s, median(times.get(d)![s])])) as Record<Step, number>]));
 }
 
-/** (c) The floor: `runc run` of the same root filesystem, from a bundle made with `runc spec`. */
-function runcFloor(work: string, tarball: string, state: string): number {
-  const bundle = join(work, "bundle");
+/**
+ * (c) The floor: `runc run` of the same root filesystem, from a bundle made with `runc spec`;
+ * with `seccomp`, also with Docker's default seccomp profile, which both engines apply and
+ * which runc spends a good part of a create compiling.
+ */
+function runcFloor(work: string, tarball: string, state: string, { seccomp }: { seccomp: boolean }): number {
+  const bundle = join(work, seccomp ? "bundle-seccomp" : "bundle");
   mkdirSync(join(bundle, "rootfs"), { recursive: true });
-  mkdirSync(state);
+  mkdirSync(state, { recursive: true });
   const unpacked = spawnSync("tar", ["-xf", tarball, "-C", join(bundle, "rootfs")]);
   if (unpacked.status !== 0) throw new Error(`tar: ${unpacked.stderr}`);
   const spec = spawnSync("runc", ["spec", "--bundle", bundle]);
   if (spec.status !== 0) throw new Error(`runc spec: ${spec.stderr}`);
   const configPath = join(bundle, "config.json");
-  const config = JSON.parse(readFileSync(configPath, "utf8")) as { process: { args: string[]; terminal: boolean } };
+  const config = JSON.parse(readFileSync(configPath, "utf8")) as { process: { args: string[]; terminal: boolean; capabilities: { bounding: string[] } }; linux: Record<string, unknown> };
   config.process.args = ["true"];
   config.process.terminal = false;
+  if (seccomp) config.linux.seccomp = defaultSeccompProfile(config.process.capabilities.bounding);
   writeFileSync(configPath, JSON.stringify(config));
   const times: number[] = [];
   for (let i = 0; i < warmUps + runs; i++) {
@@ -286,7 +292,8 @@ try {
   console.log(`container benchmark: medians of ${runs} runs after ${warmUps} warm-ups, ${idleCount} idle containers; reference dockerd API ${refVersion}; load average ${loadavg()[0].toFixed(2)} (other work on the machine skews both engines alike)`);
   const cli = cliRunLatency(daemons, image);
   const api = await apiRunLatency(daemons, image);
-  const floor = runcFloor(work, tarball, runcState);
+  const floor = runcFloor(work, tarball, runcState, { seccomp: false });
+  const seccompFloor = runcFloor(work, tarball, runcState, { seccomp: true });
   const moorIdle = await idleMemory(moor, image);
   await removeContainers(moor);
   const refIdle = await idleMemory(ref, image);
@@ -302,6 +309,7 @@ try {
     ["API create+start+wait+remove (ms)", api.get(moor)!.total, api.get(ref)!.total, { ratio: 0.5 }],
     ...(["create", "start", "wait", "remove"] as const).map((step): Row => [`  ${step} (ms)`, api.get(moor)![step], api.get(ref)![step]]),
     ["floor: bare `runc run` of the rootfs (ms)", floor, floor],
+    ["floor with Docker's seccomp profile (ms)", seccompFloor, seccompFloor],
     [`${idleCount} idle: engine RSS (MiB)`, mib(moorIdle.engine.rss), mib(refIdle.engine.rss)],
     [`${idleCount} idle: monitors RSS, sum (MiB)`, mib(moorIdle.monitors.rss), mib(refIdle.monitors.rss)],
     [`${idleCount} idle: engine + monitors RSS (MiB)`, mib(moorIdle.engine.rss + moorIdle.monitors.rss), mib(refIdle.engine.rss + refIdle.monitors.rss), { atMost: "dockerd" }],
