@@ -2,7 +2,7 @@ import type { BigIntStats, Stats } from "node:fs";
 import * as fs from "node:fs";
 import { posix } from "node:path";
 import { promisify } from "node:util";
-import { encodeTarHeader, readTar, tarEnd, tarHeader, tarPadding, TarType, type TarHeader } from "./tar.ts";
+import { readTar, tarHeader, TarType, writeTar, type TarEntryToWrite, type TarHeader } from "./tar.ts";
 
 /**
  * A directory tree seen as a process chrooted into it sees it: symlinks are followed inside the
@@ -324,10 +324,15 @@ const chunkSize = 1024 * 1024;
  * entered, hard links after their first name). Entries that vanish while the walk runs are
  * left out, as moby does.
  */
-export async function* packTree(tree: ScopedTree, node: Located, topName: string): AsyncGenerator<Buffer> {
+export function packTree(tree: ScopedTree, node: Located, topName: string): AsyncGenerator<Buffer> {
+  return writeTar(treeEntries(tree, node, topName));
+}
+
+/** packTree's entries. A file stays open while its entry is written: until the next entry is asked for. */
+async function* treeEntries(tree: ScopedTree, node: Located, topName: string): AsyncGenerator<TarEntryToWrite> {
   const hardLinks = new Map<string, string>();
 
-  async function* visit(located: Located, name: string): AsyncGenerator<Buffer> {
+  async function* visit(located: Located, name: string): AsyncGenerator<TarEntryToWrite> {
     let stats: BigIntStats;
     try {
       stats = await tree.lstat(located);
@@ -338,7 +343,7 @@ export async function* packTree(tree: ScopedTree, node: Located, topName: string
     const type = typeOfMode(Number(stats.mode));
     if (type === undefined) return;
     if (type === TarType.directory) {
-      yield encodeTarHeader(headerFromStats(name, stats, type));
+      yield { header: headerFromStats(name, stats, type) };
       let handle: TreeHandle;
       if (located.kind === "open") handle = located.handle;
       else {
@@ -377,18 +382,18 @@ export async function* packTree(tree: ScopedTree, node: Located, topName: string
     const inode = `${stats.dev}:${stats.ino}`;
     const firstName = stats.nlink > 1n ? hardLinks.get(inode) : undefined;
     if (firstName !== undefined) {
-      yield encodeTarHeader({ ...headerFromStats(name, stats, TarType.hardLink, firstName), size: 0 });
+      yield { header: headerFromStats(name, stats, TarType.hardLink, firstName) };
       return;
     }
     if (stats.nlink > 1n) hardLinks.set(inode, name);
     if (type === TarType.symlink) {
       if (located.kind !== "entry") return;
       const target = await readlink(located.parent.entry(located.name)).catch(() => undefined);
-      if (target !== undefined) yield encodeTarHeader(headerFromStats(name, stats, type, target));
+      if (target !== undefined) yield { header: headerFromStats(name, stats, type, target) };
       return;
     }
     if (type !== TarType.file) {
-      yield encodeTarHeader(headerFromStats(name, stats, type));
+      yield { header: headerFromStats(name, stats, type) };
       return;
     }
     let fd: number;
@@ -406,26 +411,26 @@ export async function* packTree(tree: ScopedTree, node: Located, topName: string
     try {
       const opened = await tree.lstat({ kind: "open", path: located.path, handle: new TreeHandle(fd, located.path, false) });
       if (typeOfMode(Number(opened.mode)) !== TarType.file) return;
-      const size = Number(opened.size);
-      yield encodeTarHeader(headerFromStats(name, opened, TarType.file));
-      // Exactly `size` bytes: a file that grows is cut, one that shrinks is padded with zeros.
-      let sent = 0;
-      while (sent < size) {
-        const buffer = Buffer.allocUnsafe(Math.min(chunkSize, size - sent));
-        const { bytesRead } = await readFd(fd, buffer, 0, buffer.length, null);
-        if (bytesRead === 0) break;
-        sent += bytesRead;
-        yield buffer.subarray(0, bytesRead);
-      }
-      if (sent < size) yield Buffer.alloc(size - sent);
-      yield tarPadding(size);
+      yield { header: headerFromStats(name, opened, TarType.file), body: fileData(fd, Number(opened.size)) };
     } finally {
       await closeFd(fd).catch(() => undefined);
     }
   }
 
   yield* visit(node, topName);
-  yield tarEnd;
+}
+
+/** Exactly `size` bytes of an open file, as its header announced: a file that grows is cut, one that shrinks is padded with zeros. */
+async function* fileData(fd: number, size: number): AsyncGenerator<Buffer> {
+  let sent = 0;
+  while (sent < size) {
+    const buffer = Buffer.allocUnsafe(Math.min(chunkSize, size - sent));
+    const { bytesRead } = await readFd(fd, buffer, 0, buffer.length, null);
+    if (bytesRead === 0) break;
+    sent += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+  for (; sent < size; sent += chunkSize) yield Buffer.alloc(Math.min(chunkSize, size - sent));
 }
 
 function byteOrder(a: string, b: string): number {
@@ -596,7 +601,8 @@ async function createEntry(tree: ScopedTree, located: Located, header: TarHeader
     if (context.makeNode === undefined) throw new TreeError("EPERM", `mknod ${context.path}: operation not permitted`);
     await context.makeNode(located.parent, located.name, header);
   } else {
-    throw new TreeError("EINVAL", `unhandled tar header type ${header.type.charCodeAt(0)}`);
+    // moby names the type flag's code; tar-stream reports a type it does not know without its flag.
+    throw new TreeError("EINVAL", header.type === "" ? "unhandled tar header type" : `unhandled tar header type ${header.type.charCodeAt(0)}`);
   }
 
   const ref = located.kind === "entry" ? located.parent.entry(located.name) : located.handle.self;

@@ -1,7 +1,17 @@
+import { Readable, pipelinePromise } from "streamx";
+import { extract, pack, type Extract, type Header } from "tar-stream";
+
+/** An entry's data stream in tar-stream's extractor (its type is not exported). */
+type Source = Extract extends AsyncIterable<infer S> ? S : never;
+
 /**
- * The tar format as docker's archive endpoints carry it (Go's archive/tar): ustar headers, PAX
- * extended headers when a field does not fit, GNU long names on reading. Streams are
- * AsyncIterables of Buffers; entry bodies stream too, so a large file is never held whole.
+ * Tar streams as docker's archive endpoints carry them, over tar-stream (which reads ustar,
+ * GNU and PAX archives, GNU long names included, and writes ustar with a PAX extended header
+ * when a name does not fit). This module keeps docker's view of an entry (Go's archive/tar
+ * type flags and fields) and what tar-stream leaves to its caller: the PAX records it does not
+ * apply or write (owners, times, user names), Go's rule that link, directory, device and FIFO
+ * entries carry no data, and Go's error texts. Streams are AsyncIterables of Buffers with
+ * backpressure both ways; entry bodies stream too, so a large file is never held whole.
  */
 
 export const TarType = {
@@ -16,9 +26,9 @@ export const TarType = {
 
 export interface TarHeader {
   name: string;
-  /** One of TarType's flags; "0" for regular files (old "\0" and contiguous "7" read as "0"). */
+  /** One of TarType's flags ("0" also for old "\0" and contiguous "7" files); "" for a type flag tar-stream does not know. */
   type: string;
-  /** st_mode as Go writes it: permission bits with the file-type bits (0o040755 for a directory). */
+  /** Permission bits (with set-id and sticky bits). Type bits, as Go writes them, are accepted and not written. */
   mode: number;
   uid: number;
   gid: number;
@@ -36,336 +46,219 @@ export interface TarHeader {
 
 export interface TarEntry {
   header: TarHeader;
-  /** The entry's data (header.size bytes); skipped when not read before the next entry. */
+  /** The entry's data (header.size bytes). readTar skips what is not read before the next entry. */
   body: AsyncIterable<Buffer>;
 }
 
-const block = 512;
-const headerOnly = new Set<string>([TarType.hardLink, TarType.symlink, TarType.charDevice, TarType.blockDevice, TarType.directory, TarType.fifo]);
-/** Two zero blocks end an archive (Go writes no further record padding). */
-export const tarEnd = Buffer.alloc(2 * block);
-
 export class TarFormatError extends Error {}
-
-/** Zero bytes that pad an entry's data of `size` bytes to a whole block. */
-export function tarPadding(size: number): Buffer {
-  const rest = size % block;
-  return rest === 0 ? Buffer.alloc(0) : Buffer.alloc(block - rest);
-}
 
 export function tarHeader(fields: Partial<TarHeader> & { name: string; type: string }): TarHeader {
   return { mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0, linkname: "", uname: "", gname: "", devmajor: 0, devminor: 0, pax: {}, ...fields };
 }
 
-/** Reads exactly the bytes asked for from a stream of chunks. */
-class ByteReader {
-  private buffered: Buffer = Buffer.alloc(0);
-  private readonly iterator: AsyncIterator<Buffer>;
-  private ended = false;
+type StreamType = Header["type"];
 
-  constructor(input: AsyncIterable<Buffer>) {
-    this.iterator = input[Symbol.asyncIterator]();
-  }
+const streamTypes: Record<string, StreamType> = {
+  [TarType.file]: "file",
+  [TarType.hardLink]: "link",
+  [TarType.symlink]: "symlink",
+  [TarType.charDevice]: "character-device",
+  [TarType.blockDevice]: "block-device",
+  [TarType.directory]: "directory",
+  [TarType.fifo]: "fifo",
+};
 
-  /** `length` bytes, or fewer when the stream ends first. */
-  async read(length: number): Promise<Buffer> {
-    while (this.buffered.length < length && !this.ended) {
-      const next = await this.iterator.next();
-      if (next.done) this.ended = true;
-      else this.buffered = this.buffered.length === 0 ? next.value : Buffer.concat([this.buffered, next.value]);
-    }
-    const taken = this.buffered.subarray(0, length);
-    this.buffered = this.buffered.subarray(taken.length);
-    return taken;
-  }
+const typeFlags: Record<string, string> = { ...Object.fromEntries(Object.entries(streamTypes).map(([flag, type]) => [type, flag])), "contiguous-file": TarType.file };
 
-  /** The next `length` bytes in the pieces they arrive in. */
-  async *pieces(length: number): AsyncGenerator<Buffer> {
-    let left = length;
-    while (left > 0) {
-      if (this.buffered.length === 0) {
-        if (this.ended) throw new TarFormatError("unexpected EOF");
-        const next = await this.iterator.next();
-        if (next.done) {
-          this.ended = true;
-          continue;
-        }
-        this.buffered = next.value;
-      }
-      const piece = this.buffered.subarray(0, left);
-      this.buffered = this.buffered.subarray(piece.length);
-      left -= piece.length;
-      yield piece;
-    }
-  }
+/** st_mode's file-type bits of each type: tar-stream replaces a mode of 0 with 0644 or 0755, but not one with type bits. */
+const typeModeBits: Record<string, number> = {
+  [TarType.file]: 0o100000,
+  [TarType.hardLink]: 0o100000,
+  [TarType.symlink]: 0o120000,
+  [TarType.charDevice]: 0o020000,
+  [TarType.blockDevice]: 0o060000,
+  [TarType.directory]: 0o040000,
+  [TarType.fifo]: 0o010000,
+};
 
-  async skip(length: number): Promise<void> {
-    for await (const _ of this.pieces(length));
-  }
+/** Go's archive/tar gives these types no data, whatever their size field says. */
+function isHeaderOnly(type: string): boolean {
+  return type !== TarType.file;
 }
 
-/**
- * The entries of a tar stream. An entry's body must be read (or is skipped) before the next
- * entry is asked for. The end is two zero blocks or the end of the stream at a header.
- */
-export async function* readTar(input: AsyncIterable<Buffer>): AsyncGenerator<TarEntry> {
-  const reader = new ByteReader(input);
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  let pax: Record<string, string> = {};
-  let globalPax: Record<string, string> = {};
-  for (;;) {
-    const raw = await reader.read(block);
-    if (raw.length === 0) return;
-    if (raw.length < block) throw new TarFormatError("unexpected EOF");
-    if (raw.every((byte) => byte === 0)) return;
-    if (!checksumMatches(raw)) throw new TarFormatError("invalid tar header");
-    const type = raw.toString("latin1", 156, 157);
-    const size = parseNumber(raw.subarray(124, 136));
-    if (type === "x" || type === "g" || type === "L" || type === "K") {
-      const data = Buffer.concat(await collect(reader.pieces(size)));
-      await reader.skip(tarPadding(size).length);
-      if (type === "x") pax = { ...pax, ...parsePax(data) };
-      else if (type === "g") globalPax = { ...globalPax, ...parsePax(data) };
-      else if (type === "L") longName = cString(data);
-      else longLink = cString(data);
-      continue;
-    }
-    const records = { ...globalPax, ...pax };
-    const header = decodeHeader(raw, type);
-    if (longName !== undefined) header.name = longName;
-    if (longLink !== undefined) header.linkname = longLink;
-    applyPax(header, records);
-    longName = longLink = undefined;
-    pax = {};
-    // Go's reader gives header-only types no data, whatever their size field says.
-    const dataSize = headerOnly.has(header.type) ? 0 : header.size;
-    header.size = dataSize;
-    let remaining = dataSize;
-    const body = (async function* () {
-      for await (const piece of reader.pieces(remaining)) {
-        remaining -= piece.length;
-        yield piece;
-      }
-    })();
-    yield { header, body };
-    await reader.skip(remaining);
-    await reader.skip(tarPadding(dataSize).length);
-  }
-}
+/** PAX records tar-stream's reader applies itself, or that readTar maps to header fields. */
+const mappedPaxKeys = new Set(["path", "linkpath", "size", "uid", "gid", "mtime", "uname", "gname", "atime", "ctime"]);
 
-async function collect(pieces: AsyncIterable<Buffer>): Promise<Buffer[]> {
-  const all: Buffer[] = [];
-  for await (const piece of pieces) all.push(Buffer.from(piece));
-  return all;
-}
-
-function decodeHeader(raw: Buffer, type: string): TarHeader {
-  const magic = raw.toString("latin1", 257, 263);
-  let name = cString(raw.subarray(0, 100));
-  const ustar = magic === "ustar\0";
-  if (ustar) {
-    const prefix = cString(raw.subarray(345, 500));
-    if (prefix !== "") name = `${prefix}/${name}`;
-  }
+function fromStreamHeader(header: Header): TarHeader {
+  const records = (header.pax ?? {}) as Record<string, string>;
+  const type = typeFlags[header.type] ?? "";
   return {
-    name,
-    type: type === "\0" || type === "7" ? TarType.file : type,
-    mode: parseNumber(raw.subarray(100, 108)),
-    uid: parseNumber(raw.subarray(108, 116)),
-    gid: parseNumber(raw.subarray(116, 124)),
-    size: parseNumber(raw.subarray(124, 136)),
-    mtime: parseNumber(raw.subarray(136, 148)),
-    linkname: cString(raw.subarray(157, 257)),
-    uname: ustar || magic === "ustar " ? cString(raw.subarray(265, 297)) : "",
-    gname: ustar || magic === "ustar " ? cString(raw.subarray(297, 329)) : "",
-    devmajor: parseNumber(raw.subarray(329, 337)),
-    devminor: parseNumber(raw.subarray(337, 345)),
-    pax: {},
+    name: header.name,
+    type,
+    mode: header.mode,
+    uid: records.uid !== undefined ? Number(records.uid) : header.uid,
+    gid: records.gid !== undefined ? Number(records.gid) : header.gid,
+    size: isHeaderOnly(type) ? 0 : header.size,
+    mtime: records.mtime !== undefined ? Number(records.mtime) : header.mtime.getTime() / 1000,
+    linkname: header.linkname ?? "",
+    uname: records.uname ?? header.uname,
+    gname: records.gname ?? header.gname,
+    devmajor: header.devmajor,
+    devminor: header.devminor,
+    pax: Object.fromEntries(Object.entries(records).filter(([key]) => !mappedPaxKeys.has(key))),
   };
 }
 
-function applyPax(header: TarHeader, records: Record<string, string>): void {
-  for (const [key, value] of Object.entries(records)) {
-    switch (key) {
-      case "path":
-        header.name = value;
-        break;
-      case "linkpath":
-        header.linkname = value;
-        break;
-      case "size":
-        header.size = Number(value);
-        break;
-      case "uid":
-        header.uid = Number(value);
-        break;
-      case "gid":
-        header.gid = Number(value);
-        break;
-      case "mtime":
-        header.mtime = Number(value);
-        break;
-      case "uname":
-        header.uname = value;
-        break;
-      case "gname":
-        header.gname = value;
-        break;
-      case "atime":
-      case "ctime":
-        break;
-      default:
-        header.pax[key] = value;
-    }
-  }
-}
+/** Largest values tar-stream writes in ustar fields: 6 octal digits for ids, a 32-bit time. */
+const maxUstarId = 0o777777;
+const maxUstarTime = 2 ** 31 - 1;
 
-/** PAX records: `<length> <key>=<value>\n`, the length counting the whole record. */
-function parsePax(data: Buffer): Record<string, string> {
-  const records: Record<string, string> = {};
-  let offset = 0;
-  while (offset < data.length) {
-    const space = data.indexOf(0x20, offset);
-    if (space === -1) break;
-    const length = Number.parseInt(data.toString("latin1", offset, space), 10);
-    if (!Number.isFinite(length) || length <= 0 || offset + length > data.length) throw new TarFormatError("invalid PAX record");
-    const record = data.subarray(space + 1, offset + length - 1).toString("utf8");
-    const eq = record.indexOf("=");
-    if (eq > 0) records[record.slice(0, eq)] = record.slice(eq + 1);
-    offset += length;
-  }
-  return records;
-}
-
-function cString(bytes: Buffer): string {
-  const nul = bytes.indexOf(0);
-  return bytes.subarray(0, nul === -1 ? bytes.length : nul).toString("utf8");
-}
-
-/** Octal text, or GNU's base-256 (high bit of the first byte set) for big values. */
-function parseNumber(field: Buffer): number {
-  if (field.length > 0 && (field[0] & 0x80) !== 0) {
-    let value = field[0] & 0x7f;
-    for (const byte of field.subarray(1)) value = value * 256 + byte;
-    return value;
-  }
-  const text = field.toString("latin1").replace(/\0.*$/s, "").trim();
-  return text === "" ? 0 : Number.parseInt(text, 8);
-}
-
-function checksumMatches(raw: Buffer): boolean {
-  const stored = parseNumber(raw.subarray(148, 156));
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < block; i++) {
-    const byte = i >= 148 && i < 156 ? 0x20 : raw[i];
-    unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
-  }
-  return stored === unsigned || stored === signed;
-}
-
-const maxOctal7 = 0o7777777;
-const maxOctal11 = 0o77777777777;
-
-/**
- * A header block as Go's tar.Writer writes one: ustar when every field fits (long names split
- * at a slash into the prefix field), preceded by a PAX extended header for what does not.
- */
-export function encodeTarHeader(header: TarHeader): Buffer {
-  const records: Array<[string, string]> = [];
-  let name = header.name;
-  let prefix = "";
-  if (!fitsUstar(name, 100)) {
-    const split = splitUstarPath(name);
-    if (split === undefined) records.push(["path", name]);
-    else [prefix, name] = split;
-  }
-  if (!fitsUstar(header.linkname, 100)) records.push(["linkpath", header.linkname]);
-  if (header.size > maxOctal11) records.push(["size", String(header.size)]);
-  if (header.uid > maxOctal7) records.push(["uid", String(header.uid)]);
-  if (header.gid > maxOctal7) records.push(["gid", String(header.gid)]);
-  if (header.mtime < 0 || header.mtime > maxOctal11 || !Number.isInteger(header.mtime)) records.push(["mtime", String(header.mtime)]);
-  if (!fitsUstar(header.uname, 32)) records.push(["uname", header.uname]);
-  if (!fitsUstar(header.gname, 32)) records.push(["gname", header.gname]);
-  for (const [key, value] of Object.entries(header.pax).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) records.push([key, value]);
-
-  const main = ustarBlock(
-    {
-      ...header,
-      name: records.some(([key]) => key === "path") ? asciiFallback(name, 100) : name,
-      linkname: fitsUstar(header.linkname, 100) ? header.linkname : asciiFallback(header.linkname, 100),
-      uname: fitsUstar(header.uname, 32) ? header.uname : "",
-      gname: fitsUstar(header.gname, 32) ? header.gname : "",
-      size: Math.min(header.size, maxOctal11),
-      uid: Math.min(header.uid, maxOctal7),
-      gid: Math.min(header.gid, maxOctal7),
-      mtime: Math.max(0, Math.min(Math.floor(header.mtime), maxOctal11)),
-    },
-    prefix,
-  );
-  if (records.length === 0) return main;
-  const paxData = Buffer.from(records.map(([key, value]) => paxRecord(key, value)).join(""), "utf8");
-  // Go names the extended header after the entry: PaxHeaders.0/<base name>.
-  const base = header.name.replace(/\/+$/, "").split("/").pop() ?? "";
-  const paxHeader = ustarBlock(tarHeader({ name: asciiFallback(`PaxHeaders.0/${base}`, 100), type: "x", size: paxData.length, mode: 0 }), "");
-  return Buffer.concat([paxHeader, paxData, tarPadding(paxData.length), main]);
-}
-
-/** `<length> <key>=<value>\n`, where the length counts its own digits. */
-function paxRecord(key: string, value: string): string {
-  const bodyLength = Buffer.byteLength(` ${key}=${value}\n`);
-  let length = bodyLength + String(bodyLength).length;
-  while (String(length).length + bodyLength !== length) length = String(length).length + bodyLength;
-  return `${length} ${key}=${value}\n`;
-}
-
-function fitsUstar(text: string, size: number): boolean {
+function fitsUstarText(text: string, size: number): boolean {
   return Buffer.byteLength(text) <= size && /^[\x01-\x7f]*$/.test(text);
 }
 
-/** Go's splitUSTARPath: a prefix of at most 155 bytes and a name of at most 100, split at a slash. */
-function splitUstarPath(path: string): [string, string] | undefined {
-  if (!/^[\x01-\x7f]*$/.test(path)) return undefined;
-  let length = path.length;
-  if (length > 156) length = 156;
-  else if (path[length - 1] === "/") length--;
-  const index = path.lastIndexOf("/", length - 1);
-  const name = path.slice(index + 1);
-  if (index <= 0 || name === "" || name.length > 100 || index > 155) return undefined;
-  return [path.slice(0, index), name];
+/**
+ * A header for tar-stream's packer. What its ustar fields cannot hold goes into PAX records,
+ * as Go writes it (tar-stream itself would write 777777 for a big uid, overflow a long user
+ * name into the next field and wrap a time past 2038).
+ */
+function toStreamHeader(header: TarHeader): Header {
+  const type = streamTypes[header.type];
+  if (type === undefined) throw new TarFormatError(`cannot write tar header type ${JSON.stringify(header.type)}`);
+  const pax: Record<string, string> = { ...header.pax };
+  if (header.uid > maxUstarId) pax.uid = String(header.uid);
+  if (header.gid > maxUstarId) pax.gid = String(header.gid);
+  const mtimeFits = Number.isInteger(header.mtime) && header.mtime >= 0 && header.mtime <= maxUstarTime;
+  if (!mtimeFits) pax.mtime = String(header.mtime);
+  if (!fitsUstarText(header.uname, 32)) pax.uname = header.uname;
+  if (!fitsUstarText(header.gname, 32)) pax.gname = header.gname;
+  return {
+    name: header.name,
+    type,
+    mode: (header.mode & 0o7777) | typeModeBits[header.type],
+    uid: Math.min(header.uid, maxUstarId),
+    gid: Math.min(header.gid, maxUstarId),
+    size: isHeaderOnly(header.type) ? 0 : header.size,
+    mtime: new Date((mtimeFits ? header.mtime : 0) * 1000),
+    linkname: header.linkname,
+    uname: pax.uname === undefined ? header.uname : "",
+    gname: pax.gname === undefined ? header.gname : "",
+    devmajor: header.devmajor,
+    devminor: header.devminor,
+    pax: Object.keys(pax).length > 0 ? pax : null,
+  };
 }
 
-function asciiFallback(text: string, size: number): string {
-  return text.replace(/[^\x01-\x7f]/g, "_").slice(0, size);
+/** tar-stream's errors in Go's words, as dockerd reports them ("Error processing tar file: unexpected EOF"). */
+function asFormatError(err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof TarFormatError) return err;
+  if (err.message === "Unexpected end of data") return new TarFormatError("unexpected EOF", { cause: err });
+  if (err.message.startsWith("Invalid tar header")) return new TarFormatError("invalid tar header", { cause: err });
+  return new TarFormatError(err.message, { cause: err });
 }
 
-function ustarBlock(header: TarHeader, prefix: string): Buffer {
-  const raw = Buffer.alloc(block);
-  raw.write(header.name, 0, 100, "utf8");
-  writeOctal(raw, 100, 8, header.mode & 0o7777777);
-  writeOctal(raw, 108, 8, header.uid);
-  writeOctal(raw, 116, 8, header.gid);
-  writeOctal(raw, 124, 12, header.size);
-  writeOctal(raw, 136, 12, header.mtime);
-  raw.write(header.type, 156, 1, "latin1");
-  raw.write(header.linkname, 157, 100, "utf8");
-  raw.write("ustar\x0000", 257, 8, "latin1");
-  raw.write(header.uname, 265, 32, "utf8");
-  raw.write(header.gname, 297, 32, "utf8");
-  writeOctal(raw, 329, 8, header.devmajor);
-  writeOctal(raw, 337, 8, header.devminor);
-  raw.write(prefix, 345, 155, "utf8");
-  raw.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const byte of raw) sum += byte;
-  raw.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, 8, "latin1");
-  return raw;
+/**
+ * The entries of a tar stream. An entry's body is skipped when the next entry is asked for
+ * before it was read to its end. Errors of `input` itself are thrown as they are; a malformed
+ * archive is a TarFormatError.
+ */
+export async function* readTar(input: AsyncIterable<Buffer>): AsyncGenerator<TarEntry> {
+  let inputError: unknown;
+  const watchedInput = (async function* () {
+    try {
+      yield* input;
+    } catch (err) {
+      inputError = err;
+      throw err;
+    }
+  })();
+  // Go reads V7 headers (no magic) too; tar-stream's types omit the option.
+  const extractor = extract({ allowUnknownFormat: true } as Parameters<typeof extract>[0]);
+  Readable.from(watchedInput).pipe(extractor, () => undefined);
+  const translate = (err: unknown) => (err === inputError ? err : asFormatError(err));
+  const entries = extractor[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<Source>;
+      try {
+        next = await entries.next();
+      } catch (err) {
+        throw translate(err);
+      }
+      if (next.done) return;
+      const source = next.value;
+      const header = fromStreamHeader(source.header);
+      if (header.size === 0) source.resume();
+      yield { header, body: header.size === 0 ? (async function* () {})() : bodyOf(source, translate) };
+      // Drains what the caller left unread: the next header follows it.
+      source.resume();
+    }
+  } finally {
+    await entries.return?.();
+  }
 }
 
-function writeOctal(raw: Buffer, offset: number, size: number, value: number): void {
-  raw.write(`${Math.trunc(value).toString(8).padStart(size - 1, "0")}\0`, offset, size, "latin1");
+/**
+ * An entry's data. Iterated by hand, not with for-await: leaving a for-await loop destroys the
+ * source, and tar-stream destroys the whole archive with it, while readTar only skips the rest.
+ */
+async function* bodyOf(source: Source, translate: (err: unknown) => unknown): AsyncGenerator<Buffer> {
+  const pieces = source[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<unknown>;
+    try {
+      next = await pieces.next();
+    } catch (err) {
+      throw translate(err);
+    }
+    if (next.done) return;
+    yield next.value as Buffer;
+  }
+}
+
+export interface TarEntryToWrite {
+  header: TarHeader;
+  /** Exactly header.size bytes for a file; other types have no data and their body is not read. */
+  body?: AsyncIterable<Buffer> | Iterable<Buffer>;
+}
+
+/**
+ * A tar stream of `entries`, ended by two zero blocks. Entries are asked for, and each body
+ * read, only as fast as the archive is consumed. When the consumer stops early, the body
+ * being written and `entries` are closed.
+ */
+export async function* writeTar(entries: AsyncIterable<TarEntryToWrite> | Iterable<TarEntryToWrite>): AsyncGenerator<Buffer> {
+  const packer = pack();
+  let wakeFeeder: (() => void) | undefined;
+  const consumed = () => new Promise<void>((resolve) => (wakeFeeder = resolve));
+  const feeding = (async () => {
+    for await (const { header, body } of entries) {
+      const streamHeader = toStreamHeader(header);
+      const entry = packer.entry(streamHeader);
+      if (streamHeader.type === "file") await pipelinePromise(Readable.from(body ?? []), entry);
+      else entry.end(null);
+      // tar-stream pushes a header without waiting for the consumer (only bodies wait), so a
+      // tree of a million directories would pile up in memory: wait here as a body would.
+      while (Readable.isBackpressured(packer)) {
+        if (packer.destroying) return;
+        await consumed();
+      }
+    }
+    packer.finalize();
+  })().catch((err: unknown) => packer.destroy(err instanceof Error ? err : new Error(String(err))));
+  const chunks = packer[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await chunks.next();
+      wakeFeeder?.();
+      if (next.done) return;
+      yield next.value as Buffer;
+    }
+  } finally {
+    packer.destroy(null);
+    wakeFeeder?.();
+    await feeding;
+  }
 }
 
 /**
@@ -373,14 +266,35 @@ function writeOctal(raw: Buffer, offset: number, size: number, value: number): v
  * a hard link's target) becomes `newBase`; "/" as oldBase means the empty string, so the
  * leading slash stays.
  */
-export async function* rebaseTar(input: AsyncIterable<Buffer>, oldBase: string, newBase: string): AsyncGenerator<Buffer> {
+export function rebaseTar(input: AsyncIterable<Buffer>, oldBase: string, newBase: string): AsyncGenerator<Buffer> {
   const from = oldBase === "/" ? "" : oldBase;
-  for await (const { header, body } of readTar(input)) {
-    const renamed = { ...header, name: header.name.replace(from, () => newBase) };
-    if (header.type === TarType.hardLink) renamed.linkname = header.linkname.replace(from, () => newBase);
-    yield encodeTarHeader(renamed);
-    yield* body;
-    yield tarPadding(header.size);
-  }
-  yield tarEnd;
+  return writeTar(
+    (async function* () {
+      for await (const { header, body } of readTar(input)) {
+        const renamed = { ...header, name: header.name.replace(from, () => newBase) };
+        if (header.type === TarType.hardLink) renamed.linkname = header.linkname.replace(from, () => newBase);
+        yield { header: renamed, body };
+      }
+    })(),
+  );
+}
+
+/** Zero bytes padding `size` bytes of data to whole 512-byte blocks. */
+export function tarPadding(size: number): Buffer {
+  return Buffer.alloc((512 - (size % 512)) % 512);
+}
+
+/** The two zero blocks that end an archive. */
+export const tarEnd = Buffer.alloc(1024);
+
+/**
+ * The header blocks writeTar writes for one entry (a PAX extended header included), for
+ * composing small archives piece by piece in tests: header, data, tarPadding, ..., tarEnd.
+ */
+export async function encodeTarHeader(header: TarHeader): Promise<Buffer> {
+  const data = isHeaderOnly(header.type) ? 0 : header.size;
+  const chunks: Buffer[] = [];
+  for await (const chunk of writeTar([{ header, body: [Buffer.alloc(data)] }])) chunks.push(chunk);
+  const archive = Buffer.concat(chunks);
+  return archive.subarray(0, archive.length - data - tarPadding(data).length - tarEnd.length);
 }
