@@ -63,7 +63,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     images,
     volumes,
     runtime,
-    join(options.root, "containers"),
+    options.root,
     readContainerHostFacts(),
     log,
   );

@@ -1,4 +1,6 @@
-import { MoorError } from "../errors.ts";
+import { goQuote, MoorError } from "../errors.ts";
+import type { MountRequest } from "../engine/mounts/parse.ts";
+import { versionLessThan } from "../util/versions.ts";
 import type { ExecService } from "../engine/containers/exec.ts";
 import type { Container, ContainerMount, ContainerService, CreateContainerRequest, StopOptions, WaitCondition } from "../engine/containers/service.ts";
 import { readLog, type LogEntry } from "../engine/runtime/conmon.ts";
@@ -55,7 +57,7 @@ function hostConfigWithDefaults(sent: Container["hostConfig"]): Record<string, u
 
 function wireMount(mount: ContainerMount): Record<string, unknown> {
   return mount.type === "volume"
-    ? { Type: "volume", Name: mount.volumeName, Source: mount.source, Destination: mount.destination, Driver: "local", Mode: mount.mode, RW: mount.rw, Propagation: mount.propagation }
+    ? { Type: "volume", Name: mount.volumeName, Source: mount.source, Destination: mount.destination, Driver: mount.driver, Mode: mount.mode, RW: mount.rw, Propagation: mount.propagation }
     : { Type: mount.type, Source: mount.source, Destination: mount.destination, Mode: mount.mode, RW: mount.rw, Propagation: mount.propagation };
 }
 
@@ -97,7 +99,7 @@ export function toContainerInspect(container: Container, runningExecIds: string[
     ExecIDs: runningExecIds.length > 0 ? runningExecIds : null,
     HostConfig: hostConfigWithDefaults(container.hostConfig),
     GraphDriver: { Data: { UpperDir: `${container.dir}/upper`, WorkDir: `${container.dir}/work`, MergedDir: `${container.dir}/rootfs` }, Name: "overlay" },
-    Mounts: container.mounts.filter((m) => m.type !== "tmpfs" || m.spec !== "{}").map(wireMount),
+    Mounts: container.mounts.map(wireMount),
     Config: container.config,
     NetworkSettings: { Bridge: "", SandboxID: "", Ports: {}, SandboxKey: "", Networks: {} },
   };
@@ -142,12 +144,44 @@ export function toContainerSummary(container: Container): Record<string, unknown
   };
 }
 
+/**
+ * The Mounts fields an API version knows, as dockerd's router enforces them: before 1.42
+ * options of another mount type were ignored and CreateMountpoint did not exist; from 1.42 they
+ * are refused; ReadOnlyForceRecursive needs 1.44, Subpath 1.45, image mounts 1.48.
+ */
+function adaptMountsToVersion(mounts: MountRequest[], apiVersion: string): void {
+  for (const mount of mounts) {
+    if (versionLessThan(apiVersion, "1.42")) {
+      if (mount.BindOptions) mount.BindOptions.CreateMountpoint = false;
+      if (mount.VolumeOptions && mount.Type !== "volume") mount.VolumeOptions = null;
+      if (mount.TmpfsOptions && mount.Type !== "tmpfs") mount.TmpfsOptions = null;
+    } else {
+      for (const [field, type] of [["VolumeOptions", "volume"], ["BindOptions", "bind"], ["TmpfsOptions", "tmpfs"]] as const) {
+        if (mount[field] && mount.Type !== type) throw new MoorError("invalid", `${field} must not be specified on mount type ${goQuote(mount.Type ?? "")}`);
+      }
+    }
+    if (versionLessThan(apiVersion, "1.44") && mount.Type === "bind" && mount.BindOptions?.ReadOnlyForceRecursive) {
+      throw new MoorError("invalid", "BindOptions.ReadOnlyForceRecursive needs API v1.44 or newer");
+    }
+    if (versionLessThan(apiVersion, "1.45") && mount.VolumeOptions?.Subpath) throw new MoorError("invalid", "VolumeOptions.Subpath needs API v1.45 or newer");
+    if (versionLessThan(apiVersion, "1.48") && mount.Type === "image") throw new MoorError("invalid", 'Mount type "Image" needs API v1.48 or newer');
+  }
+}
+
 export function addContainerRoutes(router: Router, containers: ContainerService, execs: ExecService): void {
-  router.add("POST", "/containers/create", async ({ req, res, query }) => {
+  router.add("POST", "/containers/create", async ({ req, res, query, apiVersion }) => {
     const body = (await readJsonBody(req)) as Record<string, unknown> | null;
     if (body === null || typeof body !== "object") throw new MoorError("invalid", "config cannot be empty in order to create a container");
     const { HostConfig, NetworkingConfig: _networking, ...config } = body as { HostConfig?: CreateContainerRequest["hostConfig"]; NetworkingConfig?: unknown };
-    const created = await containers.create({ name: query.get("name") ?? undefined, config, hostConfig: HostConfig ?? {} });
+    const hostConfig = HostConfig ?? {};
+    adaptMountsToVersion(hostConfig.Mounts ?? [], apiVersion);
+    const created = await containers.create({
+      name: query.get("name") ?? undefined,
+      config,
+      hostConfig,
+      // Before API 1.44 every read-only bind was read-only on its top mount only.
+      readOnlyNonRecursive: versionLessThan(apiVersion, "1.44"),
+    });
     sendJson(res, 201, { Id: created.id, Warnings: created.warnings });
   });
 

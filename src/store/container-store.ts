@@ -35,8 +35,12 @@ export interface MountRecord {
   mode: string;
   rw: boolean;
   propagation: string;
-  /** The mount as requested (JSON), for what inspect and removal need to know. */
+  /** The volume's driver; "" for binds and tmpfs. */
+  driver: string;
+  /** The mount in moby's mount.Mount shape (JSON): an anonymous volume is one without Source. */
   spec: string;
+  /** A bind from Binds: its missing host directory is created at start. */
+  createSource: boolean;
 }
 
 const zeroTime = "0001-01-01T00:00:00Z";
@@ -74,10 +78,10 @@ export class ContainerStore {
       .prepare("INSERT INTO container_state (container_id, status, started_at, finished_at) VALUES (?, ?, ?, ?)")
       .run(container.id, state.status, state.startedAt, state.finishedAt);
     const insertMount = this.db.prepare(
-      "INSERT INTO container_mounts (container_id, destination, type, volume_name, source, mode, rw, propagation, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO container_mounts (container_id, destination, type, volume_name, source, mode, rw, propagation, driver, spec, create_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     for (const mount of mounts) {
-      insertMount.run(container.id, mount.destination, mount.type, mount.volumeName, mount.source, mount.mode, mount.rw ? 1 : 0, mount.propagation, mount.spec);
+      insertMount.run(container.id, mount.destination, mount.type, mount.volumeName, mount.source, mount.mode, mount.rw ? 1 : 0, mount.propagation, mount.driver, mount.spec, mount.createSource ? 1 : 0);
     }
   }
 
@@ -137,11 +141,11 @@ export class ContainerStore {
 
   mounts(id: string): MountRecord[] {
     return this.db
-      .prepare<[string], Omit<MountRecord, "rw"> & { rw: number }>(
-        "SELECT destination, type, volume_name AS volumeName, source, mode, rw, propagation, spec FROM container_mounts WHERE container_id = ? ORDER BY destination",
+      .prepare<[string], Omit<MountRecord, "rw" | "createSource"> & { rw: number; createSource: number }>(
+        "SELECT destination, type, volume_name AS volumeName, source, mode, rw, propagation, driver, spec, create_source AS createSource FROM container_mounts WHERE container_id = ? ORDER BY destination",
       )
       .all(id)
-      .map((row) => ({ ...row, rw: row.rw === 1 }));
+      .map((row) => ({ ...row, rw: row.rw === 1, createSource: row.createSource === 1 }));
   }
 
   /** Containers the store last saw running (their users of volumes are alive). */

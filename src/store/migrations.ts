@@ -16,6 +16,9 @@
  * - layers (2): unpacked image layers by diff ID; each is unpacked once and shared by images.
  * - container_state.manually_stopped (3): stopped or killed by a user, which holds off its
  *   restart policy (dockerd's HasBeenManuallyStopped).
+ * - container_mounts.driver, .create_source (4): a volume's driver, and whether a bind's missing
+ *   host directory is made at start (Binds) or refused (Mounts); `spec` becomes the mount as
+ *   moby's mount.Mount shapes it (older rows kept the raw Binds string under "bind").
  */
 export const migrations: readonly string[] = [
   `
@@ -113,5 +116,14 @@ export const migrations: readonly string[] = [
   `,
   `
   ALTER TABLE container_state ADD COLUMN manually_stopped INTEGER NOT NULL DEFAULT 0;
+  `,
+  `
+  ALTER TABLE container_mounts ADD COLUMN driver TEXT NOT NULL DEFAULT '';
+  ALTER TABLE container_mounts ADD COLUMN create_source INTEGER NOT NULL DEFAULT 0;
+  UPDATE container_mounts SET driver = 'local' WHERE type = 'volume';
+  UPDATE container_mounts SET create_source = 1 WHERE type = 'bind' AND json_extract(spec, '$.bind') IS NOT NULL;
+  UPDATE container_mounts
+     SET spec = json_object('Type', type, 'Source', CASE WHEN type = 'volume' THEN volume_name ELSE source END, 'Target', destination, 'ReadOnly', json(CASE WHEN rw = 1 THEN 'false' ELSE 'true' END))
+   WHERE json_extract(spec, '$.bind') IS NOT NULL;
   `,
 ];

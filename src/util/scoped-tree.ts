@@ -16,7 +16,7 @@ import { readTar, tarHeader, TarType, writeTar, type TarEntryToWrite, type TarHe
  */
 
 /** Linux's O_PATH (asm-generic value); Node does not export it. */
-const O_PATH = 0o10000000;
+export const O_PATH = 0o10000000;
 const { O_DIRECTORY, O_NOFOLLOW, O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NONBLOCK } = fs.constants;
 
 // Metadata system calls take microseconds; made through libuv's thread pool one after the other,

@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { closeSync, existsSync, mkdirSync } from "node:fs";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MoorError, messages, wrap } from "../../errors.ts";
 import type { ContainerRecord, ContainerStateRecord, ContainerStore, MountRecord } from "../../store/container-store.ts";
@@ -20,14 +20,24 @@ import type { ContainerHostFacts } from "./host-runtime.ts";
 import { KeyedMutex } from "../../util/keyed-mutex.ts";
 import { nextRestartDelay, restartsWithEngine, shouldRestart } from "./restart-policy.ts";
 import type { Logger } from "../logger.ts";
+import { copyDirectoryTree, lookUpImagePath } from "../mounts/copy-up.ts";
+import { cleanPath, parseMountSpec, validateTmpfsDestination, type MountRequest } from "../mounts/parse.ts";
+import { parseMountInfo } from "../mounts/propagation.ts";
+import { registerMountPoints, type RegisteredMount, type RegistrationContext } from "../mounts/register.ts";
+import { specMounts, type MountPointAtStart } from "../mounts/setup.ts";
+
+/** Bind sources as dockerd checks them: stat, so a symlink to something counts. */
+const hostPaths = { pathExists: (path: string) => existsSync(path) };
 
 export type { MountRecord as ContainerMount };
 
 /** The HostConfig as the API carries it, with the fields moor reads typed. */
 export type RequestedHostConfig = {
   Binds?: string[] | null;
-  Mounts?: Array<{ Type?: string; Source?: string; Target?: string; ReadOnly?: boolean; VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> }; BindOptions?: { Propagation?: string } }> | null;
+  Mounts?: MountRequest[] | null;
   Tmpfs?: Record<string, string> | null;
+  VolumesFrom?: string[] | null;
+  VolumeDriver?: string;
   AutoRemove?: boolean;
   RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
   NetworkMode?: string;
@@ -38,6 +48,8 @@ export interface CreateContainerRequest {
   name?: string;
   config: RequestedConfig & { Image?: string };
   hostConfig: RequestedHostConfig;
+  /** Read-only binds protect their top mount only (what clients before API 1.44 expect). */
+  readOnlyNonRecursive?: boolean;
 }
 
 export interface Container {
@@ -82,31 +94,36 @@ export class ContainerService {
   private readonly restartDelays = new Map<string, number>();
   /** Removed containers whose files are still being deleted. */
   private readonly backgroundRemovals = new Set<Promise<void>>();
+  private readonly containersDir: string;
 
   constructor(
     private readonly store: ContainerStore,
     private readonly images: ImageService,
     private readonly volumes: VolumeService,
     private readonly runtime: ConmonRuntime,
-    private readonly containersDir: string,
+    /** The engine's data root; containers live in its `containers` directory. */
+    private readonly root: string,
     private readonly hostFacts: ContainerHostFacts,
     private readonly log: Logger,
   ) {
-    mkdirSync(containersDir, { recursive: true, mode: 0o710 });
+    this.containersDir = join(root, "containers");
+    mkdirSync(this.containersDir, { recursive: true, mode: 0o710 });
   }
 
   async create(request: CreateContainerRequest): Promise<{ id: string; warnings: string[] }> {
     const imageName = request.config.Image ?? "";
     if (imageName === "") throw new MoorError("invalid", "No command specified");
+    const host = request.hostConfig;
     // dockerd checks the request's settings before it looks up the image.
     validateHealthcheck(request.config.Healthcheck);
-    const image = this.images.inspect(imageName);
-    const host = request.hostConfig;
     const policy = host.RestartPolicy?.Name ?? "";
-    if (!restartPolicies.has(policy)) throw new MoorError("invalid", `invalid restart policy '${policy}'`);
     if (host.AutoRemove && policy !== "" && policy !== "no") {
       throw new MoorError("invalid", "can't create 'AutoRemove' container with restart policy");
     }
+    for (const mount of host.Mounts ?? []) parseMountSpec(mount, hostPaths);
+    for (const destination of Object.keys(host.Tmpfs ?? {})) validateTmpfsDestination(destination);
+    if (!restartPolicies.has(policy)) throw new MoorError("invalid", `invalid restart policy '${policy}'`);
+    const image = this.images.inspect(imageName);
     const id = randomId();
     const config = mergeConfig(request.config, image.config, imageName, id.slice(0, 12));
     if ((config.Entrypoint ?? []).length === 0 && (config.Cmd ?? []).length === 0) {
@@ -116,12 +133,24 @@ export class ContainerService {
     // Checked now so a doomed create makes no volumes, and again when the row is written.
     this.assertNameFree(name);
     const anonymous: string[] = [];
+    const dir = join(this.containersDir, id);
     try {
-      const mounts = await this.registerMounts(config, host, anonymous);
-      const dir = join(this.containersDir, id);
+      const mountPoints = await registerMountPoints(
+        {
+          binds: host.Binds ?? [],
+          mounts: host.Mounts ?? [],
+          tmpfs: host.Tmpfs ?? {},
+          volumesFrom: host.VolumesFrom ?? [],
+          volumeDriver: host.VolumeDriver ?? "",
+          readOnlyNonRecursive: Boolean(request.readOnlyNonRecursive),
+        },
+        this.mountRegistration(),
+        anonymous,
+      );
       mkdirSync(join(dir, "upper"), { recursive: true, mode: 0o755 });
       mkdirSync(join(dir, "work"), { recursive: true, mode: 0o700 });
       mkdirSync(join(dir, "rootfs"), { recursive: true, mode: 0o755 });
+      await this.addImageVolumesAndCopyUp(dir, image, config, host, mountPoints, anonymous);
       const record: ContainerRecord = {
         id,
         imageId: image.id,
@@ -131,64 +160,91 @@ export class ContainerService {
       };
       this.store.transaction(() => {
         this.assertNameFree(name);
-        this.store.insert(record, name, mounts);
+        this.store.insert(record, name, [...mountPoints.values()].map(({ copyData: _copyData, ...mount }) => mount));
       });
       return { id, warnings: createWarnings(host) };
     } catch (err) {
       // A failed create leaves no anonymous volume and no directory; named volumes stay, as with dockerd.
+      await unmountRootfs(dir).catch(() => undefined);
       for (const volume of anonymous) await this.volumes.remove(volume, { force: true }).catch(() => undefined);
-      await removeTree(join(this.containersDir, id)).catch(() => undefined);
+      await removeTree(dir).catch(() => undefined);
       throw err;
     }
   }
 
-  /**
-   * Mount points in dockerd's precedence: Binds, then Mounts, then the image's and request's
-   * VOLUMEs not covered by either (anonymous volumes). Binds or Mounts on one path twice is
-   * dockerd's "Duplicate mount point".
-   */
-  private async registerMounts(config: RequestedConfig, host: RequestedHostConfig, anonymous: string[]): Promise<MountRecord[]> {
-    const mounts = new Map<string, MountRecord>();
-    const claim = (mount: MountRecord, as: string) => {
-      if (mounts.has(mount.destination) || (host.Tmpfs && Object.hasOwn(host.Tmpfs, mount.destination))) {
-        throw new MoorError("invalid", `Duplicate mount point: ${as}`);
-      }
-      mounts.set(mount.destination, mount);
+  /** What mount registration needs from the engine: volumes, other containers, the data root. */
+  private mountRegistration(): RegistrationContext {
+    return {
+      ...hostPaths,
+      daemonRoot: this.root,
+      mountsOf: (container) => this.store.mounts(this.resolve(container)),
+      createVolume: async ({ name, driver, options, labels }) => {
+        const volume = await this.volumes.create({ name: name || undefined, driver, driverOptions: options, labels });
+        return { name: volume.name, driver: volume.driver, mountpoint: volume.mountpoint };
+      },
+      getVolume: (name) => {
+        if (name === "") throw new MoorError("not_found", `get: ${messages.noSuchVolume()}`);
+        const volume = this.volumes.inspect(name);
+        return { name: volume.name, driver: volume.driver, mountpoint: volume.mountpoint };
+      },
     };
-    for (const bind of host.Binds ?? []) {
-      const parts = bind.split(":");
-      if (parts.length < 2 || parts.length > 3 || parts[0] === "") throw new MoorError("invalid", `invalid volume specification: '${bind}'`);
-      const [source, target, mode = ""] = parts;
-      const destination = cleanPath(target);
-      const rw = !mode.split(",").includes("ro");
-      if (source.startsWith("/")) {
-        claim({ destination, type: "bind", volumeName: null, source, mode, rw, propagation: "rprivate", spec: JSON.stringify({ bind }) }, destination);
-      } else {
-        const volume = await this.volumes.create({ name: source });
-        claim({ destination, type: "volume", volumeName: volume.name, source: volume.mountpoint, mode: mode || "z", rw, propagation: "", spec: JSON.stringify({ bind }) }, destination);
+  }
+
+  /**
+   * The image's and the request's VOLUMEs that nothing else covers get anonymous volumes
+   * (moby createContainerVolumesOS), then every volume that asks for it and is still empty is
+   * filled from the image (copy-up). Both look at the image's files, so the root filesystem is
+   * mounted meanwhile, and only if there is something to do.
+   */
+  private async addImageVolumesAndCopyUp(
+    dir: string,
+    image: ReturnType<ImageService["inspect"]>,
+    config: RequestedConfig,
+    host: RequestedHostConfig,
+    mountPoints: Map<string, RegisteredMount>,
+    anonymous: string[],
+  ): Promise<void> {
+    const declared = Object.keys(config.Volumes ?? {});
+    if (declared.length === 0 && ![...mountPoints.values()].some((m) => m.copyData)) return;
+    const rootfs = await mountRootfs(dir, this.images.layerPaths(image));
+    try {
+      for (const path of declared) {
+        const destination = cleanPath(path);
+        if (mountPoints.has(destination) || Object.hasOwn(host.Tmpfs ?? {}, destination)) continue;
+        const found = await lookUpImagePath(rootfs, destination);
+        if (found.kind === "directory") closeSync(found.fd);
+        if (found.kind === "other") throw new MoorError("internal", `cannot mount volume over existing file, file exists ${found.path}`);
+        const volume = await this.volumes.create({ driver: host.VolumeDriver || undefined });
+        anonymous.push(volume.name);
+        mountPoints.set(destination, {
+          destination,
+          type: "volume",
+          volumeName: volume.name,
+          source: volume.mountpoint,
+          mode: "",
+          rw: true,
+          propagation: "",
+          driver: volume.driver,
+          spec: JSON.stringify({ Type: "volume", Target: destination }),
+          createSource: false,
+          copyData: true,
+        });
       }
-    }
-    for (const mount of host.Mounts ?? []) {
-      const destination = cleanPath(mount.Target ?? "");
-      const rw = !mount.ReadOnly;
-      if (mount.Type === "bind") {
-        claim({ destination, type: "bind", volumeName: null, source: mount.Source ?? "", mode: "", rw, propagation: mount.BindOptions?.Propagation || "rprivate", spec: JSON.stringify(mount) }, mount.Target ?? "");
-      } else if (mount.Type === "tmpfs") {
-        claim({ destination, type: "tmpfs", volumeName: null, source: "", mode: "", rw, propagation: "", spec: JSON.stringify(mount) }, mount.Target ?? "");
-      } else {
-        const volume = await this.volumes.create({ name: mount.Source || undefined, labels: mount.VolumeOptions?.Labels });
-        if (!mount.Source) anonymous.push(volume.name);
-        claim({ destination, type: "volume", volumeName: volume.name, source: volume.mountpoint, mode: "z", rw, propagation: "", spec: JSON.stringify(mount) }, mount.Target ?? "");
+      for (const mount of mountPoints.values()) {
+        if (!mount.copyData || mount.type !== "volume" || mount.volumeName === null) continue;
+        const found = await lookUpImagePath(rootfs, mount.destination);
+        if (found.kind !== "directory") continue;
+        try {
+          await this.volumes.populate(mount.volumeName, (target) => copyDirectoryTree(found.fd, target));
+        } catch (err) {
+          throw wrap(err, "failed to populate volume");
+        } finally {
+          closeSync(found.fd);
+        }
       }
+    } finally {
+      await unmountRootfs(dir);
     }
-    for (const path of Object.keys(config.Volumes ?? {})) {
-      const destination = cleanPath(path);
-      if (mounts.has(destination) || (host.Tmpfs && Object.hasOwn(host.Tmpfs, destination))) continue;
-      const volume = await this.volumes.create({});
-      anonymous.push(volume.name);
-      mounts.set(destination, { destination, type: "volume", volumeName: volume.name, source: volume.mountpoint, mode: "", rw: true, propagation: "", spec: "{}" });
-    }
-    return [...mounts.values()];
   }
 
   /** Finds a container by full id, unique id prefix, or name (with or without "/"). */
@@ -370,24 +426,7 @@ export class ContainerService {
     const hostname = String(container.config.Hostname || container.id.slice(0, 12));
     const [rootfs, etcFiles] = await Promise.all([mountRootfs(container.dir, this.images.layerPaths(image)), writeEtcFiles(container.dir, hostname, network)]);
     const user = await resolveUser(rootfs, String(container.config.User ?? ""));
-    const mounts: SpecMount[] = [];
-    for (const mount of container.mounts) {
-      const access = mount.rw ? "rw" : "ro";
-      if (mount.type === "volume" && mount.volumeName !== null) {
-        const source = await this.volumes.mount(mount.volumeName, container.id);
-        mountedVolumes.push(mount.volumeName);
-        mounts.push({ destination: mount.destination, type: "bind", source, options: ["rbind", access, "rprivate"] });
-      } else if (mount.type === "bind") {
-        // Binds from -v create a missing host directory (dockerd's rule; --mount does not).
-        if (JSON.parse(mount.spec).bind) await mkdir(mount.source, { recursive: true, mode: 0o755 });
-        mounts.push({ destination: mount.destination, type: "bind", source: mount.source, options: ["rbind", access, mount.propagation || "rprivate"] });
-      } else if (mount.type === "tmpfs") {
-        mounts.push({ destination: mount.destination, type: "tmpfs", source: "tmpfs", options: ["noexec", "nosuid", "nodev", ...(mount.rw ? [] : ["ro"])] });
-      }
-    }
-    for (const [destination, options] of Object.entries(host.Tmpfs ?? {})) {
-      mounts.push({ destination, type: "tmpfs", source: "tmpfs", options: ["noexec", "nosuid", "nodev", ...options.split(",").filter((o) => o !== "")] });
-    }
+    const mounts = await this.mountsAtStart(container, mountedVolumes);
     const securityOpt = (host.SecurityOpt as string[] | undefined) ?? [];
     return buildSpec({
       id: container.id,
@@ -413,6 +452,39 @@ export class ContainerService {
       shmSize: Number(host.ShmSize ?? 0) || 64 * 1024 * 1024,
       cgroupnsMode: this.hostFacts.cgroupnsMode,
       host: this.hostFacts.spec,
+    });
+  }
+
+  /**
+   * The container's mounts for the runtime: volumes mounted (their devices, for volumes with
+   * options), missing sources of binds from Binds created as dockerd does, and the whole checked
+   * against the host's mount table for shared and slave propagation.
+   */
+  private async mountsAtStart(container: Container, mountedVolumes: string[]): Promise<SpecMount[]> {
+    const points: MountPointAtStart[] = [];
+    const tmpfs = container.hostConfig.Tmpfs ?? {};
+    for (const mount of container.mounts) {
+      if (mount.type === "volume" && mount.volumeName !== null && !Object.hasOwn(tmpfs, mount.destination)) {
+        const hostPath = await this.volumes.mount(mount.volumeName, container.id).catch((err: unknown) => {
+          throw wrap(err, `error while mounting volume '${mount.source}'`);
+        });
+        mountedVolumes.push(mount.volumeName);
+        points.push({ ...mount, hostPath });
+      } else {
+        if (mount.type === "bind" && mount.createSource) {
+          await mkdir(mount.source, { recursive: true, mode: 0o755 }).catch((err: unknown) => {
+            if ((err as NodeJS.ErrnoException).code === "ENOTDIR" || (err as NodeJS.ErrnoException).code === "EEXIST") return;
+            throw new MoorError("internal", `error while creating mount source path '${mount.source}': ${(err as Error).message}`);
+          });
+        }
+        points.push({ ...mount, hostPath: mount.source });
+      }
+    }
+    const needsMountInfo = points.some((p) => /^r?(shared|slave)$/.test(p.propagation));
+    return specMounts(points, tmpfs, {
+      recursiveReadOnly: this.hostFacts.recursiveReadOnly,
+      daemonRoot: this.root,
+      mountInfo: needsMountInfo ? parseMountInfo(await readFile("/proc/self/mountinfo", "utf8")) : [],
     });
   }
 
@@ -681,10 +753,8 @@ export class ContainerService {
       await unmountRootfs(container.dir).catch(() => undefined);
       await removeTree(container.dir);
     });
-    const anonymousVolumes = container.mounts.filter((mount) => {
-      const spec = JSON.parse(mount.spec) as { bind?: string; Source?: string };
-      return mount.type === "volume" && mount.volumeName !== null && !spec.bind && !spec.Source;
-    });
+    // Anonymous volumes are those asked for without a source (moby removeMountPoints).
+    const anonymousVolumes = container.mounts.filter((mount) => mount.type === "volume" && mount.volumeName !== null && !(JSON.parse(mount.spec) as MountRequest).Source);
     if (!volumes || anonymousVolumes.length === 0) {
       // Nothing the caller sees depends on the files: they go in the background.
       const settled = removeFiles
@@ -698,17 +768,4 @@ export class ContainerService {
     });
     for (const mount of anonymousVolumes) await this.volumes.remove(mount.volumeName!).catch(() => undefined);
   }
-}
-
-/** path.Clean for container paths: `/data/` and `/data` are one destination. */
-function cleanPath(path: string): string {
-  if (!path.startsWith("/")) throw new MoorError("invalid", `invalid mount path: '${path}' mount path must be absolute`);
-  if (path === "/" || path.replace(/\/+$/, "") === "") throw new MoorError("invalid", "invalid specification: destination can't be '/'");
-  const parts: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return `/${parts.join("/")}`;
 }

@@ -42,6 +42,14 @@ export interface VolumeDriver {
   unmount(name: string, options: DriverOptions): Promise<void>;
   /** Whether the storage holds any data (a half-made volume holds none). */
   isEmpty(name: string): Promise<boolean>;
+  /**
+   * Fills an empty volume (copy-up): `fill(target)` writes the content to `target`, a missing
+   * path or an empty directory. A crash or failure meanwhile must never leave a partly filled
+   * volume that looks filled. Called with the volume mounted if it needs a mount, and with
+   * `shared` true when other containers reference the volume (they may have its directory
+   * mounted, so it must be filled in place). Resolves false when the volume was not empty.
+   */
+  populate(name: string, options: DriverOptions, shared: boolean, fill: (target: string) => Promise<void>): Promise<boolean>;
   remove(name: string): Promise<void>;
   /** Resolves when data deletions that remove() started have finished. */
   settled(): Promise<void>;

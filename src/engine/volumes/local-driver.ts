@@ -20,6 +20,8 @@ const requiredOptions: ReadonlyArray<[string, string[]]> = [
 ];
 
 const dataDirName = "_data";
+// A copy-up is made here beside `_data` and renamed over it when complete.
+const copyUpDirName = "_data.copy-up";
 // Never a valid volume name (those start with a letter or digit), so never listed or adopted.
 const trashPrefix = ".trash-";
 
@@ -126,6 +128,29 @@ export class LocalDriver implements VolumeDriver {
     return entries.length === 0;
   }
 
+  async populate(name: string, options: DriverOptions, shared: boolean, fill: (target: string) => Promise<void>): Promise<boolean> {
+    if (!(await this.isEmpty(name))) return false;
+    const data = this.dataPath(name);
+    // A mounted device cannot be swapped, and a directory other containers may have mounted must
+    // stay the same directory: those are filled in place (a crash can leave them partly filled).
+    if (this.needsMount(options) || shared) {
+      await fill(data);
+      return true;
+    }
+    const staging = join(this.volumeDir(name), copyUpDirName);
+    await removeTree(staging);
+    try {
+      await fill(staging);
+      // rename(2) replaces the empty _data in one step, so the volume is empty or whole.
+      renameSync(staging, data);
+    } catch (err) {
+      await removeTree(staging).catch(() => undefined);
+      if ((err as NodeJS.ErrnoException).code === "ENOTEMPTY" || (err as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw err;
+    }
+    return true;
+  }
+
   async remove(name: string): Promise<void> {
     const trash = join(this.volumesDir, `${trashPrefix}${randomId().slice(0, 16)}`);
     try {
@@ -152,6 +177,8 @@ export class LocalDriver implements VolumeDriver {
   async recover(): Promise<void> {
     for (const entry of await readdir(this.volumesDir)) {
       if (entry.startsWith(trashPrefix)) this.purge(join(this.volumesDir, entry));
+      // A copy-up the engine did not finish: the volume stayed empty, the partial copy goes.
+      else if (lstatOrUndefined(join(this.volumesDir, entry, copyUpDirName)) !== undefined) this.purge(join(this.volumesDir, entry, copyUpDirName));
     }
   }
 

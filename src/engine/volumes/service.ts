@@ -277,6 +277,26 @@ export class VolumeService {
     });
   }
 
+  /**
+   * Copy-up: fills the volume through `fill` if it holds nothing yet, with its device mounted
+   * for the duration if it has one. Other containers referencing it make the driver fill it
+   * in place. Resolves whether it was filled.
+   */
+  async populate(name: string, fill: (target: string) => Promise<void>): Promise<boolean> {
+    return this.locks.run(name, async () => {
+      const volume = this.inspect(name);
+      const driver = this.driver(volume.driver);
+      const options = volume.options ?? {};
+      const mountNow = driver.needsMount(options) && this.store.users(name).length === 0;
+      if (mountNow) await driver.mount(name, options);
+      try {
+        return await driver.populate(name, options, this.store.referencingContainers(name).length > 0, fill);
+      } finally {
+        if (mountNow) await driver.unmount(name, options);
+      }
+    });
+  }
+
   /** A user stops using the volume: after the last one its device is unmounted. */
   async unmount(name: string, userId: string): Promise<void> {
     await this.locks.run(name, async () => {
