@@ -44,5 +44,7 @@ export async function lookUpImagePath(rootfs: string, destination: string): Prom
  * directory's own mode and owner included. `target` may be missing or an empty directory.
  */
 export async function copyDirectoryTree(sourceFd: number, target: string): Promise<void> {
-  await runCommandWithFd("cp", ["-a", "--reflink=auto", "--", "/proc/self/fd/3/.", target], sourceFd);
+  // The copy dies with the engine: one left running after a crash would write into a copy-up
+  // the next engine is deleting.
+  await runCommandWithFd("setpriv", ["--pdeathsig", "KILL", "--", "cp", "-a", "--reflink=auto", "--", "/proc/self/fd/3/.", target], sourceFd);
 }

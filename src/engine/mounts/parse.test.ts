@@ -68,8 +68,8 @@ test("Mounts: accepted specs become mount points; a bind source must exist", () 
   assert.deepEqual([bind.type, bind.source, bind.destination, bind.mode, bind.propagation, bind.rw], ["bind", "/there", "/c", "", "rprivate", true]);
   const created = parseMountSpec({ Type: "bind", Source: "/missing", Target: "/c", BindOptions: { CreateMountpoint: true } }, exists);
   assert.equal(created.source, "/missing");
-  const volume = parseMountSpec({ Type: "volume", Target: "/v", ReadOnly: true, VolumeOptions: { NoCopy: true, DriverConfig: { Name: "local" } } }, exists);
-  assert.deepEqual([volume.name, volume.copyData, volume.rw, volume.driver], ["", false, false, "local"]);
+  const volume = parseMountSpec({ Type: "volume", Source: "named", Target: "/v", ReadOnly: true, VolumeOptions: { NoCopy: true, DriverConfig: { Name: "local" } } }, exists);
+  assert.deepEqual([volume.name, volume.copyData, volume.rw, volume.driver], ["named", false, false, "local"]);
   const tmpfs = parseMountSpec({ Type: "tmpfs", Target: "/t", TmpfsOptions: { SizeBytes: 1 << 20 } }, exists);
   assert.deepEqual([tmpfs.type, tmpfs.source, tmpfs.destination], ["tmpfs", "", "/t"]);
 });
@@ -88,6 +88,7 @@ test("Mounts: every validation error, as dockerd words it (400)", () => {
     [{ Type: "bind", Source: "/h", Target: "/c", BindOptions: { Propagation: "bogus" } }, 'invalid mount config for type "bind": invalid propagation mode: bogus'],
     [{ Type: "bind", Source: "relative", Target: "/c" }, `invalid mount config for type "bind": invalid mount path: 'relative' mount path must be absolute`],
     [{ Type: "bind", Source: "/h/missing", Target: "/c" }, 'invalid mount config for type "bind": bind source path does not exist: /h/missing'],
+    [{ Type: "volume", Target: "/c", ReadOnly: true }, 'invalid mount config for type "volume": must not set ReadOnly mode when using anonymous volumes'],
     [{ Type: "volume", Target: "/c", VolumeOptions: { Subpath: "x" } }, 'invalid mount config for type "volume": must not set Subpath when using anonymous volumes'],
     [{ Type: "volume", Source: "v", Target: "/c", VolumeOptions: { Subpath: "../x" } }, 'invalid mount config for type "volume": subpath must be a relative path within the volume'],
     [{ Type: "volume", Source: "v", Target: "/c", VolumeOptions: { Subpath: "/x" } }, 'invalid mount config for type "volume": subpath must be a relative path within the volume'],

@@ -141,6 +141,8 @@ function mountConfigProblem(mount: MountRequest, checkBindSource: ValidationCont
       return undefined;
     }
     case "volume": {
+      // Daemons up to 29.0 (so every API version moor serves) refuse this.
+      if (source === "" && mount.ReadOnly) return "must not set ReadOnly mode when using anonymous volumes";
       const subpath = mount.VolumeOptions?.Subpath ?? "";
       if (subpath !== "") {
         if (source === "") return "must not set Subpath when using anonymous volumes";
