@@ -1,3 +1,4 @@
+import { parseMountInfo } from "./mounts/propagation.ts";
 import { lstat, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { MoorError } from "../errors.ts";
@@ -43,21 +44,11 @@ export async function directorySize(root: string): Promise<number> {
 
 /** Mount points at or below `path` in this process's mount namespace, deepest first. */
 export async function mountsUnder(path: string): Promise<string[]> {
-  const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
   const prefix = path.endsWith("/") ? path : `${path}/`;
-  const found: string[] = [];
-  for (const line of mountinfo.split("\n")) {
-    const mountPoint = line.split(" ")[4];
-    if (mountPoint === undefined) continue;
-    const decoded = decodeMountinfoPath(mountPoint);
-    if (decoded === path || decoded.startsWith(prefix)) found.push(decoded);
-  }
-  return found.sort((a, b) => b.length - a.length);
-}
-
-/** mountinfo escapes space, tab, newline and backslash as octal (\040 ...). */
-function decodeMountinfoPath(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+  return parseMountInfo(await readFile("/proc/self/mountinfo", "utf8"))
+    .map((entry) => entry.mountPoint)
+    .filter((mountPoint) => mountPoint === path || mountPoint.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
 }
 
 /**

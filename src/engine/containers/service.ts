@@ -25,6 +25,8 @@ import { cleanPath, parseMountSpec, validateTmpfsDestination, type MountRequest 
 import { parseMountInfo } from "../mounts/propagation.ts";
 import { registerMountPoints, type RegisteredMount, type RegistrationContext } from "../mounts/register.ts";
 import { specMounts, type MountPointAtStart } from "../mounts/setup.ts";
+import { openSubpath } from "../mounts/subpath.ts";
+import { runCommand } from "../runtime/command.ts";
 
 /** Bind sources as dockerd checks them: stat, so a symlink to something counts. */
 const hostPaths = { pathExists: (path: string) => existsSync(path) };
@@ -144,13 +146,13 @@ export class ContainerService {
           volumeDriver: host.VolumeDriver ?? "",
           readOnlyNonRecursive: Boolean(request.readOnlyNonRecursive),
         },
-        this.mountRegistration(),
+        this.mountRegistration(id),
         anonymous,
       );
       mkdirSync(join(dir, "upper"), { recursive: true, mode: 0o755 });
       mkdirSync(join(dir, "work"), { recursive: true, mode: 0o700 });
       mkdirSync(join(dir, "rootfs"), { recursive: true, mode: 0o755 });
-      await this.addImageVolumesAndCopyUp(dir, image, config, host, mountPoints, anonymous);
+      await this.addImageVolumesAndCopyUp(id, image, config, host, mountPoints, anonymous);
       const record: ContainerRecord = {
         id,
         imageId: image.id,
@@ -166,20 +168,23 @@ export class ContainerService {
     } catch (err) {
       // A failed create leaves no anonymous volume and no directory; named volumes stay, as with dockerd.
       await unmountRootfs(dir).catch(() => undefined);
+      this.volumes.releaseReservations(id);
       for (const volume of anonymous) await this.volumes.remove(volume, { force: true }).catch(() => undefined);
       await removeTree(dir).catch(() => undefined);
       throw err;
+    } finally {
+      this.volumes.releaseReservations(id);
     }
   }
 
   /** What mount registration needs from the engine: volumes, other containers, the data root. */
-  private mountRegistration(): RegistrationContext {
+  private mountRegistration(containerId: string): RegistrationContext {
     return {
       ...hostPaths,
       daemonRoot: this.root,
       mountsOf: (container) => this.store.mounts(this.resolve(container)),
       createVolume: async ({ name, driver, options, labels }) => {
-        const volume = await this.volumes.create({ name: name || undefined, driver, driverOptions: options, labels });
+        const volume = await this.volumes.create({ name: name || undefined, driver, driverOptions: options, labels, reservedBy: containerId });
         return { name: volume.name, driver: volume.driver, mountpoint: volume.mountpoint };
       },
       getVolume: (name) => {
@@ -197,7 +202,7 @@ export class ContainerService {
    * mounted meanwhile, and only if there is something to do.
    */
   private async addImageVolumesAndCopyUp(
-    dir: string,
+    id: string,
     image: ReturnType<ImageService["inspect"]>,
     config: RequestedConfig,
     host: RequestedHostConfig,
@@ -206,6 +211,7 @@ export class ContainerService {
   ): Promise<void> {
     const declared = Object.keys(config.Volumes ?? {});
     if (declared.length === 0 && ![...mountPoints.values()].some((m) => m.copyData)) return;
+    const dir = join(this.containersDir, id);
     const rootfs = await mountRootfs(dir, this.images.layerPaths(image));
     try {
       for (const path of declared) {
@@ -214,7 +220,7 @@ export class ContainerService {
         const found = await lookUpImagePath(rootfs, destination);
         if (found.kind === "directory") closeSync(found.fd);
         if (found.kind === "other") throw new MoorError("internal", `cannot mount volume over existing file, file exists ${found.path}`);
-        const volume = await this.volumes.create({ driver: host.VolumeDriver || undefined });
+        const volume = await this.volumes.create({ driver: host.VolumeDriver || undefined, reservedBy: id });
         anonymous.push(volume.name);
         mountPoints.set(destination, {
           destination,
@@ -383,7 +389,9 @@ export class ContainerService {
           .catch((err: unknown) => {
             createFailed.abort();
             throw err;
-          });
+          })
+          // runc has made the container's mounts: the subpaths' private sources can go.
+          .finally(() => this.releaseSubpaths(container.dir));
         for (const [index, connect] of waiting.entries()) connect(await sessions[index]);
         await this.runtime.start(id);
         this.store.setState(id, {
@@ -465,11 +473,12 @@ export class ContainerService {
     const tmpfs = container.hostConfig.Tmpfs ?? {};
     for (const mount of container.mounts) {
       if (mount.type === "volume" && mount.volumeName !== null && !Object.hasOwn(tmpfs, mount.destination)) {
-        const hostPath = await this.volumes.mount(mount.volumeName, container.id).catch((err: unknown) => {
+        const volumePath = await this.volumes.mount(mount.volumeName, container.id).catch((err: unknown) => {
           throw wrap(err, `error while mounting volume '${mount.source}'`);
         });
         mountedVolumes.push(mount.volumeName);
-        points.push({ ...mount, hostPath });
+        const subpath = (JSON.parse(mount.spec) as MountRequest).VolumeOptions?.Subpath;
+        points.push({ ...mount, hostPath: subpath ? await this.mountSubpath(container.dir, volumePath, subpath) : volumePath });
       } else {
         if (mount.type === "bind" && mount.createSource) {
           await mkdir(mount.source, { recursive: true, mode: 0o755 }).catch((err: unknown) => {
@@ -486,6 +495,31 @@ export class ContainerService {
       daemonRoot: this.root,
       mountInfo: needsMountInfo ? parseMountInfo(await readFile("/proc/self/mountinfo", "utf8")) : [],
     });
+  }
+
+  /**
+   * Mounts a volume's subpath, opened without following symlinks, at a private path for runc to
+   * bind from; releaseSubpaths() takes these away once runc has made the container's mounts.
+   */
+  private async mountSubpath(containerDir: string, volumePath: string, subpath: string): Promise<string> {
+    const opened = openSubpath(volumePath, subpath);
+    try {
+      const dir = join(containerDir, "subpaths");
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const target = join(dir, randomId().slice(0, 12));
+      if (opened.isDirectory) await mkdir(target, { mode: 0o700 });
+      else await writeFile(target, "", { mode: 0o600 });
+      await runCommand("mount", ["--bind", `/proc/${process.pid}/fd/${opened.fd}`, target]);
+      return target;
+    } finally {
+      closeSync(opened.fd);
+    }
+  }
+
+  private async releaseSubpaths(containerDir: string): Promise<void> {
+    const dir = join(containerDir, "subpaths");
+    for (const mount of await mountsUnder(dir)) await runCommand("umount", [mount]);
+    await removeTree(dir);
   }
 
   /** Follows a running container to its exit, then records it and cleans up. */
@@ -568,6 +602,7 @@ export class ContainerService {
   }
 
   private async cleanupAfterExit(container: Container, volumeNames: string[]): Promise<void> {
+    await this.releaseSubpaths(container.dir).catch((err: unknown) => this.log.warn({ container: container.id, err: String(err) }, "could not unmount volume subpaths"));
     for (const name of volumeNames) await this.volumes.unmount(name, container.id).catch(() => undefined);
     await unmountRootfs(container.dir).catch((err: unknown) => this.log.warn({ container: container.id, err: String(err) }, "could not unmount the root filesystem"));
   }
@@ -690,14 +725,16 @@ export class ContainerService {
       if (known.has(entry)) continue;
       await this.runtime.delete(entry, { force: true }).catch(() => undefined);
       await unmountRootfs(join(this.containersDir, entry)).catch(() => undefined);
+      await this.releaseSubpaths(join(this.containersDir, entry)).catch(() => undefined);
       await removeTree(join(this.containersDir, entry));
       this.log.info({ container: entry }, "removed the leftovers of an interrupted create or remove");
     }
     for (const record of this.store.all()) {
       const state = this.store.state(record.id);
       if (state.status !== "running") {
-        // An engine that stopped between a container's exit and its cleanup left this mounted.
+        // An engine that stopped between a container's exit and its cleanup left these mounted.
         await unmountRootfs(join(this.containersDir, record.id)).catch(() => undefined);
+        await this.releaseSubpaths(join(this.containersDir, record.id)).catch(() => undefined);
         continue;
       }
       const code = await this.runtime.exitCode(record.id);
@@ -751,6 +788,7 @@ export class ContainerService {
     const removeFiles = this.locks.run(container.id, async () => {
       await this.runtime.delete(container.id, { force: true }).catch(() => undefined);
       await unmountRootfs(container.dir).catch(() => undefined);
+      await this.releaseSubpaths(container.dir).catch(() => undefined);
       await removeTree(container.dir);
     });
     // Anonymous volumes are those asked for without a source (moby removeMountPoints).

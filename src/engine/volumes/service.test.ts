@@ -185,3 +185,36 @@ test("a symlink planted at a volume's path is never followed", async () => {
   await assert.rejects(service.create({ name: "trap" }), { message: /not a directory/ });
   assert.equal(existsSync(join(outside, "_data")), false);
 });
+
+test("a volume reserved by a container being created is in use until the create ends", async () => {
+  await service.create({ name: "data", reservedBy: "c1" });
+  await service.create({ name: "data", reservedBy: "c2" });
+  await assert.rejects(service.remove("data"), { kind: "conflict", message: "remove data: volume is in use - [c1, c2]" });
+  assert.deepEqual((await service.prune(new Filters().add("all", "true"))).deleted, [], "prune skips it");
+  service.releaseReservations("c1");
+  service.releaseReservations("c2");
+  await service.remove("data");
+  assert.throws(() => service.inspect("data"), { kind: "not_found" });
+});
+
+test("copy-up fills an empty volume in one step and never a volume that holds data", async () => {
+  const volume = await service.create({ name: "data" });
+  const filled = await service.populate("data", async (target) => {
+    assert.equal(existsSync(volume.mountpoint), true);
+    assert.deepEqual(readdirSync(volume.mountpoint), [], "nothing shows in the volume while the copy runs");
+    mkdirSync(target);
+    writeFileSync(join(target, "from-image"), "x");
+  });
+  assert.equal(filled, true);
+  assert.deepEqual(readdirSync(volume.mountpoint), ["from-image"]);
+  assert.equal(await service.populate("data", async () => assert.fail("a volume with data is not filled again")), false);
+
+  await service.create({ name: "failing" });
+  await assert.rejects(service.populate("failing", async (target) => {
+    mkdirSync(target);
+    writeFileSync(join(target, "partial"), "x");
+    throw new Error("disk full");
+  }), /disk full/);
+  assert.deepEqual(readdirSync(join(dir, "volumes", "failing")), ["_data"], "the partial copy is gone");
+  assert.deepEqual(readdirSync(join(dir, "volumes", "failing", "_data")), []);
+});

@@ -31,6 +31,8 @@ export interface CreateVolumeRequest {
   driver?: string;
   driverOptions?: DriverOptions | null;
   labels?: Record<string, string> | null;
+  /** A container being created that will reference the volume: it counts as in use meanwhile. */
+  reservedBy?: string;
 }
 
 export interface PruneReport {
@@ -55,6 +57,8 @@ const defaultDriverName = "local";
 export class VolumeService {
   private readonly locks = new KeyedMutex();
   private readonly ready = new Map<string, Volume>();
+  /** Volumes that containers being created will reference, before their mount rows exist. */
+  private readonly reservations = new Map<string, Set<string>>();
   private pruneRunning = false;
 
   constructor(
@@ -103,7 +107,10 @@ export class VolumeService {
       const driver = this.driver(driverName);
       return await this.locks.run(name, async () => {
         const existing = this.ready.get(name);
-        if (existing !== undefined) return existing;
+        if (existing !== undefined) {
+          this.reserve(name, request.reservedBy);
+          return existing;
+        }
         driver.validate(name, options ?? {});
         const record: VolumeRecord = { name, driver: driverName, labels, options, createdAt: this.now(), state: "creating" };
         this.store.insert(record);
@@ -114,11 +121,27 @@ export class VolumeService {
           throw err;
         }
         this.store.setState(name, "ready");
+        this.reserve(name, request.reservedBy);
         this.log.info({ volume: name, driver: driverName }, "volume created");
         return this.remember({ ...record, state: "ready" });
       });
     } catch (err) {
       throw wrap(err, `create ${name}`);
+    }
+  }
+
+  private reserve(name: string, containerId: string | undefined): void {
+    if (containerId === undefined) return;
+    const holders = this.reservations.get(name) ?? new Set();
+    holders.add(containerId);
+    this.reservations.set(name, holders);
+  }
+
+  /** A container's create has ended (its mount rows now hold its references, or it failed). */
+  releaseReservations(containerId: string): void {
+    for (const [name, holders] of this.reservations) {
+      holders.delete(containerId);
+      if (holders.size === 0) this.reservations.delete(name);
     }
   }
 
@@ -166,7 +189,7 @@ export class VolumeService {
    * check and the state change.
    */
   private markRemoving(name: string): void {
-    const users = this.store.referencingContainers(name);
+    const users = [...this.store.referencingContainers(name), ...(this.reservations.get(name) ?? [])];
     if (users.length > 0) throw new MoorError("conflict", messages.volumeInUse(users));
     if (this.store.users(name).length > 0) throw new MoorError("internal", messages.activeMounts());
     this.store.setState(name, "removing");
