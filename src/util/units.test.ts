@@ -23,3 +23,38 @@ test("ramInBytes parses binary sizes and refuses nonsense with go-units' text", 
   assert.equal(ramInBytes("10 KiB"), 10240);
   assert.throws(() => ramInBytes("abc"), { message: "invalid size: 'abc'" });
 });
+
+test("go-units RAMInBytes", () => {
+  const cases: Array<[string, number | undefined]> = [
+    ["1", 1],
+    ["1b", 1],
+    ["1B", 1],
+    ["1k", 1024],
+    ["1kb", 1024],
+    ["1KiB", 1024],
+    ["1kiB", 1024],
+    ["2G", 2 * 1024 ** 3],
+    ["1 k", 1024],
+    ["1 ", 1],
+    [".5k", 512],
+    ["1.", 1],
+    ["+2b", 2],
+    ["1e3", 1000],
+    ["0x1p4", 16],
+    ["1.9", 1],
+    ["1  k", undefined],
+    ["1kx", undefined],
+    ["1bb", undefined],
+    ["1mbb", undefined],
+    ["1e400", undefined],
+    [".", undefined],
+    ["0x10", undefined],
+    ["-1", undefined],
+    ["abc", undefined],
+    ["", undefined],
+  ];
+  for (const [text, bytes] of cases) {
+    if (bytes === undefined) assert.throws(() => ramInBytes(text), { message: `invalid size: '${text}'` }, JSON.stringify(text));
+    else assert.equal(ramInBytes(text), bytes, JSON.stringify(text));
+  }
+});

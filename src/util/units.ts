@@ -1,15 +1,61 @@
 const binaryMultipliers: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
 /**
- * docker/go-units RAMInBytes: "64m", "1.5g", "10 KiB" in binary multiples. Errors read
- * `invalid size: '<text>'` as dockerd's do.
+ * docker/go-units RAMInBytes (v0.5.0): a number (Go float syntax), an optional space, then an
+ * optional case-insensitive b, k, kb, kib, ... p suffix, in binary multiples ("64m", "1.5g",
+ * "10 KiB"). Errors read `invalid size: '<text>'` as dockerd's do.
  */
 export function ramInBytes(text: string): number {
-  const match = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(text);
-  if (match === null) throw new Error(`invalid size: '${text}'`);
-  const value = Number.parseFloat(match[1]);
-  const unit = match[2]?.toLowerCase();
-  return Math.trunc(unit === undefined ? value : value * binaryMultipliers[unit]);
+  const invalid = () => new Error(`invalid size: '${text}'`);
+  let sep = -1;
+  for (let i = text.length - 1; i >= 0; i--) {
+    if ("0123456789. ".includes(text[i])) {
+      sep = i;
+      break;
+    }
+  }
+  if (sep === -1) throw invalid();
+  const number = text[sep] === " " ? text.slice(0, sep) : text.slice(0, sep + 1);
+  let suffix = text.slice(sep + 1);
+  let size = goParseFloat(number);
+  if (size === undefined || size < 0) throw invalid();
+  if (suffix !== "") {
+    if (Buffer.byteLength(suffix) > 3) throw invalid();
+    suffix = suffix.toLowerCase();
+    if (suffix[0] === "b") {
+      if (suffix.length > 1) throw invalid();
+    } else {
+      const multiplier = binaryMultipliers[suffix[0]];
+      if (multiplier === undefined) throw invalid();
+      size *= multiplier;
+      const length = Buffer.byteLength(suffix);
+      if ((length === 2 && suffix[1] !== "b") || (length === 3 && suffix.slice(1) !== "ib")) throw invalid();
+    }
+  }
+  return goInt64(size);
+}
+
+/** strconv.ParseFloat(text, 64): decimal, hexadecimal with a p exponent, inf and nan; undefined on error (overflow included). */
+function goParseFloat(text: string): number | undefined {
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) {
+    const value = Number(text);
+    return Number.isFinite(value) ? value : undefined;
+  }
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(text);
+  if (hex !== null && (hex[2] !== "" || (hex[3] ?? "") !== "")) {
+    const digits = `${hex[2]}${hex[3] ?? ""}`;
+    const value = Number(BigInt(`0x${digits}`)) * 2 ** (Number(hex[4]) - 4 * (hex[3] ?? "").length);
+    if (!Number.isFinite(value)) return undefined;
+    return hex[1] === "-" ? -value : value;
+  }
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(text);
+  if (special !== null) return special[2].toLowerCase() === "nan" ? Number.NaN : special[1] === "-" ? -Infinity : Infinity;
+  return undefined;
+}
+
+/** Go's int64(float64) on amd64: truncation, and the minimum int64 for what does not fit. */
+function goInt64(value: number): number {
+  return Math.abs(value) < 2 ** 63 ? Math.trunc(value) : -(2 ** 63);
 }
 
 const decimalUnits = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];

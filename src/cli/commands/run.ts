@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { readFileSync, statSync } from "node:fs";
 import { CommandError, UsageError, type CommandContext, type CommandSpec, type FlagSpec, type FlagValues } from "../command.ts";
 import { EngineClient } from "../../client/client.ts";
 import { MoorError } from "../../errors.ts";
 import { withClient } from "../program.ts";
 import { keyValueMap } from "./filters.ts";
+import { ramInBytes } from "../../util/units.ts";
+import { MountFlagError, storageRequest, type StorageRequest } from "./mount-options.ts";
 import { healthcheckOf, OptionError, parsePublish } from "./run-options.ts";
 import { connectStreams } from "./streams.ts";
 
@@ -44,16 +45,17 @@ export const containerFlags: FlagSpec[] = [
   { long: "tty", short: "t", type: "bool", usage: "Allocate a pseudo-TTY" },
   { long: "user", short: "u", type: "string", usage: "Username or UID (format: <name|uid>[:<group|gid>])" },
   { long: "volume", short: "v", type: "list", usage: "Bind mount a volume" },
+  { long: "volume-driver", type: "string", usage: "Optional volume driver for the container" },
   { long: "volumes-from", type: "list", usage: "Mount volumes from the specified container(s)" },
   { long: "workdir", short: "w", type: "string", usage: "Working directory inside the container" },
 ];
 
-const binaryUnits: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
 function memoryBytes(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)([bkmg])?$/i.exec(text);
-  if (match === null) throw new UsageError(`invalid argument "${text}" for "-m, --memory" flag: invalid size: '${text}'`, 125);
-  return Math.trunc(Number(match[1]) * binaryUnits[(match[2] ?? "b").toLowerCase()]);
+  try {
+    return ramInBytes(text);
+  } catch (err) {
+    throw new UsageError(`invalid argument "${text}" for "-m, --memory" flag: ${(err as Error).message}`, 125);
+  }
 }
 
 /** `-e KEY=VALUE`, or `-e KEY` taking KEY from this environment (dropped when unset). */
@@ -82,6 +84,23 @@ export function environment(ctx: CommandContext, flags: FlagValues): string[] | 
 
 
 /**
+ * Go's os.Getwd, which docker's filepath.Abs uses for relative sources: $PWD when it names the
+ * current directory (so a path through a symlink stays as the user sees it), else the real path.
+ */
+function goWorkingDirectory(env: NodeJS.ProcessEnv): string {
+  const pwd = env.PWD;
+  if (pwd?.startsWith("/")) {
+    try {
+      const [dot, named] = [statSync("."), statSync(pwd)];
+      if (dot.dev === named.dev && dot.ino === named.ino) return pwd;
+    } catch {
+      // An unreadable $PWD is not the working directory.
+    }
+  }
+  return process.cwd();
+}
+
+/**
  * The body `docker create` sends for these flags and arguments (docker/cli
  * cli/command/container/opts.go parse), so moor and docker create identical containers.
  */
@@ -92,12 +111,25 @@ export function createRequest(
   { detach = false, commandName = "create" } = {},
 ): { name?: string; body: Record<string, unknown> } {
   const [image, ...command] = args;
+  let storage: StorageRequest;
   let publish: ReturnType<typeof parsePublish>;
   let healthcheck: ReturnType<typeof healthcheckOf>;
   try {
+    // First, as docker fails on --mount while reading flags and on -v first in parse().
+    storage = storageRequest(
+      {
+        volume: flags.volume as string[] | undefined,
+        mount: flags.mount as string[] | undefined,
+        tmpfs: flags.tmpfs as string[] | undefined,
+        volumesFrom: flags["volumes-from"] as string[] | undefined,
+        readOnly: Boolean(flags["read-only"]),
+      },
+      goWorkingDirectory(ctx.env),
+    );
     publish = parsePublish((flags.publish as string[] | undefined) ?? []);
     healthcheck = healthcheckOf(flags);
   } catch (err) {
+    if (err instanceof MountFlagError) throw new UsageError(err.message, 125);
     if (err instanceof OptionError) throw new CommandError(`moor: ${err.message}\n\nRun 'moor ${commandName} --help' for more information`, 125);
     throw err;
   }
@@ -106,24 +138,6 @@ export function createRequest(
     throw new CommandError("conflicting options: cannot specify both --restart and --rm", 125);
   }
   const [policyName, retries] = restart.split(":");
-  const volumes: Record<string, Record<string, never>> = {};
-  const binds: string[] = [];
-  for (const spec of (flags.volume as string[] | undefined) ?? []) {
-    if (spec === "") throw new CommandError("invalid empty volume spec", 125);
-    const parts = spec.split(":");
-    if (parts.length === 1) {
-      volumes[spec] = {};
-    } else {
-      // A relative source such as ./data is a bind of that directory, made absolute here.
-      binds.push(parts[0].startsWith(".") ? [resolve(parts[0]), ...parts.slice(1)].join(":") : spec);
-    }
-  }
-  const tmpfs: Record<string, string> = {};
-  for (const spec of (flags.tmpfs as string[] | undefined) ?? []) {
-    const colon = spec.indexOf(":");
-    if (colon === -1) tmpfs[spec] = "";
-    else tmpfs[spec.slice(0, colon)] = spec.slice(colon + 1);
-  }
   const interactive = Boolean(flags.interactive);
   const entrypoint = flags.entrypoint as string | undefined;
   const config: Record<string, unknown> = {
@@ -141,7 +155,7 @@ export function createRequest(
     Cmd: command.length > 0 ? command : null,
     ...(healthcheck === undefined ? {} : { Healthcheck: healthcheck }),
     Image: image,
-    Volumes: volumes,
+    Volumes: storage.volumes,
     WorkingDir: (flags.workdir as string | undefined) ?? "",
     Entrypoint: entrypoint === undefined ? null : [entrypoint],
     OnBuild: null,
@@ -150,23 +164,25 @@ export function createRequest(
   if (flags["stop-signal"] !== undefined) config.StopSignal = flags["stop-signal"];
   if (flags["stop-timeout"] !== undefined) config.StopTimeout = Number.parseInt(flags["stop-timeout"] as string, 10);
   const hostConfig: Record<string, unknown> = {
-    Binds: binds.length > 0 ? binds : null,
+    Binds: storage.binds,
+    VolumeDriver: (flags["volume-driver"] as string | undefined) ?? "",
     LogConfig: { Type: "", Config: {} },
     NetworkMode: (flags.network as string | undefined) ?? "default",
     PortBindings: publish.portBindings,
     RestartPolicy: { Name: policyName || "no", MaximumRetryCount: retries === undefined ? 0 : Number.parseInt(retries, 10) },
     AutoRemove: Boolean(flags.rm),
-    ReadonlyRootfs: Boolean(flags["read-only"]),
+    ReadonlyRootfs: storage.readonlyRootfs,
     Privileged: Boolean(flags.privileged),
     PublishAllPorts: Boolean(flags["publish-all"]),
     ConsoleSize: [0, 0],
     MemorySwappiness: -1,
   };
-  if (Object.keys(tmpfs).length > 0) hostConfig.Tmpfs = tmpfs;
+  if (storage.tmpfs) hostConfig.Tmpfs = storage.tmpfs;
+  if (storage.mounts) hostConfig.Mounts = storage.mounts;
+  hostConfig.VolumesFrom = storage.volumesFrom;
   if (flags["cap-add"]) hostConfig.CapAdd = flags["cap-add"];
   if (flags["cap-drop"]) hostConfig.CapDrop = flags["cap-drop"];
   if (flags["security-opt"]) hostConfig.SecurityOpt = flags["security-opt"];
-  if (flags["volumes-from"]) hostConfig.VolumesFrom = flags["volumes-from"];
   if (flags.memory !== undefined) hostConfig.Memory = memoryBytes(flags.memory as string);
   if (flags.cpus !== undefined) hostConfig.NanoCpus = Math.round(Number(flags.cpus) * 1e9);
   return { name: flags.name as string | undefined, body: { ...config, HostConfig: hostConfig, NetworkingConfig: { EndpointsConfig: {} } } };
