@@ -6,6 +6,7 @@
  * booleans, `--` to end flags. With `interspersed: false` flags stop at the first argument
  * (for `run IMAGE CMD -x`, where `-x` belongs to CMD).
  */
+import { goQuote } from "../errors.ts";
 
 export type FlagType = "bool" | "string" | "list" | "map" | "filter";
 
@@ -18,6 +19,8 @@ export interface FlagSpec {
   usage: string;
   defaultValue?: string;
   hidden?: boolean;
+  /** Checks a value as the command line is read (pflag's Value.Set): why it is invalid, or undefined. */
+  check?: (value: string) => string | undefined;
 }
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;
@@ -82,6 +85,8 @@ export function parseFlags(specs: FlagSpec[], argv: string[], interspersed = tru
   const byShort = new Map(specs.filter((spec) => spec.short).map((spec) => [spec.short!, spec]));
 
   const assign = (spec: FlagSpec, value: string): void => {
+    const invalid = spec.check?.(value);
+    if (invalid !== undefined) throw new UsageError(`invalid argument ${goQuote(value)} for "${flagTitle(spec)}" flag: ${invalid}`, 125);
     switch (spec.type) {
       case "bool":
         if (!["true", "false", "1", "0", "t", "f", "TRUE", "FALSE", "True", "False", "T", "F"].includes(value)) {

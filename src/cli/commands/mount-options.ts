@@ -181,6 +181,17 @@ interface MountDraft {
 }
 
 /** One `--mount` value (MountOpt.Set): CSV `key=value` fields; throws MountFlagError. */
+/** Why docker's flag parser would refuse this `--mount` value, or undefined. */
+export function mountFlagProblem(value: string): string | undefined {
+  try {
+    parseMountFlag(value, "/");
+    return undefined;
+  } catch (err) {
+    if (err instanceof MountFlagError) return err.reason;
+    throw err;
+  }
+}
+
 export function parseMountFlag(value: string, cwd: string): MountSpec {
   try {
     return mountSpecOf(parseMount(value, cwd));

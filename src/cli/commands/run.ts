@@ -5,7 +5,7 @@ import { MoorError } from "../../errors.ts";
 import { withClient } from "../program.ts";
 import { keyValueMap } from "./filters.ts";
 import { ramInBytes } from "../../util/units.ts";
-import { MountFlagError, storageRequest, type StorageRequest } from "./mount-options.ts";
+import { mountFlagProblem, storageRequest, type StorageRequest } from "./mount-options.ts";
 import { healthcheckOf, OptionError, parsePublish } from "./run-options.ts";
 import { connectStreams } from "./streams.ts";
 
@@ -27,7 +27,7 @@ export const containerFlags: FlagSpec[] = [
   { long: "interactive", short: "i", type: "bool", usage: "Keep STDIN open even if not attached" },
   { long: "label", short: "l", type: "list", usage: "Set meta data on a container" },
   { long: "memory", short: "m", type: "string", valueName: "bytes", usage: "Memory limit" },
-  { long: "mount", type: "list", valueName: "mount", usage: "Attach a filesystem mount to the container" },
+  { long: "mount", type: "list", valueName: "mount", usage: "Attach a filesystem mount to the container", check: mountFlagProblem },
   { long: "name", type: "string", usage: "Assign a name to the container" },
   { long: "network", type: "string", valueName: "network", usage: 'Connect a container to a network ("host" or "none")' },
   { long: "no-healthcheck", type: "bool", usage: "Disable any container-specified HEALTHCHECK" },
@@ -129,7 +129,6 @@ export function createRequest(
     publish = parsePublish((flags.publish as string[] | undefined) ?? []);
     healthcheck = healthcheckOf(flags);
   } catch (err) {
-    if (err instanceof MountFlagError) throw new UsageError(err.message, 125);
     if (err instanceof OptionError) throw new CommandError(`moor: ${err.message}\n\nRun 'moor ${commandName} --help' for more information`, 125);
     throw err;
   }
