@@ -174,7 +174,7 @@ test("moor run behaves as docker run: output, stdin, exit codes, --rm, -d", asyn
   assert.deepEqual(await moor(engine(), ["run", "--rm", "-i", "busybox", "cat"], { input: "through stdin\n" }), { code: 0, stdout: "through stdin\n", stderr: "" });
   const missing = await moor(engine(), ["run", "--rm", "busybox", "nosuchcmd"]);
   assert.equal(missing.code, 127);
-  assert.match(missing.stderr, /^moor: Error response from daemon: .*executable file not found in \$PATH\n\nRun 'moor run --help' for more information\n$/);
+  assert.match(missing.stderr, /^moor: Error response from daemon: failed to create shim task: OCI runtime create failed: .*executable file not found in \$PATH: unknown\n\nRun 'moor run --help' for more information\n$/);
   const id = (await moor(engine(), ["run", "-d", "busybox", "sleep", "1000"])).stdout.trim();
   assert.match(id, /^[0-9a-f]{64}$/);
   assert.equal((await moor(engine(), ["ps", "-q"])).stdout, `${id.slice(0, 12)}\n`);

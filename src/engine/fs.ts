@@ -1,6 +1,6 @@
 import { parseMountInfo } from "./mounts/propagation.ts";
-import { lstat, readdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { lstat, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { MoorError } from "../errors.ts";
 
 /**
@@ -62,3 +62,34 @@ export async function removeTree(path: string): Promise<void> {
   }
   await rm(path, { recursive: true, force: true });
 }
+
+/**
+ * Go's os.MkdirAll: every missing directory of `path` with `mode`; an existing directory is fine,
+ * an existing non-directory fails with ENOTDIR. (Node's recursive mkdir loops forever where the
+ * kernel answers ENOENT for a parent that exists, as in /proc.) Errors read as Go's PathError.
+ */
+export async function mkdirAll(path: string, mode: number): Promise<void> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing !== undefined) {
+    if (existing.isDirectory()) return;
+    throw Object.assign(new Error(`mkdir ${path}: not a directory`), { code: "ENOTDIR" });
+  }
+  const parent = dirname(path);
+  if (parent !== path && parent !== "/") await mkdirAll(parent, mode);
+  try {
+    await mkdir(path, { mode });
+  } catch (err) {
+    if ((await lstat(path).catch(() => undefined))?.isDirectory()) return;
+    const code = (err as NodeJS.ErrnoException).code ?? "";
+    throw Object.assign(new Error(`mkdir ${path}: ${errnoDescriptions[code] ?? code}`), { code });
+  }
+}
+
+const errnoDescriptions: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  ENOTDIR: "not a directory",
+  EACCES: "permission denied",
+  EROFS: "read-only file system",
+  ENOSPC: "no space left on device",
+  EEXIST: "file exists",
+};

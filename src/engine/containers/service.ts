@@ -5,7 +5,7 @@ import { MoorError, messages, wrap } from "../../errors.ts";
 import type { ContainerRecord, ContainerStateRecord, ContainerStore, MountRecord } from "../../store/container-store.ts";
 import { randomId } from "../../util/ids.ts";
 import { rfc3339Nano } from "../../util/time.ts";
-import { mountsUnder, removeTree } from "../fs.ts";
+import { mkdirAll, mountsUnder, removeTree } from "../fs.ts";
 import type { ImageService } from "../images/service.ts";
 import type { VolumeService } from "../volumes/service.ts";
 import { Filters } from "../filters.ts";
@@ -388,7 +388,7 @@ export class ContainerService {
           })
           .catch((err: unknown) => {
             createFailed.abort();
-            throw err;
+            throw runtimeCreateError(err);
           })
           // runc has made the container's mounts: the subpaths' private sources can go.
           .finally(() => this.releaseSubpaths(container.dir));
@@ -481,8 +481,9 @@ export class ContainerService {
         points.push({ ...mount, hostPath: subpath ? await this.mountSubpath(container.dir, volumePath, subpath) : volumePath });
       } else {
         if (mount.type === "bind" && mount.createSource) {
-          await mkdir(mount.source, { recursive: true, mode: 0o755 }).catch((err: unknown) => {
-            if ((err as NodeJS.ErrnoException).code === "ENOTDIR" || (err as NodeJS.ErrnoException).code === "EEXIST") return;
+          // A file where the directory would go is fine (a file bind), as with dockerd.
+          await mkdirAll(mount.source, 0o755).catch((err: unknown) => {
+            if ((err as NodeJS.ErrnoException).code === "ENOTDIR") return;
             throw new MoorError("internal", `error while creating mount source path '${mount.source}': ${(err as Error).message}`);
           });
         }
@@ -806,4 +807,19 @@ export class ContainerService {
     });
     for (const mount of anonymousVolumes) await this.volumes.remove(mount.volumeName!).catch(() => undefined);
   }
+}
+
+/**
+ * A runtime create failure in dockerd's words: containerd's wrapping of runc's message, then
+ * what dockerd adds for a directory run as a command or a mount of a file on a directory (moby
+ * daemon/errors.go setExitCodeFromError), which the docker CLI reads for its exit code.
+ */
+function runtimeCreateError(err: unknown): MoorError {
+  let text = `failed to create shim task: OCI runtime create failed: ${(err as Error).message}: unknown`;
+  const lower = text.toLowerCase();
+  if (!lower.includes("permission denied")) {
+    if (lower.includes("is a directory")) text += ": permission denied";
+    else if (lower.includes("not a directory")) text += ": Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type";
+  }
+  return new MoorError(classifyRuntimeError(text).kind, text, { cause: err });
 }
