@@ -782,9 +782,11 @@ export class ContainerService {
     // The row goes first: from here on the container does not exist for anyone, and a crash
     // leaves only files without a row, which the next engine's recover() removes.
     this.store.transaction(() => this.store.delete(container.id));
-    const removalWaiters = this.removalWaiters.get(container.id);
-    this.removalWaiters.delete(container.id);
-    for (const waiter of removalWaiters ?? []) waiter();
+    const notifyRemoved = () => {
+      const removalWaiters = this.removalWaiters.get(container.id);
+      this.removalWaiters.delete(container.id);
+      for (const waiter of removalWaiters ?? []) waiter();
+    };
     // Its files go under its lock, after the cleanup of its exit that may still be running.
     const removeFiles = this.locks.run(container.id, async () => {
       await this.runtime.delete(container.id, { force: true }).catch(() => undefined);
@@ -795,6 +797,7 @@ export class ContainerService {
     // Anonymous volumes are those asked for without a source (moby removeMountPoints).
     const anonymousVolumes = container.mounts.filter((mount) => mount.type === "volume" && mount.volumeName !== null && !(JSON.parse(mount.spec) as MountRequest).Source);
     if (!volumes || anonymousVolumes.length === 0) {
+      notifyRemoved();
       // Nothing the caller sees depends on the files: they go in the background.
       const settled = removeFiles
         .catch((err: unknown) => this.log.warn({ container: container.id, err: String(err) }, "could not remove the container's files"))
@@ -802,10 +805,15 @@ export class ContainerService {
       this.backgroundRemovals.add(settled);
       return;
     }
-    await removeFiles.catch((err: unknown) => {
-      throw wrap(err, `remove container ${container.id}`);
-    });
-    for (const mount of anonymousVolumes) await this.volumes.remove(mount.volumeName!).catch(() => undefined);
+    // Waiters for the removal hear of it once its anonymous volumes are gone too, as dockerd's do.
+    try {
+      await removeFiles.catch((err: unknown) => {
+        throw wrap(err, `remove container ${container.id}`);
+      });
+      for (const mount of anonymousVolumes) await this.volumes.remove(mount.volumeName!).catch(() => undefined);
+    } finally {
+      notifyRemoved();
+    }
   }
 }
 

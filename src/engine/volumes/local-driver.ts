@@ -112,8 +112,8 @@ export class LocalDriver implements VolumeDriver {
     try {
       await runCommand("mount", args);
     } catch (err) {
-      const detail = maskPassword((err as Error).message, options.o);
-      throw new MoorError("internal", `error while mounting volume '${target}': ${messages.failedToMountLocalVolume(detail)}`, { cause: err });
+      const detail = maskPassword(mountErrorText(options.device ?? "", target, options.o ?? "", (err as Error).message), options.o);
+      throw new MoorError("internal", messages.failedToMountLocalVolume(detail), { cause: err });
     }
   }
 
@@ -219,4 +219,44 @@ function lstatOrUndefined(path: string) {
 function maskPassword(text: string, mountOptions: string | undefined): string {
   const password = mountOptions?.split(",").find((opt) => opt.startsWith("password="))?.slice("password=".length);
   return password ? text.replace(`password=${password}`, "password=********") : text;
+}
+
+// moby/sys/mount's flag options: the bits each sets (or, with `clear`, clears).
+const mountFlagBits: Record<string, { bits: number; clear?: true }> = {
+  ro: { bits: 0x1 }, rw: { bits: 0x1, clear: true }, nosuid: { bits: 0x2 }, suid: { bits: 0x2, clear: true },
+  nodev: { bits: 0x4 }, dev: { bits: 0x4, clear: true }, noexec: { bits: 0x8 }, exec: { bits: 0x8, clear: true },
+  sync: { bits: 0x10 }, async: { bits: 0x10, clear: true }, remount: { bits: 0x20 }, mand: { bits: 0x40 },
+  nomand: { bits: 0x40, clear: true }, dirsync: { bits: 0x80 }, noatime: { bits: 0x400 }, atime: { bits: 0x400, clear: true },
+  nodiratime: { bits: 0x800 }, diratime: { bits: 0x800, clear: true }, bind: { bits: 0x1000 }, rbind: { bits: 0x5000 },
+  unbindable: { bits: 0x20000 }, runbindable: { bits: 0x24000 }, private: { bits: 0x40000 }, rprivate: { bits: 0x44000 },
+  slave: { bits: 0x80000 }, rslave: { bits: 0x84000 }, shared: { bits: 0x100000 }, rshared: { bits: 0x104000 },
+  relatime: { bits: 0x200000 }, norelatime: { bits: 0x200000, clear: true }, strictatime: { bits: 0x1000000 },
+  nostrictatime: { bits: 0x1000000, clear: true },
+};
+
+// What mount(8) says, as the errno the mount system call returned (dockerd makes the call itself).
+const mountErrnoTexts: Array<[RegExp, string]> = [
+  [/does not exist|no such file/i, "no such file or directory"],
+  [/not a directory/i, "not a directory"],
+  [/unknown filesystem type/i, "no such device"],
+  [/permission denied/i, "permission denied"],
+  [/already mounted|busy/i, "device or resource busy"],
+  [/wrong fs type|bad option|bad superblock/i, "invalid argument"],
+];
+
+/** A failed mount as moby/sys/mount words it: `mount <device>:<target>, flags: 0x..., data: ...: <errno>`. */
+export function mountErrorText(device: string, target: string, options: string, toolMessage: string): string {
+  let flags = 0;
+  const data: string[] = [];
+  for (const option of options === "" ? [] : options.split(",")) {
+    const flag = mountFlagBits[option];
+    if (flag === undefined) data.push(option);
+    else if (flag.clear) flags &= ~flag.bits;
+    else flags |= flag.bits;
+  }
+  let text = `mount ${device === "" ? target : `${device}:${target}`}`;
+  if (flags !== 0) text += `, flags: 0x${flags.toString(16)}`;
+  if (data.length > 0) text += `, data: ${data.join(",")}`;
+  const errno = mountErrnoTexts.find(([pattern]) => pattern.test(toolMessage))?.[1] ?? toolMessage;
+  return `${text}: ${errno}`;
 }

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, test } from "node:test";
 import { openDatabase, type Db } from "../../store/database.ts";
 import { VolumeStore } from "../../store/volume-store.ts";
 import { mountsUnder } from "../fs.ts";
-import { LocalDriver } from "./local-driver.ts";
+import { LocalDriver, mountErrorText } from "./local-driver.ts";
 import { VolumeService } from "./service.ts";
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -82,7 +82,7 @@ test("deleting a removed volume's data never reaches through a mount made inside
 test("a missing bind device fails the mount with dockerd's wrapping, and leaves no user behind", async () => {
   await service.create({ name: "broken", driverOptions: { type: "none", device: join(dir, "missing"), o: "bind" } });
   await assert.rejects(service.mount("broken", "c1"), {
-    message: new RegExp(`^error while mounting volume '${join(dir, "volumes", "broken", "_data")}': failed to mount local volume: `),
+    message: `failed to mount local volume: mount ${join(dir, "missing")}:${join(dir, "volumes", "broken", "_data")}, flags: 0x1000: no such file or directory`,
   });
   await service.remove("broken");
 });
@@ -93,4 +93,10 @@ test("at start, devices left mounted by users that are gone are unmounted", asyn
   await service.recover(new Set());
   assert.deepEqual(await mountsUnder(volume.mountpoint), []);
   await service.remove("leftover");
+});
+
+test("mount failures read as moby/sys/mount words them", () => {
+  assert.equal(mountErrorText("/h/missing", "/v/_data", "bind", "mount: /v/_data: special device /h/missing does not exist."), "mount /h/missing:/v/_data, flags: 0x1000: no such file or directory");
+  assert.equal(mountErrorText("tmpfs", "/v/_data", "size=1m,ro,uid=5", "mount: /v/_data: wrong fs type, bad option, bad superblock on tmpfs."), "mount tmpfs:/v/_data, flags: 0x1, data: size=1m,uid=5: invalid argument");
+  assert.equal(mountErrorText("", "/v/_data", "", "something new"), "mount /v/_data: something new");
 });

@@ -311,7 +311,11 @@ export class VolumeService {
       const driver = this.driver(volume.driver);
       const options = volume.options ?? {};
       const mountNow = driver.needsMount(options) && this.store.users(name).length === 0;
-      if (mountNow) await driver.mount(name, options);
+      if (mountNow) {
+        await driver.mount(name, options).catch((err: unknown) => {
+          throw wrap(err, `error while mounting volume '${volume.mountpoint}'`);
+        });
+      }
       try {
         return await driver.populate(name, options, this.store.referencingContainers(name).length > 0, fill);
       } finally {
