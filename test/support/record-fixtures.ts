@@ -4,22 +4,34 @@
 //
 // OUT defaults to test/fixtures/dockerd-volumes.json. Optional: a third argument with a
 // comma-separated list of scenario names records only those (written to OUT as well).
+//
+// With `--mounts` first, the container mount scenarios of ./mount-scenarios.ts are recorded
+// instead (OUT defaults to test/fixtures/dockerd-mounts.json): their images are imported
+// first (./mount-images.ts) and removed after, and any container or volume named `mnt-*`
+// (or anonymous and new) that a scenario leaves behind is reported on stderr.
 
 import { execFileSync } from "node:child_process";
 import * as http from "node:http";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { runScenario, scenarios, type StepResult } from "./scenarios.js";
+import { createMountImages, removeMountImages } from "./mount-images.js";
+import { mountScenarios } from "./mount-scenarios.js";
+import { runScenario, scenarios, type Scenario, type StepResult } from "./scenarios.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const host = process.argv[2];
+const argv = process.argv.slice(2);
+const mounts = argv[0] === "--mounts";
+if (mounts) argv.shift();
+const host = argv[0];
 if (!host) {
-  console.error("usage: record-fixtures.ts <engine-host e.g. unix:///run/refdocker.sock> [out.json] [names]");
+  console.error("usage: record-fixtures.ts [--mounts] <engine-host e.g. unix:///run/refdocker.sock> [out.json] [names]");
   process.exit(2);
 }
-const out = path.resolve(process.argv[3] ?? path.join(here, "..", "fixtures", "dockerd-volumes.json"));
-const only = process.argv[4]?.split(",");
+const fixture = mounts ? "dockerd-mounts.json" : "dockerd-volumes.json";
+const out = path.resolve(argv[1] ?? path.join(here, "..", "fixtures", fixture));
+const only = argv[2]?.split(",");
+const selected: Scenario[] = mounts ? mountScenarios : scenarios;
 
 function getVersion(): Promise<{ Version: string; ApiVersion: string }> {
   const socketPath = host.startsWith("unix://") ? host.slice(7) : undefined;
@@ -59,14 +71,32 @@ try {
   cli = String((e as { stdout?: string }).stdout ?? "").trim() || "unknown";
 }
 
+/** Containers and volumes a mount scenario may have made: `mnt-*` names and 64-hex volumes. */
+function owned(): Set<string> {
+  const list = (args: string[]) =>
+    execFileSync(process.env.MOOR_DOCKER_CLI ?? "docker", ["-H", host, ...args], { encoding: "utf8" })
+      .split("\n")
+      .filter((l) => l !== "");
+  const containers = list(["ps", "-a", "--format", "{{.Names}}"]).filter((n) => n.startsWith("mnt-"));
+  const volumes = list(["volume", "ls", "-q"]).filter((n) => n.startsWith("mnt-") || /^[0-9a-f]{64}$/.test(n));
+  return new Set([...containers.map((c) => `container ${c}`), ...volumes.map((v) => `volume ${v}`)]);
+}
+
+if (mounts) createMountImages(host);
 const results: Record<string, StepResult[]> = {};
 const started = Date.now();
-for (const s of scenarios) {
+for (const s of selected) {
   if (only && !only.includes(s.name)) continue;
+  const before = mounts ? owned() : new Set<string>();
   const t0 = Date.now();
   results[s.name] = await runScenario(host, s);
   process.stderr.write(`${s.name} (${Date.now() - t0} ms)\n`);
+  if (mounts) {
+    const left = [...owned()].filter((x) => !before.has(x));
+    if (left.length) process.stderr.write(`  LEFT BEHIND by ${s.name}: ${left.join(", ")}\n`);
+  }
 }
+if (mounts) removeMountImages(host);
 
 const doc = {
   recordedWith: { serverVersion: version.Version, apiVersion: version.ApiVersion, cli },

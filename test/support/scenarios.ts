@@ -12,6 +12,20 @@
 //          directory is the volume's Mountpoint as reported by GET /volumes/{name} of the
 //          engine under test, so the step is engine-neutral. Used for size accounting
 //          (prune "reclaimed space", system df). Its result is always `{}`.
+//
+// Extensions for the container mount scenarios (./mount-scenarios.ts):
+//   {hostDir}  creates files/directories (with modes and owners) in the scenario's private
+//              temporary host directory, made on first use and removed after the scenario.
+//              Its result is always `{}`.
+//   {hostList} lists that host directory (see listHostDir) as the step's `stdout`, so that what
+//              containers wrote through binds is compared too.
+//   Tokens in CLI args and env values, API paths and bodies: `<HOST>` becomes the host
+//   directory, `<ROOT>` the engine's data root, `<NAME>` the value a previous step saved with
+//   `saveAs: "NAME"` (trimmed stdout). In outputs the host directory normalises to `<HOST>`.
+//   CliStep.sortJsonBy / sortLines reorder stdout before normalising, for output whose order
+//   the daemon does not define (inspect `.Mounts` is a Go map: `sortJsonBy: "Destination"`).
+//   Scenario.selfCleaning: the runner does not remove every volume before and after (the
+//   scenario removes what it made), so it can run on an engine shared with others.
 
 import { spawn } from "node:child_process";
 import * as http from "node:http";
@@ -20,7 +34,21 @@ import * as fsp from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 
-export type CliStep = { args: string[]; stdin?: string; env?: Record<string, string> };
+export type CliStep = {
+  args: string[];
+  stdin?: string;
+  env?: Record<string, string>;
+  /** Save the trimmed stdout (before normalising) as `<saveAs>` for later steps. */
+  saveAs?: string;
+  /**
+   * stdout is a JSON array of objects: sort it by this key (stable) and print it again as
+   * compact JSON, keys in the order the CLI gave them. Go's HTML escaping (\u003c) is lost,
+   * identically for both engines.
+   */
+  sortJsonBy?: string;
+  /** Sort stdout's lines (byte order). */
+  sortLines?: boolean;
+};
 export type ApiStep = {
   method: string;
   path: string;
@@ -35,8 +63,24 @@ export type FsEntry =
   | { path: string; hardlinkTo: string }
   | { path: string; symlinkTo: string };
 export type FsStep = { volume: string; entries: FsEntry[] };
-export type Step = { cli: CliStep } | { api: ApiStep } | { fs: FsStep };
-export type Scenario = { name: string; apiVersion?: string; steps: Step[] };
+/** An entry of a {hostDir} step; `mode` (default 0644 files, 0755 dirs) is set after creation. */
+export type HostEntry =
+  | { path: string; content: string; mode?: number; uid?: number; gid?: number }
+  | { path: string; dir: true; mode?: number; uid?: number; gid?: number }
+  | { path: string; symlinkTo: string };
+export type Step =
+  | { cli: CliStep }
+  | { api: ApiStep }
+  | { fs: FsStep }
+  | { hostDir: HostEntry[] }
+  | { hostList: true };
+export type Scenario = {
+  name: string;
+  apiVersion?: string;
+  steps: Step[];
+  /** The scenario removes what it made; the runner leaves other volumes alone. */
+  selfCleaning?: boolean;
+};
 export type StepResult = {
   exit?: number;
   stdout?: string;
@@ -51,6 +95,14 @@ export type StepResult = {
 // Normalisation
 
 const HEX64 = /\b[0-9a-f]{64}\b/g;
+/** A short (12-hex) container/image id, as `docker ps` and `run -d --rm` messages print them. */
+const HEX12 = /\b[0-9a-f]{12}\b/g;
+/**
+ * A container's root filesystem path, which only appears in "cannot mount volume over existing
+ * file" style messages and is implementation specific (dockerd: overlay2/<layer>/merged, moor:
+ * containers/<id>/rootfs).
+ */
+const ROOTFS = /<ROOT>\/(?:overlay2\/<ID>\/merged|containers\/<ID>\/rootfs)/g;
 const RFC3339 = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})/g;
 
 function sortKeys(v: unknown): unknown {
@@ -68,12 +120,14 @@ function sortKeys(v: unknown): unknown {
  * Normalise engine output:
  *  - when `ctx.json` is not false and the whole text is a JSON object/array, it is re-serialised
  *    compactly with sorted object keys (array order kept; a trailing newline is dropped);
+ *  - the scenario's host directory (when given) becomes `<HOST>`;
  *  - the engine's data root (GET /info DockerRootDir) becomes `<ROOT>`;
- *  - 64-hex ids/names become `<ID>`; RFC3339 timestamps become `<TIME>`.
+ *  - 64-hex ids/names become `<ID>`, 12-hex short ids `<ID12>`, a container root filesystem
+ *    path `<ROOTFS>`; RFC3339 timestamps become `<TIME>`.
  * The runner passes `json: false` for CLI stdout/stderr (their formatting is the CLI's and is
  * compared verbatim) and leaves it on for API response bodies.
  */
-export function normalise(text: string, ctx: { root: string; json?: boolean }): string {
+export function normalise(text: string, ctx: { root: string; json?: boolean; host?: string }): string {
   let out = text;
   if (ctx.json !== false) {
     const t = out.trim();
@@ -85,8 +139,11 @@ export function normalise(text: string, ctx: { root: string; json?: boolean }): 
       }
     }
   }
+  if (ctx.host) out = out.split(ctx.host).join("<HOST>");
   if (ctx.root) out = out.split(ctx.root).join("<ROOT>");
   out = out.replace(HEX64, "<ID>");
+  out = out.replace(HEX12, "<ID12>");
+  out = out.replace(ROOTFS, "<ROOTFS>");
   out = out.replace(RFC3339, "<TIME>");
   return out;
 }
@@ -242,33 +299,117 @@ async function runFs(host: string, step: FsStep): Promise<void> {
 /** Transport-level headers left out of `headerNames` (they depend on the client connection). */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding"]);
 
-/** Run one scenario: clean slate, steps in order, clean slate again. */
+async function runHostDir(dir: string, entries: HostEntry[]): Promise<void> {
+  for (const e of entries) {
+    const p = path.join(dir, e.path);
+    if ("symlinkTo" in e) {
+      await fsp.symlink(e.symlinkTo, p);
+      continue;
+    }
+    if ("dir" in e) await fsp.mkdir(p, { recursive: true });
+    else await fsp.writeFile(p, e.content);
+    // chmod after creating: the umask must not change the modes under test.
+    await fsp.chmod(p, e.mode ?? ("dir" in e ? 0o755 : 0o644));
+    await fsp.chown(p, e.uid ?? 0, e.gid ?? 0);
+  }
+}
+
+/**
+ * One line per entry below `dir` (not `dir` itself), sorted by path:
+ * `<path> <octal mode> <uid>:<gid> dir|file "<content as JSON>"|link -> <target>`.
+ */
+export async function listHostDir(dir: string): Promise<string> {
+  const lines: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const name of (await fsp.readdir(path.join(dir, rel))).sort()) {
+      const relPath = rel === "" ? name : `${rel}/${name}`;
+      const full = path.join(dir, relPath);
+      const st = await fsp.lstat(full);
+      const head = `${relPath} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
+      if (st.isDirectory()) {
+        lines.push(`${head} dir`);
+        await walk(relPath);
+      } else if (st.isSymbolicLink()) lines.push(`${head} link -> ${await fsp.readlink(full)}`);
+      else if (st.isFile()) lines.push(`${head} file ${JSON.stringify(await fsp.readFile(full, "utf8"))}`);
+      else lines.push(`${head} other`);
+    }
+  };
+  await walk("");
+  return lines.map((l) => `${l}\n`).join("");
+}
+
+/** stdout reordered as the step asks (see CliStep.sortJsonBy / sortLines). */
+function reorder(stdout: string, step: CliStep): string {
+  if (step.sortLines) {
+    // Trailing newlines (a template's own plus the CLI's) stay at the end.
+    const body = stdout.replace(/\n+$/, "");
+    return body === "" ? stdout : `${body.split("\n").sort().join("\n")}${stdout.slice(body.length)}`;
+  }
+  if (step.sortJsonBy !== undefined) {
+    const key = step.sortJsonBy;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(stdout);
+    } catch {
+      return stdout; // not JSON (an error, an empty answer): compared as printed
+    }
+    if (!Array.isArray(parsed)) return stdout;
+    const keyOf = (v: unknown) => String((v as Record<string, unknown> | null)?.[key] ?? "");
+    const sorted = [...parsed].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    return `${JSON.stringify(sorted)}${stdout.endsWith("\n") ? "\n" : ""}`;
+  }
+  return stdout;
+}
+
+/**
+ * Run one scenario: clean slate, steps in order, clean slate again (a `selfCleaning` scenario
+ * skips both clean slates). The scenario's host directory, if it used one, is removed after.
+ */
 export async function runScenario(host: string, s: Scenario): Promise<StepResult[]> {
   const root = await engineRoot(host);
-  const text = { root, json: false };
+  let hostDir: string | undefined;
+  const vars = new Map<string, string>();
+  const needHostDir = (): string => (hostDir ??= mkdtempSync(path.join(os.tmpdir(), "moor-mnt-host-")));
+  const subst = (text: string): string =>
+    text.replace(/<([A-Z][A-Z0-9_]*)>/g, (whole, name: string) => {
+      if (name === "HOST") return needHostDir();
+      if (name === "ROOT") return root;
+      return vars.get(name) ?? whole;
+    });
+  const text = () => ({ root, json: false, host: hostDir });
   const results: StepResult[] = [];
-  await removeAllVolumes(host);
+  if (!s.selfCleaning) await removeAllVolumes(host);
   try {
     for (const step of s.steps) {
       if ("cli" in step) {
-        const r = await runCli(host, step.cli, s.apiVersion);
-        results.push({ exit: r.exit, stdout: normalise(r.stdout, text), stderr: normalise(r.stderr, text) });
+        const c = step.cli;
+        const env = c.env ? Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, subst(v)])) : undefined;
+        const r = await runCli(host, { ...c, args: c.args.map(subst), ...(env ? { env } : {}) }, s.apiVersion);
+        if (c.saveAs !== undefined) vars.set(c.saveAs, r.stdout.trim());
+        results.push({ exit: r.exit, stdout: normalise(reorder(r.stdout, c), text()), stderr: normalise(r.stderr, text()) });
       } else if ("api" in step) {
         const a = step.api;
-        const r = await request(host, a.method, a.path, a.headers, a.body);
+        const body = a.body === undefined ? undefined : subst(a.body);
+        const r = await request(host, a.method, subst(a.path), a.headers, body);
         const res: StepResult = { status: r.status };
         const ct = r.headers["content-type"];
         if (ct !== undefined) res.contentType = ct;
-        res.body = normalise(r.body, { root });
+        res.body = normalise(r.body, { root, host: hostDir });
         if (a.recordHeaderNames) res.headerNames = Object.keys(r.headers).filter((h) => !HOP_BY_HOP.has(h)).sort();
         results.push(res);
-      } else {
+      } else if ("fs" in step) {
         await runFs(host, step.fs);
         results.push({});
+      } else if ("hostDir" in step) {
+        await runHostDir(needHostDir(), step.hostDir);
+        results.push({});
+      } else {
+        results.push({ stdout: normalise(await listHostDir(needHostDir()), text()) });
       }
     }
   } finally {
-    await removeAllVolumes(host);
+    if (!s.selfCleaning) await removeAllVolumes(host);
+    if (hostDir !== undefined) rmSync(hostDir, { recursive: true, force: true });
   }
   return results;
 }
