@@ -103,7 +103,7 @@ test("moor create sends what docker create sends", async () => {
     return JSON.parse(JSON.stringify(shape).replace(/[0-9a-f]{64}/g, "<anonymous>"));
   };
   assert.deepEqual(await comparable(viaMoor), await comparable(viaDocker));
-  assert.equal((await moor(engine(), ["create", "--rm", "--restart", "always", "busybox"])).stderr, "conflicting options: cannot specify both --restart and --rm\n");
+  assert.equal((await moor(engine(), ["create", "--rm", "--restart", "always", "busybox"])).stderr, "moor: conflicting options: cannot specify both --restart and --rm\n\nRun 'moor create --help' for more information\n");
   await docker(engine(), ["rm", "-v", "via-docker", "via-moor"]);
 });
 

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { createMountImages } from "./support/mount-images.ts";
 import { mountScenarios } from "./support/mount-scenarios.ts";
-import { api, removeAllContainers, useEngine, type TestEngine } from "./support/engine.ts";
+import { api, moorBin, removeAllContainers, useEngine, type TestEngine } from "./support/engine.ts";
 import { runScenario, type StepResult } from "./support/scenarios.ts";
 
 const fixtures = JSON.parse(readFileSync(new URL("./fixtures/dockerd-mounts.json", import.meta.url), "utf8")) as {
@@ -93,18 +93,26 @@ async function removeLeftovers(started: TestEngine): Promise<string[]> {
   return left;
 }
 
-for (const scenario of mountScenarios) {
-  test(scenario.name, async (t) => {
-    const recorded = fixtures.results[scenario.name];
-    assert.ok(recorded, `no recording for ${scenario.name}: re-record the fixtures`);
-    const expected = intendedDifferences[scenario.name]?.(structuredClone(recorded)) ?? recorded;
-    let actual: StepResult[];
-    try {
-      actual = await runScenario(engine().host, scenario);
-    } finally {
-      const left = await removeLeftovers(engine());
-      if (left.length > 0) t.diagnostic(`left behind: ${left.join(", ")}`);
-    }
-    assert.deepEqual(actual, expected);
-  });
+/** What the moor CLI prints where the docker CLI names itself. */
+function asMoorCli(steps: StepResult[]): StepResult[] {
+  const rename = (text: string | undefined) => text?.replace(/^docker: /gm, "moor: ").replace(/'docker ([a-z ]+) --help'/g, "'moor $1 --help'");
+  return steps.map((step) => (step.exit === undefined ? step : { ...step, stdout: rename(step.stdout), stderr: rename(step.stderr) }));
+}
+
+for (const [client, cli] of [["docker", undefined], ["moor", moorBin]] as const) {
+  for (const scenario of mountScenarios) {
+    test(`${client}: ${scenario.name}`, async (t) => {
+      const recorded = fixtures.results[scenario.name];
+      assert.ok(recorded, `no recording for ${scenario.name}: re-record the fixtures`);
+      const expected = intendedDifferences[scenario.name]?.(structuredClone(recorded)) ?? recorded;
+      let actual: StepResult[];
+      try {
+        actual = await runScenario(engine().host, scenario, { cli });
+      } finally {
+        const left = await removeLeftovers(engine());
+        if (left.length > 0) t.diagnostic(`left behind: ${left.join(", ")}`);
+      }
+      assert.deepEqual(actual, client === "moor" ? asMoorCli(expected) : expected);
+    });
+  }
 }

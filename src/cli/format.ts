@@ -1,4 +1,4 @@
-import { compileTemplate, formatDirective, TemplateError, type Template } from "../util/go-template.ts";
+import { compileTemplate, formatDirective, goStruct, goType, TemplateError, type Template } from "../util/go-template.ts";
 import { CommandError } from "./command.ts";
 import { tabwrite } from "./tabwriter.ts";
 
@@ -80,12 +80,52 @@ export function formatObjects(objects: unknown[], format: string): string {
   let output = "";
   for (const object of objects) {
     try {
-      output += `${template.execute(object)}\n`;
+      output += `${template.execute(asGoStructs(withOmittedFields(object)))}\n`;
     } catch (err) {
       // docker still ends the failed object's line before it reports the error
       if (err instanceof TemplateError) throw new FormatError(err, 1, `${output}${err.output}\n`);
       throw err;
     }
   }
-  return output;
+  // docker's TemplateInspector writes a newline when nothing was found to format.
+  return output === "" ? "\n" : output;
+}
+
+/**
+ * docker decodes inspect answers into typed structs, whose `json` keeps field order, and maps,
+ * whose keys it sorts. Struct fields are capitalised Go names and map keys (labels, paths,
+ * ports) rarely are, so a non-empty object with only capitalised keys is taken as a struct.
+ */
+function asGoStructs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(asGoStructs);
+  if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const keys = Object.keys(value);
+  const converted: Record<string | symbol, unknown> = {};
+  for (const key of keys) converted[key] = asGoStructs((value as Record<string, unknown>)[key]);
+  for (const symbol of Object.getOwnPropertySymbols(value)) converted[symbol] = (value as Record<symbol, unknown>)[symbol];
+  if (keys.length > 0 && keys.every((key) => /^[A-Z]/.test(key))) converted[goStruct] = true;
+  return converted;
+}
+
+/**
+ * Fields dockerd leaves out of its JSON when empty (`omitempty`) but docker's typed structs
+ * still have, as their zero values: a template may name them (`{{json .HostConfig.Mounts}}`
+ * prints null with docker, not an error).
+ */
+const omittedFields: Record<string, Record<string, Record<string, unknown>>> = {
+  "container.InspectResponse": { HostConfig: { Mounts: null, Tmpfs: null, MaskedPaths: null, ReadonlyPaths: null } },
+};
+
+function withOmittedFields(object: unknown): unknown {
+  const type = (object as { [goType]?: string } | null)?.[goType];
+  const omitted = type === undefined ? undefined : omittedFields[type];
+  if (omitted === undefined) return object;
+  const view: Record<string | symbol, unknown> = { ...(object as Record<string | symbol, unknown>) };
+  for (const [field, zeros] of Object.entries(omitted)) {
+    const value = view[field];
+    if (value === null || typeof value !== "object") continue;
+    const missing = Object.entries(zeros).filter(([key]) => !Object.hasOwn(value, key));
+    view[field] = { ...value, ...Object.fromEntries(missing) };
+  }
+  return view;
 }

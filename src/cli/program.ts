@@ -1,4 +1,4 @@
-import { ConnectionError, EngineClient } from "../client/client.ts";
+import { ClientCheckError, ConnectionError, EngineClient } from "../client/client.ts";
 import { MoorError } from "../errors.ts";
 import {
   CommandError,
@@ -77,8 +77,9 @@ export async function forEachName<T>(
   };
 }
 
-/** An error the engine answered: printed as docker prints it. */
+/** An error the engine answered (or the client refused to send): printed as docker prints it. */
 export function daemonErrorLine(err: MoorError): string {
+  if (err instanceof ClientCheckError) return `${err.message}\n`;
   return `Error response from daemon: ${err.message}\n`;
 }
 

@@ -26,6 +26,15 @@ type Query = Record<string, string | number | boolean | string[] | undefined>;
  * saves the /_ping round trip the docker CLI makes first. Error responses become MoorErrors
  * whose kind follows the status.
  */
+/** A request the client refuses before sending it, as docker's client does: no "Error response from daemon". */
+export class ClientCheckError extends MoorError {}
+
+/** docker's client-side trimID: an empty name or ID never reaches the engine. */
+function checkedName(kind: "container" | "volume", name: string): string {
+  if (name.trim() === "") throw new ClientCheckError("invalid", `invalid ${kind} name or ID: value is empty`);
+  return encodeURIComponent(name);
+}
+
 export class EngineClient {
   private readonly connection: UnixHttpConnection;
   private apiVersion: string | undefined;
@@ -234,7 +243,7 @@ export class EngineClient {
   }
 
   containerInspect(name: string): Promise<Record<string, unknown>> {
-    return this.call("GET", `/containers/${encodeURIComponent(name)}/json`);
+    return this.call("GET", `/containers/${checkedName("container", name)}/json`);
   }
 
   /** The container's filesystem changes: Kind 0 modified, 1 added, 2 deleted; null for none. */
@@ -266,7 +275,7 @@ export class EngineClient {
   }
 
   containerRemove(name: string, options: { force: boolean; volumes: boolean }): Promise<void> {
-    return this.call("DELETE", `/containers/${encodeURIComponent(name)}`, { force: options.force ? "1" : undefined, v: options.volumes ? "1" : undefined });
+    return this.call("DELETE", `/containers/${checkedName("container", name)}`, { force: options.force ? "1" : undefined, v: options.volumes ? "1" : undefined });
   }
 
   volumeCreate(request: WireVolumeCreateRequest): Promise<WireVolume> {
@@ -282,11 +291,11 @@ export class EngineClient {
   }
 
   volumeInspect(name: string): Promise<WireVolume> {
-    return this.call("GET", `/volumes/${encodeURIComponent(name)}`);
+    return this.call("GET", `/volumes/${checkedName("volume", name)}`);
   }
 
   volumeRemove(name: string, force = false): Promise<void> {
-    return this.call("DELETE", `/volumes/${encodeURIComponent(name)}`, { force: force ? "1" : undefined });
+    return this.call("DELETE", `/volumes/${checkedName("volume", name)}`, { force: force ? "1" : undefined });
   }
 
   volumePrune(filters?: FilterMap): Promise<WireVolumePruneReport> {

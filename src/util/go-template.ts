@@ -39,6 +39,9 @@ export class TemplateError extends Error {
  */
 export const goType: unique symbol = Symbol("goType");
 
+/** Marks an object that stands for a Go struct: `json` writes its fields in their order, not sorted as a map's keys. */
+export const goStruct: unique symbol = Symbol("goStruct");
+
 export interface ExecuteOptions {
   /**
    * Renders a table's header row as docker does: with its HeaderFunctions, under which json,
@@ -1679,7 +1682,10 @@ function marshalJson(v: unknown): string {
   const toJSON = (v as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === "function") return marshalJson(toJSON.call(v));
   if (Array.isArray(v)) return `[${v.map(marshalJson).join(",")}]`;
-  const entries = sortedEntries(v as Map<unknown, unknown> | Record<string, unknown>).filter(([, x]) => x !== undefined);
+  const fields = Object.hasOwn(v as object, goStruct)
+    ? Object.entries(v as Record<string, unknown>).filter(([, value]) => typeof value !== "function")
+    : sortedEntries(v as Map<unknown, unknown> | Record<string, unknown>);
+  const entries = fields.filter(([, x]) => x !== undefined);
   return `{${entries.map(([key, x]) => `${jsonString(key)}:${marshalJson(x)}`).join(",")}}`;
 }
 

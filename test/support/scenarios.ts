@@ -249,12 +249,12 @@ function cliEnvBase(): Record<string, string> {
 /** docker CLI binary; override with env MOOR_DOCKER_CLI. */
 const DOCKER_BIN = process.env.MOOR_DOCKER_CLI ?? "docker";
 
-function runCli(host: string, step: CliStep, apiVersion?: string): Promise<RawCli> {
+function runCli(host: string, step: CliStep, apiVersion?: string, cli = DOCKER_BIN): Promise<RawCli> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = { ...cliEnvBase() };
     if (apiVersion) env.DOCKER_API_VERSION = apiVersion;
     Object.assign(env, step.env ?? {});
-    const child = spawn(DOCKER_BIN, ["-H", host, ...step.args], {
+    const child = spawn(cli, ["-H", host, ...step.args], {
       env,
       stdio: [step.stdin !== undefined ? "pipe" : "ignore", "pipe", "pipe"],
     });
@@ -365,7 +365,8 @@ function reorder(stdout: string, step: CliStep): string {
  * Run one scenario: clean slate, steps in order, clean slate again (a `selfCleaning` scenario
  * skips both clean slates). The scenario's host directory, if it used one, is removed after.
  */
-export async function runScenario(host: string, s: Scenario): Promise<StepResult[]> {
+/** `cli`: the client binary the CLI steps run (default the docker CLI; moor's takes the same arguments). */
+export async function runScenario(host: string, s: Scenario, { cli }: { cli?: string } = {}): Promise<StepResult[]> {
   const root = await engineRoot(host);
   let hostDir: string | undefined;
   const vars = new Map<string, string>();
@@ -384,7 +385,7 @@ export async function runScenario(host: string, s: Scenario): Promise<StepResult
       if ("cli" in step) {
         const c = step.cli;
         const env = c.env ? Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, subst(v)])) : undefined;
-        const r = await runCli(host, { ...c, args: c.args.map(subst), ...(env ? { env } : {}) }, s.apiVersion);
+        const r = await runCli(host, { ...c, args: c.args.map(subst), ...(env ? { env } : {}) }, s.apiVersion, cli);
         if (c.saveAs !== undefined) vars.set(c.saveAs, r.stdout.trim());
         results.push({ exit: r.exit, stdout: normalise(reorder(r.stdout, c), text()), stderr: normalise(r.stderr, text()) });
       } else if ("api" in step) {

@@ -1,11 +1,13 @@
 import { goType } from "../../util/go-template.ts";
 import { humanDuration, humanSize } from "../../util/units.ts";
 import { confirm } from "../prompt.ts";
-import type { CommandSpec } from "../command.ts";
+import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
+import { EngineClient } from "../../client/client.ts";
 import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "../format.ts";
-import { forEachName, withClient } from "../program.ts";
+import { daemonErrorLine, forEachName, withClient } from "../program.ts";
+import { MoorError } from "../../errors.ts";
 import { filterMap } from "./filters.ts";
-import { Demultiplexer } from "./streams.ts";
+import { connectStreams, Demultiplexer } from "./streams.ts";
 
 interface ContainerSummary {
   Id: string;
@@ -110,7 +112,14 @@ moor rm -v web        # also its anonymous volumes; named volumes always stay`,
   ],
   async run(ctx, args, flags) {
     const { finish } = await forEachName(ctx, args, async (client, name) => {
-      await client.containerRemove(name, { force: Boolean(flags.force), volumes: Boolean(flags.volumes) });
+      try {
+        await client.containerRemove(name, { force: Boolean(flags.force), volumes: Boolean(flags.volumes) });
+      } catch (err) {
+        // With --force a container that is not there is reported but is no failure (docker/cli rm).
+        if (!(flags.force && err instanceof MoorError && err.kind === "not_found")) throw err;
+        ctx.stderr.write(daemonErrorLine(err));
+        return;
+      }
       ctx.stdout.write(`${name}\n`);
     });
     return finish();
@@ -144,9 +153,18 @@ const start: CommandSpec = {
   aliases: [["container", "start"]],
   usage: "[OPTIONS] CONTAINER [CONTAINER...]",
   description: "Start one or more stopped containers",
-  examples: `moor start web`,
+  examples: `moor start web
+moor start -a job       # follow its output and exit with its exit code`,
   args: { min: 1 },
-  async run(ctx, args) {
+  flags: [
+    { long: "attach", short: "a", type: "bool", usage: "Attach STDOUT/STDERR and forward signals" },
+    { long: "interactive", short: "i", type: "bool", usage: "Attach container's STDIN" },
+  ],
+  async run(ctx, args, flags) {
+    if (flags.attach || flags.interactive) {
+      if (args.length > 1) throw new CommandError("you cannot start and attach multiple containers at once", 1);
+      return startAttached(ctx, args[0], Boolean(flags.interactive));
+    }
     const { finish } = await forEachName(ctx, args, async (client, name) => {
       await client.containerStart(name);
       ctx.stdout.write(`${name}\n`);
@@ -156,6 +174,35 @@ const start: CommandSpec = {
     return code;
   },
 };
+
+/** docker start -a: output (and stdin with -i) connected before the start; the container's exit code. */
+async function startAttached(ctx: CommandContext, name: string, interactive: boolean): Promise<number> {
+  return withClient(ctx, async (client) => {
+    try {
+      const container = (await client.containerInspect(name)) as { Config: { Tty?: boolean } };
+      const socket = await client.containerAttach(name, { stdin: interactive });
+      const output = connectStreams(ctx, socket, { tty: Boolean(container.Config.Tty), interactive });
+      // The wait needs a connection of its own: it answers only at the exit.
+      const waiter = new EngineClient(client.host);
+      try {
+        const exited = waiter.containerWait(name, "next-exit");
+        await client.containerStart(name).catch((err: unknown) => {
+          socket.destroy();
+          throw err;
+        });
+        const { StatusCode } = await exited;
+        await output;
+        return StatusCode;
+      } finally {
+        waiter.close();
+      }
+    } catch (err) {
+      if (!(err instanceof MoorError)) throw err;
+      ctx.stderr.write(daemonErrorLine(err));
+      return 1;
+    }
+  });
+}
 
 const stop: CommandSpec = {
   path: ["stop"],

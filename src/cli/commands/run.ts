@@ -134,7 +134,7 @@ export function createRequest(
   }
   const restart = (flags.restart as string | undefined) ?? "no";
   if (flags.rm && restart !== "no" && restart !== "") {
-    throw new CommandError("conflicting options: cannot specify both --restart and --rm", 125);
+    throw new CommandError(`moor: conflicting options: cannot specify both --restart and --rm\n\nRun 'moor ${commandName} --help' for more information`, 125);
   }
   const [policyName, retries] = restart.split(":");
   const interactive = Boolean(flags.interactive);
