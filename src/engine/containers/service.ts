@@ -164,6 +164,8 @@ export class ContainerService {
         this.assertNameFree(name);
         this.store.insert(record, name, [...mountPoints.values()].map(({ copyData: _copyData, ...mount }) => mount));
       });
+      // The mount rows hold the references from here on.
+      this.volumes.releaseReservations(id);
       return { id, warnings: createWarnings(host) };
     } catch (err) {
       // A failed create leaves no anonymous volume and no directory; named volumes stay, as with dockerd.
@@ -172,8 +174,6 @@ export class ContainerService {
       for (const volume of anonymous) await this.volumes.remove(volume, { force: true }).catch(() => undefined);
       await removeTree(dir).catch(() => undefined);
       throw err;
-    } finally {
-      this.volumes.releaseReservations(id);
     }
   }
 
