@@ -215,3 +215,17 @@ test("logs --follow streams until the container exits, from moor and docker", as
   assert.deepEqual(viaDocker, viaMoor);
   await docker(engine(), ["rm", "-v", id]);
 });
+
+test("containers see dockerd's init layer: /.dockerenv, /etc/mtab, and the /etc files as files", async () => {
+  const listed = await docker(engine(), ["run", "--rm", "busybox", "sh", "-c", "ls -l /.dockerenv && readlink /etc/mtab && test -f /etc/hostname && echo ok"]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /^-rwxr-xr-x\s+1 root\s+root\s+0 .* \/\.dockerenv\n\/proc\/mounts\nok\n$/);
+  const hostDir = mkdtempSync(join(tmpdir(), "moor-init-"));
+  try {
+    const onto = await docker(engine(), ["run", "--rm", "-v", `${hostDir}:/etc/hostname`, "busybox", "true"]);
+    assert.equal(onto.code, 125);
+    assert.match(onto.stderr, /not a directory: unknown: Are you trying to mount a directory onto a file \(or vice-versa\)\?/);
+  } finally {
+    rmSync(hostDir, { recursive: true, force: true });
+  }
+});

@@ -28,8 +28,9 @@ const characterDeviceType = 0o020000n;
 
 /**
  * dockerd diffs a container against its init layer (moby daemon/initlayer), which puts these
- * paths over the image. moor has no init layer: runc makes the mount points it needs in the
- * container's upper directory instead, so the diff treats them as the init layer's.
+ * paths over the image. moor's init layer (rootfs.ts) is shared and not among the image layers
+ * the diff reads, so the diff knows its entries from this table; runc may still make mount
+ * points in a container's upper directory (for containers created before the init layer).
  * "mount-point" files are bind-mounted over in every container (their upper copy is runc's empty
  * mount point and never changes); "file" entries are the init layer's other files.
  */

@@ -1,3 +1,4 @@
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { lstat, readFile, readlink, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { MoorError } from "../../errors.ts";
@@ -5,8 +6,8 @@ import { runCommand } from "../runtime/command.ts";
 import { mountsUnder } from "../fs.ts";
 
 /**
- * A container's root filesystem: the image's layers as overlayfs lowerdirs (topmost first)
- * under the container's own upper directory, mounted at `<dir>/rootfs`.
+ * A container's root filesystem: the image's layers and the init layer as overlayfs lowerdirs
+ * (topmost first) under the container's own upper directory, mounted at `<dir>/rootfs`.
  */
 export async function mountRootfs(dir: string, layerDirsBottomFirst: string[]): Promise<string> {
   const rootfs = join(dir, "rootfs");
@@ -14,6 +15,42 @@ export async function mountRootfs(dir: string, layerDirsBottomFirst: string[]): 
   const lower = [...layerDirsBottomFirst].reverse().join(":");
   await runCommand("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${join(dir, "upper")},workdir=${join(dir, "work")}`, rootfs]);
   return rootfs;
+}
+
+// What dockerd's init layer holds (moby daemon/initlayer): mount points runc binds over, and
+// the files containers expect to find (/.dockerenv tells a process it runs in a container).
+const initLayerEntries: ReadonlyArray<[string, "dir" | "file" | { symlink: string }]> = [
+  ["dev/pts", "dir"],
+  ["dev/shm", "dir"],
+  ["proc", "dir"],
+  ["sys", "dir"],
+  [".dockerenv", "file"],
+  ["etc/resolv.conf", "file"],
+  ["etc/hosts", "file"],
+  ["etc/hostname", "file"],
+  ["dev/console", "file"],
+  ["etc/mtab", { symlink: "/proc/mounts" }],
+];
+
+/**
+ * The init layer at `path`, made once and shared read-only by every container as the lowerdir
+ * above its image's layers. Built beside its place and renamed in, so a crash never leaves half
+ * of one.
+ */
+export function ensureInitLayer(path: string): string {
+  if (existsSync(path)) return path;
+  const building = `${path}.building`;
+  rmSync(building, { recursive: true, force: true });
+  mkdirSync(building, { mode: 0o755 });
+  for (const [entry, kind] of initLayerEntries) {
+    const target = join(building, entry);
+    mkdirSync(posix.dirname(target), { recursive: true, mode: 0o755 });
+    if (kind === "dir") mkdirSync(target, { recursive: true, mode: 0o755 });
+    else if (kind === "file") closeSync(openSync(target, "w", 0o755));
+    else symlinkSync(kind.symlink, target);
+  }
+  renameSync(building, path);
+  return path;
 }
 
 export async function unmountRootfs(dir: string): Promise<void> {

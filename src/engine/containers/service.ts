@@ -15,7 +15,7 @@ import { generateContainerName, normalizeContainerName } from "./names.ts";
 import type { AttachSession, ConmonRuntime } from "../runtime/conmon.ts";
 import { classifyRuntimeError } from "../runtime/conmon.ts";
 import { buildSpec, type SpecMount } from "./oci-spec.ts";
-import { mountRootfs, resolveUser, unmountRootfs, writeEtcFiles } from "./rootfs.ts";
+import { ensureInitLayer, mountRootfs, resolveUser, unmountRootfs, writeEtcFiles } from "./rootfs.ts";
 import type { ContainerHostFacts } from "./host-runtime.ts";
 import { KeyedMutex } from "../../util/keyed-mutex.ts";
 import { nextRestartDelay, restartsWithEngine, shouldRestart } from "./restart-policy.ts";
@@ -97,6 +97,7 @@ export class ContainerService {
   /** Removed containers whose files are still being deleted. */
   private readonly backgroundRemovals = new Set<Promise<void>>();
   private readonly containersDir: string;
+  private readonly initLayer: string;
 
   constructor(
     private readonly store: ContainerStore,
@@ -110,6 +111,7 @@ export class ContainerService {
   ) {
     this.containersDir = join(root, "containers");
     mkdirSync(this.containersDir, { recursive: true, mode: 0o710 });
+    this.initLayer = ensureInitLayer(join(root, "init-layer"));
   }
 
   async create(request: CreateContainerRequest): Promise<{ id: string; warnings: string[] }> {
@@ -212,7 +214,7 @@ export class ContainerService {
     const declared = Object.keys(config.Volumes ?? {});
     if (declared.length === 0 && ![...mountPoints.values()].some((m) => m.copyData)) return;
     const dir = join(this.containersDir, id);
-    const rootfs = await mountRootfs(dir, this.images.layerPaths(image));
+    const rootfs = await mountRootfs(dir, this.rootfsLayers(image));
     try {
       for (const path of declared) {
         const destination = cleanPath(path);
@@ -253,6 +255,11 @@ export class ContainerService {
     }
   }
 
+  /** A container root's lower layers, bottom first: the image's, then the init layer. */
+  private rootfsLayers(image: ReturnType<ImageService["inspect"]>): string[] {
+    return [...this.images.layerPaths(image), this.initLayer];
+  }
+
   /** Finds a container by full id, unique id prefix, or name (with or without "/"). */
   resolve(nameOrId: string): string {
     if (this.store.get(nameOrId) !== undefined) return nameOrId;
@@ -291,7 +298,7 @@ export class ContainerService {
       const container = this.inspect(id);
       const rootfs = join(container.dir, "rootfs");
       const wasMounted = (await mountsUnder(rootfs)).includes(rootfs);
-      if (!wasMounted) await mountRootfs(container.dir, this.images.layerPaths(this.images.inspect(container.imageId)));
+      if (!wasMounted) await mountRootfs(container.dir, this.rootfsLayers(this.images.inspect(container.imageId)));
       try {
         return await work(container, rootfs);
       } finally {
@@ -432,7 +439,7 @@ export class ContainerService {
     const host = container.hostConfig;
     const network = host.NetworkMode === "none" ? "none" : "host";
     const hostname = String(container.config.Hostname || container.id.slice(0, 12));
-    const [rootfs, etcFiles] = await Promise.all([mountRootfs(container.dir, this.images.layerPaths(image)), writeEtcFiles(container.dir, hostname, network)]);
+    const [rootfs, etcFiles] = await Promise.all([mountRootfs(container.dir, this.rootfsLayers(image)), writeEtcFiles(container.dir, hostname, network)]);
     const user = await resolveUser(rootfs, String(container.config.User ?? ""));
     const mounts = await this.mountsAtStart(container, mountedVolumes);
     const securityOpt = (host.SecurityOpt as string[] | undefined) ?? [];
