@@ -78,3 +78,8 @@ test("PrepareArchiveCopy decides where an archive goes and under which name", as
   assert.throws(() => prepareArchiveCopy(archiveOf("d/"), dir("/src/d"), file("/dst/f")), (err: Error) => err instanceof CopyError && err.message === "cannot copy directory");
   assert.throws(() => prepareArchiveCopy(archiveOf("f"), file("/src/f"), missing("/dst/new/")), (err: Error) => err instanceof CopyError && err.message === "no such directory");
 });
+
+test("cleanPath is Go's path.Clean for container destinations too", () => {
+  const cases: Array<[string, string]> = [["/a/b/", "/a/b"], ["//a//b", "/a/b"], ["/a/../..", "/"], ["a/..", "."], ["", "."], ["/x:/foo", "/x:/foo"], ["relative/", "relative"]];
+  for (const [input, want] of cases) assert.equal(cleanPath(input), want, input);
+});

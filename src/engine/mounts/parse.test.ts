@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MoorError } from "../../errors.ts";
-import { cleanPath, isValidMountMode, parseBind, parseMountSpec, parseVolumesFrom, tmpfsData, tmpfsMountOptions, validateTmpfsDestination, type MountRequest } from "./parse.ts";
+import { isValidMountMode, parseBind, parseMountSpec, parseVolumesFrom, tmpfsData, tmpfsMountOptions, validateTmpfsDestination, type MountRequest } from "./parse.ts";
 
 function failure(work: () => unknown): { kind: string; message: string } {
   try {
@@ -132,9 +132,4 @@ test("tmpfs: destinations, the data of Mounts tmpfs, and merged options", () => 
   assert.deepEqual(tmpfsMountOptions("size=1m,size=2m,shared"), ["noexec", "nosuid", "nodev", "size=2m", "shared"]);
   assert.deepEqual(failure(() => tmpfsMountOptions("bogus")), { kind: "invalid", message: 'invalid tmpfs option "bogus"' });
   assert.deepEqual(failure(() => tmpfsMountOptions("color=red")), { kind: "invalid", message: 'invalid tmpfs option "color"' });
-});
-
-test("cleanPath is Go's path.Clean", () => {
-  const cases: Array<[string, string]> = [["/a/b/", "/a/b"], ["//a//b", "/a/b"], ["/a/../..", "/"], ["a/..", "."], ["", "."], ["/x:/foo", "/x:/foo"], ["relative/", "relative"]];
-  for (const [input, want] of cases) assert.equal(cleanPath(input), want, input);
 });

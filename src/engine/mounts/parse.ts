@@ -2,8 +2,8 @@
 // does it (moby daemon/volume/mounts/linux_parser.go, validate.go, volume_copy.go and
 // moby/sys/mount MergeTmpfsOptions). Pure: the one fact from the host these need (does a bind
 // source exist) is passed in.
-import { posix } from "node:path";
 import { MoorError, goQuote } from "../../errors.ts";
+import { cleanPath } from "../../util/archive-copy.ts";
 
 /** A `HostConfig.Mounts` entry as the API carries it (moby api/types/mount.Mount). */
 export interface MountRequest {
@@ -88,11 +88,6 @@ function propagationOf(mode: string): string | undefined {
 const invalidSpec = (raw: string) => `invalid volume specification: '${raw}'`;
 const invalidMode = (mode: string) => `invalid mode: ${mode}`;
 const mountConfigError = (type: string | undefined, cause: string) => `invalid mount config for type ${goQuote(type ?? "")}: ${cause}`;
-
-/** Go's path.Clean, for container and host paths alike. */
-export function cleanPath(path: string): string {
-  return path === "" ? "." : posix.normalize(path).replace(/(.)\/+$/, "$1");
-}
 
 function validateDestination(target: string): string | undefined {
   const unified = target.replaceAll("\\", "/");
