@@ -4,6 +4,7 @@
 // source exist) is passed in.
 import { MoorError, goQuote } from "../../errors.ts";
 import { cleanPath } from "../../util/archive-copy.ts";
+import { mountFlags } from "./flags.ts";
 
 /** A `HostConfig.Mounts` entry as the API carries it (moby api/types/mount.Mount). */
 export interface MountRequest {
@@ -274,18 +275,6 @@ export function tmpfsData(options: MountRequest["TmpfsOptions"], readOnly: boole
   return data.join(",");
 }
 
-// moby/sys/mount: options that are mount flags, keyed by the flag they set or clear (a flag and
-// its negation collide); every propagation flag shares one key.
-const tmpfsFlagKeys: Record<string, string> = {
-  ro: "rdonly", rw: "rdonly", suid: "nosuid", nosuid: "nosuid", dev: "nodev", nodev: "nodev",
-  exec: "noexec", noexec: "noexec", sync: "sync", async: "sync", dirsync: "dirsync",
-  remount: "remount", mand: "mand", nomand: "mand", atime: "noatime", noatime: "noatime",
-  diratime: "nodiratime", nodiratime: "nodiratime", relatime: "relatime", norelatime: "relatime",
-  strictatime: "strictatime", nostrictatime: "strictatime",
-  bind: "propagation", rbind: "propagation", unbindable: "propagation", runbindable: "propagation",
-  private: "propagation", rprivate: "propagation", shared: "propagation", rshared: "propagation",
-  slave: "propagation", rslave: "propagation",
-};
 const tmpfsDataKeys = new Set(["", "size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol"]);
 
 /**
@@ -299,8 +288,10 @@ export function tmpfsMountOptions(data: string): string[] {
   const merged: string[] = [];
   for (const option of options.reverse()) {
     if (option === "defaults") continue;
-    const flag = tmpfsFlagKeys[option];
-    if (flag !== undefined) {
+    const mountFlag = mountFlags[option];
+    if (mountFlag !== undefined) {
+      // A flag and its negation collide, and so do all propagation flags.
+      const flag = mountFlag.propagation ? "propagation" : String(mountFlag.bits);
       if (!seenFlags.has(flag)) merged.unshift(option);
       seenFlags.add(flag);
       continue;

@@ -5,6 +5,7 @@ import { MoorError, messages } from "../../errors.ts";
 import { randomId } from "../../util/ids.ts";
 import { ramInBytes } from "../../util/units.ts";
 import { runCommand } from "../runtime/command.ts";
+import { mountFlags } from "../mounts/flags.ts";
 import type { DiscoveredVolume, DriverOptions, VolumeDriver } from "./driver.ts";
 import { directorySize, mountsUnder, removeTree } from "../fs.ts";
 import { isValidLocalVolumeName, validateLocalVolumeName } from "./names.ts";
@@ -221,19 +222,6 @@ function maskPassword(text: string, mountOptions: string | undefined): string {
   return password ? text.replace(`password=${password}`, "password=********") : text;
 }
 
-// moby/sys/mount's flag options: the bits each sets (or, with `clear`, clears).
-const mountFlagBits: Record<string, { bits: number; clear?: true }> = {
-  ro: { bits: 0x1 }, rw: { bits: 0x1, clear: true }, nosuid: { bits: 0x2 }, suid: { bits: 0x2, clear: true },
-  nodev: { bits: 0x4 }, dev: { bits: 0x4, clear: true }, noexec: { bits: 0x8 }, exec: { bits: 0x8, clear: true },
-  sync: { bits: 0x10 }, async: { bits: 0x10, clear: true }, remount: { bits: 0x20 }, mand: { bits: 0x40 },
-  nomand: { bits: 0x40, clear: true }, dirsync: { bits: 0x80 }, noatime: { bits: 0x400 }, atime: { bits: 0x400, clear: true },
-  nodiratime: { bits: 0x800 }, diratime: { bits: 0x800, clear: true }, bind: { bits: 0x1000 }, rbind: { bits: 0x5000 },
-  unbindable: { bits: 0x20000 }, runbindable: { bits: 0x24000 }, private: { bits: 0x40000 }, rprivate: { bits: 0x44000 },
-  slave: { bits: 0x80000 }, rslave: { bits: 0x84000 }, shared: { bits: 0x100000 }, rshared: { bits: 0x104000 },
-  relatime: { bits: 0x200000 }, norelatime: { bits: 0x200000, clear: true }, strictatime: { bits: 0x1000000 },
-  nostrictatime: { bits: 0x1000000, clear: true },
-};
-
 // What mount(8) says, as the errno the mount system call returned (dockerd makes the call itself).
 const mountErrnoTexts: Array<[RegExp, string]> = [
   [/does not exist|no such file/i, "no such file or directory"],
@@ -249,7 +237,7 @@ export function mountErrorText(device: string, target: string, options: string, 
   let flags = 0;
   const data: string[] = [];
   for (const option of options === "" ? [] : options.split(",")) {
-    const flag = mountFlagBits[option];
+    const flag = mountFlags[option];
     if (flag === undefined) data.push(option);
     else if (flag.clear) flags &= ~flag.bits;
     else flags |= flag.bits;
