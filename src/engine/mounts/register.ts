@@ -109,7 +109,7 @@ export async function registerMountPoints(request: MountRequestSet, context: Reg
 function applyDaemonRootRule(mount: ParsedMount, daemonRoot: string): void {
   if (mount.type !== "bind") return;
   const source = mount.spec.Source ?? "";
-  if (!source.startsWith(daemonRoot) && !daemonRoot.startsWith(source)) return;
+  if (!touchesDaemonRoot(source, daemonRoot)) return;
   const propagation = mount.spec.BindOptions?.Propagation ?? "";
   if (mount.spec.BindOptions == null || propagation === "") {
     mount.propagation = "rslave";
@@ -120,6 +120,11 @@ function applyDaemonRootRule(mount: ParsedMount, daemonRoot: string): void {
     "invalid",
     `invalid mount config: must use either propagation mode "rslave" or "rshared" when mount source is within the daemon root, daemon root: ${JSON.stringify(daemonRoot)}, bind mount source: ${JSON.stringify(source)}, propagation: ${JSON.stringify(propagation)}`,
   );
+}
+
+/** A path inside the data root, or one holding it; compared as strings, as dockerd does. */
+export function touchesDaemonRoot(path: string, daemonRoot: string): boolean {
+  return path.startsWith(daemonRoot) || daemonRoot.startsWith(path);
 }
 
 async function withVolume(

@@ -7,6 +7,7 @@ import type { SpecMount } from "../containers/oci-spec.ts";
 import type { MountRequest } from "./parse.ts";
 import { tmpfsData, tmpfsMountOptions } from "./parse.ts";
 import { propagationProblem, type MountInfoEntry } from "./propagation.ts";
+import { touchesDaemonRoot } from "./register.ts";
 
 export interface MountSetupFacts {
   /** The kernel and runtime can make a bind read-only recursively (runc's `rro`). */
@@ -66,6 +67,5 @@ function bindOptions(point: MountPointAtStart, facts: MountSetupFacts): string[]
 
 function fallsBackToPrivate(point: MountPointAtStart, spec: MountRequest, daemonRoot: string): boolean {
   const slave = point.propagation === "slave" || point.propagation === "rslave";
-  const inRoot = point.hostPath.startsWith(daemonRoot) || daemonRoot.startsWith(point.hostPath);
-  return slave && inRoot && !spec.BindOptions?.Propagation;
+  return slave && touchesDaemonRoot(point.hostPath, daemonRoot) && !spec.BindOptions?.Propagation;
 }
