@@ -7,6 +7,7 @@
  * (for `run IMAGE CMD -x`, where `-x` belongs to CMD).
  */
 import { goQuote } from "../errors.ts";
+import { parseGoBool } from "../util/go-strconv.ts";
 
 export type FlagType = "bool" | "string" | "list" | "map" | "filter";
 
@@ -88,12 +89,14 @@ export function parseFlags(specs: FlagSpec[], argv: string[], interspersed = tru
     const invalid = spec.check?.(value);
     if (invalid !== undefined) throw new UsageError(`invalid argument ${goQuote(value)} for "${flagTitle(spec)}" flag: ${invalid}`, 125);
     switch (spec.type) {
-      case "bool":
-        if (!["true", "false", "1", "0", "t", "f", "TRUE", "FALSE", "True", "False", "T", "F"].includes(value)) {
+      case "bool": {
+        const parsed = parseGoBool(value);
+        if (parsed === undefined) {
           throw new UsageError(`invalid argument "${value}" for "${flagTitle(spec)}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`, 125);
         }
-        flags[spec.long] = ["true", "1", "t", "TRUE", "True", "T"].includes(value);
+        flags[spec.long] = parsed;
         return;
+      }
       case "string":
         flags[spec.long] = value;
         return;

@@ -5,6 +5,7 @@
 // sources are made absolute against is passed in.
 import { posix } from "node:path";
 import { goQuote } from "../../errors.ts";
+import { parseGoBool } from "../../util/go-strconv.ts";
 import { ramInBytes } from "../../util/units.ts";
 import { OptionError } from "./run-options.ts";
 
@@ -240,7 +241,7 @@ function parseMount(value: string, cwd: string): MountDraft {
         break;
       case "readonly":
       case "ro":
-        mount.readOnly = goParseBool(val) ?? throwError(invalid());
+        mount.readOnly = parseGoBool(val) ?? throwError(invalid());
         break;
       case "consistency":
         mount.consistency = val.toLowerCase();
@@ -250,7 +251,7 @@ function parseMount(value: string, cwd: string): MountDraft {
         break;
       case "bind-nonrecursive":
         // docker also logs a deprecation warning (bind-recursive=disabled) through logrus.
-        bindOptions().nonRecursive = goParseBool(val) ?? throwError(invalid());
+        bindOptions().nonRecursive = parseGoBool(val) ?? throwError(invalid());
         break;
       case "bind-recursive":
         // "enabled" is the default and makes no BindOptions.
@@ -263,7 +264,7 @@ function parseMount(value: string, cwd: string): MountDraft {
         volumeOptions().subpath = val;
         break;
       case "volume-nocopy":
-        volumeOptions().noCopy = goParseBool(val) ?? throwError(new MountValueError(`invalid value for volume-nocopy: ${val}`));
+        volumeOptions().noCopy = parseGoBool(val) ?? throwError(new MountValueError(`invalid value for volume-nocopy: ${val}`));
         break;
       case "volume-label":
         setOnMap(volumeOptions().labels, val);
@@ -355,13 +356,6 @@ function throwError(err: Error): never {
 function cut(text: string, separator: string): [string, string, boolean] {
   const at = text.indexOf(separator);
   return at === -1 ? [text, "", false] : [text.slice(0, at), text.slice(at + separator.length), true];
-}
-
-/** strconv.ParseBool; undefined when Go would fail. */
-export function goParseBool(text: string): boolean | undefined {
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(text)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(text)) return false;
-  return undefined;
 }
 
 /** strconv.ParseUint(text, 8, 32); undefined when Go would fail. */

@@ -1,6 +1,7 @@
 import { MoorError, messages, wrap } from "../../errors.ts";
 import type { VolumeRecord, VolumeStore } from "../../store/volume-store.ts";
 import { randomId } from "../../util/ids.ts";
+import { parseGoBool } from "../../util/go-strconv.ts";
 import { KeyedMutex } from "../../util/keyed-mutex.ts";
 import { Filters } from "../filters.ts";
 import type { DriverOptions, VolumeDriver } from "./driver.ts";
@@ -400,15 +401,10 @@ function nonEmpty(map: Record<string, string> | null | undefined): Record<string
 function withPruneAll(filters: Filters): Filters {
   const all = filters.get("all");
   if (all.length > 1) throw new MoorError("invalid", messages.filterAllOneValue(all));
-  if (all.length === 1 && parseGoBool(all[0])) return filters;
-  return filters.add("label", anonymousVolumeLabel);
-}
-
-/** Go's strconv.ParseBool. */
-function parseGoBool(value: string): boolean {
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
-  throw new MoorError("invalid", messages.filterAllParse(value));
+  if (all.length === 0) return filters.add("label", anonymousVolumeLabel);
+  const everyVolume = parseGoBool(all[0]);
+  if (everyVolume === undefined) throw new MoorError("invalid", messages.filterAllParse(all[0]));
+  return everyVolume ? filters : filters.add("label", anonymousVolumeLabel);
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
