@@ -216,12 +216,14 @@ export class ContainerService {
     if (declared.length === 0 && ![...mountPoints.values()].some((m) => m.copyData)) return;
     const dir = join(this.containersDir, id);
     const rootfs = await mountRootfs(dir, this.rootfsLayers(image));
+    // Image directories already opened by the VOLUME check, kept for their copy-up.
+    const opened = new Map<string, number>();
     try {
       for (const path of declared) {
         const destination = cleanPath(path);
         if (mountPoints.has(destination) || Object.hasOwn(host.Tmpfs ?? {}, destination)) continue;
         const found = await lookUpImagePath(rootfs, destination);
-        if (found.kind === "directory") closeSync(found.fd);
+        if (found.kind === "directory") opened.set(destination, found.fd);
         if (found.kind === "other") throw new MoorError("internal", `cannot mount volume over existing file, file exists ${found.path}`);
         const volume = await this.volumes.create({ driver: host.VolumeDriver || undefined, reservedBy: id });
         anonymous.push(volume.name);
@@ -241,17 +243,20 @@ export class ContainerService {
       }
       for (const mount of mountPoints.values()) {
         if (!mount.copyData || mount.type !== "volume" || mount.volumeName === null) continue;
-        const found = await lookUpImagePath(rootfs, mount.destination);
-        if (found.kind !== "directory") continue;
-        try {
-          await this.volumes.populate(mount.volumeName, (target) => copyDirectoryTree(found.fd, target));
-        } catch (err) {
-          throw wrap(err, "failed to populate volume");
-        } finally {
-          closeSync(found.fd);
+        let fd = opened.get(mount.destination);
+        if (fd === undefined) {
+          const found = await lookUpImagePath(rootfs, mount.destination);
+          if (found.kind !== "directory") continue;
+          fd = found.fd;
+          opened.set(mount.destination, fd);
         }
+        const source = fd;
+        await this.volumes.populate(mount.volumeName, (target) => copyDirectoryTree(source, target)).catch((err: unknown) => {
+          throw wrap(err, "failed to populate volume");
+        });
       }
     } finally {
+      for (const fd of opened.values()) closeSync(fd);
       await unmountRootfs(dir);
     }
   }
