@@ -402,3 +402,8 @@ function scanFirstValue(bytes: Uint8Array): { end: number } | { error: string } 
   if (scanner.step(scanner, SPACE) === Scan.End) return { end: bytes.length };
   return { error: bytes.some((c) => !isSpace(c)) ? "unexpected EOF" : "EOF" };
 }
+
+/** The record with its keys in the order Go's encoding/json writes a map's: sorted by their UTF-8 bytes. */
+export function goMapOrder<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+}

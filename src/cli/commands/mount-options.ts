@@ -5,6 +5,7 @@
 // sources are made absolute against is passed in.
 import { posix } from "node:path";
 import { goQuote } from "../../errors.ts";
+import { goMapOrder } from "../../util/go-json.ts";
 import { parseGoBool } from "../../util/go-strconv.ts";
 import { ramInBytes } from "../../util/units.ts";
 import { OptionError } from "./run-options.ts";
@@ -103,7 +104,7 @@ export function parseVolumeFlags(specs: string[], cwd: string): { volumes: Recor
     }
     binds.push(bind);
   }
-  return { volumes: sortedByBytes(volumes), binds: binds.length > 0 ? binds : null };
+  return { volumes: goMapOrder(volumes), binds: binds.length > 0 ? binds : null };
 }
 
 export interface ParsedVolume {
@@ -166,7 +167,7 @@ export function parseTmpfsFlags(specs: string[]): Record<string, string> {
     if (colon === -1) tmpfs[spec] = "";
     else tmpfs[spec.slice(0, colon)] = spec.slice(colon + 1);
   }
-  return sortedByBytes(tmpfs);
+  return goMapOrder(tmpfs);
 }
 
 interface MountDraft {
@@ -330,11 +331,11 @@ function mountSpecOf(mount: MountDraft): MountSpec {
     // Any volume-* key makes VolumeOptions with an (empty) DriverConfig.
     const volume: NonNullable<MountSpec["VolumeOptions"]> = {};
     if (mount.volume.noCopy) volume.NoCopy = true;
-    if (Object.keys(mount.volume.labels).length > 0) volume.Labels = sortedByBytes(mount.volume.labels);
+    if (Object.keys(mount.volume.labels).length > 0) volume.Labels = goMapOrder(mount.volume.labels);
     if (mount.volume.subpath !== "") volume.Subpath = mount.volume.subpath;
     const driver: NonNullable<NonNullable<MountSpec["VolumeOptions"]>["DriverConfig"]> = {};
     if (mount.volume.driverName !== "") driver.Name = mount.volume.driverName;
-    if (mount.volume.driverOptions && Object.keys(mount.volume.driverOptions).length > 0) driver.Options = sortedByBytes(mount.volume.driverOptions);
+    if (mount.volume.driverOptions && Object.keys(mount.volume.driverOptions).length > 0) driver.Options = goMapOrder(mount.volume.driverOptions);
     volume.DriverConfig = driver;
     spec.VolumeOptions = volume;
   }
@@ -454,11 +455,6 @@ export function readCsvRecord(text: string): string[] {
     }
   }
   return fields;
-}
-
-/** The record with its keys in Go's map order (sorted by their UTF-8 bytes), as docker's JSON has them. */
-function sortedByBytes<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
 }
 
 /** go-units RAMInBytes, or undefined where it fails. */

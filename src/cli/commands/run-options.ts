@@ -1,4 +1,5 @@
 import { UsageError, type FlagValues } from "../command.ts";
+import { goMapOrder } from "../../util/go-json.ts";
 
 /** A create/run option the docker CLI rejects after parsing: its message, for "moor: ...". */
 export class OptionError extends Error {}
@@ -20,7 +21,7 @@ export function parsePublish(specs: string[]): { exposedPorts: Record<string, Re
       (portBindings[port] ??= []).push({ HostIp: hostIp, HostPort: hostPort });
     }
   }
-  return { exposedPorts: sortedKeys(exposedPorts), portBindings: sortedKeys(portBindings) };
+  return { exposedPorts: goMapOrder(exposedPorts), portBindings: goMapOrder(portBindings) };
 }
 
 /** docker/cli convertToStandardNotation: the long form as `published:target/protocol`. */
@@ -97,9 +98,6 @@ function isIp(text: string): boolean {
   return text.includes(":") && /^[0-9a-fA-F:.]+$/.test(text) && (text.match(/::/g) ?? []).length <= 1;
 }
 
-function sortedKeys<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
 
 export interface HealthConfig {
   Test?: string[];
