@@ -8,6 +8,7 @@ import { readHostFacts } from "./engine/host.ts";
 import { LocalDriver } from "./engine/volumes/local-driver.ts";
 import { ImageService } from "./engine/images/service.ts";
 import { LayerStore } from "./engine/images/layers.ts";
+import { Builder } from "./engine/build/builder.ts";
 import { ImageStore } from "./store/image-store.ts";
 import { ContainerService } from "./engine/containers/service.ts";
 import { ExecService } from "./engine/containers/exec.ts";
@@ -70,12 +71,15 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   await containers.recover();
   const execs = new ExecService(containers, runtime, log);
   await execs.recover();
+  const builder = new Builder(images, containers, join(options.root, "builds"), log);
+  await builder.recover();
 
   const server = createApiServer({
     volumes,
     images,
     containers,
     execs,
+    builder,
     system: new SystemService(new EngineStore(db)),
     facts: { host, root: options.root },
     reportError: (err, req) => log.error({ err, method: req.method, url: req.url }, "request failed"),

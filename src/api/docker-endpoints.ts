@@ -17,7 +17,6 @@ export const dockerEndpoints: ReadonlyArray<readonly [string, string]> = [
   ["GET", "/containers/:id/attach/ws"],
   ["DELETE", "/containers/:id"],
   ["GET", "/images/json"],
-  ["POST", "/build"],
   ["POST", "/build/prune"],
   ["POST", "/images/create"],
   ["GET", "/images/search"],

@@ -13,7 +13,7 @@ export function toImageSummary(image: Image, apiVersion: string): WireImageSumma
     Created: image.createdAt,
     Id: image.id,
     Labels: image.config.config.Labels,
-    ParentId: "",
+    ParentId: image.parent,
     RepoDigests: null,
     RepoTags: image.tags.length > 0 ? image.tags : null,
     SharedSize: -1,
@@ -29,7 +29,7 @@ export function toImageInspect(image: Image, layerPaths: string[], apiVersion: s
     Id: image.id,
     RepoTags: image.tags,
     RepoDigests: [],
-    Parent: "",
+    Parent: image.parent,
     Comment: image.config.comment ?? "",
     Created: image.config.created,
     // Container and ContainerConfig left the API in 1.45.
@@ -105,7 +105,7 @@ export function addImageRoutes(router: Router, images: ImageService): void {
 
   router.add("GET", "/images/json", ({ res, query, apiVersion }) => {
     const filters = parseFilters(query.get("filters"));
-    const list = images.list(filters).map((image) => toImageSummary(image, apiVersion));
+    const list = images.list(filters, { all: queryBool(query, "all") }).map((image) => toImageSummary(image, apiVersion));
     sendJson(res, 200, list);
   });
 

@@ -15,6 +15,8 @@ import { addExecRoutes } from "./exec.ts";
 import { addNetworkRoutes } from "./networks.ts";
 import { addPluginRoutes } from "./plugins.ts";
 import { addArchiveRoutes } from "./archive.ts";
+import { addBuildRoutes } from "./build.ts";
+import type { Builder } from "../engine/build/builder.ts";
 import { apiVersions } from "./version.ts";
 
 export interface ApiDependencies {
@@ -22,6 +24,7 @@ export interface ApiDependencies {
   images: ImageService;
   containers: ContainerService;
   execs: ExecService;
+  builder: Builder;
   system: SystemService;
   facts: SystemFacts;
   reportError: ErrorReporter;
@@ -46,6 +49,7 @@ export function createApiServer(deps: ApiDependencies): Server {
   addNetworkRoutes(router);
   addPluginRoutes(router);
   addArchiveRoutes(router, deps.containers);
+  addBuildRoutes(router, deps.builder, deps.images);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
   const server = createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
   server.on("upgrade", (req, socket, head) => {

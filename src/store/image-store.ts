@@ -7,6 +7,8 @@ export interface ImageRecord {
   config: string;
   /** Unix seconds. */
   createdAt: number;
+  /** The image a build step started from, or "". */
+  parent: string;
 }
 
 export interface LayerRecord {
@@ -39,11 +41,11 @@ export class ImageStore {
   }
 
   image(id: string): ImageRecord | undefined {
-    return this.db.prepare<[string], ImageRecord>("SELECT id, config, created_at AS createdAt FROM images WHERE id = ?").get(id);
+    return this.db.prepare<[string], ImageRecord>("SELECT id, config, created_at AS createdAt, parent FROM images WHERE id = ?").get(id);
   }
 
   images(): ImageRecord[] {
-    return this.db.prepare<[], ImageRecord>("SELECT id, config, created_at AS createdAt FROM images").all();
+    return this.db.prepare<[], ImageRecord>("SELECT id, config, created_at AS createdAt, parent FROM images").all();
   }
 
   /** Ids starting with `prefix` ("sha256:" included). */
@@ -56,12 +58,34 @@ export class ImageStore {
 
   insertImage(image: ImageRecord, size: number): void {
     this.db
-      .prepare("INSERT OR IGNORE INTO images (id, config, size, created_at) VALUES (?, ?, ?, ?)")
-      .run(image.id, image.config, size, image.createdAt);
+      .prepare("INSERT OR IGNORE INTO images (id, config, size, created_at, parent) VALUES (?, ?, ?, ?, ?)")
+      .run(image.id, image.config, size, image.createdAt, image.parent);
   }
 
   deleteImage(id: string): void {
+    this.db.prepare("DELETE FROM build_cache WHERE parent_id = ?").run(id);
     this.db.prepare("DELETE FROM images WHERE id = ?").run(id);
+  }
+
+  /** Images built on top of this one. */
+  children(id: string): string[] {
+    return this.db
+      .prepare<[string], { id: string }>("SELECT id FROM images WHERE parent = ?")
+      .all(id)
+      .map((row) => row.id);
+  }
+
+  /** The image a build step with this key made from `parentId` ("" for scratch). */
+  cachedStep(parentId: string, cacheKey: string): string | undefined {
+    return this.db
+      .prepare<[string, string], { image_id: string }>("SELECT image_id FROM build_cache WHERE parent_id = ? AND cache_key = ?")
+      .get(parentId, cacheKey)?.image_id;
+  }
+
+  cacheStep(parentId: string, cacheKey: string, imageId: string): void {
+    this.db
+      .prepare("INSERT INTO build_cache (parent_id, cache_key, image_id) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET image_id = excluded.image_id")
+      .run(parentId, cacheKey, imageId);
   }
 
   tagged(reference: string): string | undefined {

@@ -19,6 +19,9 @@
  * - container_mounts.driver, .create_source (4): a volume's driver, and whether a bind's missing
  *   host directory is made at start (Binds) or refused (Mounts); `spec` becomes the mount as
  *   moby's mount.Mount shapes it (older rows kept the raw Binds string under "bind").
+ * - images.parent, build_cache (5): the image a build step started from (dockerd keeps it
+ *   beside the config, not in it), and the build cache: which image a step made from a parent,
+ *   by the step's cache key (instruction, its config, the content it copied).
  */
 export const migrations: readonly string[] = [
   `
@@ -125,5 +128,15 @@ export const migrations: readonly string[] = [
   UPDATE container_mounts
      SET spec = json_object('Type', type, 'Source', CASE WHEN type = 'volume' THEN volume_name ELSE source END, 'Target', destination, 'ReadOnly', json(CASE WHEN rw = 1 THEN 'false' ELSE 'true' END))
    WHERE json_extract(spec, '$.bind') IS NOT NULL;
+  `,
+  `
+  ALTER TABLE images ADD COLUMN parent TEXT NOT NULL DEFAULT '';
+  CREATE TABLE build_cache (
+    parent_id  TEXT NOT NULL,
+    cache_key  TEXT NOT NULL,
+    image_id   TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    PRIMARY KEY (parent_id, cache_key)
+  ) STRICT;
+  CREATE INDEX images_parent ON images (parent);
   `,
 ];

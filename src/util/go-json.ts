@@ -407,3 +407,8 @@ function scanFirstValue(bytes: Uint8Array): { end: number } | { error: string } 
 export function goMapOrder<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
 }
+
+/** JSON as Go's encoding/json writes it: <, > and & escaped for HTML, as are U+2028 and U+2029. */
+export function goJsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

@@ -119,11 +119,11 @@ export function moor(engine: { host: string }, args: string[], options: { input?
 }
 
 /** The real docker CLI against an engine, with a private empty config. */
-export function docker(engine: { host: string }, args: string[], options: { input?: string; apiVersion?: string } = {}): Promise<RunResult> {
+export function docker(engine: { host: string }, args: string[], options: { input?: string; apiVersion?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   const config = mkdtempSync(join(tmpdir(), "moor-docker-config-"));
   return run("docker", ["-H", engine.host, ...args], {
     input: options.input,
-    env: { DOCKER_CONFIG: config, DOCKER_CLI_HINTS: "false", TZ: "UTC", ...(options.apiVersion ? { DOCKER_API_VERSION: options.apiVersion } : {}) },
+    env: { DOCKER_CONFIG: config, DOCKER_CLI_HINTS: "false", TZ: "UTC", ...(options.apiVersion ? { DOCKER_API_VERSION: options.apiVersion } : {}), ...options.env },
   }).finally(() => rmSync(config, { recursive: true, force: true }));
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UsageError } from "../command.ts";
-import { healthcheckOf, OptionError, parseGoDuration, parsePublish } from "./run-options.ts";
+import { healthcheckOf, OptionError, parsePublish } from "./run-options.ts";
 
 test("-p as docker/cli parses it: ports, ranges, addresses, protocols and the long form", () => {
   assert.deepEqual(parsePublish(["8080:80", "127.0.0.1:9000-9001:90-91/udp", "53", "[::1]:8443:443", "published=7000,target=70,protocol=udp", "8081:80"]), {
@@ -36,20 +36,6 @@ test("-p errors carry docker's texts", () => {
   ]) {
     assert.throws(() => parsePublish([spec]), (err: unknown) => err instanceof OptionError && err.message === message, spec);
   }
-});
-
-test("durations as Go's time.ParseDuration reads them, with its errors", () => {
-  assert.equal(parseGoDuration("5s"), 5e9);
-  assert.equal(parseGoDuration("1m30s"), 90e9);
-  assert.equal(parseGoDuration("1.5h30m"), 7200e9);
-  assert.equal(parseGoDuration("100ms"), 1e8);
-  assert.equal(parseGoDuration("250us"), 250_000);
-  assert.equal(parseGoDuration("-1s"), -1e9);
-  assert.equal(parseGoDuration("0"), 0);
-  assert.throws(() => parseGoDuration("abc"), { message: 'time: invalid duration "abc"' });
-  assert.throws(() => parseGoDuration("5"), { message: 'time: missing unit in duration "5"' });
-  assert.throws(() => parseGoDuration("5x"), { message: 'time: unknown unit "x" in duration "5x"' });
-  assert.throws(() => parseGoDuration(""), { message: 'time: invalid duration ""' });
 });
 
 test("--health-* and --no-healthcheck make docker's healthcheck, zero fields left out", () => {

@@ -1,5 +1,6 @@
 import { UsageError, type FlagValues } from "../command.ts";
 import { goMapOrder } from "../../util/go-json.ts";
+import { parseGoDuration } from "../../util/go-duration.ts";
 
 /** A create/run option the docker CLI rejects after parsing: its message, for "moor: ...". */
 export class OptionError extends Error {}
@@ -161,32 +162,3 @@ function flagDuration(flags: FlagValues, flag: string): number {
   }
 }
 
-const durationUnits: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration ("1h30m", "1.5s", "-2ms"), in nanoseconds, with its error texts. */
-export function parseGoDuration(text: string): number {
-  const quoted = JSON.stringify(text);
-  let rest = text;
-  let sign = 1;
-  if (rest.startsWith("-") || rest.startsWith("+")) {
-    sign = rest.startsWith("-") ? -1 : 1;
-    rest = rest.slice(1);
-  }
-  if (rest === "0") return 0;
-  if (rest === "") throw new Error(`time: invalid duration ${quoted}`);
-  let total = 0;
-  while (rest !== "") {
-    const number = /^(\d*)(?:\.(\d*))?/.exec(rest)!;
-    const [whole, integer, fraction] = number;
-    if (integer === "" && (fraction ?? "") === "") throw new Error(`time: invalid duration ${quoted}`);
-    rest = rest.slice(whole.length);
-    const unitText = /^[^\d.]*/.exec(rest)![0];
-    if (unitText === "") throw new Error(`time: missing unit in duration ${quoted}`);
-    const unit = durationUnits[unitText];
-    if (unit === undefined) throw new Error(`time: unknown unit ${JSON.stringify(unitText)} in duration ${quoted}`);
-    rest = rest.slice(unitText.length);
-    // Go truncates the fraction's nanoseconds.
-    total += Number(integer || "0") * unit + (fraction ? Math.trunc(Number(`0.${fraction}`) * unit) : 0);
-  }
-  return sign * total;
-}

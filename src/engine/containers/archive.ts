@@ -233,7 +233,7 @@ async function* gunzipped(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> 
 }
 
 /** Device nodes and FIFOs through mknod(1), made in the directory the tree holds open. */
-async function makeNode(directory: { fd: number }, name: string, header: TarHeader): Promise<void> {
+export async function makeNode(directory: { fd: number }, name: string, header: TarHeader): Promise<void> {
   const kind = header.type === TarType.fifo ? ["p"] : [header.type === TarType.charDevice ? "c" : "b", String(header.devmajor), String(header.devminor)];
   await runCommandWithFd("mknod", [`/proc/self/fd/3/${name}`, ...kind], directory.fd);
 }

@@ -30,7 +30,8 @@ export function mergeConfig(requested: RequestedConfig, image: ImageConfig, imag
     merged.Entrypoint = imageConfig.Entrypoint ?? null;
     merged.Cmd = cmd === null || cmd.length === 0 ? (imageConfig.Cmd ?? null) : cmd;
   } else {
-    merged.Entrypoint = entrypoint;
+    // [""] (`--entrypoint ""`) clears the image's entrypoint: no entrypoint at all.
+    merged.Entrypoint = entrypoint.length === 1 && entrypoint[0] === "" ? null : entrypoint;
     merged.Cmd = cmd;
   }
   const healthcheck = mergeHealthcheck(requested.Healthcheck ?? null, imageConfig.Healthcheck ?? null);

@@ -21,8 +21,11 @@ export interface ContainerConfig {
   Entrypoint: string[] | null;
   OnBuild: string[] | null;
   Labels: Record<string, string> | null;
-  /** Only in images that have a HEALTHCHECK (loaded ones: import cannot set it). */
+  /** Only in images that have a HEALTHCHECK. */
   Healthcheck?: HealthConfig;
+  StopSignal?: string;
+  /** The shell of RUN, CMD and ENTRYPOINT's shell forms (Dockerfile SHELL). */
+  Shell?: string[];
 }
 
 /** HEALTHCHECK as image and container configs store it (durations in nanoseconds). */
@@ -44,7 +47,7 @@ export interface ImageConfig {
   container_config?: ContainerConfig;
   created: string;
   docker_version?: string;
-  history: Array<{ created: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
+  history: Array<{ created: string; author?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
   os: string;
   rootfs: { type: "layers"; diff_ids: string[] };
 }
@@ -71,13 +74,22 @@ export function emptyContainerConfig(): ContainerConfig {
   };
 }
 
-/** Puts the container config's keys in dockerd's order (ExposedPorts after AttachStderr). */
+// container.Config's field order; the optional ones are left out when unset (omitempty).
+const containerConfigOrder = [
+  "Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "ExposedPorts", "Tty", "OpenStdin", "StdinOnce",
+  "Env", "Cmd", "Healthcheck", "ArgsEscaped", "Image", "Volumes", "WorkingDir", "Entrypoint", "NetworkDisabled", "MacAddress",
+  "OnBuild", "Labels", "StopSignal", "StopTimeout", "Shell",
+] as const;
+const omittedWhenEmpty = new Set(["ExposedPorts", "Healthcheck", "ArgsEscaped", "NetworkDisabled", "MacAddress", "StopSignal", "StopTimeout", "Shell"]);
+
+/** Puts the container config's keys in dockerd's order (Go's field order), so image IDs and bytes match. */
 export function orderedContainerConfig(config: ContainerConfig): ContainerConfig {
-  const { ExposedPorts, ...rest } = config;
+  const source: Record<string, unknown> = { ...emptyContainerConfig(), ...config };
   const ordered: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries({ ...emptyContainerConfig(), ...rest })) {
+  for (const key of containerConfigOrder) {
+    const value = source[key];
+    if (omittedWhenEmpty.has(key) && (value === undefined || value === "" || value === false || (Array.isArray(value) && value.length === 0))) continue;
     ordered[key] = value;
-    if (key === "AttachStderr" && ExposedPorts !== undefined) ordered.ExposedPorts = ExposedPorts;
   }
   return ordered as unknown as ContainerConfig;
 }

@@ -7,7 +7,7 @@ import { MoorError } from "../../errors.ts";
 import type { ImageRecord, ImageStore } from "../../store/image-store.ts";
 import { Filters } from "../filters.ts";
 import { applyChanges } from "./changes.ts";
-import { emptyContainerConfig, orderedContainerConfig, type ImageConfig } from "./image-config.ts";
+import { emptyContainerConfig, orderedContainerConfig, type ContainerConfig, type ImageConfig } from "./image-config.ts";
 import { rfc3339Nano } from "../../util/time.ts";
 import type { LayerStore } from "./layers.ts";
 import { parseReference, taggedName } from "./reference.ts";
@@ -23,7 +23,25 @@ export interface Image {
   /** Unix seconds (from the config's created time). */
   createdAt: number;
   lastTagTime: string;
+  /** The image a build step started from, or "". */
+  parent: string;
 }
+
+/** A new image on top of another (or of nothing): a build step's result, or a committed container. */
+export interface CommitRequest {
+  parent: Image | undefined;
+  /** The step's filesystem changes as a layer tarball; none for a step that only changes the config. */
+  layer?: AsyncIterable<Buffer>;
+  config: ContainerConfig;
+  /** The config the step ran with (its Cmd names the step): dockerd's container_config. */
+  containerConfig: ContainerConfig;
+  createdBy: string;
+  author?: string;
+  comment?: string;
+}
+
+/** The diff ID of a tar stream with no entries: a step that changed no file adds no layer. */
+const emptyTarDiffId = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 
 export interface ImportRequest {
   body: AsyncIterable<Buffer>;
@@ -76,10 +94,63 @@ export class ImageService {
     const id = `sha256:${createHash("sha256").update(text).digest("hex")}`;
     this.store.transaction(() => {
       this.store.insertLayer({ diffId: layer.diffId, size: layer.size }, Math.floor(Date.now() / 1000));
-      this.store.insertImage({ id, config: text, createdAt: Math.floor(Date.parse(created) / 1000) }, layer.size);
+      this.store.insertImage({ id, config: text, createdAt: Math.floor(Date.parse(created) / 1000), parent: "" }, layer.size);
       if (reference !== undefined) this.store.setTag(taggedName(reference), id, rfc3339Nano(this.now()));
     });
     return this.inspect(id);
+  }
+
+  /**
+   * A child image: the parent's layers plus the step's own (unless it changed no file), the
+   * parent's history plus one entry. Its ID is the sha256 of the config, as always.
+   */
+  async commit(request: CommitRequest): Promise<Image> {
+    const parentConfig = request.parent?.config;
+    let layer: { diffId: string; size: number } | undefined;
+    if (request.layer !== undefined) {
+      const unpacked = await this.layers.unpack(request.layer, (diffId) => this.store.layer(diffId)?.size);
+      if (unpacked.diffId === emptyTarDiffId && this.store.layer(emptyTarDiffId) === undefined) await this.layers.remove(emptyTarDiffId);
+      else layer = unpacked;
+    }
+    const created = rfc3339Nano(this.now());
+    const history = [
+      ...(parentConfig?.history ?? []),
+      {
+        created,
+        ...(request.author ? { author: request.author } : {}),
+        created_by: request.createdBy,
+        ...(request.comment ? { comment: request.comment } : {}),
+        ...(layer === undefined ? { empty_layer: true } : {}),
+      },
+    ];
+    const imageConfig: ImageConfig = {
+      architecture: parentConfig?.architecture ?? this.platform.architecture,
+      ...(request.author ? { author: request.author } : {}),
+      config: orderedContainerConfig(request.config),
+      container_config: orderedContainerConfig(request.containerConfig),
+      created,
+      history,
+      os: parentConfig?.os ?? this.platform.os,
+      rootfs: { type: "layers", diff_ids: [...(parentConfig?.rootfs.diff_ids ?? []), ...(layer === undefined ? [] : [layer.diffId])] },
+    };
+    const text = JSON.stringify(imageConfig);
+    const id = `sha256:${createHash("sha256").update(text).digest("hex")}`;
+    const size = (request.parent?.size ?? 0) + (layer?.size ?? 0);
+    this.store.transaction(() => {
+      if (layer !== undefined) this.store.insertLayer(layer, Math.floor(Date.now() / 1000));
+      this.store.insertImage({ id, config: text, createdAt: Math.floor(Date.parse(created) / 1000), parent: request.parent?.id ?? "" }, size);
+    });
+    return this.inspect(id);
+  }
+
+  /** The image a build step with `cacheKey` made from `parentId` before, if it is still there. */
+  cachedStep(parentId: string, cacheKey: string): Image | undefined {
+    const id = this.store.cachedStep(parentId, cacheKey);
+    return id === undefined ? undefined : this.toImage(this.store.image(id)!);
+  }
+
+  rememberStep(parentId: string, cacheKey: string, imageId: string): void {
+    this.store.cacheStep(parentId, cacheKey, imageId);
   }
 
   /**
@@ -119,7 +190,7 @@ export class ImageService {
         const id = `sha256:${createHash("sha256").update(configText).digest("hex")}`;
         const tags = entry.tags.map((tag) => taggedName(parseReference(tag)));
         this.store.transaction(() => {
-          this.store.insertImage({ id, config: configText, createdAt: Math.floor(Date.parse(config.created) / 1000) || 0 }, sizes.reduce((a, b) => a + b, 0));
+          this.store.insertImage({ id, config: configText, createdAt: Math.floor(Date.parse(config.created) / 1000) || 0, parent: "" }, sizes.reduce((a, b) => a + b, 0));
           for (const tag of tags) this.store.setTag(tag, id, rfc3339Nano(this.now()));
         });
         loaded.push({ id, tags });
@@ -193,7 +264,11 @@ export class ImageService {
     return this.toImage(this.store.image(this.resolve(name))!);
   }
 
-  list(filters: Filters = new Filters()): Image[] {
+  /**
+   * `docker images`: without `all`, the untagged images other images were built on (build
+   * steps' intermediate images) are left out, as dockerd does.
+   */
+  list(filters: Filters = new Filters(), { all = false } = {}): Image[] {
     filters.validate(listFilterKeys);
     const dangling = filters.boolean("dangling");
     const references = filters.get("reference");
@@ -205,6 +280,7 @@ export class ImageService {
         references.length === 0 ? image : { ...image, tags: image.tags.filter((tag) => references.some((pattern) => referenceMatches(pattern, tag))) },
       )
       .filter((image) => {
+        if (!all && image.tags.length === 0 && this.store.children(image.id).length > 0) return false;
         if (references.length > 0 && image.tags.length === 0) return false;
         if (dangling !== undefined && (image.tags.length === 0) !== dangling) return false;
         return filters.matchKVList("label", image.config.config.Labels);
@@ -224,12 +300,13 @@ export class ImageService {
    * (refused while a container uses it, or when named by id with several tags, unless forced).
    */
   async remove(name: string, { force = false, prune = true } = {}): Promise<RemovalEntry[]> {
-    const removed = this.untagOrDelete(name, force);
+    const removed = this.untagOrDelete(name, force, prune);
     if (prune && removed.some((entry) => "Deleted" in entry)) await this.removeUnusedLayers();
     return removed;
   }
 
-  private untagOrDelete(name: string, force: boolean): RemovalEntry[] {
+  /** `pruneParents`: also delete the untagged images it was built on that nothing else needs (rmi without --no-prune). */
+  private untagOrDelete(name: string, force: boolean, pruneParents: boolean): RemovalEntry[] {
     return this.store.transaction(() => {
       const id = this.resolve(name);
       const short = id.slice("sha256:".length, "sha256:".length + 12);
@@ -258,14 +335,28 @@ export class ImageService {
       if (byTag === undefined && tags.length > 1 && !force) {
         throw new MoorError("conflict", `conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
       }
+      if (users.length === 0 && this.store.children(id).length > 0) {
+        if (byTag === undefined) throw new MoorError("conflict", `conflict: unable to delete ${short} (cannot be forced) - image has dependent child images`);
+      }
       const removed: RemovalEntry[] = tags.map((reference) => ({ Untagged: reference }));
       for (const reference of tags) this.store.deleteTag(reference);
-      if (users.length === 0) {
+      if (users.length === 0 && this.store.children(id).length === 0) {
+        let parent = this.store.image(id)!.parent;
         this.store.deleteImage(id);
         removed.push({ Deleted: id });
+        while (pruneParents && parent !== "" && this.isUnneededParent(parent)) {
+          const next = this.store.image(parent)!.parent;
+          this.store.deleteImage(parent);
+          removed.push({ Deleted: parent });
+          parent = next;
+        }
       }
       return removed;
     });
+  }
+
+  private isUnneededParent(id: string): boolean {
+    return this.store.image(id) !== undefined && this.store.tagsOf(id).length === 0 && this.store.children(id).length === 0 && this.store.containersUsing(id).length === 0;
   }
 
   /**
@@ -288,7 +379,7 @@ export class ImageService {
     const removed: RemovalEntry[] = [];
     let spaceReclaimed = 0;
     for (const image of candidates) {
-      removed.push(...this.untagOrDelete(image.id, true));
+      removed.push(...this.untagOrDelete(image.id, true, true));
       spaceReclaimed += image.size;
     }
     if (removed.length > 0) await this.removeUnusedLayers();
@@ -322,6 +413,7 @@ export class ImageService {
       size,
       createdAt: record.createdAt,
       lastTagTime: tags.map((tag) => tag.taggedAt).sort().at(-1) ?? "",
+      parent: record.parent,
     };
   }
 

@@ -61,6 +61,32 @@ export function runWithOutput(file: string, args: readonly string[], output: Nod
 }
 
 /**
+ * A binary's stdout as a stream; a non-zero exit is thrown after the last chunk. Stopping
+ * early kills the binary.
+ */
+export async function* streamOutput(file: string, args: readonly string[]): AsyncGenerator<Buffer> {
+  const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  let finished = false;
+  try {
+    yield* child.stdout;
+    const code = await exited;
+    finished = true;
+    if (code !== 0) throw new MoorError("internal", stderr.trim().replace(/\s+/g, " ") || `${file} exited with ${code}`);
+  } finally {
+    if (!finished) {
+      child.kill("SIGKILL");
+      await exited.catch(() => undefined);
+    }
+  }
+}
+
+/**
  * Runs a binary that is handed one open descriptor as its fd 3, so it can work relative to a
  * directory the engine holds open (`/proc/self/fd/3/<name>`) instead of a path that could be
  * swapped for a symlink meanwhile.
