@@ -7,6 +7,7 @@ import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "
 import { forEachName, withClient } from "../program.ts";
 import { confirm } from "../prompt.ts";
 import { filterMap } from "./filters.ts";
+import { imageBootstrapCommands } from "./image-bootstrap.ts";
 
 export const imageGroup: GroupSpec = { path: ["image"], description: "Manage images" };
 
@@ -261,4 +262,4 @@ moor image prune -a --filter until=24h`,
   },
 };
 
-export const imageCommands: CommandSpec[] = [importCommand, list, inspect, load, prune, remove, save, tag];
+export const imageCommands: CommandSpec[] = [importCommand, list, inspect, load, prune, remove, save, tag, ...imageBootstrapCommands];
