@@ -360,3 +360,34 @@ test("images lists built images but hides the intermediate ones unless -a; rmi r
   assert.equal(removed.code, 0, removed.stderr);
   assert.match(removed.stdout, new RegExp(`Deleted: ${parent}`), "the untagged parent goes with it");
 });
+
+test("history lists each step with its size, as docker history shows dockerd's", async () => {
+  const dir = context("history", { "Dockerfile": "FROM busybox\nENV FOO=bar\nCOPY a.txt /a.txt\nRUN echo hi > /hi\nCMD [\"sh\"]\n", "a.txt": "hello\n" });
+  const result = await build(["-t", "history", dir]);
+  assert.equal(result.code, 0, result.stderr);
+  const history = await docker(engine(), ["history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Size}}", "history"]);
+  assert.equal(history.code, 0, history.stderr);
+  const lines = history.stdout.trim().split("\n");
+  assert.equal(lines.length, 5);
+  assert.equal(lines[0], '/bin/sh -c #(nop)  CMD ["sh"]|0B');
+  assert.equal(lines[1], "/bin/sh -c echo hi > /hi|3B");
+  assert.match(lines[2], /^\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/a\.txt \|6B$/);
+  assert.equal(lines[3], "/bin/sh -c #(nop)  ENV FOO=bar|0B");
+  const ids = (await docker(engine(), ["history", "-q", "--no-trunc", "history"])).stdout.trim().split("\n");
+  assert.equal(ids[0], (await inspectImage("history")).Id);
+  assert.equal(ids[1], (await inspectImage("history")).Parent);
+});
+
+test(".dockerignore keeps files out of the context; the Dockerfile and .dockerignore leave it when listed", async () => {
+  const dir = context("ignore", {
+    "Dockerfile": "FROM busybox\nCOPY . /ctx/\n",
+    ".dockerignore": "secret.txt\nlogs/\n!logs/keep.log\nDockerfile\n.dockerignore\n",
+    "app.txt": "app\n",
+    "secret.txt": "secret\n",
+    "logs/debug.log": "debug\n",
+    "logs/keep.log": "keep\n",
+  });
+  const result = await build(["-t", "ignored", dir]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(await runIn("ignored", "cd /ctx && find . | sort"), ".\n./app.txt\n./logs\n./logs/keep.log\n");
+});

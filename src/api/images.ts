@@ -119,6 +119,14 @@ export function addImageRoutes(router: Router, images: ImageService): void {
       await sendArchive(ctx.res, images, [name]);
       return;
     }
+    if (action === "history") {
+      sendJson(
+        ctx.res,
+        200,
+        images.history(name).map((entry) => ({ Comment: entry.comment, Created: entry.created, CreatedBy: entry.createdBy, Id: entry.id, Size: entry.size, Tags: entry.tags })),
+      );
+      return;
+    }
     if (action !== "json") notImplemented(ctx);
     const image = images.inspect(name);
     sendJson(ctx.res, 200, toImageInspect(image, images.layerPaths(image), ctx.apiVersion));

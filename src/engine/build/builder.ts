@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { MoorError } from "../../errors.ts";
+import { matchesOrParentMatches, readIgnoreFile } from "../../util/dockerignore.ts";
 import { randomId } from "../../util/ids.ts";
 import { ScopedTree } from "../../util/scoped-tree.ts";
 import type { ContainerService } from "../containers/service.ts";
@@ -88,6 +89,7 @@ export class Builder {
     try {
       const dockerfileName = await receiveContext(request.context, contextDir, request.dockerfile || "Dockerfile");
       const parsed = parseDockerfile(await readDockerfile(contextDir, dockerfileName), posix.basename(dockerfileName));
+      await removeIgnoredBuildFiles(contextDir, dockerfileName);
       let stages = parsed.stages;
       if (stages.length === 0) throw new MoorError("invalid", "the Dockerfile (Dockerfile) cannot be empty");
       if (request.target !== "") {
@@ -343,9 +345,11 @@ class BuildRun {
    * A config-only step, or one whose files `work` writes into a scratch layer over the current
    * image: served from the cache when this parent made the same step before.
    */
-  private async commit(state: StageState, comment: string, work?: (rootfs: string) => Promise<void>, contentKey = ""): Promise<void> {
-    const containerConfig: ContainerConfig = { ...structuredClone(state.runConfig), Cmd: [...this.shell(state), `#(nop) `, comment] };
-    const cacheKey = stepCacheKey(containerConfig, contentKey);
+  private async commit(state: StageState, comment: string, work?: (rootfs: string) => Promise<void>, contentKey?: string): Promise<void> {
+    // dockerd writes a copy's comment as one argument ("#(nop) COPY ...") and the others as two.
+    const commentArgs = contentKey === undefined ? [`#(nop) `, comment] : [`#(nop) ${comment}`];
+    const containerConfig: ContainerConfig = { ...structuredClone(state.runConfig), Cmd: [...this.shell(state), ...commentArgs] };
+    const cacheKey = stepCacheKey(containerConfig, contentKey ?? "");
     if (this.useCache(state, cacheKey)) return;
     let layerDir: string | undefined;
     try {
@@ -666,6 +670,23 @@ async function receiveContext(body: AsyncIterable<Buffer>, dir: string, dockerfi
     });
   }
   return dockerfile;
+}
+
+/**
+ * dockerd's removeDockerfile: the client always sends the Dockerfile and .dockerignore, and
+ * they leave the context when .dockerignore names them, so COPY . cannot pick them up.
+ */
+async function removeIgnoredBuildFiles(contextDir: string, dockerfile: string): Promise<void> {
+  const ignore = await readFile(join(contextDir, ".dockerignore")).catch(() => undefined);
+  if (ignore === undefined) return;
+  const excludes = readIgnoreFile(ignore);
+  const root = await realpath(contextDir);
+  for (const file of [".dockerignore", posix.normalize(dockerfile)]) {
+    if (!matchesOrParentMatches(file, excludes)) continue;
+    // Only inside the context: the name's directories may be symlinks the context brought.
+    const parent = await realpath(join(contextDir, posix.dirname(file))).catch(() => undefined);
+    if (parent !== undefined && (parent === root || parent.startsWith(`${root}/`))) await rm(join(parent, posix.basename(file)), { force: true });
+  }
 }
 
 /** The Dockerfile's text; dockerd also looks for `dockerfile` when the default name is missing. */

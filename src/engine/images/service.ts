@@ -265,6 +265,40 @@ export class ImageService {
   }
 
   /**
+   * `docker history`: the image's history entries, newest first, each with the size of the
+   * layer it added; entries of the image and of the images it was built on carry their IDs
+   * and tags, older ones "<missing>" (as with dockerd, for layers that came from elsewhere).
+   */
+  history(name: string): Array<{ id: string; created: number; createdBy: string; tags: string[] | null; size: number; comment: string }> {
+    const image = this.inspect(name);
+    const diffIds = [...image.config.rootfs.diff_ids];
+    const entries = image.config.history.map((entry) => ({
+      id: "<missing>",
+      created: Math.floor(Date.parse(entry.created) / 1000) || 0,
+      createdBy: entry.created_by ?? "",
+      tags: null as string[] | null,
+      size: 0,
+      comment: entry.comment ?? "",
+      emptyLayer: Boolean(entry.empty_layer),
+    }));
+    for (let index = entries.length - 1; index >= 0; index--) {
+      if (entries[index].emptyLayer) continue;
+      const diffId = diffIds.pop();
+      if (diffId !== undefined) entries[index].size = this.store.layer(diffId)?.size ?? 0;
+    }
+    entries.reverse();
+    let id = image.id;
+    for (const entry of entries) {
+      entry.id = id;
+      const tags = this.store.tagsOf(id).map((tag) => tag.reference);
+      entry.tags = tags.length > 0 ? tags : null;
+      id = this.store.image(id)?.parent ?? "";
+      if (id === "" || this.store.image(id) === undefined) break;
+    }
+    return entries.map(({ emptyLayer: _emptyLayer, ...entry }) => entry);
+  }
+
+  /**
    * `docker images`: without `all`, the untagged images other images were built on (build
    * steps' intermediate images) are left out, as dockerd does.
    */
