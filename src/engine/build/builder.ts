@@ -596,9 +596,25 @@ class BuildRun {
   }
 }
 
-/** The cache key of a step: the config it runs with (its Cmd names the step) and the content it copies. */
-function stepCacheKey(containerConfig: ContainerConfig, content: string): string {
-  return createHash("sha256").update(JSON.stringify([containerConfig, content])).digest("hex");
+/**
+ * The cache key of a step: the config it runs with (its Cmd names the step) and the content it
+ * copies. Keys are sorted at every level: a config read back from an image has another key
+ * order than one built step by step, and must give the same key.
+ */
+export function stepCacheKey(containerConfig: ContainerConfig, content: string): string {
+  return createHash("sha256").update(canonicalJson([containerConfig, content])).digest("hex");
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, item]) => item !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function shortId(image: Image | undefined): string {
