@@ -5,7 +5,9 @@ import { join, posix } from "node:path";
 import { MoorError } from "../../errors.ts";
 import { matchesOrParentMatches, readIgnoreFile } from "../../util/dockerignore.ts";
 import { randomId } from "../../util/ids.ts";
-import { ScopedTree } from "../../util/scoped-tree.ts";
+import { ScopedTree, unpackTar } from "../../util/scoped-tree.ts";
+import { makeNode } from "../containers/archive.ts";
+import { gunzipSync } from "node:zlib";
 import type { ContainerService } from "../containers/service.ts";
 import { mountRootfs, resolveUser, unmountRootfs } from "../containers/rootfs.ts";
 import { mountsUnder, removeTree } from "../fs.ts";
@@ -15,7 +17,7 @@ import type { Image, ImageService } from "../images/service.ts";
 import type { Logger } from "../logger.ts";
 import { runWithInput } from "../runtime/command.ts";
 import { BuildArgs } from "./build-args.ts";
-import { copyItem, extractArchive, findSources, sourceDigest, writeInlineFile, type CopyItem, type CopyOwnership } from "./copy.ts";
+import { copyIntoUpper, ensureUpperDirectory, extractArchive, findSources, planDirectory, sourceDigest, writeInlineFile, type CopyItem, type CopyOwnership, type DirectoryPlan } from "./copy.ts";
 import { parseDockerfile, DockerfileError, type Command, type ParsedDockerfile, type Stage } from "./dockerfile.ts";
 import { BuildStepError } from "./errors.ts";
 import { decompressedFile, fetchUrl, isArchive, isUrl } from "./sources.ts";
@@ -48,6 +50,9 @@ export interface PreparedBuild {
   dispose(): Promise<void>;
 }
 
+/** A step's file work on its mounted scratch layer; what it returns runs on the unmounted upper directory. */
+type StepWork = (rootfs: string) => Promise<((upper: string) => Promise<void>) | void>;
+
 interface StageState {
   image: Image | undefined;
   runConfig: ContainerConfig;
@@ -57,6 +62,8 @@ interface StageState {
 }
 
 const defaultShell = ["/bin/sh", "-c"];
+/** Contexts up to this size are unpacked in-process (no tar process to start). */
+const smallContextBytes = 1 << 20;
 
 /**
  * The Dockerfile builder behind `POST /build`, with the classic builder's model: every step
@@ -345,7 +352,7 @@ class BuildRun {
    * A config-only step, or one whose files `work` writes into a scratch layer over the current
    * image: served from the cache when this parent made the same step before.
    */
-  private async commit(state: StageState, comment: string, work?: (rootfs: string) => Promise<void>, contentKey?: string): Promise<void> {
+  private async commit(state: StageState, comment: string, work?: StepWork, contentKey?: string): Promise<void> {
     // dockerd writes a copy's comment as one argument ("#(nop) COPY ...") and the others as two.
     const commentArgs = contentKey === undefined ? [`#(nop) `, comment] : [`#(nop) ${comment}`];
     const containerConfig: ContainerConfig = { ...structuredClone(state.runConfig), Cmd: [...this.shell(state), ...commentArgs] };
@@ -354,7 +361,8 @@ class BuildRun {
     let layerDir: string | undefined;
     try {
       if (work !== undefined) layerDir = await this.scratchLayer(state.image, work);
-      await this.commitImage(state, containerConfig, cacheKey, layerDir === undefined ? undefined : upperDirArchive(join(layerDir, "upper")));
+      const upper = layerDir === undefined ? undefined : join(layerDir, "upper");
+      await this.commitImage(state, containerConfig, cacheKey, upper === undefined ? undefined : { archive: upperDirArchive(upper), directory: upper });
     } finally {
       if (layerDir !== undefined) await this.removeScratchLayer(layerDir);
     }
@@ -370,10 +378,16 @@ class BuildRun {
     return true;
   }
 
-  private async commitImage(state: StageState, containerConfig: ContainerConfig, cacheKey: string, layer: AsyncIterable<Buffer> | undefined): Promise<void> {
+  private async commitImage(
+    state: StageState,
+    containerConfig: ContainerConfig,
+    cacheKey: string,
+    layer: { archive: AsyncIterable<Buffer>; directory?: string } | undefined,
+  ): Promise<void> {
     const image = await this.images.commit({
       parent: state.image,
-      layer,
+      layer: layer?.archive,
+      layerDirectory: layer?.directory,
       config: structuredClone(state.runConfig),
       containerConfig,
       createdBy: (containerConfig.Cmd ?? []).join(" "),
@@ -383,17 +397,23 @@ class BuildRun {
     state.image = image;
   }
 
-  /** A writable overlay over `image`, mounted for `work`; returns its directory (upper holds the changes). */
-  private async scratchLayer(image: Image | undefined, work: (rootfs: string) => Promise<void>): Promise<string> {
+  /**
+   * A writable overlay over `image`, mounted for `work`; returns its directory (upper holds the
+   * changes). What `work` returns runs on the upper directory once the overlay is unmounted
+   * (overlayfs must not see its layers change while mounted).
+   */
+  private async scratchLayer(image: Image | undefined, work: StepWork): Promise<string> {
     const dir = join(this.workDir, `layer-${++this.scratchCount}`);
     for (const sub of ["upper", "work", "rootfs", "empty"]) await mkdir(join(dir, sub), { recursive: true, mode: 0o755 });
     const layers = image === undefined ? [] : this.images.layerPaths(image);
     const rootfs = await mountRootfs(dir, layers.length > 0 ? layers : [join(dir, "empty")]);
+    let afterUnmount: ((upper: string) => Promise<void>) | void;
     try {
-      await work(rootfs);
+      afterUnmount = await work(rootfs);
     } finally {
       await unmountRootfs(dir);
     }
+    if (afterUnmount) await afterUnmount(join(dir, "upper"));
     return dir;
   }
 
@@ -447,7 +467,7 @@ class BuildRun {
       const exitCode = await this.runContainer(id);
       if (exitCode !== 0) throw new BuildStepError(`The command '${argv.join(" ")}' returned a non-zero code: ${exitCode}`, exitCode);
       const container = this.containers.inspect(id);
-      await this.commitImage(state, containerConfig, cacheKey, upperDirArchive(join(container.dir, "upper")));
+      await this.commitImage(state, containerConfig, cacheKey, { archive: upperDirArchive(join(container.dir, "upper")) });
     } finally {
       await this.containers.remove(id, { force: true, volumes: true }).catch((err: unknown) => this.log.warn({ err, id }, "removing a build container failed"));
       this.output.stdout(`Removing intermediate container ${id.slice(0, 12)}\n`);
@@ -489,94 +509,97 @@ class BuildRun {
     const paths = command.source.paths.map((path) => this.expand(path, env));
     const trailingSlash = dest.endsWith("/") || dest.endsWith("/.") || dest === ".";
     if (!posix.isAbsolute(dest)) dest = posix.join("/", state.runConfig.WorkingDir || "/", dest) + (trailingSlash ? "/" : "");
-    const sourceImage = from === "" ? undefined : this.fromImage(from);
     const chown = command.chown === "" ? "" : this.expand(command.chown, env);
-    const sources = async (work: (tree: ScopedTree, items: CopyItem[], urls: string[]) => Promise<void>) => {
-      const run = async (root: string) => {
-        const tree = await ScopedTree.open(root, { readOnly: true });
-        try {
-          const items: CopyItem[] = [];
-          const urls: string[] = [];
-          for (const path of paths) {
-            if (isUrl(path)) {
-              if (name === "COPY") throw new BuildStepError("source can't be a URL for COPY");
-              urls.push(path);
-              continue;
-            }
-            const found = await findSources(tree, root, path, () =>
-              from === ""
-                ? `${name} failed: file not found in build context or excluded by .dockerignore: stat ${path}: file does not exist`
-                : `${name} failed: stat ${posix.join("/", path)}: file does not exist`,
-            );
-            if (found.length === 0) throw new BuildStepError(`${name} failed: no source files were specified`);
-            items.push(...found);
-          }
-          await work(tree, items, urls);
-        } finally {
-          await tree.close();
-        }
-      };
-      if (sourceImage === null || sourceImage === undefined) {
-        if (sourceImage === null) await run(join(this.workDir, "empty-stage"));
-        else await run(this.contextDir);
-        return;
-      }
-      const dir = join(this.workDir, `source-${++this.scratchCount}`);
-      for (const sub of ["upper", "work", "rootfs"]) await mkdir(join(dir, sub), { recursive: true, mode: 0o755 });
+    const urls = paths.filter(isUrl);
+    if (urls.length > 0 && name === "COPY") throw new BuildStepError("source can't be a URL for COPY");
+
+    const source = await this.copySourceRoot(from);
+    try {
+      const tree = await ScopedTree.open(source.root, { readOnly: true });
+      const items: CopyItem[] = [];
+      const digests: string[] = [];
       try {
-        await run(await mountRootfs(dir, this.images.layerPaths(sourceImage)));
+        for (const path of paths.filter((path) => !isUrl(path))) {
+          const found = await findSources(tree, source.root, path, () =>
+            from === ""
+              ? `${name} failed: file not found in build context or excluded by .dockerignore: stat ${path}: file does not exist`
+              : `${name} failed: stat ${posix.join("/", path)}: file does not exist`,
+          );
+          if (found.length === 0) throw new BuildStepError(`${name} failed: no source files were specified`);
+          items.push(...found);
+        }
       } finally {
-        await this.removeScratchLayer(dir);
+        await tree.close();
       }
-    };
-    if (sourceImage === null) await mkdir(join(this.workDir, "empty-stage"), { recursive: true });
-    // First pass: what the sources hold, for the cache key and the comment dockerd writes.
-    const digests: string[] = [];
-    let count = command.source.contents.length;
-    await sources(async (tree, items, urls) => {
-      count += items.length + urls.length;
-      for (const item of items) digests.push(await sourceDigest(tree, item));
+      for (const item of items) digests.push(await sourceDigest(source.root, item));
       for (const url of urls) digests.push(`url:${url}`);
-    });
-    for (const content of command.source.contents) digests.push(`heredoc:${createHash("sha256").update(content.content).digest("hex")}`);
-    if (count > 1 && !dest.endsWith("/")) throw new BuildStepError(`When using ${name} with more than one source file, the destination must be a directory and end with a /`);
-    const sourceHash = digests.length === 1 ? digests[0] : `multi:${createHash("sha256").update(digests.join(",")).digest("hex")}`;
-    const comment = `${name} ${chown === "" ? "" : `--chown=${chown} `}${sourceHash} in ${dest} `;
-    await this.commit(
-      state,
-      comment,
-      async (rootfs) => {
-        const target = await ScopedTree.open(rootfs);
-        try {
-          const owner = chown === "" ? (from === "" ? { uid: 0, gid: 0 } : undefined) : await resolveChown(rootfs, chown);
-          const ownership: CopyOwnership = { owner, mode };
-          const destIsDir = dest.endsWith("/") || (await isDirectoryIn(target, dest));
-          await sources(async (tree, items, urls) => {
+      for (const content of command.source.contents) digests.push(`heredoc:${createHash("sha256").update(content.content).digest("hex")}`);
+      const count = items.length + urls.length + command.source.contents.length;
+      if (count > 1 && !dest.endsWith("/")) throw new BuildStepError(`When using ${name} with more than one source file, the destination must be a directory and end with a /`);
+      const sourceHash = digests.length === 1 ? digests[0] : `multi:${createHash("sha256").update(digests.join(",")).digest("hex")}`;
+      const comment = `${name} ${chown === "" ? "" : `--chown=${chown} `}${sourceHash} in ${dest} `;
+      await this.commit(
+        state,
+        comment,
+        async (rootfs) => {
+          const target = await ScopedTree.open(rootfs);
+          const copies: Array<{ item: CopyItem; destination: string; plan: DirectoryPlan }> = [];
+          let ownership: CopyOwnership;
+          try {
+            const owner = chown === "" ? (from === "" ? { uid: 0, gid: 0 } : undefined) : await resolveChown(rootfs, chown);
+            ownership = { owner, mode };
+            const destIsDir = dest.endsWith("/") || (await isDirectoryIn(target, dest));
+            // Archives, downloads and inline files are written through the mounted root; plain
+            // copies, the bulk of most contexts, go to the upper directory with GNU tar afterwards.
             for (const item of items) {
-              if (name === "ADD" && !item.isDirectory && (await isArchive(join(this.contextDir, item.path))) && from === "") {
-                await extractArchive(target, decompressedFile(join(this.contextDir, item.path)), dest, chown === "" ? {} : ownership);
+              if (name === "ADD" && from === "" && !item.isDirectory && (await isArchive(join(source.root, item.path)))) {
+                await extractArchive(target, decompressedFile(join(source.root, item.path)), dest, chown === "" ? {} : ownership);
                 continue;
               }
               const destination = item.isDirectory ? dest : destIsDir ? posix.join(dest, posix.basename(item.path)) : dest;
-              await copyItem(tree, item, target, destination, ownership);
+              const directory = item.isDirectory ? destination : posix.dirname(destination);
+              copies.push({ item, destination, plan: await planDirectory(rootfs, directory) });
             }
             for (const url of urls) {
               const file = await fetchUrl(url, this.signal);
               const destination = destIsDir ? posix.join(dest, file.name) : dest;
               await writeInlineFile(target, { ...file, mode: mode ?? 0o600 }, destination, { owner: ownership.owner ?? { uid: 0, gid: 0 } });
             }
-          });
-          for (const content of command.source.contents) {
-            const data = content.expand ? this.expand(content.content, env) : content.content;
-            const destination = destIsDir ? posix.join(dest, content.name) : dest;
-            await writeInlineFile(target, { name: content.name, data: Buffer.from(data), mode: mode ?? 0o644, mtime: Math.floor(Date.now() / 1000) }, destination, ownership);
+            for (const content of command.source.contents) {
+              const data = content.expand ? this.expand(content.content, env) : content.content;
+              const destination = destIsDir ? posix.join(dest, content.name) : dest;
+              await writeInlineFile(target, { name: content.name, data: Buffer.from(data), mode: mode ?? 0o644, mtime: Math.floor(Date.now() / 1000) }, destination, ownership);
+            }
+          } finally {
+            await target.close();
           }
-        } finally {
-          await target.close();
-        }
-      },
-      sourceHash,
-    );
+          return async (upper) => {
+            for (const { item, destination, plan } of copies) {
+              const directory = await ensureUpperDirectory(upper, plan, ownership.owner ?? { uid: 0, gid: 0 });
+              await copyIntoUpper(source.root, item, directory, item.isDirectory ? undefined : posix.basename(destination), ownership);
+            }
+          };
+        },
+        sourceHash,
+      );
+    } finally {
+      await source.release();
+    }
+  }
+
+  /** Where a copy's sources are: the context, an empty tree (a stage with no step yet), or a stage's or image's root, mounted. */
+  private async copySourceRoot(from: string): Promise<{ root: string; release: () => Promise<void> }> {
+    if (from === "") return { root: this.contextDir, release: async () => {} };
+    const image = this.fromImage(from);
+    const dir = join(this.workDir, `source-${++this.scratchCount}`);
+    for (const sub of ["upper", "work", "rootfs", "empty"]) await mkdir(join(dir, sub), { recursive: true, mode: 0o755 });
+    if (image === null) return { root: join(dir, "empty"), release: () => this.removeScratchLayer(dir) };
+    try {
+      return { root: await mountRootfs(dir, this.images.layerPaths(image)), release: () => this.removeScratchLayer(dir) };
+    } catch (err) {
+      await this.removeScratchLayer(dir);
+      throw err;
+    }
   }
 
   /** COPY --from: an earlier stage (by name or index), else an image; null for a stage built FROM scratch with no step. */
@@ -646,44 +669,61 @@ async function isDirectoryIn(tree: ScopedTree, path: string): Promise<boolean> {
 }
 
 /**
- * Unpacks the request body into `dir`: a tar stream (the usual context), or, when it is not
- * one, the Dockerfile itself (`docker build - < Dockerfile`). Returns the Dockerfile's name.
+ * Unpacks the request body into `dir`: a tar stream (the usual context, maybe gzipped), or,
+ * when it is not one, the Dockerfile itself (`docker build - < Dockerfile`). Returns the
+ * Dockerfile's name. A small context is unpacked in-process; a big one by GNU tar, which
+ * writes many files faster.
  */
 async function receiveContext(body: AsyncIterable<Buffer>, dir: string, dockerfile: string): Promise<string> {
-  const iterator = body[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let headLength = 0;
-  let done = false;
-  while (headLength < 512 && !done) {
-    const next = await iterator.next();
-    if (next.done) done = true;
-    else {
-      head.push(next.value);
-      headLength += next.value.length;
+  const chunks = body[Symbol.asyncIterator]();
+  const buffered: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  while (size <= smallContextBytes) {
+    const next = await chunks.next();
+    if (next.done) {
+      ended = true;
+      break;
     }
+    buffered.push(next.value);
+    size += next.value.length;
   }
-  const first = Buffer.concat(head);
-  const rest = async function* (): AsyncGenerator<Buffer> {
-    yield first;
-    if (done) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
+  const remaining = async function* (): AsyncGenerator<Buffer> {
+    yield* buffered;
+    if (ended) return;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
   };
-  const isTar = first.length >= 262 && first.subarray(257, 262).toString("latin1") === "ustar";
-  const isCompressed = first[0] === 0x1f && first[1] === 0x8b;
-  if (!isTar && !isCompressed && first.length > 0) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of rest()) chunks.push(chunk);
-    await writeFile(join(dir, "Dockerfile"), Buffer.concat(chunks));
+  const head = Buffer.concat(buffered).subarray(0, 512);
+  if (head.length === 0) return dockerfile;
+  const isCompressed = head[0] === 0x1f && head[1] === 0x8b;
+  const isTar = head.length >= 262 && head.subarray(257, 262).toString("latin1") === "ustar";
+  if (!isTar && !isCompressed) {
+    const text: Buffer[] = [];
+    for await (const chunk of remaining()) text.push(chunk);
+    await writeFile(join(dir, "Dockerfile"), Buffer.concat(text));
     return "Dockerfile";
   }
-  if (first.length > 0) {
-    await runWithInput("tar", ["-x", "-f", "-", "-C", dir, "--no-same-owner", ...(isCompressed ? ["-z"] : [])], rest()).catch((err: unknown) => {
-      throw new MoorError("invalid", `error reading the build context: ${(err as Error).message}`, { cause: err });
+  const failed = (err: unknown) => new MoorError("invalid", `error reading the build context: ${(err as Error).message}`, { cause: err });
+  if (!ended) {
+    await runWithInput("tar", ["-x", "-f", "-", "-C", dir, "--no-same-owner", ...(isCompressed ? ["-z"] : [])], remaining()).catch((err: unknown) => {
+      throw failed(err);
     });
+    return dockerfile;
+  }
+  const tree = await ScopedTree.open(dir);
+  try {
+    const archive = isCompressed ? gunzipSync(Buffer.concat(buffered)) : Buffer.concat(buffered);
+    await unpackTar(tree, "/", (async function* () {
+      yield archive;
+    })(), {
+      noOverwriteDirNonDir: false,
+      owner: { uid: 0, gid: 0 },
+      makeNode,
+    });
+  } catch (err) {
+    throw failed(err);
+  } finally {
+    await tree.close();
   }
   return dockerfile;
 }

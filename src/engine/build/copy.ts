@@ -1,16 +1,21 @@
 import { createHash } from "node:crypto";
-import { readdir } from "node:fs/promises";
-import { posix } from "node:path";
+import { constants, createReadStream } from "node:fs";
+import { chmod, chown, copyFile, lstat, mkdir, readdir, unlink, utimes } from "node:fs/promises";
+import { join, posix } from "node:path";
 import { makeNode } from "../containers/archive.ts";
-import { packTree, ScopedTree, TreeError, unpackTar, type Located } from "../../util/scoped-tree.ts";
+import { ScopedTree, TreeError, unpackTar, type Located } from "../../util/scoped-tree.ts";
+import { resolveInRoot } from "../containers/rootfs.ts";
+import { pipeCommands, streamOutput } from "../runtime/command.ts";
 import { readTar, writeTar, TarType, type TarHeader } from "../../util/tar.ts";
 import { BuildStepError } from "./errors.ts";
 
 /**
  * COPY and ADD's file work: finding the sources (globs as Go's filepath.Match reads them,
  * symlinks followed inside their root only), hashing them for the cache, and writing them into
- * a mounted root filesystem through a ScopedTree, so neither a hostile context nor a hostile
- * image can lead a copy outside its root.
+ * the step's layer. Plain copies resolve their destination in the mounted root, then write into
+ * the unmounted upper directory with GNU tar (the fast path, for big contexts); archives,
+ * downloads and heredocs go through a ScopedTree over the mounted root. Neither a hostile
+ * context nor a hostile image can lead a copy outside its root.
  */
 
 export interface CopyItem {
@@ -107,35 +112,98 @@ function escapeRegExp(text: string): string {
 
 /**
  * A digest of what a source holds (names, types, modes, owners, link targets and content; not
- * times, as tarsum leaves them out), for the step's cache key.
+ * times, as tarsum leaves them out), for the step's cache key. `item.path` is resolved inside
+ * `root`, so GNU tar reads from it without leaving the root (it archives symlinks as links).
  */
-export async function sourceDigest(tree: ScopedTree, item: CopyItem): Promise<string> {
+export async function sourceDigest(root: string, item: CopyItem): Promise<string> {
   const hash = createHash("sha256");
-  const located = await tree.locate(item.path, { followFinal: true });
-  try {
-    for await (const { header, body } of readTar(packTree(tree, located, "."))) {
-      hash.update(JSON.stringify([header.name, header.type, header.mode, header.uid, header.gid, header.linkname, header.size, header.devmajor, header.devminor]));
-      for await (const chunk of body) hash.update(chunk);
-    }
-  } finally {
-    await tree.release(located);
+  if (!item.isDirectory) {
+    // One file is hashed in-process: a tar process would cost more than the file.
+    const stats = await lstat(join(root, item.path));
+    hash.update(JSON.stringify([posix.basename(item.path), stats.mode, stats.uid, stats.gid, stats.size]));
+    for await (const chunk of createReadStream(join(root, item.path))) hash.update(chunk);
+    return `file:${hash.digest("hex")}`;
   }
-  return `${item.isDirectory ? "dir" : "file"}:${hash.digest("hex")}`;
+  for await (const chunk of streamOutput("tar", ["-c", "-f", "-", "-C", join(root, item.path), "--sort=name", "--mtime=@0", "--numeric-owner", "."])) hash.update(chunk);
+  return `dir:${hash.digest("hex")}`;
+}
+
+/** A destination directory resolved in the mounted root, with the directories on its way as that root shows them. */
+export interface DirectoryPlan {
+  /** In-root path, symlinks resolved. */
+  path: string;
+  /** Each directory from the top down; `stats` undefined for one that does not exist yet. */
+  components: Array<{ path: string; stats?: { mode: number; uid: number; gid: number } }>;
 }
 
 /**
- * Copies one source into the destination tree: a directory's content into `destination`, a
- * file to `destination` itself. Missing parents are made (0755, owned like the copy).
+ * Resolves `directory` inside the mounted root (an image's symlinks lead to their targets in
+ * the root, never out of it) and notes the owner and mode of each existing directory on the
+ * way, so the copy can recreate them in the upper directory as overlayfs's copy-up would.
  */
-export async function copyItem(source: ScopedTree, item: CopyItem, target: ScopedTree, destination: string, ownership: CopyOwnership): Promise<void> {
-  const located = await source.locate(item.path, { followFinal: true });
-  try {
-    const directory = item.isDirectory ? destination : posix.dirname(destination);
-    const topName = item.isDirectory ? "." : posix.basename(destination);
-    await unpackInto(target, directory, adjusted(packTree(source, located, topName), ownership), ownership);
-  } finally {
-    await source.release(located);
+export async function planDirectory(rootfs: string, directory: string): Promise<DirectoryPlan> {
+  const resolved = (await resolveInRoot(rootfs, directory)).slice(rootfs.length) || "/";
+  const components: DirectoryPlan["components"] = [];
+  let path = "/";
+  for (const part of resolved.split("/").filter((p) => p !== "")) {
+    path = posix.join(path, part);
+    const stats = await lstat(join(rootfs, path)).catch(() => undefined);
+    if (stats !== undefined && !stats.isDirectory()) throw new BuildStepError(`cannot copy to ${directory}: ${path} is not a directory`);
+    components.push({ path, stats: stats === undefined ? undefined : { mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid } });
   }
+  return { path: resolved, components };
+}
+
+/**
+ * Makes the planned directory in the (unmounted) upper directory and returns its host path.
+ * Every component must be a real directory there: a symlink an earlier copy of this step
+ * made is refused rather than followed.
+ */
+export async function ensureUpperDirectory(upper: string, plan: DirectoryPlan, ownerOfNew: { uid: number; gid: number }): Promise<string> {
+  for (const component of plan.components) {
+    const path = join(upper, component.path);
+    const existing = await lstat(path).catch(() => undefined);
+    if (existing !== undefined) {
+      if (!existing.isDirectory()) throw new BuildStepError(`cannot copy to ${plan.path}: ${component.path} is not a directory`);
+      continue;
+    }
+    await mkdir(path, { mode: 0o755 });
+    const owner = component.stats ?? ownerOfNew;
+    await chown(path, owner.uid, owner.gid);
+    if (component.stats !== undefined) await chmod(path, component.stats.mode);
+  }
+  return join(upper, plan.path);
+}
+
+/**
+ * Copies one source into `directory` of the upper directory: a directory's content (GNU tar
+ * from the source into the target, owners and modes as asked), or a file under `fileName`.
+ */
+export async function copyIntoUpper(root: string, item: CopyItem, directory: string, fileName: string | undefined, ownership: CopyOwnership): Promise<void> {
+  const source = join(root, item.path);
+  if (item.isDirectory) {
+    const adjust = [
+      ...(ownership.owner === undefined ? [] : [`--owner=${ownership.owner.uid}`, `--group=${ownership.owner.gid}`]),
+      ...(ownership.mode === undefined ? [] : [`--mode=${ownership.mode.toString(8)}`]),
+    ];
+    await pipeCommands(
+      ["tar", ["-c", "-f", "-", "-C", source, "--numeric-owner", ...adjust, "."]],
+      ["tar", ["-x", "-f", "-", "-C", directory, "--numeric-owner", "--same-owner", "--same-permissions"]],
+    ).catch((err: unknown) => {
+      throw new BuildStepError(`failed to copy files: ${(err as Error).message}`);
+    });
+    return;
+  }
+  const target = join(directory, fileName ?? posix.basename(item.path));
+  const existing = await lstat(target).catch(() => undefined);
+  if (existing?.isDirectory()) throw new BuildStepError(`cannot copy to ${target.slice(directory.length)}: it is a directory`);
+  if (existing !== undefined) await unlink(target);
+  const stats = await lstat(source);
+  await copyFile(source, target, constants.COPYFILE_FICLONE);
+  const owner = ownership.owner ?? { uid: stats.uid, gid: stats.gid };
+  await chown(target, owner.uid, owner.gid);
+  await chmod(target, ownership.mode ?? stats.mode & 0o7777);
+  await utimes(target, stats.atime, stats.mtime);
 }
 
 /** Writes an inline file (a heredoc's content, a downloaded URL) at `destination`. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createWriteStream, mkdirSync, renameSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, renameSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { createGunzip } from "node:zlib";
@@ -77,6 +77,46 @@ export class LayerStore {
         return { diffId, size: existingSize, created: false };
       }
       const size = await directorySize(diff);
+      renameSync(work, join(this.dir, hexOf(diffId)));
+      return { diffId, size, created: true };
+    } catch (err) {
+      await removeTree(work).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /**
+   * Takes `directory` (a layer already in overlayfs's form: a build step's unmounted upper
+   * directory) as a layer, with `archive` (made from it) as its tarball. The directory is
+   * moved, not unpacked again: a copy of a big context is written once less. Directories on
+   * another filesystem are unpacked from the archive instead.
+   */
+  async adopt(directory: string, archive: AsyncIterable<Buffer>, storedSize: (diffId: string) => number | undefined): Promise<UnpackedLayer> {
+    const work = join(this.tmpDir, randomId().slice(0, 16));
+    mkdirSync(work, { mode: 0o700 });
+    try {
+      const hash = createHash("sha256");
+      const tarFile = createWriteStream(join(work, "layer.tar"));
+      for await (const chunk of archive) {
+        hash.update(chunk);
+        if (!tarFile.write(chunk)) await new Promise<void>((r) => tarFile.once("drain", () => r()));
+      }
+      await new Promise<void>((resolve, reject) => tarFile.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      const diffId = `sha256:${hash.digest("hex")}`;
+      const existingSize = storedSize(diffId);
+      if (existingSize !== undefined) {
+        await removeTree(work);
+        return { diffId, size: existingSize, created: false };
+      }
+      try {
+        renameSync(directory, join(work, "diff"));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+        const unpacked = await this.unpack(createReadStream(join(work, "layer.tar")), storedSize);
+        await removeTree(work);
+        return unpacked;
+      }
+      const size = await directorySize(join(work, "diff"));
       renameSync(work, join(this.dir, hexOf(diffId)));
       return { diffId, size, created: true };
     } catch (err) {

@@ -32,6 +32,8 @@ export interface CommitRequest {
   parent: Image | undefined;
   /** The step's filesystem changes as a layer tarball; none for a step that only changes the config. */
   layer?: AsyncIterable<Buffer>;
+  /** The directory `layer` was made from, in overlayfs's form, to move into the layer store instead of unpacking `layer` again. */
+  layerDirectory?: string;
   config: ContainerConfig;
   /** The config the step ran with (its Cmd names the step): dockerd's container_config. */
   containerConfig: ContainerConfig;
@@ -108,7 +110,9 @@ export class ImageService {
     const parentConfig = request.parent?.config;
     let layer: { diffId: string; size: number } | undefined;
     if (request.layer !== undefined) {
-      const unpacked = await this.layers.unpack(request.layer, (diffId) => this.store.layer(diffId)?.size);
+      const storedSize = (diffId: string) => this.store.layer(diffId)?.size;
+      const unpacked =
+        request.layerDirectory === undefined ? await this.layers.unpack(request.layer, storedSize) : await this.layers.adopt(request.layerDirectory, request.layer, storedSize);
       if (unpacked.diffId === emptyTarDiffId && this.store.layer(emptyTarDiffId) === undefined) await this.layers.remove(emptyTarDiffId);
       else layer = unpacked;
     }

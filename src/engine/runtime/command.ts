@@ -87,6 +87,38 @@ export async function* streamOutput(file: string, args: readonly string[]): Asyn
 }
 
 /**
+ * `producer | consumer`: the first binary's stdout feeds the second's stdin. A non-zero exit of
+ * either becomes a MoorError with its message: the producer's, unless it was stopped because
+ * the consumer failed.
+ */
+export function pipeCommands(producer: [string, readonly string[]], consumer: [string, readonly string[]]): Promise<void> {
+  const run = (file: string, args: readonly string[], stdio: ["ignore" | "pipe", "pipe" | "ignore", "pipe"]) => {
+    const child = spawn(file, args, { stdio });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const done = new Promise<void>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code) => (code === 0 ? resolve() : reject(new MoorError("internal", stderr.trim().replace(/\s+/g, " ") || `${file} exited with ${code}`))));
+    });
+    return { child, done };
+  };
+  const first = run(producer[0], producer[1], ["ignore", "pipe", "pipe"]);
+  const second = run(consumer[0], consumer[1], ["pipe", "ignore", "pipe"]);
+  second.child.stdin!.on("error", () => {});
+  first.child.stdout!.pipe(second.child.stdin!);
+  // A consumer that fails early leaves the producer writing into a closed pipe: stop it.
+  let producerStopped = false;
+  second.done.catch(() => {
+    producerStopped = true;
+    first.child.kill("SIGKILL");
+  });
+  return Promise.allSettled([first.done, second.done]).then(([a, b]) => {
+    if (a.status === "rejected" && !producerStopped) throw a.reason;
+    if (b.status === "rejected") throw b.reason;
+  });
+}
+
+/**
  * Runs a binary that is handed one open descriptor as its fd 3, so it can work relative to a
  * directory the engine holds open (`/proc/self/fd/3/<name>`) instead of a path that could be
  * swapped for a symlink meanwhile.
