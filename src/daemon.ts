@@ -9,6 +9,7 @@ import { LocalDriver } from "./engine/volumes/local-driver.ts";
 import { ImageService } from "./engine/images/service.ts";
 import { LayerStore } from "./engine/images/layers.ts";
 import { Builder } from "./engine/build/builder.ts";
+import { HealthMonitor } from "./engine/containers/health.ts";
 import { ImageStore } from "./store/image-store.ts";
 import { ContainerService } from "./engine/containers/service.ts";
 import { ExecService } from "./engine/containers/exec.ts";
@@ -68,8 +69,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     readContainerHostFacts(),
     log,
   );
-  await containers.recover();
   const execs = new ExecService(containers, runtime, log);
+  // Listening before recover() adopts running containers: their checks start again.
+  const health = new HealthMonitor(containers, execs, log);
+  await containers.recover();
   await execs.recover();
   const builder = new Builder(images, containers, join(options.root, "builds"), log);
   await builder.recover();
@@ -79,6 +82,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     images,
     containers,
     execs,
+    health,
     builder,
     system: new SystemService(new EngineStore(db)),
     facts: { host, root: options.root },
@@ -104,6 +108,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     (stopping ??= (async () => {
       log.info("engine stopping");
       containers.stopWatching();
+      health.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

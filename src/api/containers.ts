@@ -7,6 +7,7 @@ import { readLog, type LogEntry } from "../engine/runtime/conmon.ts";
 import { attachContainer, frame } from "./attach.ts";
 import { commandLine } from "../engine/containers/config.ts";
 import { humanDuration } from "../util/units.ts";
+import type { HealthMonitor, HealthState } from "../engine/containers/health.ts";
 import { parseFilters } from "./filters.ts";
 import { queryBool, readJsonBody, sendJson, sendNoContent } from "./http.ts";
 import type { Router } from "./router.ts";
@@ -63,7 +64,7 @@ function wireMount(mount: ContainerMount): Record<string, unknown> {
 
 const statusText: Record<string, string> = { created: "created", running: "running", paused: "paused", restarting: "restarting", removing: "removing", exited: "exited", dead: "dead" };
 
-export function toContainerInspect(container: Container, runningExecIds: string[] = []): Record<string, unknown> {
+export function toContainerInspect(container: Container, runningExecIds: string[] = [], health?: HealthState): Record<string, unknown> {
   const argv = commandLine(container.config);
   const { state } = container;
   return {
@@ -83,6 +84,7 @@ export function toContainerInspect(container: Container, runningExecIds: string[
       Error: state.error,
       StartedAt: state.startedAt,
       FinishedAt: state.finishedAt,
+      ...(health === undefined ? {} : { Health: health }),
     },
     Image: container.imageId,
     ResolvConfPath: `${container.dir}/resolv.conf`,
@@ -106,11 +108,17 @@ export function toContainerInspect(container: Container, runningExecIds: string[
 }
 
 /** docker ps's "Up 2 minutes", "Exited (0) 3 seconds ago", "Created". */
-function statusLine(container: Container): string {
+/** dockerd's health suffix of a running container's Status: " (healthy)", " (health: starting)". */
+function healthSuffix(health: HealthState | undefined): string {
+  if (health === undefined) return "";
+  return health.Status === "starting" ? " (health: starting)" : ` (${health.Status})`;
+}
+
+function statusLine(container: Container, health: HealthState | undefined): string {
   const { state } = container;
   if (state.status === "created") return "Created";
   if (state.status === "exited") return `Exited (${state.exitCode}) ${since(state.finishedAt)} ago`;
-  if (state.status === "running") return `Up ${since(state.startedAt)}`;
+  if (state.status === "running") return `Up ${since(state.startedAt)}${healthSuffix(health)}`;
   if (state.status === "restarting") return `Restarting (${state.exitCode}) ${since(state.finishedAt)} ago`;
   return state.status;
 }
@@ -125,7 +133,7 @@ function commandSummary(argv: string[]): string {
   return argv.map((arg, index) => (index > 0 && arg.includes(" ") ? `'${arg}'` : arg)).join(" ");
 }
 
-export function toContainerSummary(container: Container): Record<string, unknown> {
+export function toContainerSummary(container: Container, health?: HealthState): Record<string, unknown> {
   const argv = commandLine(container.config);
   return {
     Id: container.id,
@@ -137,7 +145,7 @@ export function toContainerSummary(container: Container): Record<string, unknown
     Ports: [],
     Labels: container.config.Labels ?? {},
     State: statusText[container.state.status],
-    Status: statusLine(container),
+    Status: statusLine(container, health),
     HostConfig: { NetworkMode: container.hostConfig.NetworkMode || "default" },
     NetworkSettings: { Networks: {} },
     Mounts: container.mounts.map(wireMount),
@@ -168,7 +176,7 @@ function adaptMountsToVersion(mounts: MountRequest[], apiVersion: string): void 
   }
 }
 
-export function addContainerRoutes(router: Router, containers: ContainerService, execs: ExecService): void {
+export function addContainerRoutes(router: Router, containers: ContainerService, execs: ExecService, health: HealthMonitor): void {
   router.add("POST", "/containers/create", async ({ req, res, query, apiVersion }) => {
     const body = (await readJsonBody(req)) as Record<string, unknown> | null;
     if (body === null || typeof body !== "object") throw new MoorError("invalid", "config cannot be empty in order to create a container");
@@ -190,13 +198,14 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
       all: queryBool(query, "all"),
       limit: Number.parseInt(query.get("limit") ?? "-1", 10) || -1,
       filters: parseFilters(query.get("filters")),
+      health: (id) => health.state(id)?.Status ?? "none",
     });
-    sendJson(res, 200, list.map(toContainerSummary));
+    sendJson(res, 200, list.map((container) => toContainerSummary(container, health.state(container.id))));
   });
 
   router.add("GET", "/containers/:id/json", ({ res, params }) => {
     const container = containers.inspect(params.id);
-    sendJson(res, 200, toContainerInspect(container, execs.runningIds(container.id)));
+    sendJson(res, 200, toContainerInspect(container, execs.runningIds(container.id), health.state(container.id)));
   });
 
   router.add("GET", "/containers/:id/changes", async ({ res, params }) => {

@@ -17,6 +17,7 @@ import { addPluginRoutes } from "./plugins.ts";
 import { addArchiveRoutes } from "./archive.ts";
 import { addBuildRoutes } from "./build.ts";
 import type { Builder } from "../engine/build/builder.ts";
+import type { HealthMonitor } from "../engine/containers/health.ts";
 import { apiVersions } from "./version.ts";
 
 export interface ApiDependencies {
@@ -24,6 +25,7 @@ export interface ApiDependencies {
   images: ImageService;
   containers: ContainerService;
   execs: ExecService;
+  health: HealthMonitor;
   builder: Builder;
   system: SystemService;
   facts: SystemFacts;
@@ -44,7 +46,7 @@ export function createApiServer(deps: ApiDependencies): Server {
   addSystemRoutes(router, deps.facts, deps.system, deps.volumes);
   addVolumeRoutes(router, deps.volumes);
   addImageRoutes(router, deps.images);
-  addContainerRoutes(router, deps.containers, deps.execs);
+  addContainerRoutes(router, deps.containers, deps.execs, deps.health);
   addExecRoutes(router, deps.execs);
   addNetworkRoutes(router);
   addPluginRoutes(router);

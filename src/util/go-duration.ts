@@ -27,3 +27,26 @@ export function parseGoDuration(text: string): number {
   }
   return sign * total;
 }
+
+/** Go's time.Duration.String for whole nanoseconds: "1m30s", "500ms", "0s". */
+export function goDurationString(nanoseconds: number): string {
+  if (nanoseconds === 0) return "0s";
+  const sign = nanoseconds < 0 ? "-" : "";
+  let ns = Math.abs(nanoseconds);
+  if (ns < 1e9) {
+    const [unit, size] = ns < 1e3 ? ["ns", 1] : ns < 1e6 ? ["µs", 1e3] : ["ms", 1e6];
+    return `${sign}${trimFraction(ns / (size as number))}${unit}`;
+  }
+  const hours = Math.floor(ns / 3600e9);
+  ns -= hours * 3600e9;
+  const minutes = Math.floor(ns / 60e9);
+  ns -= minutes * 60e9;
+  const seconds = `${trimFraction(ns / 1e9)}s`;
+  if (hours > 0) return `${sign}${hours}h${minutes}m${seconds}`;
+  if (minutes > 0) return `${sign}${minutes}m${seconds}`;
+  return `${sign}${seconds}`;
+}
+
+function trimFraction(value: number): string {
+  return value.toFixed(9).replace(/\.?0+$/, "");
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { goDurationString, goQuoteSlice, healthcheckComment } from "./go-format.ts";
+import { goDurationString } from "../../util/go-duration.ts";
+import { goQuoteSlice, healthcheckComment } from "./go-format.ts";
 
 test("history comments format values as Go's %q and Duration.String do", () => {
   assert.equal(goQuoteSlice(["/bin/sh", "-c", 'echo "hi"']), '["/bin/sh" "-c" "echo \\"hi\\""]');

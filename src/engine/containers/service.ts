@@ -68,13 +68,19 @@ export interface Container {
   dir: string;
 }
 
-const listFilterKeys = new Set(["id", "name", "label", "status", "ancestor", "volume", "exited"]);
+const listFilterKeys = new Set(["id", "name", "label", "status", "ancestor", "volume", "exited", "health"]);
+const healthFilterValues = new Set(["starting", "healthy", "unhealthy", "none"]);
 const restartPolicies = new Set(["", "no", "always", "on-failure", "unless-stopped"]);
 
 /** How to stop: the signal (default: the container's StopSignal) and seconds before SIGKILL (default: its StopTimeout, else 10). */
 export interface StopOptions {
   timeoutSeconds?: number;
   signal?: string;
+}
+
+export interface LifecycleEvent {
+  type: "start" | "exit" | "remove";
+  id: string;
 }
 
 export type WaitCondition = "not-running" | "next-exit" | "removed";
@@ -95,6 +101,8 @@ export class ContainerService {
   /** Restarts a restart policy has scheduled, and the backoff delay each used last. */
   private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
   private readonly restartDelays = new Map<string, number>();
+  /** Who hears that a container started (or was found running at engine start), exited or was removed. */
+  private readonly lifecycleListeners = new Set<(event: LifecycleEvent) => void>();
   /** Removed containers whose files are still being deleted. */
   private readonly backgroundRemovals = new Set<Promise<void>>();
   private readonly containersDir: string;
@@ -330,8 +338,12 @@ export class ContainerService {
     };
   }
 
-  list({ all = false, limit = -1, filters = new Filters() }: { all?: boolean; limit?: number; filters?: Filters } = {}): Container[] {
+  /** `health` tells a container's health status (starting, healthy, unhealthy or none), for the `health` filter. */
+  list({ all = false, limit = -1, filters = new Filters(), health = () => "none" }: { all?: boolean; limit?: number; filters?: Filters; health?: (id: string) => string } = {}): Container[] {
     filters.validate(listFilterKeys);
+    for (const value of filters.get("health")) {
+      if (!healthFilterValues.has(value)) throw new MoorError("invalid", `Unrecognised filter value for health: ${value}`);
+    }
     let ancestors: Set<string> | undefined;
     if (filters.contains("ancestor")) {
       ancestors = new Set(filters.get("ancestor").flatMap((name) => {
@@ -354,6 +366,7 @@ export class ContainerService {
         if (!filters.exactMatch("status", status)) return false;
         if (filters.contains("exited") && (status !== "exited" || !filters.exactMatch("exited", String(container.state.exitCode)))) return false;
         if (ancestors !== undefined && !ancestors.has(container.imageId)) return false;
+        if (!filters.exactMatch("health", health(container.id))) return false;
         if (filters.contains("volume") && !container.mounts.some((m) => filters.get("volume").some((v) => v === m.volumeName || v === m.source || v === m.destination))) {
           return false;
         }
@@ -420,6 +433,7 @@ export class ContainerService {
         });
         this.log.info({ container: id, pid: created.pid }, "container started");
         this.watchExit(id);
+        this.emit({ type: "start", id });
       } catch (err) {
         const failure = err instanceof MoorError ? err : wrap(err, "start");
         const exitCode = classifyRuntimeError(failure.message).exitCode ?? 128;
@@ -582,6 +596,7 @@ export class ContainerService {
       ]);
     });
     this.log.info({ container: id, exitCode }, "container exited");
+    this.emit({ type: "exit", id });
     if (restart) this.scheduleRestart(id, Date.now() - Date.parse(container.state.startedAt));
     await autoRemoval;
   }
@@ -619,6 +634,21 @@ export class ContainerService {
     await this.releaseSubpaths(container.dir).catch((err: unknown) => this.log.warn({ container: container.id, err: String(err) }, "could not unmount volume subpaths"));
     for (const name of volumeNames) await this.volumes.unmount(name, container.id).catch(() => undefined);
     await unmountRootfs(container.dir).catch((err: unknown) => this.log.warn({ container: container.id, err: String(err) }, "could not unmount the root filesystem"));
+  }
+
+  /** Calls `listener` at each container's start (or adoption at engine start), exit and removal. */
+  onLifecycle(listener: (event: LifecycleEvent) => void): void {
+    this.lifecycleListeners.add(listener);
+  }
+
+  private emit(event: LifecycleEvent): void {
+    for (const listener of this.lifecycleListeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.log.warn({ container: event.id, err: String(err) }, "a lifecycle listener failed");
+      }
+    }
   }
 
   private notifyExit(id: string, code: number): void {
@@ -753,7 +783,10 @@ export class ContainerService {
       }
       const code = await this.runtime.exitCode(record.id);
       if (code !== undefined) await this.recordExit(record.id, code);
-      else if ((await this.runtime.conmonPid(record.id)) !== undefined) this.watchExit(record.id);
+      else if ((await this.runtime.conmonPid(record.id)) !== undefined) {
+        this.watchExit(record.id);
+        this.emit({ type: "start", id: record.id });
+      }
       else await this.recordExit(record.id, 255);
     }
     // Restart policies, as dockerd applies them when it starts: restarts that were due when the
@@ -795,6 +828,7 @@ export class ContainerService {
     // The row goes first: from here on the container does not exist for anyone, and a crash
     // leaves only files without a row, which the next engine's recover() removes.
     this.store.transaction(() => this.store.delete(container.id));
+    this.emit({ type: "remove", id: container.id });
     const notifyRemoved = () => {
       const removalWaiters = this.removalWaiters.get(container.id);
       this.removalWaiters.delete(container.id);
