@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { MoorError } from "../../errors.ts";
+import { Filters } from "../filters.ts";
 import { matchesOrParentMatches, readIgnoreFile } from "../../util/dockerignore.ts";
 import { randomId } from "../../util/ids.ts";
 import { ScopedTree, unpackTar } from "../../util/scoped-tree.ts";
@@ -62,6 +63,8 @@ interface StageState {
 }
 
 const defaultShell = ["/bin/sh", "-c"];
+/** Marks the containers that run a build's RUN steps, so an engine that died mid-build can find them. */
+const buildStepLabel = "org.moor.build-step";
 /** Contexts up to this size are unpacked in-process (no tar process to start). */
 const smallContextBytes = 1 << 20;
 
@@ -118,8 +121,14 @@ export class Builder {
     }
   }
 
-  /** At start: scratch layers a crash left mounted are unmounted, and every build's leftovers removed. */
+  /**
+   * At start: a build the last engine was running when it died is over. Its RUN containers
+   * (labelled) are removed, its scratch layers unmounted and its files deleted.
+   */
   async recover(): Promise<void> {
+    for (const container of this.containers.list({ all: true, filters: new Filters([["label", [buildStepLabel]]]) })) {
+      await this.containers.remove(container.id, { force: true, volumes: true });
+    }
     for (const entry of await readdir(this.dir)) await this.removeWorkDir(join(this.dir, entry));
   }
 
@@ -459,6 +468,7 @@ class BuildRun {
         Image: state.image.id,
         AttachStdout: true,
         AttachStderr: true,
+        Labels: { ...(state.runConfig.Labels ?? {}), [buildStepLabel]: "" },
       },
       hostConfig: { NetworkMode: "host", Mounts: mounts },
     });

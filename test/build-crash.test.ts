@@ -1,0 +1,60 @@
+// A build interrupted by a crash of the engine (kill -9 in the middle of a RUN and of a COPY)
+// leaves nothing once the engine starts again: no build container, no mount, no scratch file,
+// no half-made image. Needs root, runc, conmon and busybox-static, and a built binary.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { docker, removeAllContainers, startEngine, type TestEngine } from "./support/engine.ts";
+
+async function buildUntil(engine: TestEngine, dir: string, marker: string): Promise<void> {
+  const child = spawn("docker", ["-H", engine.host, "build", dir], { env: { ...process.env, DOCKER_BUILDKIT: "0" } });
+  let output = "";
+  await new Promise<void>((reached) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(marker)) reached();
+    });
+  });
+  await engine.kill();
+  await new Promise<void>((exited) => child.once("close", () => exited()));
+}
+
+test("an engine killed mid-build cleans the build up when it starts again", async () => {
+  const work = mkdtempSync(join(tmpdir(), "moor-build-crash-"));
+  const first = await startEngine();
+  let second: TestEngine | undefined;
+  try {
+    const tarball = join(work, "busybox.tar");
+    execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
+    assert.equal((await docker(first, ["import", tarball, "busybox"])).code, 0);
+    const images = (await docker(first, ["images", "-a", "-q"])).stdout;
+    const dir = join(work, "ctx");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "Dockerfile"), "FROM busybox\nRUN echo started; sleep 60\n");
+    await buildUntil(first, dir, "\nstarted\n");
+
+    second = await startEngine({ root: first.root, execRoot: first.execRoot });
+    assert.equal((await docker(second, ["ps", "-aq"])).stdout, "", "the RUN step's container is gone");
+    assert.deepEqual(readdirSync(join(first.root, "builds")), [], "no scratch directory is left");
+    const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((line) => line.includes(first.root));
+    assert.deepEqual(mounts, [], "no mount is left under the engine root");
+    assert.equal((await docker(second, ["images", "-a", "-q"])).stdout, images, "no image was made");
+    const built = await docker(second, ["build", "-q", "-"], {
+      input: "FROM busybox\nRUN echo after > /after\n",
+      env: { DOCKER_BUILDKIT: "0" },
+    });
+    assert.equal(built.code, 0, `the engine builds again: ${built.stderr}`);
+  } finally {
+    if (second !== undefined) {
+      await removeAllContainers(second);
+      await second.stop();
+    } else {
+      await first.kill();
+    }
+    first.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  }
+});
