@@ -4,6 +4,7 @@ import { execCommands } from "./cli/commands/exec.ts";
 import { inspectCommands } from "./cli/commands/inspect.ts";
 import { diffCommands } from "./cli/commands/diff.ts";
 import { cpCommands } from "./cli/commands/cp.ts";
+import { buildCommands } from "./cli/commands/build.ts";
 import { engineCommands } from "./cli/commands/engine.ts";
 import { imageCommands, imageGroup } from "./cli/commands/image.ts";
 import { systemCommands } from "./cli/commands/system.ts";
@@ -12,7 +13,7 @@ import { runCli } from "./cli/program.ts";
 
 const registry = {
   groups: [{ path: ["container"], description: "Manage containers" }, imageGroup, volumeGroup],
-  commands: [...runCommands, ...execCommands, ...inspectCommands, ...containerCommands, ...diffCommands, ...cpCommands, ...engineCommands, ...systemCommands, ...imageCommands, ...volumeCommands],
+  commands: [...runCommands, ...execCommands, ...inspectCommands, ...containerCommands, ...diffCommands, ...cpCommands, ...engineCommands, ...systemCommands, ...buildCommands, ...imageCommands, ...volumeCommands],
 };
 
 void runCli(

@@ -391,3 +391,12 @@ test(".dockerignore keeps files out of the context; the Dockerfile and .dockerig
   assert.equal(result.code, 0, result.stderr);
   assert.equal(await runIn("ignored", "cd /ctx && find . | sort"), ".\n./app.txt\n./logs\n./logs/keep.log\n");
 });
+
+test("a Dockerfile outside the context (-f ../Dockerfile) builds: the CLI adds it to the context", async () => {
+  const dir = context("outside-context", { "inside.txt": "inside\n" });
+  const dockerfile = join(work, "outside.Dockerfile");
+  writeFileSync(dockerfile, "FROM busybox\nCOPY inside.txt /inside.txt\n");
+  const result = await build(["-t", "outside", "-f", dockerfile, dir]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(await runIn("outside", "cat /inside.txt"), "inside\n");
+});

@@ -128,6 +128,59 @@ export class EngineClient {
     return (await this.send("GET", "/images/get", { names })).body;
   }
 
+  /**
+   * `docker build` with the classic builder (`POST /build`): the context streams up as a tar
+   * body and the answer's JSON messages are yielded as they arrive. An error found before the
+   * build starts (a 400) throws a MoorError; one during the build is a message with `error`.
+   * Aborting `signal` drops the connection, which is how the engine learns to cancel the build.
+   */
+  async *imageBuild(context: AsyncIterable<Buffer>, options: ImageBuildOptions, signal?: AbortSignal): AsyncGenerator<BuildMessage> {
+    // The query the docker CLI sends (moby client imageBuildOptionsToQuery): defaults are left out.
+    const query = queryString({
+      t: options.tags,
+      q: options.quiet ? "1" : undefined,
+      nocache: options.noCache ? "1" : undefined,
+      rm: options.remove ? undefined : "0",
+      forcerm: options.forceRemove ? "1" : undefined,
+      pull: options.pull ? "1" : undefined,
+      dockerfile: options.dockerfile || undefined,
+      target: options.target || undefined,
+      buildargs: Object.keys(options.buildArgs).length > 0 ? JSON.stringify(options.buildArgs) : undefined,
+      labels: Object.keys(options.labels).length > 0 ? JSON.stringify(options.labels) : undefined,
+      version: "1",
+    });
+    const aborted = () => new MoorError("unavailable", "the build was aborted");
+    if (signal?.aborted) throw aborted();
+    const res = await streamingRequest(
+      this.host.slice("unix://".length),
+      this.host,
+      "POST",
+      `/v${await this.negotiatedVersion()}/build${query}`,
+      abortable(context, signal, aborted),
+      { "Content-Type": "application/x-tar" },
+    );
+    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
+    const onAbort = () => res.body.destroy(aborted());
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      let pending: Buffer = Buffer.alloc(0);
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+        // dockerd ends each message with "\r\n"; a message never holds a raw newline.
+        for (let end = pending.indexOf(0x0a); end !== -1; end = pending.indexOf(0x0a)) {
+          const line = pending.subarray(0, end).toString("utf8").trim();
+          pending = pending.subarray(end + 1);
+          if (line !== "") yield parseBuildMessage(line);
+        }
+      }
+      const last = pending.toString("utf8").trim();
+      if (last !== "") yield parseBuildMessage(last);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      res.body.destroy();
+    }
+  }
+
   imagePrune(filters?: FilterMap): Promise<{ ImagesDeleted: Array<{ Untagged?: string; Deleted?: string }> | null; SpaceReclaimed: number }> {
     return this.call("POST", "/images/prune", { filters: encodeFilters(filters) });
   }
@@ -300,6 +353,71 @@ export class EngineClient {
 
   volumePrune(filters?: FilterMap): Promise<WireVolumePruneReport> {
     return this.call("POST", "/volumes/prune", { filters: encodeFilters(filters) });
+  }
+}
+
+/** What `POST /build` is asked for (the docker CLI's ImageBuildOptions that moor uses). */
+export interface ImageBuildOptions {
+  tags: string[];
+  /** The Dockerfile's path in the context; "" for the engine's default. */
+  dockerfile: string;
+  /** null: the argument was named without a value and is unset here (`--build-arg KEY`). */
+  buildArgs: Record<string, string | null>;
+  target: string;
+  noCache: boolean;
+  labels: Record<string, string>;
+  quiet: boolean;
+  pull: boolean;
+  remove: boolean;
+  forceRemove: boolean;
+}
+
+/** One message of a build's answer (a JSON stream message, as the classic builder sends them). */
+export interface BuildMessage {
+  stream?: string;
+  status?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
+  /** dockerd's progress bar, drawn for the message's status. */
+  progress?: string;
+  aux?: { ID?: string };
+  error?: string;
+  errorDetail?: { code?: number; message?: string };
+}
+
+function parseBuildMessage(line: string): BuildMessage {
+  try {
+    return JSON.parse(line) as BuildMessage;
+  } catch (err) {
+    throw new MoorError("internal", `error reading the build's answer: ${(err as Error).message}`);
+  }
+}
+
+/** The body, failing as soon as `signal` aborts (also while waiting for the next chunk), so the upload stops. */
+async function* abortable(body: AsyncIterable<Buffer>, signal: AbortSignal | undefined, aborted: () => Error): AsyncGenerator<Buffer> {
+  if (signal === undefined) {
+    yield* body;
+    return;
+  }
+  const iterator = body[Symbol.asyncIterator]();
+  let onAbort: () => void = () => {};
+  const abortedPromise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(aborted());
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  // Nobody may be waiting on it when the abort comes.
+  abortedPromise.catch(() => undefined);
+  try {
+    for (;;) {
+      if (signal.aborted) throw aborted();
+      const next = await Promise.race([iterator.next(), abortedPromise]);
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    // Not awaited: after an abort the source may still be waiting for input (stdin) that never comes.
+    void Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
 }
 

@@ -698,10 +698,19 @@ async function receiveContext(body: AsyncIterable<Buffer>, dir: string, dockerfi
     buffered.push(next.value);
     size += next.value.length;
   }
-  const remaining = async function* (): AsyncGenerator<Buffer> {
+  const remaining = async function* (endTar: boolean): AsyncGenerator<Buffer> {
+    let total = 0;
+    for (const chunk of buffered) total += chunk.length;
     yield* buffered;
-    if (ended) return;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+    if (!ended) {
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+        total += next.value.length;
+        yield next.value;
+      }
+    }
+    // The docker CLI ends a context whose Dockerfile it added (-f outside the context) without
+    // the last entry's padding and the end blocks; Go's reader takes that as the end, so do.
+    if (endTar) yield Buffer.alloc(((512 - (total % 512)) % 512) + 1024);
   };
   const head = Buffer.concat(buffered).subarray(0, 512);
   if (head.length === 0) return dockerfile;
@@ -709,23 +718,22 @@ async function receiveContext(body: AsyncIterable<Buffer>, dir: string, dockerfi
   const isTar = head.length >= 262 && head.subarray(257, 262).toString("latin1") === "ustar";
   if (!isTar && !isCompressed) {
     const text: Buffer[] = [];
-    for await (const chunk of remaining()) text.push(chunk);
+    for await (const chunk of remaining(false)) text.push(chunk);
     await writeFile(join(dir, "Dockerfile"), Buffer.concat(text));
     return "Dockerfile";
   }
   const failed = (err: unknown) => new MoorError("invalid", `error reading the build context: ${(err as Error).message}`, { cause: err });
   if (!ended) {
-    await runWithInput("tar", ["-x", "-f", "-", "-C", dir, "--no-same-owner", ...(isCompressed ? ["-z"] : [])], remaining()).catch((err: unknown) => {
+    await runWithInput("tar", ["-x", "-f", "-", "-C", dir, "--no-same-owner", ...(isCompressed ? ["-z"] : [])], remaining(!isCompressed)).catch((err: unknown) => {
       throw failed(err);
     });
     return dockerfile;
   }
   const tree = await ScopedTree.open(dir);
   try {
-    const archive = isCompressed ? gunzipSync(Buffer.concat(buffered)) : Buffer.concat(buffered);
-    await unpackTar(tree, "/", (async function* () {
-      yield archive;
-    })(), {
+    await unpackTar(tree, "/", isCompressed ? (async function* () {
+      yield gunzipSync(Buffer.concat(buffered));
+    })() : remaining(true), {
       noOverwriteDirNonDir: false,
       owner: { uid: 0, gid: 0 },
       makeNode,
