@@ -147,7 +147,7 @@ export async function writeEtcFiles(dir: string, hostname: string, network: "hos
   const paths = { hosts: join(dir, "hosts"), hostname: join(dir, "hostname"), resolvConf: join(dir, "resolv.conf") };
   const hosts =
     network === "host"
-      ? await readFile("/etc/hosts", "utf8").catch(() => "127.0.0.1\tlocalhost\n")
+      ? withOwnHostname(await readFile("/etc/hosts", "utf8").catch(() => "127.0.0.1\tlocalhost\n"), hostname)
       : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.0.1\t${hostname}\n`;
   await writeFile(paths.hosts, hosts);
   await writeFile(paths.hostname, `${hostname}\n`);
@@ -157,4 +157,17 @@ export async function writeEtcFiles(dir: string, hostname: string, network: "hos
   const resolv = network === "host" ? hostResolv : hostResolv.split("\n").filter((line) => !/^\s*nameserver\s+(127\.|::1)/.test(line)).join("\n");
   await writeFile(paths.resolvConf, resolv);
   return paths;
+}
+
+/**
+ * The host's /etc/hosts, plus the container's hostname on the loopback address when the host's
+ * file does not name it. dockerd copies the file verbatim in host mode, but there the hostname
+ * is the host's own; here it is the container's ID (as on dockerd's default bridge, whose
+ * /etc/hosts maps it), and programs that resolve their own name (mariadb-install-db, Java's
+ * InetAddress.getLocalHost, sudo) fail or warn without it.
+ */
+function withOwnHostname(hostHosts: string, hostname: string): string {
+  const named = hostHosts.split("\n").some((line) => line.replace(/#.*/, "").trim().split(/\s+/).slice(1).includes(hostname));
+  if (named) return hostHosts;
+  return `${hostHosts}${hostHosts === "" || hostHosts.endsWith("\n") ? "" : "\n"}127.0.0.1\t${hostname}\n`;
 }
