@@ -400,3 +400,28 @@ test("a Dockerfile outside the context (-f ../Dockerfile) builds: the CLI adds i
   assert.equal(result.code, 0, result.stderr);
   assert.equal(await runIn("outside", "cat /inside.txt"), "inside\n");
 });
+
+test("RUN runs as the USER with the SHELL and the ENV; an image's ONBUILD triggers run in the build that uses it", async () => {
+  const parent = context("onbuild-parent", {
+    Dockerfile: 'FROM busybox\nONBUILD RUN echo "trigger ran" > /triggered\nONBUILD COPY child.txt /child.txt\n',
+  });
+  const parentBuild = await build(["-t", "onbuild-parent", parent]);
+  assert.equal(parentBuild.code, 0, parentBuild.stderr);
+  const child = context("onbuild-child", {
+    "Dockerfile": [
+      "FROM onbuild-parent",
+      "ENV GREETING=hi",
+      'SHELL ["/bin/sh", "-xc"]',
+      "USER 1000:1000",
+      "RUN id -u > /tmp/uid && echo \"$GREETING\" > /tmp/greeting",
+      "",
+    ].join("\n"),
+    "child.txt": "from the child context\n",
+  });
+  const result = await build(["-t", "onbuild-child", child]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /# Executing 2 build triggers\n/);
+  assert.match(result.stdout.replace(/\u001b\[\d+m/g, ""), /\+ id -u/, "the SHELL's -x traced the command");
+  assert.equal(await runIn("onbuild-child", "cat /triggered /child.txt /tmp/uid /tmp/greeting"), "trigger ran\nfrom the child context\n1000\nhi\n");
+  assert.equal((await inspectImage("onbuild-child")).Config.OnBuild, null, "triggers run once: the child image has none");
+});

@@ -34,8 +34,9 @@ const maxLogEntries = 5;
  * in the container (an exec) every interval, or every start interval while the start period
  * lasts; exit 0 is healthy; a failure counts once the start period is over or the container
  * was healthy once, and `retries` failures in a row make it unhealthy. A probe that outlasts its
- * timeout is killed and counts as failed. State lives in memory: an engine restart starts the
- * checks of running containers over from "starting".
+ * timeout is killed and counts as failed. A container that exits shows as unhealthy, as with
+ * dockerd. State lives in memory: an engine restart starts the checks of running containers
+ * over from "starting", and exited containers show none.
  */
 export class HealthMonitor {
   private readonly states = new Map<string, HealthState>();
@@ -48,7 +49,8 @@ export class HealthMonitor {
   ) {
     containers.onLifecycle((event) => {
       if (event.type === "start") this.begin(event.id);
-      else this.end(event.id, event.type === "remove");
+      else if (event.type === "exit") this.halt(event.id);
+      else this.forget(event.id);
     });
   }
 
@@ -70,18 +72,31 @@ export class HealthMonitor {
     return health;
   }
 
+  /** A (re)start: starting again, the failing streak reset, the log kept (moby initHealthMonitor). */
   private begin(id: string): void {
+    this.stopProbes(id);
     const config = this.config(id);
-    this.end(id, true);
     if (config === undefined) return;
-    this.states.set(id, { Status: "starting", FailingStreak: 0, Log: [] });
+    const state = this.states.get(id);
+    this.states.set(id, { Status: "starting", FailingStreak: 0, Log: state?.Log ?? [] });
     this.schedule(id, config);
   }
 
-  private end(id: string, forget: boolean): void {
+  /** An exit: no more probes, and unhealthy, as dockerd reports a stopped monitor for compatibility. */
+  private halt(id: string): void {
+    this.stopProbes(id);
+    const state = this.states.get(id);
+    if (state !== undefined) state.Status = "unhealthy";
+  }
+
+  private forget(id: string): void {
+    this.stopProbes(id);
+    this.states.delete(id);
+  }
+
+  private stopProbes(id: string): void {
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
-    if (forget) this.states.delete(id);
   }
 
   private schedule(id: string, config: HealthConfig): void {
@@ -139,7 +154,7 @@ export class HealthMonitor {
       output = (err as Error).message;
     }
     const state = this.states.get(id);
-    if (state === undefined) return;
+    if (state === undefined || this.containers.inspect(id).state.status !== "running") return;
     state.Log = [...state.Log, { Start: rfc3339Nano(start), End: rfc3339Nano(new Date()), ExitCode: exitCode, Output: output.slice(0, maxOutputBytes) }].slice(-maxLogEntries);
     if (exitCode === 0) {
       state.FailingStreak = 0;

@@ -55,7 +55,23 @@ export function ensureInitLayer(path: string): string {
 
 export async function unmountRootfs(dir: string): Promise<void> {
   const rootfs = join(dir, "rootfs");
-  for (const mount of await mountsUnder(rootfs)) await runCommand("umount", [mount]);
+  for (const mount of await mountsUnder(rootfs)) await unmountRetrying(mount);
+}
+
+/**
+ * A process that is still leaving the container (an exec being torn down) keeps its root busy
+ * for a moment: like moby's mount.Unmount, try again on EBUSY for up to 2.5 s.
+ */
+async function unmountRetrying(target: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runCommand("umount", [target]);
+      return;
+    } catch (err) {
+      if (attempt >= 50 || !/busy/i.test((err as Error).message)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }
 
 /**

@@ -585,6 +585,7 @@ export class ContainerService {
       this.store.setState(id, { ...container.state, status: restart ? "restarting" : "exited", pid: 0, exitCode, finishedAt: rfc3339Nano(new Date()) });
       // Waiters learn of the exit now; what they do next (start, remove) waits for this lock.
       this.notifyExit(id, exitCode);
+      this.emit({ type: "exit", id });
       // AutoRemove drops the row at once; the files go after this cleanup, under this lock.
       if (!restart && container.hostConfig.AutoRemove) {
         autoRemoval = this.remove(id, { volumes: true }).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "auto-remove failed"));
@@ -596,7 +597,6 @@ export class ContainerService {
       ]);
     });
     this.log.info({ container: id, exitCode }, "container exited");
-    this.emit({ type: "exit", id });
     if (restart) this.scheduleRestart(id, Date.now() - Date.parse(container.state.startedAt));
     await autoRemoval;
   }
