@@ -586,7 +586,9 @@ class BuildRun {
           return async (upper) => {
             for (const { item, destination, plan } of copies) {
               const directory = await ensureUpperDirectory(upper, plan, ownership.owner ?? { uid: 0, gid: 0 });
-              await copyIntoUpper(source.root, item, directory, item.isDirectory ? undefined : posix.basename(destination), ownership);
+              // Context files are root's already (unpacked without their owners): linking keeps that.
+              const linkable = from === "" && ownership.mode === undefined && ownership.owner?.uid === 0 && ownership.owner.gid === 0;
+              await copyIntoUpper(source.root, item, directory, item.isDirectory ? undefined : posix.basename(destination), ownership, linkable);
             }
           };
         },

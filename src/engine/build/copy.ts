@@ -5,7 +5,7 @@ import { join, posix } from "node:path";
 import { makeNode } from "../containers/archive.ts";
 import { ScopedTree, TreeError, unpackTar, type Located } from "../../util/scoped-tree.ts";
 import { resolveInRoot } from "../containers/rootfs.ts";
-import { pipeCommands, streamOutput } from "../runtime/command.ts";
+import { pipeCommands, runCommand, streamOutput } from "../runtime/command.ts";
 import { readTar, writeTar, TarType, type TarHeader } from "../../util/tar.ts";
 import { BuildStepError } from "./errors.ts";
 
@@ -178,9 +178,18 @@ export async function ensureUpperDirectory(upper: string, plan: DirectoryPlan, o
 /**
  * Copies one source into `directory` of the upper directory: a directory's content (GNU tar
  * from the source into the target, owners and modes as asked), or a file under `fileName`.
+ * `linkable`: the source may be hard-linked instead (owners and modes stay as they are).
  */
-export async function copyIntoUpper(root: string, item: CopyItem, directory: string, fileName: string | undefined, ownership: CopyOwnership): Promise<void> {
+export async function copyIntoUpper(root: string, item: CopyItem, directory: string, fileName: string | undefined, ownership: CopyOwnership, linkable: boolean): Promise<void> {
   const source = join(root, item.path);
+  if (item.isDirectory && linkable) {
+    // The build's own unpacked context, already owned by root and deleted after the build: its
+    // files become the layer's by hard links, without writing them again.
+    await runCommand("cp", ["-a", "-l", "--remove-destination", "--no-target-directory", `${source}/.`, directory]).catch((err: unknown) => {
+      throw new BuildStepError(`failed to copy files: ${(err as Error).message}`);
+    });
+    return;
+  }
   if (item.isDirectory) {
     const adjust = [
       ...(ownership.owner === undefined ? [] : [`--owner=${ownership.owner.uid}`, `--group=${ownership.owner.gid}`]),
