@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
-import { docker, useEngine, type RunResult } from "./support/engine.ts";
+import { docker, useEngine, writeContext, type RunResult } from "./support/engine.ts";
 
 let work: string;
 let server: Server;
@@ -43,14 +43,8 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A context directory with these files (a string is a file's content). */
 function context(name: string, files: Record<string, string>): string {
-  const dir = join(work, name);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, ".."), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
+  return writeContext(join(work, name), files);
 }
 
 function build(args: string[], options: { buildkit?: boolean; input?: string } = {}): Promise<RunResult> {

@@ -4,11 +4,11 @@
 // runc, conmon, busybox-static, the docker CLI and a built binary.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
-import { docker, moorBin, run, useEngine, type RunResult } from "./support/engine.ts";
+import { docker, moor, moorBin, useEngine, writeContext, type RunResult } from "./support/engine.ts";
 
 let work: string;
 const engine = useEngine(async (started) => {
@@ -26,42 +26,16 @@ after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A context directory with these files (a string is a file's content). */
 function context(name: string, files: Record<string, string>): string {
-  const dir = join(work, name);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, ".."), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
+  return writeContext(join(work, name), files);
 }
 
 function moorBuild(args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return runWithInput(moorBin, ["build", ...args], options.input, { MOOR_HOST: engine().host, ...options.env });
+  return moor(engine(), ["build", ...args], options);
 }
 
 function dockerBuild(args: string[], options: { input?: string | Buffer } = {}): Promise<RunResult> {
-  if (typeof options.input !== "object") return docker(engine(), ["build", ...args], { input: options.input, env: { DOCKER_BUILDKIT: "0" } });
-  const config = mkdtempSync(join(tmpdir(), "moor-docker-config-"));
-  return runWithInput("docker", ["-H", engine().host, "build", ...args], options.input, { DOCKER_CONFIG: config, DOCKER_BUILDKIT: "0" }).finally(() =>
-    rmSync(config, { recursive: true, force: true }),
-  );
-}
-
-/** support's run, also with binary stdin (a tar context). */
-function runWithInput(file: string, args: string[], input: string | Buffer | undefined, env: NodeJS.ProcessEnv): Promise<RunResult> {
-  if (typeof input !== "object") return run(file, args, { input, env });
-  return new Promise((done, fail) => {
-    const child = spawn(file, args, { env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-    child.stdin.on("error", () => {});
-    child.stdin.end(input);
-  });
+  return docker(engine(), ["build", ...args], { input: options.input, env: { DOCKER_BUILDKIT: "0" } });
 }
 
 /** docker 28 warns on stderr that the legacy builder is deprecated; moor's builder is not, and says nothing. */

@@ -3,7 +3,7 @@
 // directories it made. Needs root (the engine mounts and chowns) and a prior `npm run build`.
 import { spawn, type ChildProcess } from "node:child_process";
 import { after, before } from "node:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request, type OutgoingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -99,7 +99,7 @@ export interface RunResult {
 }
 
 /** Runs a command to completion with optional stdin; never throws on a non-zero exit. */
-export function run(file: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function run(file: string, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...options.env } });
     let stdout = "";
@@ -114,12 +114,12 @@ export function run(file: string, args: string[], options: { input?: string; env
 }
 
 /** The moor CLI against an engine. */
-export function moor(engine: { host: string }, args: string[], options: { input?: string } = {}): Promise<RunResult> {
-  return run(moorBin, args, { ...options, env: { MOOR_HOST: engine.host } });
+export function moor(engine: { host: string }, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return run(moorBin, args, { input: options.input, env: { MOOR_HOST: engine.host, ...options.env } });
 }
 
 /** The real docker CLI against an engine, with a private empty config. */
-export function docker(engine: { host: string }, args: string[], options: { input?: string; apiVersion?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function docker(engine: { host: string }, args: string[], options: { input?: string | Buffer; apiVersion?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   const config = mkdtempSync(join(tmpdir(), "moor-docker-config-"));
   return run("docker", ["-H", engine.host, ...args], {
     input: options.input,
@@ -188,4 +188,13 @@ export function api(
     req.on("error", failed);
     req.end(payload);
   });
+}
+
+/** A build context directory `dir` with these files (a string is a file's content). */
+export function writeContext(dir: string, files: Record<string, string>): string {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
 }
