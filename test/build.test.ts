@@ -419,3 +419,13 @@ test("RUN runs as the USER with the SHELL and the ENV; an image's ONBUILD trigge
   assert.equal(await runIn("onbuild-child", "cat /triggered /child.txt /tmp/uid /tmp/greeting"), "trigger ran\nfrom the child context\n1000\nhi\n");
   assert.equal((await inspectImage("onbuild-child")).Config.OnBuild, null, "triggers run once: the child image has none");
 });
+
+test("FROM scratch: an image of only what the build copies", async () => {
+  const dir = context("scratch", { "Dockerfile": 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY hello.txt /\nENTRYPOINT ["/bin/busybox"]\nCMD ["cat", "/hello.txt"]\n', "hello.txt": "from scratch\n" });
+  execFileSync("cp", ["/bin/busybox", join(dir, "busybox")]);
+  const result = await build(["-t", "scratch-built", dir]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /Step 1\/5 : FROM scratch\n ---> \n/, "scratch has no image ID to show, as with dockerd");
+  assert.equal((await inspectImage("scratch-built")).RootFS.Layers.length, 2, "one layer per COPY");
+  assert.equal((await docker(engine(), ["run", "--rm", "scratch-built"])).stdout, "from scratch\n");
+});
