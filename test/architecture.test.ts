@@ -57,3 +57,8 @@ test("the daemon's only CLI entry is the engine command", () => {
   const users = sourceFiles(join(srcDir, "cli")).filter((file) => /["']\.\.\/\.\.\/daemon\.ts["']|["']\.\.\/daemon\.ts["']/.test(readFileSync(file, "utf8")));
   assert.deepEqual(users.map((file) => relative(srcDir, file)), ["cli/commands/engine.ts"]);
 });
+
+test("binaries are spawned in the engine's runtime and in the CLI's run-program only", () => {
+  const spawners = sourceFiles(srcDir).filter((file) => /["']node:child_process["']/.test(readFileSync(file, "utf8")));
+  assert.deepEqual(spawners.map((file) => relative(srcDir, file)).sort(), ["cli/run-program.ts", "engine/runtime/command.ts", "engine/runtime/conmon.ts"]);
+});

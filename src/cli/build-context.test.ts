@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { contextArchive, prepareBuildContext, readBuildExcludes, readDockerignore } from "./build-context.ts";
+import { contextArchive, prepareBuildContext, readDockerignore } from "./build-context.ts";
+import { trimBuildFilesFromExcludes } from "../util/dockerignore.ts";
 import { readTar, TarType, writeTar, tarHeader, type TarHeader } from "../util/tar.ts";
 
 const root = mkdtempSync(join(tmpdir(), "moor-build-context-"));
@@ -105,8 +106,9 @@ test(".dockerignore patterns exclude files and directories; an exception reopens
 
 test("the Dockerfile and .dockerignore are archived even when the patterns exclude them", async () => {
   const dir = tree({ Dockerfile: "", "sub/Dockerfile": "", other: "", ".dockerignore": "*\n" });
-  assert.deepEqual(await readBuildExcludes(dir, "Dockerfile"), ["*", "!.dockerignore", "!Dockerfile"]);
-  assert.deepEqual(await namesOf(contextArchive(dir, { excludes: await readBuildExcludes(dir, "Dockerfile") })), [".dockerignore", "Dockerfile"]);
+  const excludes = trimBuildFilesFromExcludes(await readDockerignore(dir), "Dockerfile", false);
+  assert.deepEqual(excludes, ["*", "!.dockerignore", "!Dockerfile"]);
+  assert.deepEqual(await namesOf(contextArchive(dir, { excludes })), [".dockerignore", "Dockerfile"]);
   const built = await prepareBuildContext({ context: dir, dockerfile: join(dir, "sub/Dockerfile") });
   assert.equal(built.dockerfile, "sub/Dockerfile");
   assert.deepEqual(await namesOf(built.body), [".dockerignore", "sub/Dockerfile"]);

@@ -5,6 +5,8 @@ import { join, relative, resolve } from "node:path";
 import { goQuote } from "../errors.ts";
 import { cleanPath } from "../util/archive-copy.ts";
 import { PatternMatcher, readIgnoreFile, trimBuildFilesFromExcludes, type MatchInfo } from "../util/dockerignore.ts";
+import { goErrnoText } from "../util/go-errno.ts";
+import { readAll } from "../util/read-all.ts";
 import { readTar, tarHeader, TarType, writeTar, type TarEntryToWrite, type TarHeader } from "../util/tar.ts";
 import { CommandError } from "./command.ts";
 
@@ -122,14 +124,6 @@ export async function readDockerignore(contextDir: string): Promise<string[]> {
   }
 }
 
-/**
- * The exclude patterns the CLI archives a context with: .dockerignore's, plus exceptions that
- * keep .dockerignore and the Dockerfile (`relDockerfile`, slash-separated) in the context.
- */
-export async function readBuildExcludes(contextDir: string, relDockerfile: string, dockerfileFromStdin = false): Promise<string[]> {
-  return trimBuildFilesFromExcludes(await readDockerignore(contextDir), relDockerfile, dockerfileFromStdin);
-}
-
 /** GetContextFromLocalDir: the context directory with symlinks resolved, and the Dockerfile's path relative to it. */
 async function localContext(context: string, dockerfile: string, cwd: string): Promise<{ contextDir: string; relDockerfile: string }> {
   const fail = (message: string) => new BuildContextError(`unable to prepare context: ${message}`);
@@ -201,12 +195,6 @@ async function peek(input: AsyncIterable<Buffer>, size: number): Promise<{ head:
     length += next.value.length;
   }
   return { head: Buffer.concat(chunks), rest: { [Symbol.asyncIterator]: () => iterator } };
-}
-
-async function readAll(input: AsyncIterable<Buffer | string> | Iterable<Buffer>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of input) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
 }
 
 /**
@@ -417,22 +405,10 @@ async function evalSymlinks(path: string): Promise<string> {
   return cleanPath(dest);
 }
 
-/** Go's strerror texts, which docker's messages carry. */
-const errnoTexts: Record<string, string> = {
-  ENOENT: "no such file or directory",
-  ENOTDIR: "not a directory",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ELOOP: "too many levels of symbolic links",
-  ENAMETOOLONG: "file name too long",
-  EISDIR: "is a directory",
-  EIO: "input/output error",
-};
-
 /** A Node file system error as Go's *PathError prints it ("lstat /x: no such file or directory"). */
 function goErrorText(err: unknown, path?: string): string {
   const { code, syscall, path: errPath } = err as NodeJS.ErrnoException;
-  const text = code !== undefined ? errnoTexts[code] : undefined;
+  const text = goErrnoText(code);
   if (text === undefined) return err instanceof Error ? err.message : String(err);
   const where = errPath ?? path;
   return syscall !== undefined && where !== undefined ? `${syscall} ${where}: ${text}` : text;

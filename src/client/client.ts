@@ -101,10 +101,8 @@ export class EngineClient {
       { fromSrc: "-", repo: query.repo, tag: "", message: query.message, changes: query.changes },
       { bytes: tarball, contentType: "application/x-tar" },
     );
-    const text = res.body.toString("utf8");
     let imageId = "";
-    for (const line of text.split(/\r?\n/).filter((l) => l.trim() !== "")) {
-      const message = JSON.parse(line) as { status?: string; error?: string };
+    for await (const message of jsonMessages<{ status?: string; error?: string }>([res.body])) {
       if (message.error) throw new MoorError("internal", message.error);
       if (message.status) imageId = message.status;
     }
@@ -115,8 +113,7 @@ export class EngineClient {
   async imageLoad(archive: Buffer): Promise<string[]> {
     const res = await this.send("POST", "/images/load", { quiet: "1" }, { bytes: archive, contentType: "application/x-tar" });
     const lines: string[] = [];
-    for (const line of res.body.toString("utf8").split(/\r?\n/).filter((l) => l.trim() !== "")) {
-      const message = JSON.parse(line) as { stream?: string; error?: string };
+    for await (const message of jsonMessages<{ stream?: string; error?: string }>([res.body])) {
       if (message.error) throw new MoorError("internal", message.error);
       if (message.stream) lines.push(message.stream.replace(/\n$/, ""));
     }
@@ -163,18 +160,7 @@ export class EngineClient {
     const onAbort = () => res.body.destroy(aborted());
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      let pending: Buffer = Buffer.alloc(0);
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        // dockerd ends each message with "\r\n"; a message never holds a raw newline.
-        for (let end = pending.indexOf(0x0a); end !== -1; end = pending.indexOf(0x0a)) {
-          const line = pending.subarray(0, end).toString("utf8").trim();
-          pending = pending.subarray(end + 1);
-          if (line !== "") yield parseBuildMessage(line);
-        }
-      }
-      const last = pending.toString("utf8").trim();
-      if (last !== "") yield parseBuildMessage(last);
+      yield* jsonMessages<BuildMessage>(res.body as AsyncIterable<Buffer>);
     } finally {
       signal?.removeEventListener("abort", onAbort);
       res.body.destroy();
@@ -385,12 +371,29 @@ export interface BuildMessage {
   errorDetail?: { code?: number; message?: string };
 }
 
-function parseBuildMessage(line: string): BuildMessage {
-  try {
-    return JSON.parse(line) as BuildMessage;
-  } catch (err) {
-    throw new MoorError("internal", `error reading the build's answer: ${(err as Error).message}`);
+/**
+ * The messages of a JSON stream answer (import, load, build) as they arrive. dockerd ends each
+ * message with "\r\n"; a message never holds a raw newline.
+ */
+async function* jsonMessages<T>(body: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<T> {
+  const parse = (line: string): T => {
+    try {
+      return JSON.parse(line) as T;
+    } catch (err) {
+      throw new MoorError("internal", `error reading the engine's answer: ${(err as Error).message}`);
+    }
+  };
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of body) {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    for (let end = pending.indexOf(0x0a); end !== -1; end = pending.indexOf(0x0a)) {
+      const line = pending.subarray(0, end).toString("utf8").trim();
+      pending = pending.subarray(end + 1);
+      if (line !== "") yield parse(line);
+    }
   }
+  const last = pending.toString("utf8").trim();
+  if (last !== "") yield parse(last);
 }
 
 /** The body, failing as soon as `signal` aborts (also while waiting for the next chunk), so the upload stops. */

@@ -2,6 +2,7 @@ import { parseMountInfo } from "./mounts/propagation.ts";
 import { lstat, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { MoorError } from "../errors.ts";
+import { goErrnoText } from "../util/go-errno.ts";
 
 /**
  * Disk usage as dockerd reports it (moby pkg/directory Size): the apparent size of every
@@ -81,15 +82,6 @@ export async function mkdirAll(path: string, mode: number): Promise<void> {
   } catch (err) {
     if ((await lstat(path).catch(() => undefined))?.isDirectory()) return;
     const code = (err as NodeJS.ErrnoException).code ?? "";
-    throw Object.assign(new Error(`mkdir ${path}: ${errnoDescriptions[code] ?? code}`), { code });
+    throw Object.assign(new Error(`mkdir ${path}: ${goErrnoText(code) ?? code}`), { code });
   }
 }
-
-const errnoDescriptions: Record<string, string> = {
-  ENOENT: "no such file or directory",
-  ENOTDIR: "not a directory",
-  EACCES: "permission denied",
-  EROFS: "read-only file system",
-  ENOSPC: "no space left on device",
-  EEXIST: "file exists",
-};

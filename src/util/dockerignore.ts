@@ -1,4 +1,4 @@
-import { posix } from "node:path";
+import { cleanPath } from "./archive-copy.ts";
 
 /**
  * .dockerignore semantics, ported from moby/patternmatcher (PatternMatcher, Pattern and
@@ -13,12 +13,6 @@ export class PatternSyntaxError extends Error {
   constructor() {
     super("syntax error in pattern");
   }
-}
-
-/** Go's filepath.Clean (Node's normalize, less the trailing slash it keeps). */
-function cleanPath(path: string): string {
-  const normal = posix.normalize(path);
-  return normal.length > 1 && normal.endsWith("/") ? normal.slice(0, -1) : normal;
 }
 
 /** Go's filepath.Dir. */
@@ -147,8 +141,6 @@ export interface MatchInfo {
 
 export class PatternMatcher {
   readonly patterns: Pattern[] = [];
-  /** Whether any pattern is an exception ("!..."). */
-  readonly exclusions: boolean = false;
 
   /** patternmatcher.New: trims and cleans each pattern, drops empty ones, checks syntax as filepath.Match does. */
   constructor(patterns: readonly string[]) {
@@ -161,7 +153,6 @@ export class PatternMatcher {
         if (pattern.length === 1) throw new Error('illegal exclusion pattern: "!"');
         exclusion = true;
         pattern = pattern.slice(1);
-        this.exclusions = true;
       }
       if (!isValidGlob(pattern)) throw new PatternSyntaxError();
       this.patterns.push(new Pattern(pattern, exclusion));

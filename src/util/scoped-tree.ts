@@ -2,6 +2,7 @@ import type { BigIntStats, Stats } from "node:fs";
 import * as fs from "node:fs";
 import { posix } from "node:path";
 import { promisify } from "node:util";
+import { goErrnoText } from "./go-errno.ts";
 import { readTar, tarHeader, TarType, writeTar, type TarEntryToWrite, type TarHeader } from "./tar.ts";
 
 /**
@@ -58,16 +59,8 @@ export class TreeError extends Error {
   }
 }
 
-const errnoText: Record<string, string> = {
-  ENOENT: "no such file or directory",
-  ENOTDIR: "not a directory",
-  ELOOP: "too many levels of symbolic links",
-  EROFS: "read-only file system",
-  EBUSY: "device or resource busy",
-};
-
 function treeError(code: string, op: string, path: string): TreeError {
-  return new TreeError(code, `${op} ${path}: ${errnoText[code] ?? code}`);
+  return new TreeError(code, `${op} ${path}: ${goErrnoText(code) ?? code}`);
 }
 
 /** A Node system error about a /proc/self/fd path, retold about the entry's own path. */

@@ -33,24 +33,32 @@ test("-t values are checked as the docker CLI checks them (reference.ParseNormal
   for (const [tag, reason] of cases) assert.equal(invalidTagReason(tag), reason, tag);
 });
 
-async function progressOf(chunks: Buffer[], terminal: boolean): Promise<{ output: string; sent: number }> {
+async function progressOf(chunks: Buffer[], terminal: boolean, now: () => number = () => 0): Promise<{ output: string; sent: number }> {
   let output = "";
   let sent = 0;
   const body = (async function* () {
     yield* chunks;
   })();
-  for await (const chunk of withUploadProgress(body, (text) => (output += text), terminal)) sent += chunk.length;
+  for await (const chunk of withUploadProgress(body, (text) => (output += text), terminal, now)) sent += chunk.length;
   return { output, sent };
 }
 
-test("the upload progress: the final size only when not on a terminal; on a terminal also a first update past 512kB, then at most one per 100ms", async () => {
+test("the upload progress: the final size only when not on a terminal; on a terminal also an update per 512kB read, at most one per 100ms", async () => {
   const chunks = Array.from({ length: 48 }, () => Buffer.alloc(64 * 1024));
   const plain = await progressOf(chunks, false);
   assert.equal(plain.sent, 48 * 64 * 1024, "the body passes through whole");
   assert.equal(plain.output, "Sending build context to Docker daemon  3.146MB\r\r\n");
-  // Read in well under 100ms: the rate limiter lets only the first intermediate update through.
+  // A clock that stands still: the rate limiter lets only the first intermediate update through.
   const terminal = await progressOf(chunks, true);
   assert.equal(terminal.output, "Sending build context to Docker daemon  589.8kB\rSending build context to Docker daemon  3.146MB\r\r\n");
+  // A clock 100ms further on at each look: every 512kB gets its update.
+  let clock = 0;
+  const slow = await progressOf(chunks, true, () => (clock += 100));
+  assert.equal(
+    slow.output,
+    ["589.8kB", "1.18MB", "1.769MB", "2.359MB", "2.949MB"].map((size) => `Sending build context to Docker daemon ${size.padStart(8)}\r`).join("") +
+      "Sending build context to Docker daemon  3.146MB\r\r\n",
+  );
   assert.equal((await progressOf([Buffer.alloc(2048)], true)).output, "Sending build context to Docker daemon  2.048kB\r\r\n");
   assert.equal((await progressOf([], false)).output, "Sending build context to Docker daemon \r\n\r\n", "rawProgressString is empty for nothing sent");
 });

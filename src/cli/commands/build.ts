@@ -1,10 +1,11 @@
 import { rm, writeFile } from "node:fs/promises";
-import { constants as osConstants } from "node:os";
-import { ConnectionError, type BuildMessage } from "../../client/client.ts";
+import { ConnectionError, type BuildMessage, type ImageBuildOptions } from "../../client/client.ts";
 import { MoorError } from "../../errors.ts";
+import { goErrnoText } from "../../util/go-errno.ts";
 import { humanSize } from "../../util/units.ts";
 import { prepareBuildContext } from "../build-context.ts";
-import { CommandError, type CommandSpec } from "../command.ts";
+import { CommandError, type CommandSpec, type FlagValues } from "../command.ts";
+import { Interruption } from "../interrupt.ts";
 import { withClient } from "../program.ts";
 
 /**
@@ -104,17 +105,18 @@ const progressInterval = 100;
 /**
  * The body, with the CLI's upload progress (progress.NewProgressReader through
  * streamformatter's raw formatter): on a terminal the size is rewritten in place ("\r") as it
- * grows; elsewhere only the final size is printed. The final line ends "\r\r\n".
+ * grows; elsewhere only the final size is printed. The final line ends "\r\r\n". `now` is the
+ * clock the rate limiter reads.
  */
-export async function* withUploadProgress(body: AsyncIterable<Buffer>, write: (text: string) => void, terminal: boolean): AsyncGenerator<Buffer> {
+export async function* withUploadProgress(body: AsyncIterable<Buffer>, write: (text: string) => void, terminal: boolean, now: () => number = Date.now): AsyncGenerator<Buffer> {
   let current = 0;
   let lastUpdate = 0;
   let nextAllowed = 0;
   const update = (last: boolean) => {
     if (!last) {
       // The rate limiter (a token bucket of one, refilled every 100ms); the non-terminal output shows only the last update.
-      if (!terminal || Date.now() < nextAllowed) return;
-      nextAllowed = Date.now() + progressInterval;
+      if (!terminal || now() < nextAllowed) return;
+      nextAllowed = now() + progressInterval;
     }
     // rawProgressString with an unknown total: the size, padded to 8 ("%8v").
     const size = current > 0 ? humanSize(current).padStart(8) : "";
@@ -149,9 +151,23 @@ function displayMessage(message: BuildMessage, write: (text: string) => void, te
 
 /** Go's text for a failed file operation, as the CLI prints an --iidfile error. */
 function fileErrorText(op: string, path: string, err: unknown): string {
-  const texts: Record<string, string> = { ENOENT: "no such file or directory", EACCES: "permission denied", EISDIR: "is a directory", ENOTDIR: "not a directory", EROFS: "read-only file system" };
-  const code = (err as NodeJS.ErrnoException).code;
-  return `${op} ${path}: ${(code !== undefined && texts[code]) || (err as Error).message}`;
+  return `${op} ${path}: ${goErrnoText((err as NodeJS.ErrnoException).code) ?? (err as Error).message}`;
+}
+
+/** What the flags ask of POST /build; `dockerfile` is the Dockerfile's path in the context. */
+function imageBuildOptions(flags: FlagValues, env: NodeJS.ProcessEnv, dockerfile: string): ImageBuildOptions {
+  return {
+    tags: (flags.tag as string[] | undefined) ?? [],
+    dockerfile,
+    buildArgs: buildArgMap((flags["build-arg"] as string[] | undefined) ?? [], env),
+    target: (flags.target as string | undefined) ?? "",
+    noCache: Boolean(flags["no-cache"]),
+    labels: labelMap((flags.label as string[] | undefined) ?? []),
+    quiet: Boolean(flags.quiet),
+    pull: Boolean(flags.pull),
+    remove: flags.rm !== false,
+    forceRemove: Boolean(flags["force-rm"]),
+  };
 }
 
 const build: CommandSpec = {
@@ -230,20 +246,13 @@ moor build --label team=storage -q .              # print only the new image's I
     });
 
     // Ctrl-C (or SIGTERM, SIGHUP) drops the request; the engine then cancels the build and removes what it made.
-    const abort = new AbortController();
-    let interruptedBy: NodeJS.Signals | undefined;
-    const onSignal = (signal: NodeJS.Signals) => {
-      interruptedBy ??= signal;
-      abort.abort();
-    };
+    const interruption = new Interruption();
     // An interrupted build exits 128 + the signal's number, silently, as docker does; stdin
     // still being read would keep the process alive.
-    const interrupted = (signal: NodeJS.Signals) => {
+    const interrupted = () => {
       if (usesStdin) (ctx.stdin as NodeJS.ReadStream).destroy();
-      return 128 + osConstants.signals[signal];
+      return interruption.exitCode();
     };
-    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-    for (const signal of signals) process.on(signal, onSignal);
 
     let imageId = "";
     let failure: { message: string; code: number } | undefined;
@@ -251,19 +260,8 @@ moor build --label team=storage -q .              # print only the new image's I
       await withClient(ctx, async (client) => {
         const messages = client.imageBuild(
           withUploadProgress(context.body, progressOut, terminal),
-          {
-            tags: (flags.tag as string[] | undefined) ?? [],
-            dockerfile: context.dockerfile,
-            buildArgs: buildArgMap((flags["build-arg"] as string[] | undefined) ?? [], ctx.env),
-            target: (flags.target as string | undefined) ?? "",
-            noCache: Boolean(flags["no-cache"]),
-            labels: labelMap((flags.label as string[] | undefined) ?? []),
-            quiet,
-            pull: Boolean(flags.pull),
-            remove: flags.rm !== false,
-            forceRemove: Boolean(flags["force-rm"]),
-          },
-          abort.signal,
+          imageBuildOptions(flags, ctx.env, context.dockerfile),
+          interruption.signal,
         );
         for await (const message of messages) {
           if (message.aux !== undefined) {
@@ -279,15 +277,15 @@ moor build --label team=storage -q .              # print only the new image's I
         }
       });
     } catch (err) {
-      if (interruptedBy !== undefined) return interrupted(interruptedBy);
+      if (interruption.receivedSignal !== undefined) return interrupted();
       if (quiet) ctx.stderr.write(progressText);
       if (err instanceof MoorError || err instanceof ConnectionError || err instanceof CommandError) throw err;
       // The context could not be read while it was sent (a file that shrank, stdin failing).
       throw new CommandError((err as Error).message);
     } finally {
-      for (const signal of signals) process.off(signal, onSignal);
+      interruption.release();
     }
-    if (interruptedBy !== undefined) return interrupted(interruptedBy);
+    if (interruption.receivedSignal !== undefined) return interrupted();
 
     if (failure !== undefined) {
       if (quiet) ctx.stderr.write(progressText + buildText);

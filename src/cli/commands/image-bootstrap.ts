@@ -5,20 +5,20 @@
  * is (debuerreotype's steps, where cheap), packed once into a cached tarball, and imported
  * through the same API call as `moor import`.
  *
- * This is the CLI's only command that runs programs (debootstrap, tar, rm, umount); they are
- * spawned by `runChild` below and nowhere else. It runs on the engine's machine (the CLI only
- * speaks to unix sockets), as root.
+ * This is the CLI's only command that runs programs (debootstrap, tar, rm, umount, through
+ * ../run-program.ts). It runs on the engine's machine (the CLI only speaks to unix sockets), as
+ * root.
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { accessSync, constants, createReadStream } from "node:fs";
 import { chmod, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
-import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { MoorError } from "../../errors.ts";
 import { chooseMirrors, debianSourcesFile, debianVersionOf, defaultSecurityMirror, parseDeb822Sources, parseOneLineSources, type AptSource, type ChosenMirrors } from "../apt-sources.ts";
 import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
+import { Interruption } from "../interrupt.ts";
 import { withClient } from "../program.ts";
+import { processExists, runProgram } from "../run-program.ts";
 
 /** Finished root filesystem tarballs, one per suite and architecture, kept between runs. */
 export const bootstrapCacheDir = "/var/lib/moor/bootstrap";
@@ -36,9 +36,6 @@ const debianArchitectures: Partial<Record<NodeJS.Architecture, string>> = {
   s390x: "s390x",
   riscv64: "riscv64",
 };
-
-/** A signal arrived between two build steps: the build stops before the next one. */
-class Interrupted extends Error {}
 
 const bootstrapCommand: CommandSpec = {
   path: ["image", "bootstrap"],
@@ -223,16 +220,6 @@ async function withBootstrapLock<T>(lockPath: string, say: (line: string) => voi
   }
 }
 
-/** Whether a process (or, for a negative number, a process group) still exists. */
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 interface BuildRequest {
   debootstrap: string;
   suite: string;
@@ -249,85 +236,85 @@ interface BuildRequest {
  * processes first.
  */
 async function buildTarball(request: BuildRequest): Promise<void> {
-  const { suite, mirrors, say } = request;
+  const { suite, say } = request;
   const work = await mkdtemp(join(bootstrapCacheDir, `build-${suite}-`));
   const rootfs = join(work, "rootfs");
-  const abort = new AbortController();
-  let interruptedBy: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interruptedBy ??= signal;
-    abort.abort();
-  };
-  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  for (const signal of signals) process.on(signal, onSignal);
-  const checkpoint = () => {
-    if (abort.signal.aborted) throw new Interrupted();
-  };
+  const interruption = new Interruption();
+  const { signal } = interruption;
   try {
-    say(`Bootstrapping debian ${suite} from ${mirrors.mirror} (this takes a few minutes)...`);
-    const phases = new Set<string>();
-    const debootstrap = await runChild(request.debootstrap, ["--variant=minbase", `--arch=${request.arch}`, suite, rootfs, mirrors.mirror], {
-      signal: abort.signal,
-      onLine: (line) => {
-        const phase = debootstrapPhase(line);
-        if (phase !== undefined && !phases.has(phase)) {
-          phases.add(phase);
-          say(`  ${phase}`);
-        }
-        if (line.startsWith("W: ")) say(`  ${line}`);
-      },
-    });
-    checkpoint();
-    if (debootstrap.code !== 0) {
-      const log = await readFile(join(rootfs, "debootstrap", "debootstrap.log"), "utf8").catch(() => "");
-      const detail = [...debootstrap.lastLines, ...(log === "" ? [] : ["--- debootstrap.log (end) ---", ...log.trimEnd().split("\n").slice(-20)])].join("\n");
-      throw new CommandError(`debootstrap failed (exit ${debootstrap.code}) for ${suite} from ${mirrors.mirror}:\n${detail}`);
-    }
-    await tidyRootfs(rootfs, suite, mirrors);
-    checkpoint();
+    await runDebootstrap(request, rootfs, signal);
+    signal.throwIfAborted();
+    await tidyRootfs(rootfs, suite, request.mirrors);
+    signal.throwIfAborted();
     say(`Packing the root filesystem into ${request.tarball}...`);
     const packed = join(work, "rootfs.tar");
-    // The official image's tar (debuerreotype-tar): numeric owners, name order, empty
-    // /dev, /proc and /sys (the engine mounts its own there). xattrs keep file capabilities;
-    // --one-file-system keeps anything still mounted inside out of the image.
-    const tar = await runChild(
-      "tar",
-      [
-        "--create",
-        "--file",
-        packed,
-        "--directory",
-        rootfs,
-        "--numeric-owner",
-        "--xattrs",
-        "--xattrs-include=*",
-        "--sort=name",
-        "--one-file-system",
-        "--anchored",
-        "--exclude=./dev/*",
-        "--exclude=./proc/*",
-        "--exclude=./sys/*",
-        ".",
-      ],
-      { signal: abort.signal },
-    );
-    checkpoint();
-    if (tar.code !== 0) throw new CommandError(`packing the root filesystem failed (tar exit ${tar.code}):\n${tar.lastLines.join("\n")}`);
+    await packRootfs(rootfs, packed, signal);
+    signal.throwIfAborted();
     await chmod(packed, 0o600);
     await rename(packed, request.tarball);
   } catch (err) {
-    if (interruptedBy !== undefined || err instanceof Interrupted) {
-      const signal = interruptedBy ?? "SIGINT";
-      // The shell's code for death by a signal: 128 + its number (130 for Ctrl-C).
-      throw new CommandError(`moor image bootstrap: interrupted by ${signal}; the unfinished root filesystem was removed`, 128 + osConstants.signals[signal]);
+    if (interruption.receivedSignal !== undefined) {
+      throw new CommandError(`moor image bootstrap: interrupted by ${interruption.receivedSignal}; the unfinished root filesystem was removed`, interruption.exitCode());
     }
     throw err;
   } finally {
-    // Handlers stay until the scratch directory is gone: a second Ctrl-C must not cut the cleanup short.
-    await removeScratch(work).finally(() => {
-      for (const signal of signals) process.off(signal, onSignal);
-    });
+    // The signals stay caught until the scratch directory is gone: a second Ctrl-C must not cut the cleanup short.
+    await removeScratch(work).finally(() => interruption.release());
   }
+}
+
+/** debootstrap --variant=minbase into `rootfs`, telling its phases and warnings as they come. */
+async function runDebootstrap(request: BuildRequest, rootfs: string, signal: AbortSignal): Promise<void> {
+  const { suite, mirrors, say } = request;
+  say(`Bootstrapping debian ${suite} from ${mirrors.mirror} (this takes a few minutes)...`);
+  const phases = new Set<string>();
+  const debootstrap = await runProgram(request.debootstrap, ["--variant=minbase", `--arch=${request.arch}`, suite, rootfs, mirrors.mirror], {
+    signal,
+    onLine: (line) => {
+      const phase = debootstrapPhase(line);
+      if (phase !== undefined && !phases.has(phase)) {
+        phases.add(phase);
+        say(`  ${phase}`);
+      }
+      if (line.startsWith("W: ")) say(`  ${line}`);
+    },
+  });
+  signal.throwIfAborted();
+  if (debootstrap.code === 0) return;
+  const log = await readFile(join(rootfs, "debootstrap", "debootstrap.log"), "utf8").catch(() => "");
+  const detail = [...debootstrap.lastLines, ...(log === "" ? [] : ["--- debootstrap.log (end) ---", ...log.trimEnd().split("\n").slice(-20)])].join("\n");
+  throw new CommandError(`debootstrap failed (exit ${debootstrap.code}) for ${suite} from ${mirrors.mirror}:\n${detail}`);
+}
+
+/**
+ * The official image's tar (debuerreotype-tar): numeric owners, name order, empty /dev, /proc
+ * and /sys (the engine mounts its own there). xattrs keep file capabilities; --one-file-system
+ * keeps anything still mounted inside out of the image.
+ */
+async function packRootfs(rootfs: string, tarball: string, signal: AbortSignal): Promise<void> {
+  const tar = await runProgram(
+    "tar",
+    [
+      "--create",
+      "--file",
+      tarball,
+      "--directory",
+      rootfs,
+      "--numeric-owner",
+      "--xattrs",
+      "--xattrs-include=*",
+      "--sort=name",
+      "--one-file-system",
+      "--anchored",
+      "--exclude=./dev/*",
+      "--exclude=./proc/*",
+      "--exclude=./sys/*",
+      ".",
+    ],
+    { signal },
+  );
+  signal.throwIfAborted();
+  if (tar.code !== 0) throw new CommandError(`packing the root filesystem failed (tar exit ${tar.code}):\n${tar.lastLines.join("\n")}`);
 }
 
 /** debootstrap's `I:` lines, a few hundred, as the handful of phases worth telling. */
@@ -410,8 +397,8 @@ async function removeScratch(dir: string): Promise<void> {
     .map((point) => point.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
     .filter((point) => point.startsWith(`${dir}/`))
     .sort((a, b) => b.length - a.length);
-  for (const point of mounted) await runChild("umount", ["--lazy", point], {});
-  const removed = await runChild("rm", ["-rf", "--one-file-system", dir], {});
+  for (const point of mounted) await runProgram("umount", ["--lazy", point]);
+  const removed = await runProgram("rm", ["-rf", "--one-file-system", dir]);
   if (removed.code !== 0) throw new CommandError(`removing the bootstrap scratch directory ${dir} failed:\n${removed.lastLines.join("\n")}`);
 }
 
@@ -419,69 +406,4 @@ async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest("hex");
-}
-
-interface ChildResult {
-  code: number | null;
-  /** The last lines of its output, for error messages. */
-  lastLines: string[];
-}
-
-/**
- * Runs a program to its end. It gets a process group of its own, so that an abort stops all
- * of it (debootstrap's chroot and dpkg children too), SIGTERM then SIGKILL, and resolves only
- * once the group leader is gone: the caller may then remove what it was writing.
- */
-function runChild(file: string, args: string[], options: { signal?: AbortSignal; onLine?: (line: string) => void }): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, LC_ALL: "C" } });
-    const lastLines: string[] = [];
-    const onOutput = () => {
-      let pending = "";
-      return (chunk: Buffer) => {
-        pending += chunk.toString("utf8");
-        const lines = pending.split("\n");
-        pending = lines.pop()!;
-        for (const line of lines) {
-          lastLines.push(line);
-          if (lastLines.length > 20) lastLines.shift();
-          options.onLine?.(line);
-        }
-      };
-    };
-    child.stdout!.on("data", onOutput());
-    child.stderr!.on("data", onOutput());
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      if (child.pid === undefined) return;
-      const signalGroup = (signal: NodeJS.Signals) => {
-        try {
-          process.kill(-child.pid!, signal);
-        } catch {
-          // the group has already exited
-        }
-      };
-      signalGroup("SIGTERM");
-      killTimer = setTimeout(() => signalGroup("SIGKILL"), 10_000);
-    };
-    if (options.signal?.aborted) stop();
-    options.signal?.addEventListener("abort", stop, { once: true });
-    child.on("error", (err) => {
-      options.signal?.removeEventListener("abort", stop);
-      reject(new CommandError(`running ${file}: ${err.message}`));
-    });
-    child.on("close", (code) => {
-      options.signal?.removeEventListener("abort", stop);
-      // After an abort the leader may be gone while its children still die: wait for the whole group.
-      const settle = () => {
-        if (killTimer !== undefined && processExists(-child.pid!)) {
-          setTimeout(settle, 50);
-          return;
-        }
-        clearTimeout(killTimer);
-        resolve({ code, lastLines });
-      };
-      settle();
-    });
-  });
 }

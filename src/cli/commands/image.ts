@@ -1,5 +1,6 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { goType } from "../../util/go-template.ts";
+import { readAll } from "../../util/read-all.ts";
 import { humanDuration, humanSize } from "../../util/units.ts";
 import type { WireImageSummary } from "../../wire/images.ts";
 import { CommandError, type CommandContext, type CommandSpec, type GroupSpec } from "../command.ts";
@@ -10,12 +11,6 @@ import { filterMap } from "./filters.ts";
 import { imageBootstrapCommands } from "./image-bootstrap.ts";
 
 export const imageGroup: GroupSpec = { path: ["image"], description: "Manage images" };
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-}
 
 const importCommand: CommandSpec = {
   path: ["image", "import"],
