@@ -3,6 +3,7 @@
 // `moor engine`. Native and worker-using packages stay in node_modules.
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
+import { composeSpecValidatorPlugin } from "./compose-spec-plugin.mjs";
 
 rmSync("dist", { recursive: true, force: true });
 
@@ -15,6 +16,7 @@ await build({
   platform: "node",
   target: "node20",
   external: ["better-sqlite3", "pino"],
+  plugins: [composeSpecValidatorPlugin],
   banner: {
     // Bundled CommonJS dependencies call require() for Node's built-in modules.
     js: "import { createRequire as __moorCreateRequire } from 'node:module'; const require = __moorCreateRequire(import.meta.url);",
