@@ -51,6 +51,7 @@ test("an engine killed mid-build cleans the build up when it starts again", asyn
     if (second !== undefined) {
       await removeAllContainers(second);
       await second.stop();
+      second.cleanup();
     } else {
       await first.kill();
     }
