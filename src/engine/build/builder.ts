@@ -21,7 +21,7 @@ import { BuildArgs } from "./build-args.ts";
 import { copyIntoUpper, ensureUpperDirectory, extractArchive, findSources, planDirectory, sourceDigest, writeInlineFile, type CopyItem, type CopyOwnership, type DirectoryPlan } from "./copy.ts";
 import { parseDockerfile, DockerfileError, type Command, type ParsedDockerfile, type Stage } from "./dockerfile.ts";
 import { BuildStepError } from "./errors.ts";
-import { decompressedFile, fetchUrl, isArchive, isUrl } from "./sources.ts";
+import { archiveKind, decompressedFile, fetchUrl, isArchive, isUrl } from "./sources.ts";
 import { goQuoteSlice, healthcheckComment } from "./go-format.ts";
 import { parseExposedPorts, validateStopSignal } from "./metadata.ts";
 import { ShellLex } from "./shell-lex.ts";
@@ -412,10 +412,7 @@ class BuildRun {
    * (overlayfs must not see its layers change while mounted).
    */
   private async scratchLayer(image: Image | undefined, work: StepWork): Promise<string> {
-    const dir = join(this.workDir, `layer-${++this.scratchCount}`);
-    for (const sub of ["upper", "work", "rootfs", "empty"]) await mkdir(join(dir, sub), { recursive: true, mode: 0o755 });
-    const layers = image === undefined ? [] : this.images.layerPaths(image);
-    const rootfs = await mountRootfs(dir, layers.length > 0 ? layers : [join(dir, "empty")]);
+    const { dir, rootfs } = await this.mountScratch("layer", image);
     let afterUnmount: ((upper: string) => Promise<void>) | void;
     try {
       afterUnmount = await work(rootfs);
@@ -424,6 +421,22 @@ class BuildRun {
     }
     if (afterUnmount) await afterUnmount(join(dir, "upper"));
     return dir;
+  }
+
+  /**
+   * A writable overlay over `image` (an empty tree for none: a lone empty lowerdir) mounted at
+   * `<dir>/rootfs`, in a new directory of this build's work directory.
+   */
+  private async mountScratch(kind: "layer" | "source", image: Image | undefined | null): Promise<{ dir: string; rootfs: string }> {
+    const dir = join(this.workDir, `${kind}-${++this.scratchCount}`);
+    for (const sub of ["upper", "work", "rootfs", "empty"]) await mkdir(join(dir, sub), { recursive: true, mode: 0o755 });
+    const layers = image ? this.images.layerPaths(image) : [];
+    try {
+      return { dir, rootfs: await mountRootfs(dir, layers.length > 0 ? layers : [join(dir, "empty")]) };
+    } catch (err) {
+      await this.removeScratchLayer(dir);
+      throw err;
+    }
   }
 
   private async removeScratchLayer(dir: string): Promise<void> {
@@ -602,16 +615,8 @@ class BuildRun {
   /** Where a copy's sources are: the context, an empty tree (a stage with no step yet), or a stage's or image's root, mounted. */
   private async copySourceRoot(from: string): Promise<{ root: string; release: () => Promise<void> }> {
     if (from === "") return { root: this.contextDir, release: async () => {} };
-    const image = this.fromImage(from);
-    const dir = join(this.workDir, `source-${++this.scratchCount}`);
-    for (const sub of ["upper", "work", "rootfs", "empty"]) await mkdir(join(dir, sub), { recursive: true, mode: 0o755 });
-    if (image === null) return { root: join(dir, "empty"), release: () => this.removeScratchLayer(dir) };
-    try {
-      return { root: await mountRootfs(dir, this.images.layerPaths(image)), release: () => this.removeScratchLayer(dir) };
-    } catch (err) {
-      await this.removeScratchLayer(dir);
-      throw err;
-    }
+    const { dir, rootfs } = await this.mountScratch("source", this.fromImage(from));
+    return { root: rootfs, release: () => this.removeScratchLayer(dir) };
   }
 
   /** COPY --from: an earlier stage (by name or index), else an image; null for a stage built FROM scratch with no step. */
@@ -716,8 +721,10 @@ async function receiveContext(body: AsyncIterable<Buffer>, dir: string, dockerfi
   };
   const head = Buffer.concat(buffered).subarray(0, 512);
   if (head.length === 0) return dockerfile;
-  const isCompressed = head[0] === 0x1f && head[1] === 0x8b;
-  const isTar = head.length >= 262 && head.subarray(257, 262).toString("latin1") === "ustar";
+  // dockerd takes gzip (and plain tar) contexts; anything else is the Dockerfile itself.
+  const kind = archiveKind(head);
+  const isCompressed = kind.compression === "gzip";
+  const isTar = kind.compression === "none" && kind.tar;
   if (!isTar && !isCompressed) {
     const text: Buffer[] = [];
     for await (const chunk of remaining(false)) text.push(chunk);

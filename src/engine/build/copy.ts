@@ -6,7 +6,7 @@ import { makeNode } from "../containers/archive.ts";
 import { ScopedTree, TreeError, unpackTar, type Located } from "../../util/scoped-tree.ts";
 import { resolveInRoot } from "../containers/rootfs.ts";
 import { pipeCommands, runCommand, streamOutput } from "../runtime/command.ts";
-import { readTar, writeTar, TarType, type TarHeader } from "../../util/tar.ts";
+import { readTar, tarHeader, writeTar, TarType } from "../../util/tar.ts";
 import { BuildStepError } from "./errors.ts";
 
 /**
@@ -217,21 +217,7 @@ export async function copyIntoUpper(root: string, item: CopyItem, directory: str
 
 /** Writes an inline file (a heredoc's content, a downloaded URL) at `destination`. */
 export async function writeInlineFile(target: ScopedTree, file: InlineFile, destination: string, ownership: CopyOwnership): Promise<void> {
-  const header: TarHeader = {
-    name: posix.basename(destination),
-    type: TarType.file,
-    mode: file.mode,
-    uid: 0,
-    gid: 0,
-    size: file.data.length,
-    mtime: file.mtime,
-    linkname: "",
-    uname: "",
-    gname: "",
-    devmajor: 0,
-    devminor: 0,
-    pax: {},
-  };
+  const header = tarHeader({ name: posix.basename(destination), type: TarType.file, mode: file.mode, size: file.data.length, mtime: file.mtime });
   await unpackInto(target, posix.dirname(destination), adjusted(writeTar([{ header, body: [file.data] }]), ownership), ownership);
 }
 

@@ -29,17 +29,21 @@ export async function fetchUrl(url: string, signal: AbortSignal): Promise<{ name
 
 type Compression = "none" | "gzip" | "bzip2" | "xz" | "zstd";
 
+/** What a stream's first bytes (up to 512) say it is: compressed (taken as a tar), or a plain tar by its ustar magic. */
+export function archiveKind(head: Buffer): { compression: Compression; tar: boolean } {
+  if (head[0] === 0x1f && head[1] === 0x8b) return { compression: "gzip", tar: true };
+  if (head.subarray(0, 3).toString("latin1") === "BZh") return { compression: "bzip2", tar: true };
+  if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return { compression: "xz", tar: true };
+  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return { compression: "zstd", tar: true };
+  return { compression: "none", tar: head.length >= 262 && head.subarray(257, 262).toString("latin1") === "ustar" };
+}
+
 async function sniff(path: string): Promise<{ compression: Compression; tar: boolean }> {
   const handle = await open(path, "r");
   try {
     const head = Buffer.alloc(512);
     const { bytesRead } = await handle.read(head, 0, 512, 0);
-    const bytes = head.subarray(0, bytesRead);
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) return { compression: "gzip", tar: true };
-    if (bytes.subarray(0, 3).toString("latin1") === "BZh") return { compression: "bzip2", tar: true };
-    if (bytes.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return { compression: "xz", tar: true };
-    if (bytes.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return { compression: "zstd", tar: true };
-    return { compression: "none", tar: bytes.length >= 262 && bytes.subarray(257, 262).toString("latin1") === "ustar" };
+    return archiveKind(head.subarray(0, bytesRead));
   } finally {
     await handle.close();
   }

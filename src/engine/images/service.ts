@@ -93,7 +93,7 @@ export class ImageService {
       rootfs: { type: "layers", diff_ids: [layer.diffId] },
     };
     const text = JSON.stringify(imageConfig);
-    const id = `sha256:${createHash("sha256").update(text).digest("hex")}`;
+    const id = imageIdOf(text);
     this.store.transaction(() => {
       this.store.insertLayer({ diffId: layer.diffId, size: layer.size }, Math.floor(Date.now() / 1000));
       this.store.insertImage({ id, config: text, createdAt: Math.floor(Date.parse(created) / 1000), parent: "" }, layer.size);
@@ -138,7 +138,7 @@ export class ImageService {
       rootfs: { type: "layers", diff_ids: [...(parentConfig?.rootfs.diff_ids ?? []), ...(layer === undefined ? [] : [layer.diffId])] },
     };
     const text = JSON.stringify(imageConfig);
-    const id = `sha256:${createHash("sha256").update(text).digest("hex")}`;
+    const id = imageIdOf(text);
     const size = (request.parent?.size ?? 0) + (layer?.size ?? 0);
     this.store.transaction(() => {
       if (layer !== undefined) this.store.insertLayer(layer, Math.floor(Date.now() / 1000));
@@ -191,7 +191,7 @@ export class ImageService {
           this.store.insertLayer({ diffId: layer.diffId, size: layer.size }, Math.floor(Date.now() / 1000));
           sizes.push(layer.size);
         }
-        const id = `sha256:${createHash("sha256").update(configText).digest("hex")}`;
+        const id = imageIdOf(configText);
         const tags = entry.tags.map((tag) => taggedName(parseReference(tag)));
         this.store.transaction(() => {
           this.store.insertImage({ id, config: configText, createdAt: Math.floor(Date.parse(config.created) / 1000) || 0, parent: "" }, sizes.reduce((a, b) => a + b, 0));
@@ -519,6 +519,11 @@ function parseUntil(value: string): number {
   const time = Date.parse(value);
   if (Number.isNaN(time)) throw new MoorError("invalid", `failed to parse value as time or duration: ${JSON.stringify(value)}`);
   return time / 1000;
+}
+
+/** An image's ID: the sha256 of its config, byte for byte. */
+function imageIdOf(configText: string): string {
+  return `sha256:${createHash("sha256").update(configText).digest("hex")}`;
 }
 
 function isIdLike(name: string): boolean {
