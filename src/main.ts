@@ -5,6 +5,7 @@ import { inspectCommands } from "./cli/commands/inspect.ts";
 import { diffCommands } from "./cli/commands/diff.ts";
 import { cpCommands } from "./cli/commands/cp.ts";
 import { buildCommands } from "./cli/commands/build.ts";
+import { deployCommands } from "./cli/commands/deploy.ts";
 import { engineCommands } from "./cli/commands/engine.ts";
 import { imageCommands, imageGroup } from "./cli/commands/image.ts";
 import { systemCommands } from "./cli/commands/system.ts";
@@ -13,7 +14,7 @@ import { runCli } from "./cli/program.ts";
 
 const registry = {
   groups: [{ path: ["container"], description: "Manage containers" }, imageGroup, volumeGroup],
-  commands: [...runCommands, ...execCommands, ...inspectCommands, ...containerCommands, ...diffCommands, ...cpCommands, ...engineCommands, ...systemCommands, ...buildCommands, ...imageCommands, ...volumeCommands],
+  commands: [...runCommands, ...execCommands, ...inspectCommands, ...containerCommands, ...diffCommands, ...cpCommands, ...engineCommands, ...systemCommands, ...buildCommands, ...deployCommands, ...imageCommands, ...volumeCommands],
 };
 
 void runCli(

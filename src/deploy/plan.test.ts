@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dependencyOrder, planDeploy, planText, type DesiredService, type ObservedContainer } from "./plan.ts";
+import { dependencyOrder, planChanges, planDeploy, planText, planVolumes, type DesiredService, type DesiredVolume, type ObservedContainer } from "./plan.ts";
 
 const image = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
 
@@ -57,4 +57,41 @@ test("dependency order: depth first, app file order between equals; cycles and u
 
 test("an empty app file plans nothing", () => {
   assert.equal(planText(planDeploy([], [])), "Nothing to deploy: the app file has no services.\n");
+});
+
+test("a one-shot service that completed is kept; one that failed is run again", () => {
+  const plan = planDeploy(
+    [service("migrate", { completes: true }), service("seed", { completes: true })],
+    [running("migrate", { running: false, exitedCleanly: true }), running("seed", { running: false, exitedCleanly: false })],
+  );
+  assert.equal(planText(plan), "  keep     migrate  unchanged\n  replace  seed     its container is not running\n");
+});
+
+test("volumes: created when missing, kept when they exist, kept with a warning when their settings diverged", () => {
+  const desired: DesiredVolume[] = [
+    { name: "shop_db", driver: "local", driverOpts: {}, external: false },
+    { name: "shop_cache", driver: "local", driverOpts: { type: "tmpfs", device: "tmpfs" }, external: false },
+    { name: "shop_new", driver: "local", driverOpts: {}, external: false },
+  ];
+  const observed = new Map([
+    ["shop_db", { name: "shop_db", driver: "local", options: {} }],
+    ["shop_cache", { name: "shop_cache", driver: "local", options: {} }],
+  ]);
+  const volumes = planVolumes(desired, observed);
+  assert.deepEqual(volumes.map((volume) => volume.kind), ["keep", "diverged", "create"]);
+  assert.equal(
+    planText([{ service: "web", kind: "keep", reason: "unchanged", containers: ["c"] }], volumes),
+    "  keep     volume shop_db     exists\n" +
+      "  diverged volume shop_cache  exists with options {}, the app file says {device=tmpfs,type=tmpfs}; kept as it is with its data (to apply the new settings, back it up and recreate it)\n" +
+      "  create   volume shop_new    new volume\n" +
+      "  keep     web                unchanged\n",
+  );
+  assert.equal(planChanges([{ service: "web", kind: "keep", reason: "unchanged", containers: ["c"] }], volumes), true, "a volume to create is a change");
+  assert.equal(planChanges([{ service: "web", kind: "keep", reason: "unchanged", containers: ["c"] }], volumes.slice(0, 2)), false, "a diverged volume is left alone");
+});
+
+test("a missing external volume is reported, with what to do", () => {
+  const [volume] = planVolumes([{ name: "legacy", driver: "local", driverOpts: {}, external: true }], new Map());
+  assert.equal(volume.kind, "missing");
+  assert.equal(volume.reason, 'external volume "legacy" not found: create it first (moor volume create legacy)');
 });

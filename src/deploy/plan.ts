@@ -12,6 +12,8 @@ export interface DesiredService {
   imageId: string;
   /** Services that must be up first (depends_on). */
   dependsOn: string[];
+  /** A one-shot service others wait on to complete (service_completed_successfully): done once it exited 0. */
+  completes?: boolean;
 }
 
 export interface ObservedContainer {
@@ -21,6 +23,8 @@ export interface ObservedContainer {
   configHash: string;
   imageId: string;
   running: boolean;
+  /** Exited with code 0 (a completed one-shot service). */
+  exitedCleanly?: boolean;
 }
 
 export type ActionKind = "create" | "replace" | "keep" | "remove";
@@ -69,7 +73,7 @@ function replacementReason(service: DesiredService, current: readonly ObservedCo
   const reasons: string[] = [];
   if (container.imageId !== service.imageId) reasons.push(`image changed (${shortId(container.imageId)} → ${shortId(service.imageId)})`);
   if (container.configHash !== service.configHash) reasons.push("config changed");
-  if (reasons.length === 0 && !container.running) reasons.push("its container is not running");
+  if (reasons.length === 0 && !container.running && !(service.completes === true && container.exitedCleanly === true)) reasons.push("its container is not running");
   return reasons.length === 0 ? undefined : reasons.join(", ");
 }
 
@@ -107,9 +111,66 @@ export function dependencyOrder(services: readonly DesiredService[]): DesiredSer
   return ordered;
 }
 
-/** The plan as `moor up` prints it: one line per service, its action and why. */
-export function planText(actions: readonly Action[]): string {
+export interface DesiredVolume {
+  /** The engine's name: `<project>_<key>`, or `name:`. */
+  name: string;
+  driver: string;
+  driverOpts: Record<string, string>;
+  external: boolean;
+}
+
+export interface ObservedVolume {
+  name: string;
+  driver: string;
+  options: Record<string, string>;
+}
+
+export type VolumeActionKind = "create" | "keep" | "diverged" | "missing";
+
+export interface VolumeAction {
+  volume: string;
+  kind: VolumeActionKind;
+  reason: string;
+}
+
+/**
+ * Named volumes: created when missing, otherwise used as they are. One whose driver or options
+ * differ from the app file is kept with its data (compose would offer to recreate it, which
+ * deletes the data); a missing external volume stops the deploy before anything changes.
+ */
+export function planVolumes(desired: readonly DesiredVolume[], observed: ReadonlyMap<string, ObservedVolume>): VolumeAction[] {
+  return desired.map((volume) => {
+    const existing = observed.get(volume.name);
+    if (existing === undefined) {
+      return volume.external
+        ? { volume: volume.name, kind: "missing", reason: `external volume "${volume.name}" not found: create it first (moor volume create ${volume.name})` }
+        : { volume: volume.name, kind: "create", reason: "new volume" };
+    }
+    if (volume.external) return { volume: volume.name, kind: "keep", reason: "external" };
+    const differences: string[] = [];
+    if (existing.driver !== volume.driver) differences.push(`driver ${existing.driver}, the app file says ${volume.driver}`);
+    const options = (opts: Record<string, string>) => Object.keys(opts).sort().map((key) => `${key}=${opts[key]}`).join(",");
+    if (options(existing.options) !== options(volume.driverOpts)) {
+      differences.push(`options {${options(existing.options)}}, the app file says {${options(volume.driverOpts)}}`);
+    }
+    return differences.length === 0
+      ? { volume: volume.name, kind: "keep", reason: "exists" }
+      : { volume: volume.name, kind: "diverged", reason: `exists with ${differences.join(" and ")}; kept as it is with its data (to apply the new settings, back it up and recreate it)` };
+  });
+}
+
+/** Whether carrying out the plan changes anything. */
+export function planChanges(actions: readonly Action[], volumes: readonly VolumeAction[]): boolean {
+  return actions.some((action) => action.kind !== "keep") || volumes.some((volume) => volume.kind === "create");
+}
+
+/** The plan as `moor up` prints it: one line per volume and service, its action and why. */
+export function planText(actions: readonly Action[], volumes: readonly VolumeAction[] = []): string {
   if (actions.length === 0) return "Nothing to deploy: the app file has no services.\n";
-  const width = Math.max(...actions.map((action) => action.service.length));
-  return actions.map((action) => `  ${action.kind.padEnd(7)}  ${action.service.padEnd(width)}  ${action.reason}\n`).join("");
+  const rows = [
+    ...volumes.map((volume) => [volume.kind, `volume ${volume.volume}`, volume.reason]),
+    ...actions.map((action) => [action.kind, action.service, action.reason]),
+  ];
+  const width = Math.max(...rows.map((row) => row[1].length));
+  return rows.map(([kind, subject, reason]) => `  ${kind.padEnd(8)} ${subject.padEnd(width)}  ${reason}\n`).join("");
 }

@@ -7,7 +7,8 @@ import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "
 import { daemonErrorLine, forEachName, withClient } from "../program.ts";
 import { MoorError } from "../../errors.ts";
 import { filterMap } from "./filters.ts";
-import { connectStreams, Demultiplexer } from "./streams.ts";
+import { connectStreams } from "./streams.ts";
+import { Demultiplexer } from "../../util/multiplexed-stream.ts";
 
 interface ContainerSummary {
   Id: string;

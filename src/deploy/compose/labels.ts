@@ -26,6 +26,7 @@ export const workingDirLabel = "com.docker.compose.project.working_dir";
 export const configFilesLabel = "com.docker.compose.project.config_files";
 export const containerNumberLabel = "com.docker.compose.container-number";
 export const dependsOnLabel = "com.docker.compose.depends_on";
+export const volumeLabel = "com.docker.compose.volume";
 
 /**
  * The labels compose sets on the one container of `service`: the user's labels, then compose's

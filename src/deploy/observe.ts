@@ -1,0 +1,78 @@
+/**
+ * What an engine runs for a project, found by labels alone: the revision records, and the
+ * service containers sorted into live (the current revision's, or ones docker compose made),
+ * retired (kept for rollback) and leftovers (made by a deploy that never committed).
+ */
+import type { EngineClient } from "../client/client.ts";
+import { configHashLabel, serviceLabel } from "./compose/labels.ts";
+import { manifestLabel, parseManifest, recordFilter, revisionLabel, serviceContainerFilter, type Manifest } from "./revisions.ts";
+
+export interface ProjectContainer {
+  id: string;
+  name: string;
+  service: string;
+  /** The revision that created it; undefined for a container moor did not deploy. */
+  revision: number | undefined;
+  configHash: string;
+  imageId: string;
+  /** "running", "exited", "created", ... as the engine lists it. */
+  state: string;
+  /** "Exited (0) 3 seconds ago", ... */
+  status: string;
+  labels: Record<string, string>;
+}
+
+export interface Observation {
+  /** Oldest first. */
+  records: Array<{ id: string; manifest: Manifest }>;
+  current: Manifest | undefined;
+  live: ProjectContainer[];
+  retired: ProjectContainer[];
+  leftovers: ProjectContainer[];
+}
+
+export interface ListedContainer {
+  Id: string;
+  Names: string[] | null;
+  ImageID: string;
+  State: string;
+  Status: string;
+  Labels: Record<string, string> | null;
+}
+
+export async function observe(client: EngineClient, project: string): Promise<Observation> {
+  const [listedRecords, listedContainers] = await Promise.all([
+    client.containerList({ all: true, limit: 0, filters: recordFilter(project) }) as Promise<ListedContainer[]>,
+    client.containerList({ all: true, limit: 0, filters: serviceContainerFilter(project) }) as Promise<ListedContainer[]>,
+  ]);
+  const records = listedRecords
+    .flatMap((listed) => {
+      const manifest = parseManifest(listed.Labels?.[manifestLabel]);
+      return manifest === undefined ? [] : [{ id: listed.Id, manifest }];
+    })
+    .sort((a, b) => a.manifest.revision - b.manifest.revision);
+  const current = records.at(-1)?.manifest;
+  const inCurrent = new Set(Object.values(current?.services ?? {}).map((service) => service.container));
+  const inAnyRecord = new Set(records.flatMap((record) => Object.values(record.manifest.services).map((service) => service.container)));
+
+  const observation: Observation = { records, current, live: [], retired: [], leftovers: [] };
+  for (const listed of listedContainers) {
+    const labels = listed.Labels ?? {};
+    const revision = labels[revisionLabel] === undefined ? undefined : Number(labels[revisionLabel]);
+    const container: ProjectContainer = {
+      id: listed.Id,
+      name: (listed.Names?.[0] ?? "").replace(/^\//, ""),
+      service: labels[serviceLabel] ?? "",
+      revision,
+      configHash: labels[configHashLabel] ?? "",
+      imageId: listed.ImageID,
+      state: listed.State,
+      status: listed.Status,
+      labels,
+    };
+    if (inCurrent.has(container.id) || revision === undefined) observation.live.push(container);
+    else if (inAnyRecord.has(container.id)) observation.retired.push(container);
+    else observation.leftovers.push(container);
+  }
+  return observation;
+}
