@@ -51,6 +51,27 @@ test("an older engine's 'too new' answer makes the client retry at that engine's
   }
 });
 
+test("requests sent at once to an older engine each retry at its version", async () => {
+  handler = (req, res) => {
+    if (req.url!.startsWith("/v1.45/")) {
+      res.writeHead(400, { "Content-Type": "application/json" });
+      res.end('{"message":"client version 1.45 is too new. Maximum supported API version is 1.41"}\n');
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(req.url!.includes("/volumes") ? '{"Volumes":[],"Warnings":null}\n' : "[]\n");
+  };
+  const c = client();
+  try {
+    const [volumes, containers] = await Promise.all([c.volumeList(), c.containerList({ all: true, limit: 0 })]);
+    assert.deepEqual(volumes, { Volumes: [], Warnings: null });
+    assert.deepEqual(containers, []);
+    assert.deepEqual(seen.filter((line) => line.includes("/v1.41/")).sort(), ["GET /v1.41/containers/json?all=1", "GET /v1.41/volumes"]);
+  } finally {
+    c.close();
+  }
+});
+
 test("chunked bodies and plain-text errors are read; errors keep the engine's message and kind", async () => {
   handler = (req, res) => {
     if (req.method === "DELETE") {

@@ -64,9 +64,11 @@ export class EngineClient {
   private async send(method: string, path: string, query: Query, body?: { bytes: Buffer; contentType: string }): Promise<RawResponse> {
     const send = (version: string) =>
       this.connection.request(method, `/v${version}${path}${queryString(query)}`, body ? { "Content-Type": body.contentType } : {}, body?.bytes);
-    let res = await send(this.apiVersion ?? clientApiVersion);
+    const used = this.apiVersion ?? clientApiVersion;
+    let res = await send(used);
     const engineMaximum = res.status === 400 ? /Maximum supported API version is ([0-9.]+)/.exec(res.body.toString("utf8")) : null;
-    if (engineMaximum !== null && this.apiVersion === undefined) {
+    // Requests sent at once all learn the maximum; each one retries at it.
+    if (engineMaximum !== null && engineMaximum[1] !== used) {
       this.apiVersion = engineMaximum[1];
       res = await send(this.apiVersion);
     }

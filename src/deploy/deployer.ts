@@ -402,7 +402,11 @@ export class Deployer {
       const why = err instanceof Error ? err.message : String(err);
       this.ctx.progress({ subject: project, message: `deploy failed: ${why}; rolling back` });
       const problems = await this.undo(project, done);
-      const back = target === undefined ? "the previous revision runs again" : "the revision that was current runs again";
+      const back = !done.some((step) => step.swap.from !== undefined)
+        ? "the containers it created are removed"
+        : target === undefined
+          ? "the previous revision runs again"
+          : "the revision that was current runs again";
       if (problems.length > 0) throw new DeployError(`${why}\nrolling back was incomplete: ${problems.join("; ")}`, false);
       throw new DeployError(`${why}\nrolled back: ${back}; no volume was changed${done.some((d) => Object.keys(d.snapshots).length > 0) ? " (volumes restored from their snapshots)" : ""}`, true);
     }

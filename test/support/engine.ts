@@ -99,9 +99,9 @@ export interface RunResult {
 }
 
 /** Runs a command to completion with optional stdin; never throws on a non-zero exit. */
-export function run(file: string, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function run(file: string, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+    const child = spawn(file, args, { cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...options.env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -114,8 +114,8 @@ export function run(file: string, args: string[], options: { input?: string | Bu
 }
 
 /** The moor CLI against an engine. */
-export function moor(engine: { host: string }, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return run(moorBin, args, { input: options.input, env: { MOOR_HOST: engine.host, ...options.env } });
+export function moor(engine: { host: string }, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<RunResult> {
+  return run(moorBin, args, { input: options.input, cwd: options.cwd, env: { MOOR_HOST: engine.host, ...options.env } });
 }
 
 /** The real docker CLI against an engine, with a private empty config. */

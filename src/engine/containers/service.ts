@@ -105,6 +105,8 @@ export class ContainerService {
   private readonly lifecycleListeners = new Set<(event: LifecycleEvent) => void>();
   /** Removed containers whose files are still being deleted. */
   private readonly backgroundRemovals = new Set<Promise<void>>();
+  /** Exits whose mounts are still being released: a removal waits for them, so its volumes are free once it answers. */
+  private readonly exitCleanups = new Map<string, Promise<void>>();
   private readonly containersDir: string;
   private readonly initLayer: string;
 
@@ -591,10 +593,12 @@ export class ContainerService {
         autoRemoval = this.remove(id, { volumes: true }).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "auto-remove failed"));
       }
       // runc's state and the mounts are independent: both go at once.
-      await Promise.all([
+      const cleanup = Promise.all([
         this.runtime.delete(id).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "runtime cleanup failed")),
         this.cleanupAfterExit(container, container.mounts.filter((m) => m.volumeName !== null).map((m) => m.volumeName!)),
-      ]);
+      ]).then(() => undefined);
+      this.exitCleanups.set(id, cleanup);
+      await cleanup.finally(() => this.exitCleanups.delete(id));
     });
     this.log.info({ container: id, exitCode }, "container exited");
     if (restart) this.scheduleRestart(id, Date.now() - Date.parse(container.state.startedAt));
@@ -825,6 +829,7 @@ export class ContainerService {
       await this.runtime.kill(container.id, "KILL").catch(() => undefined);
       await exited;
     }
+    await this.exitCleanups.get(container.id);
     // The row goes first: from here on the container does not exist for anyone, and a crash
     // leaves only files without a row, which the next engine's recover() removes.
     this.store.transaction(() => this.store.delete(container.id));
