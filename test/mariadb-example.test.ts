@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { ensureDebianImage } from "./support/debian-image.ts";
-import { docker, useEngine, type RunResult } from "./support/engine.ts";
+import { docker, moor, useEngine, type RunResult } from "./support/engine.ts";
 
 const exampleDir = resolve(import.meta.dirname, "../examples/mariadb");
 const image = "mariadb-example:1";
@@ -176,4 +176,58 @@ test("a named volume keeps the rows across containers and a rebuilt image: the i
     await docker(engine(), ["volume", "rm", "dbdata"]);
   }
   assert.equal(await ok(["volume", "ls", "-q"]), "", "the test's volume is gone");
+});
+
+/** The moor CLI in the example's directory, where compose.yaml is. */
+function moorUp(args: string[], env: Record<string, string>): Promise<RunResult> {
+  return moor(engine(), args, { cwd: exampleDir, env });
+}
+
+test("compose.yaml: moor up deploys revisions that keep the rows, rolls a broken one back by itself, and down keeps the volume", async () => {
+  const port = String(await freePort());
+  // The image this file's engine already built is the one compose.yaml names: moor up skips the build.
+  await ok(["tag", image, "mariadb-example"]);
+  try {
+    const first = await moorUp(["up"], { MARIADB_PORT: port });
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.match(first.stdout, /create   volume mariadb_data +new volume\n {2}create   db +new service\n/);
+    assert.match(first.stdout, /Revision 1 of mariadb is live/);
+    await waitForServer("mariadb-db-1");
+    await sql("mariadb-db-1", "create database shop; create table shop.items (id int primary key, name varchar(40)); insert into shop.items values (1, 'kettle'), (2, 'teapot');");
+
+    // A changed setting: a new revision, a new container, the same rows.
+    const revision1 = (await ok(["inspect", "-f", "{{.Id}}", "mariadb-db-1"])).trim();
+    const second = await moorUp(["up"], { MARIADB_PORT: port, MAX_CONNECTIONS: "50" });
+    assert.equal(second.code, 0, second.stdout + second.stderr);
+    assert.match(second.stdout, /replace  db +config changed\n/);
+    assert.match(second.stderr, /snapshot of volume mariadb_data/);
+    const revision2 = (await ok(["inspect", "-f", "{{.Id}}", "mariadb-db-1"])).trim();
+    assert.notEqual(revision2, revision1);
+    assert.equal(await sql("mariadb-db-1", "select @@max_connections; select count(*) from shop.items"), "50\n2\n");
+
+    // A broken revision: its healthcheck never passes, so moor up undoes it and says why.
+    const broken = await moorUp(["up", "-f", "compose.yaml", "-f", "compose.broken.yaml"], { MARIADB_PORT: port, MAX_CONNECTIONS: "50" });
+    assert.equal(broken.code, 1, broken.stdout + broken.stderr);
+    assert.match(broken.stderr, /deploy of mariadb failed: service "db": mariadb-db-1 unhealthy: its healthcheck exited 1/);
+    assert.match(broken.stderr, /rolled back: the previous revision runs again; no volume was changed \(volumes restored from their snapshots\)/);
+    assert.equal((await ok(["inspect", "-f", "{{.Id}}", "mariadb-db-1"])).trim(), revision2, "revision 2's container is live again");
+    await waitForServer("mariadb-db-1");
+    assert.equal(await sql("mariadb-db-1", "select id, name from shop.items order by id"), "1\tkettle\n2\tteapot\n");
+
+    const history = await moorUp(["history"], {});
+    assert.match(history.stdout, /\*2 .* up +db: config changed\n 1 .* up +db: new service\n/);
+
+    // down removes the containers, never the volume: up brings the same rows back.
+    const down = await moorUp(["down"], {});
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal((await ok(["ps", "-a", "-q", "--filter", "label=com.docker.compose.project=mariadb"])).trim(), "");
+    const again = await moorUp(["up"], { MARIADB_PORT: port, MAX_CONNECTIONS: "50" });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    await waitForServer("mariadb-db-1");
+    assert.equal(await sql("mariadb-db-1", "select count(*) from shop.items"), "2\n");
+  } finally {
+    await moorUp(["down", "--volumes", "--yes"], {});
+    await docker(engine(), ["rmi", "mariadb-example"]);
+  }
+  assert.equal(await ok(["volume", "ls", "-q"]), "", "down --volumes removed the volume and its snapshots");
 });

@@ -544,7 +544,7 @@ export class Deployer {
     const manifest: Manifest = { revision, created: new Date().toISOString(), cause, services, removed, snapshots };
     const anyImage = Object.values(services)[0]?.imageId ?? done.find((d) => d.swap.from !== undefined)?.swap.from?.imageId;
     if (anyImage === undefined) throw new MoorError("internal", "a revision with no container to record");
-    const request = recordRequest(project, manifest, anyImage);
+    const request = recordRequest(project, manifest, anyImage, await this.imageVolumes(anyImage));
     await this.client.containerCreate(request.body, request.name);
     this.ctx.progress({ subject: project, message: `revision ${revision} recorded` });
 
@@ -607,6 +607,8 @@ export class Deployer {
         Mounts: [
           { Type: "volume", Source: from, Target: "/moor-from", ReadOnly: true },
           { Type: "volume", Source: to, Target: "/moor-to", VolumeOptions: { NoCopy: true } },
+          // The image's VOLUMEs as tmpfs: the helper makes no anonymous volume.
+          ...(await this.imageVolumes(image)).map((target) => ({ Type: "tmpfs", Target: target })),
         ],
       },
     };
@@ -618,6 +620,12 @@ export class Deployer {
     } finally {
       await this.client.containerRemove(Id, { force: true, volumes: false });
     }
+  }
+
+  /** The image's VOLUME paths. */
+  private async imageVolumes(image: string): Promise<string[]> {
+    const inspected = await this.client.imageInspect(image);
+    return Object.keys((inspected.Config as { Volumes?: Record<string, unknown> | null } | null)?.Volumes ?? {});
   }
 
   private async lastLogLines(container: string): Promise<string> {

@@ -87,3 +87,12 @@ services:
   assert.deepEqual(createRequest(loaded, loaded.services.db, imageId).body.HostConfig.RestartPolicy, { Name: "no" });
   assert.deepEqual(desiredService(loaded.services.web, imageId), { name: "web", configHash: loaded.services.web.configHash, imageId, dependsOn: ["db"] });
 });
+
+test("hostname is the container's and part of the config hash", () => {
+  const named = project("services:\n  db:\n    image: busybox\n    hostname: shopdb\n");
+  const plain = project("services:\n  db:\n    image: busybox\n");
+  assert.equal(createRequest(named, named.services.db, imageId).body.Hostname, "shopdb");
+  assert.equal(createRequest(plain, plain.services.db, imageId).body.Hostname, undefined, "the engine's default: the container ID");
+  assert.notEqual(named.services.db.configHash, plain.services.db.configHash);
+  assert.deepEqual(named.unsupported, []);
+});

@@ -25,6 +25,7 @@ export function createRequest(project: Project, service: Service, imageId: strin
   if (service.entrypoint !== null) config.Entrypoint = service.entrypoint;
   if (service.user !== null) config.User = service.user;
   if (service.workingDir !== null) config.WorkingDir = service.workingDir;
+  if (service.hostname !== null) config.Hostname = service.hostname;
   if (service.stopSignal !== null) config.StopSignal = service.stopSignal;
   if (service.stopGracePeriod !== null) config.StopTimeout = Math.floor(service.stopGracePeriod / 1e9);
   const healthcheck = healthcheckOf(service);

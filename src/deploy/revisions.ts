@@ -79,8 +79,11 @@ export function snapshotName(volume: string, revision: number): string {
   return `${volume}.rev${revision}-snapshot`;
 }
 
-/** The create request of a revision's record: never started, so its command is never run. */
-export function recordRequest(project: string, manifest: Manifest, image: string): { name: string; body: Record<string, unknown> } {
+/**
+ * The create request of a revision's record: never started, so its command is never run. The
+ * image's VOLUME paths get (never mounted) tmpfs mounts, so the record makes no anonymous volumes.
+ */
+export function recordRequest(project: string, manifest: Manifest, image: string, imageVolumes: readonly string[]): { name: string; body: Record<string, unknown> } {
   return {
     name: recordName(project, manifest.revision),
     body: {
@@ -88,7 +91,7 @@ export function recordRequest(project: string, manifest: Manifest, image: string
       Entrypoint: ["moor-deploy-record"],
       Cmd: [],
       Labels: { [deployProjectLabel]: project, [revisionLabel]: String(manifest.revision), [manifestLabel]: JSON.stringify(manifest) },
-      HostConfig: { NetworkMode: "none" },
+      HostConfig: { NetworkMode: "none", Mounts: imageVolumes.map((target) => ({ Type: "tmpfs", Target: target })) },
     },
   };
 }

@@ -179,6 +179,7 @@ export function composeConfigHash(service: YamlMapping, environment: Readonly<Re
     ["command", command(service.command)],
     ["entrypoint", command(service.entrypoint)],
     ["environment", environmentEntries.length === 0 ? undefined : goMap(environmentEntries)],
+    ["hostname", str(service.hostname)],
     ["healthcheck", healthcheck(service.healthcheck)],
     ["image", str(service.image)],
     ["labels", labels(service.labels)],

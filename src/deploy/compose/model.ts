@@ -59,6 +59,7 @@ export interface Service {
   readOnly: boolean;
   user: string | null;
   workingDir: string | null;
+  hostname: string | null;
   labels: Record<string, string>;
   healthcheck: Healthcheck | null;
   restart: string | null;
@@ -149,6 +150,7 @@ const supportedServiceKeys = new Set([
   "read_only",
   "user",
   "working_dir",
+  "hostname",
   "labels",
   "healthcheck",
   "restart",
@@ -383,6 +385,7 @@ export function decodeService(name: string, raw: YamlMapping, parseSize: (text: 
     readOnly: raw.read_only === true,
     user: stringOrNull(raw.user),
     workingDir: stringOrNull(raw.working_dir),
+    hostname: stringOrNull(raw.hostname),
     labels: decodeLabels(raw.labels),
     healthcheck: decodeHealthcheck(raw.healthcheck),
     restart: stringOrNull(raw.restart),
