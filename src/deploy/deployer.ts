@@ -17,14 +17,13 @@ import { projectLabel, volumeLabel } from "./compose/labels.ts";
 import type { Project, Service } from "./compose/model.ts";
 import { createRequest, desiredService, type CreateRequest } from "./desired.ts";
 import { gateFor, gateText, passGate } from "./gate.ts";
-import { observe, type ListedContainer, type Observation, type ProjectContainer } from "./observe.ts";
+import { observe, type Observation, type ProjectContainer } from "./observe.ts";
 import { dependencyOrder, planChanges, planDeploy, planVolumes, type Action, type DesiredService, type ObservedContainer, type VolumeAction } from "./plan.ts";
 import {
   deployProjectLabel,
-  helperFilter,
   helperLabel,
   liveName,
-  recordFilter,
+  recordName,
   recordRequest,
   retainedRevisions,
   retiredName,
@@ -113,6 +112,8 @@ interface Done {
   /** The container swapped in; undefined while not yet created. */
   toId: string | undefined;
   snapshots: Record<string, string>;
+  /** What status compares later, taken once the new container passed its gate. */
+  baseline?: { layerDigest: string; updatableDigest: string };
 }
 
 export class Deployer {
@@ -124,14 +125,15 @@ export class Deployer {
 
   /** `moor up`: plan the app file against what runs, print it, carry it out. */
   async up(project: Project, options: UpOptions, onPlan: (result: DeployResult, leftovers: number) => void): Promise<DeployResult> {
-    let observation = await observe(this.client, project.name);
     const settings = new Map(Object.values(project.services).map((service) => [service.name, deploySettings(service)]));
     const images = await this.resolveImages(project, options);
+    const [observed, observedVolumes] = await Promise.all([observe(this.client, project.name), this.observedVolumes(project)]);
+    let observation = observed;
     const desired = Object.values(project.services).map((service) => ({
       ...desiredService(service, images.get(service.name)!.imageId),
       completes: completesFor(project, service.name),
     }));
-    const volumes = planVolumes(desiredVolumes(project), await this.observedVolumes(project));
+    const volumes = planVolumes(desiredVolumes(project), observedVolumes);
     const planned = (obs: Observation) => planDeploy(desired, observedContainers(obs));
     let services = planned(observation);
     const current = observation.current?.revision;
@@ -269,15 +271,12 @@ export class Deployer {
   /** What `moor down` removes: every container of the project; with `volumes`, these volumes too. */
   async downPlan(project: string): Promise<{ containers: Array<{ id: string; name: string; running: boolean }>; volumes: Array<{ name: string; size: number | undefined; kind: string }> }> {
     const observation = await observe(this.client, project);
-    const [records, helpers, df] = await Promise.all([
-      this.client.containerList({ all: true, limit: 0, filters: recordFilter(project) }) as Promise<ListedContainer[]>,
-      this.client.containerList({ all: true, limit: 0, filters: helperFilter(project) }) as Promise<ListedContainer[]>,
-      this.client.systemDf(["volume"]),
-    ]);
+    const df = await this.client.systemDf(["volume"]);
     const serviceContainers = [...observation.live, ...observation.retired, ...observation.leftovers];
     const containers = [
       ...serviceContainers.map((container) => ({ id: container.id, name: container.name, running: container.state === "running" })),
-      ...[...records, ...helpers].map((listed) => ({ id: listed.Id, name: (listed.Names?.[0] ?? "").replace(/^\//, ""), running: listed.State === "running" })),
+      ...observation.records.map((record) => ({ id: record.id, name: recordName(project, record.manifest.revision), running: false })),
+      ...observation.helpers.map((id) => ({ id, name: `helper ${id.slice(0, 12)}`, running: false })),
     ];
     const anonymous = new Set(
       (await Promise.all(serviceContainers.map((container) => this.client.containerInspect(container.id) as Promise<{ Mounts?: Array<{ Type: string; Name?: string }> }>)))
@@ -320,9 +319,8 @@ export class Deployer {
       await this.client.containerRemove(container.id, { force: true, volumes: false });
       changed = true;
     }
-    const helpers = (await this.client.containerList({ all: true, limit: 0, filters: helperFilter(project) })) as Array<{ Id: string }>;
-    for (const helper of helpers) {
-      await this.client.containerRemove(helper.Id, { force: true, volumes: false });
+    for (const helper of observation.helpers) {
+      await this.client.containerRemove(helper, { force: true, volumes: false });
       changed = true;
     }
     for (const [service, entry] of Object.entries(observation.current?.services ?? {})) {
@@ -337,15 +335,25 @@ export class Deployer {
     return changed;
   }
 
+  /** Each service's image, pinned by ID: existing images are inspected at once; missing ones with `build:` are built, one by one. */
   private async resolveImages(project: Project, options: UpOptions): Promise<Map<string, { image: string; imageId: string }>> {
+    const services = Object.values(project.services);
+    const imageOf = (service: Service) => service.image ?? `${project.name}-${service.name}`;
+    const inspect = (image: string) =>
+      this.client.imageInspect(image).then(
+        (found) => found.Id,
+        (err: unknown) => {
+          if (err instanceof MoorError && err.kind === "not_found") return undefined;
+          throw err;
+        },
+      );
+    const forceBuild = (service: Service) => service.build !== null && options.build && !options.dryRun;
+    const names = [...new Set(services.filter((service) => !forceBuild(service)).map(imageOf))];
+    const found = new Map(await Promise.all(names.map(async (name) => [name, await inspect(name)] as const)));
     const images = new Map<string, { image: string; imageId: string }>();
-    for (const service of Object.values(project.services)) {
-      const image = service.image ?? `${project.name}-${service.name}`;
-      const inspect = () => this.client.imageInspect(image).then((found) => found.Id, (err: unknown) => {
-        if (err instanceof MoorError && err.kind === "not_found") return undefined;
-        throw err;
-      });
-      let imageId = service.build !== null && options.build && !options.dryRun ? undefined : await inspect();
+    for (const service of services) {
+      const image = imageOf(service);
+      let imageId = forceBuild(service) ? undefined : found.get(image);
       if (imageId === undefined && service.build !== null) {
         if (options.dryRun) {
           images.set(service.name, { image, imageId: "(to be built)" });
@@ -353,7 +361,8 @@ export class Deployer {
         }
         this.ctx.progress({ subject: service.name, message: `building ${image}` });
         await this.ctx.build(service, image);
-        imageId = await inspect();
+        imageId = await inspect(image);
+        found.set(image, imageId);
       }
       if (imageId === undefined) {
         throw new DeployError(`service "${service.name}": no such image: ${image}; moor does not pull images: load it (moor image load) or give the service a build section`);
@@ -363,12 +372,20 @@ export class Deployer {
     return images;
   }
 
+  /** The app file's named volumes that exist, each inspected (not every volume of the engine listed). */
   private async observedVolumes(project: Project) {
-    const listed = await this.client.volumeList();
-    const wanted = new Set(Object.values(project.volumes).map((volume) => volume.name));
-    return new Map(
-      (listed.Volumes ?? []).filter((volume) => wanted.has(volume.Name)).map((volume) => [volume.Name, { name: volume.Name, driver: volume.Driver, options: volume.Options ?? {} }] as const),
+    const inspected = await Promise.all(
+      desiredVolumes(project).map((volume) =>
+        this.client.volumeInspect(volume.name).then(
+          (found) => [found.Name, { name: found.Name, driver: found.Driver, options: found.Options ?? {} }] as const,
+          (err: unknown) => {
+            if (err instanceof MoorError && err.kind === "not_found") return undefined;
+            throw err;
+          },
+        ),
+      ),
     );
+    return new Map(inspected.filter((entry) => entry !== undefined));
   }
 
   private async createVolume(project: Project, name: string): Promise<void> {
@@ -465,7 +482,10 @@ export class Deployer {
     const outcome = await passGate(this.client, toId, gate, this.ctx.signal);
     if (!outcome.passed) throw new DeployError(`service "${swap.service}": ${liveName(project, swap.service)} ${outcome.reason}${await this.lastLogLines(toId)}`);
     say(`${outcome.detail}`);
-    if (swap.settings.order === "start-first") await stopFrom();
+    const baseline = this.baseline(toId).then((taken) => {
+      record.baseline = taken;
+    });
+    await Promise.all([baseline, swap.settings.order === "start-first" ? stopFrom() : undefined]);
   }
 
   /** Undoes swaps in reverse order; returns what could not be undone. */
@@ -526,7 +546,7 @@ export class Deployer {
         ? { ...previous, change: "unchanged" }
         : { container: container.id, image, imageId: container.imageId, configHash: container.configHash, dependsOn, completes, change: "unchanged", ...(await this.baseline(container.id)) };
     }
-    for (const { swap, toId } of done) {
+    for (const { swap, toId, baseline } of done) {
       if (swap.to === undefined || toId === undefined) continue;
       const previous = "existing" in swap.to ? target?.services[swap.service] : undefined;
       services[swap.service] = {
@@ -537,7 +557,7 @@ export class Deployer {
         dependsOn: swap.dependsOn,
         completes: swap.completes,
         change: swap.change,
-        ...(previous === undefined ? await this.baseline(toId) : { layerDigest: previous.layerDigest, updatableDigest: previous.updatableDigest }),
+        ...(previous === undefined ? (baseline ?? (await this.baseline(toId))) : { layerDigest: previous.layerDigest, updatableDigest: previous.updatableDigest }),
       };
     }
     const snapshots = Object.assign({}, ...done.map((d) => d.snapshots)) as Record<string, string>;

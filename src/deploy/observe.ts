@@ -5,7 +5,7 @@
  */
 import type { EngineClient } from "../client/client.ts";
 import { configHashLabel, serviceLabel } from "./compose/labels.ts";
-import { manifestLabel, parseManifest, recordFilter, revisionLabel, serviceContainerFilter, type Manifest } from "./revisions.ts";
+import { helperFilter, manifestLabel, parseManifest, recordFilter, revisionLabel, serviceContainerFilter, type Manifest } from "./revisions.ts";
 
 export interface ProjectContainer {
   id: string;
@@ -29,9 +29,11 @@ export interface Observation {
   live: ProjectContainer[];
   retired: ProjectContainer[];
   leftovers: ProjectContainer[];
+  /** Volume-copy helper containers an interrupted deploy left. */
+  helpers: string[];
 }
 
-export interface ListedContainer {
+interface ListedContainer {
   Id: string;
   Names: string[] | null;
   ImageID: string;
@@ -41,9 +43,10 @@ export interface ListedContainer {
 }
 
 export async function observe(client: EngineClient, project: string): Promise<Observation> {
-  const [listedRecords, listedContainers] = await Promise.all([
+  const [listedRecords, listedContainers, listedHelpers] = await Promise.all([
     client.containerList({ all: true, limit: 0, filters: recordFilter(project) }) as Promise<ListedContainer[]>,
     client.containerList({ all: true, limit: 0, filters: serviceContainerFilter(project) }) as Promise<ListedContainer[]>,
+    client.containerList({ all: true, limit: 0, filters: helperFilter(project) }) as Promise<ListedContainer[]>,
   ]);
   const records = listedRecords
     .flatMap((listed) => {
@@ -55,7 +58,7 @@ export async function observe(client: EngineClient, project: string): Promise<Ob
   const inCurrent = new Set(Object.values(current?.services ?? {}).map((service) => service.container));
   const inAnyRecord = new Set(records.flatMap((record) => Object.values(record.manifest.services).map((service) => service.container)));
 
-  const observation: Observation = { records, current, live: [], retired: [], leftovers: [] };
+  const observation: Observation = { records, current, live: [], retired: [], leftovers: [], helpers: listedHelpers.map((helper) => helper.Id) };
   for (const listed of listedContainers) {
     const labels = listed.Labels ?? {};
     const revision = labels[revisionLabel] === undefined ? undefined : Number(labels[revisionLabel]);
