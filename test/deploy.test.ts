@@ -298,6 +298,31 @@ for (const target of targets()) {
       assert.equal(none.stdout, "");
     });
 
+    test("a service with build: is built when its image is missing, and rebuilt with --build", async () => {
+      const { name, dir } = project("build");
+      appFile(dir, name, `  app:\n    build: ./app\n    command: ${idle}\n    x-moor: {settle: 300ms}\n`, "");
+      mkdirSync(join(dir, "app"), { recursive: true });
+      writeFileSync(join(dir, "app", "Dockerfile"), `FROM ${image}\nCOPY version /version\n`);
+      writeFileSync(join(dir, "app", "version"), "1\n");
+      const first = await inDir(dir, ["up"]);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, new RegExp(`app: building ${name}-app\n`), "compose's image name for a built service");
+      assert.equal(await exec(`${name}-app-1`, "cat /version"), "1\n");
+      const built = await containerId(`${name}-app-1`);
+      const firstImage = (await docker(engine(), ["inspect", "--format", "{{.Image}}", built])).stdout.trim();
+
+      writeFileSync(join(dir, "app", "version"), "2\n");
+      const unchanged = await inDir(dir, ["up"]);
+      assert.match(unchanged.stdout, /keep     app +unchanged/, "an existing image is not rebuilt without --build");
+      const rebuilt = await inDir(dir, ["up", "--build"]);
+      assert.equal(rebuilt.code, 0, rebuilt.stderr);
+      assert.match(rebuilt.stdout, /replace  app +image changed \([0-9a-f]{12} → [0-9a-f]{12}\)/);
+      assert.notEqual(await containerId(`${name}-app-1`), built);
+      assert.equal(await exec(`${name}-app-1`, "cat /version"), "2\n");
+      await inDir(dir, ["down"]);
+      await docker(engine(), ["rmi", `${name}-app`, firstImage]);
+    });
+
     test("kill -9 of moor up in the middle: the next up removes what it left and finishes", async () => {
       const { name, dir } = project("kill");
       appFile(dir, name, dbService());
