@@ -298,6 +298,46 @@ for (const target of targets()) {
       assert.equal(none.stdout, "");
     });
 
+    test("Ctrl-C in the middle of moor up undoes the deploy and exits 130", async () => {
+      const { name, dir } = project("intr");
+      appFile(dir, name, dbService());
+      assert.equal((await inDir(dir, ["up"])).code, 0);
+      const before = await containerId(`${name}-db-1`);
+      appFile(dir, name, dbService({ healthFile: "/data/never", extra: "    x-moor: {health_timeout: 60s}\n" }));
+      const child = spawnIn(dir, engine().host, ["up"]);
+      let stderr = "";
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolveExit) => child.once("close", resolveExit));
+      await waitFor(async () => stderr.includes("waiting for its healthcheck"));
+      child.kill("SIGINT");
+      assert.equal(await exited, 130, stderr);
+      assert.match(stderr, new RegExp(`deploy of ${name} failed: service "db": ${name}-db-1 interrupted\n`));
+      assert.match(stderr, /rolled back: the previous revision runs again/);
+      assert.equal(await containerId(`${name}-db-1`), before);
+      const containers = await docker(engine(), ["ps", "-a", "--filter", `label=com.docker.compose.project=${name}`, "--format", "{{.Names}} {{.State}}"]);
+      assert.equal(containers.stdout, `${name}-db-1 running\n`);
+    });
+
+    test("--renew-anon-volumes gives a replacement new anonymous volumes; --snapshot copies the named ones first", async () => {
+      const { name, dir } = project("renew");
+      appFile(dir, name, dbService());
+      assert.equal((await inDir(dir, ["up"])).code, 0);
+      await exec(`${name}-db-1`, "echo row1 > /data/rows; echo scratch > /anon/kept");
+      appFile(dir, name, dbService({ env: "two" }));
+      const renewed = await inDir(dir, ["up", "--renew-anon-volumes"]);
+      assert.equal(renewed.code, 0, renewed.stderr);
+      assert.equal(await exec(`${name}-db-1`, "ls /anon; cat /data/rows"), "row1\n", "a new, empty anonymous volume; the named one as it was");
+
+      appFile(dir, name, dbService({ env: "three" }));
+      const snapshotted = await inDir(dir, ["up", "--snapshot"]);
+      assert.equal(snapshotted.code, 0, snapshotted.stderr);
+      assert.match(snapshotted.stderr, new RegExp(`db: snapshot of volume ${name}_data → ${name}_data.rev3-snapshot`));
+      const copy = await docker(engine(), ["run", "--rm", "-v", `${name}_data.rev3-snapshot:/s`, image, "cat", "/s/rows"]);
+      assert.equal(copy.stdout, "row1\n");
+      const history = JSON.parse((await inDir(dir, ["history", "--json"])).stdout) as Array<{ revision: number; snapshots: Record<string, string> }>;
+      assert.deepEqual(history.at(-1)!.snapshots, { [`${name}_data`]: `${name}_data.rev3-snapshot` });
+    });
+
     test("a service with build: is built when its image is missing, and rebuilt with --build", async () => {
       const { name, dir } = project("build");
       appFile(dir, name, `  app:\n    build: ./app\n    command: ${idle}\n    x-moor: {settle: 300ms}\n`, "");

@@ -56,12 +56,14 @@ function projectName(ctx: CommandContext, flags: FlagValues): string {
 }
 
 /** Deploy failures are the command's own, not the engine's: printed as they are, exit 1. */
-async function failuresAsCommandErrors<T>(what: string, work: () => Promise<T>): Promise<T> {
+async function failuresAsCommandErrors<T>(what: string, work: () => Promise<T>, interruption?: Interruption): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof DeployError) throw new CommandError(err.rolledBack === undefined ? err.message : `${what} failed: ${err.message}`);
-    throw err;
+    if (!(err instanceof DeployError)) throw err;
+    // Ctrl-C undoes the deploy, then exits as the shell expects of an interrupted command.
+    const exitCode = interruption?.receivedSignal === undefined ? 1 : interruption.exitCode();
+    throw new CommandError(err.rolledBack === undefined ? err.message : `${what} failed: ${err.message}`, exitCode);
   }
 }
 
@@ -142,7 +144,7 @@ export async function runUp(ctx: CommandContext, args: string[], flags: FlagValu
           if (json && err instanceof DeployError) ctx.stdout.write(`${JSON.stringify({ project: project.name, ok: false, rolledBack: err.rolledBack ?? null, error: err.message }, null, 2)}\n`);
           throw err;
         }
-      });
+      }, interruption);
       if (json) ctx.stdout.write(`${JSON.stringify({ ...result, ok: true, dryRun: options.dryRun }, null, 2)}\n`);
       else if (options.dryRun) ctx.stdout.write("Dry run: nothing was changed.\n");
       else ctx.stdout.write(summary(result));
@@ -161,7 +163,7 @@ export async function runRollback(ctx: CommandContext, _args: string[], flags: F
   try {
     return await withClient(ctx, async (client) => {
       const deployer = new Deployer({ client, build: noBuild, progress: progressPrinter(ctx), signal: interruption.signal });
-      const result = await failuresAsCommandErrors(`rollback of ${name}`, () => deployer.rollback(name, to));
+      const result = await failuresAsCommandErrors(`rollback of ${name}`, () => deployer.rollback(name, to), interruption);
       if (flags.json) ctx.stdout.write(`${JSON.stringify({ project: name, ok: true, ...result }, null, 2)}\n`);
       else ctx.stdout.write(`Revision ${result.revision} of ${name} is live: the containers of revision ${result.target}.\n`);
       return 0;
