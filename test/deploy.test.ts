@@ -255,6 +255,19 @@ for (const target of targets()) {
       assert.equal((await inDir(dir, ["status"])).code, 0);
     });
 
+    // moor has no container update (configs are immutable); dockerd's `docker update` edits one.
+    if (target.name === "reference dockerd") {
+      test("status reports a container edited with docker update", async () => {
+        const { name, dir } = project("edit");
+        appFile(dir, name, webService().replace(/ {4}depends_on:\n.*\n/, ""), "");
+        assert.equal((await inDir(dir, ["up"])).code, 0);
+        assert.equal((await docker(engine(), ["update", "--restart", "always", `${name}-web-1`])).code, 0);
+        const status = await inDir(dir, ["status"]);
+        assert.equal(status.code, 1);
+        assert.match(status.stdout, /web .*edited since deploy \(docker update changed its restart policy or resources\)/);
+      });
+    }
+
     test("down removes the containers and keeps every volume; up brings the same data back; --volumes asks first", async () => {
       const { name, dir } = project("down");
       appFile(dir, name, dbService());
