@@ -351,6 +351,30 @@ for (const target of targets()) {
       assert.deepEqual(history.at(-1)!.snapshots, { [`${name}_data`]: `${name}_data.rev3-snapshot` });
     });
 
+    test("a one-shot service others wait on (service_completed_successfully) runs to completion first and is kept once done", async () => {
+      const { name, dir } = project("once");
+      const services = `  migrate:
+    image: ${image}
+    command: ["sh", "-c", "echo migrated >> /data/migrations"]
+    volumes: [data:/data]
+  app:
+    image: ${image}
+    command: ["sh", "-c", "trap 'exit 0' TERM; test -f /data/migrations || exit 9; while :; do sleep 0.2; done"]
+    volumes: [data:/data]
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+    x-moor: {settle: 500ms}
+`;
+      appFile(dir, name, services);
+      const first = await inDir(dir, ["up"]);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stderr, /migrate: waiting for it to complete\n migrate: completed in/);
+      const again = await inDir(dir, ["up"]);
+      assert.match(again.stdout, /keep     migrate +unchanged\n {2}keep     app +unchanged/, "a completed one-shot service is not run again");
+      assert.equal(await exec(`${name}-app-1`, "cat /data/migrations"), "migrated\n");
+      assert.equal((await inDir(dir, ["status"])).code, 0, "exited 0 is what a one-shot service should be");
+    });
+
     test("a service with build: is built when its image is missing, and rebuilt with --build", async () => {
       const { name, dir } = project("build");
       appFile(dir, name, `  app:\n    build: ./app\n    command: ${idle}\n    x-moor: {settle: 300ms}\n`, "");

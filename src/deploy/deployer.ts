@@ -15,7 +15,7 @@ import { DeployError } from "./deploy-error.ts";
 import { Demultiplexer } from "../util/multiplexed-stream.ts";
 import { projectLabel, volumeLabel } from "./compose/labels.ts";
 import type { Project, Service } from "./compose/model.ts";
-import { createRequest, desiredService, type CreateRequest } from "./desired.ts";
+import { createRequest, desiredService, serviceDependencies, type CreateRequest } from "./desired.ts";
 import { gateFor, gateText, passGate } from "./gate.ts";
 import { observe, type Observation, type ProjectContainer } from "./observe.ts";
 import { dependencyOrder, planChanges, planDeploy, planVolumes, type Action, type DesiredService, type ObservedContainer, type VolumeAction } from "./plan.ts";
@@ -114,6 +114,8 @@ interface Done {
   snapshots: Record<string, string>;
   /** What status compares later, taken once the new container passed its gate. */
   baseline?: { layerDigest: string; updatableDigest: string };
+  /** A start-first swap's stop of the old container, which runs beside the rest of the deploy. */
+  pendingStop?: Promise<void>;
 }
 
 export class Deployer {
@@ -176,12 +178,12 @@ export class Deployer {
         image,
         imageId,
         configHash: service.configHash,
-        dependsOn: Object.keys(service.dependsOn),
+        dependsOn: serviceDependencies(service),
       });
     }
     const kept = services
       .filter((action) => action.kind === "keep")
-      .map((action) => ({ service: action.service, image: images.get(action.service)!.image, dependsOn: Object.keys(project.services[action.service].dependsOn), completes: completesFor(project, action.service) }));
+      .map((action) => ({ service: action.service, image: images.get(action.service)!.image, dependsOn: serviceDependencies(project.services[action.service]), completes: completesFor(project, action.service) }));
     const done = await this.applySwaps(project.name, swaps, levels(desired), options.renewAnonVolumes, revision);
     await this.commit(project.name, observation, revision, "up", done, kept, swaps.filter((swap) => swap.to === undefined).map((swap) => swap.service));
     return result(revision, true);
@@ -317,6 +319,11 @@ export class Deployer {
     for (const container of observation.leftovers) {
       this.ctx.progress({ subject: container.service, message: `removing ${container.name}, left by an interrupted deploy` });
       await this.client.containerRemove(container.id, { force: true, volumes: false });
+      changed = true;
+    }
+    for (const container of observation.retired.filter((retired) => retired.state === "running")) {
+      this.ctx.progress({ subject: container.service, message: `stopping ${container.name}: an earlier revision's container, left running by an interrupted deploy` });
+      await this.client.containerStop(container.id);
       changed = true;
     }
     for (const helper of observation.helpers) {
@@ -485,7 +492,8 @@ export class Deployer {
     const baseline = this.baseline(toId).then((taken) => {
       record.baseline = taken;
     });
-    await Promise.all([baseline, swap.settings.order === "start-first" ? stopFrom() : undefined]);
+    if (swap.settings.order === "start-first") record.pendingStop = stopFrom();
+    await baseline;
   }
 
   /** Undoes swaps in reverse order; returns what could not be undone. */
@@ -498,8 +506,9 @@ export class Deployer {
         problems.push(`${what}: ${(err as Error).message}`);
       }
     };
-    for (const { swap, fromWasRunning, toId, snapshots } of [...done].reverse()) {
+    for (const { swap, fromWasRunning, toId, snapshots, pendingStop } of [...done].reverse()) {
       const say = (message: string) => this.ctx.progress({ subject: swap.service, message });
+      await pendingStop?.catch(() => undefined);
       if (toId !== undefined && swap.to !== undefined) {
         if ("create" in swap.to) {
           say(`removing the new container`);
@@ -565,23 +574,28 @@ export class Deployer {
     const anyImage = Object.values(services)[0]?.imageId ?? done.find((d) => d.swap.from !== undefined)?.swap.from?.imageId;
     if (anyImage === undefined) throw new MoorError("internal", "a revision with no container to record");
     const request = recordRequest(project, manifest, anyImage, await this.imageVolumes(anyImage));
-    await this.client.containerCreate(request.body, request.name);
+    // Old containers still stopping (start-first) need not hold the record back: a retired
+    // container left running by a crash here is stopped by the next deploy's recover().
+    const stops = done.map((step) =>
+      step.pendingStop?.catch((err: unknown) => this.ctx.progress({ subject: step.swap.service, message: `warning: the old container did not stop: ${(err as Error).message}` })),
+    );
+    await Promise.all([this.client.containerCreate(request.body, request.name), ...stops]);
     this.ctx.progress({ subject: project, message: `revision ${revision} recorded` });
 
     const records = [...observation.records.map((r) => r.manifest), manifest];
     const keep = records.slice(-retainedRevisions);
     const needed = new Set(keep.flatMap((m) => Object.values(m.services).map((s) => s.container)));
     const neededSnapshots = new Set(keep.flatMap((m) => Object.values(m.snapshots ?? {})));
-    for (const record of observation.records) {
-      if (keep.some((m) => m.revision === record.manifest.revision)) continue;
-      await this.client.containerRemove(record.id, { force: true, volumes: false });
-      for (const snapshot of Object.values(record.manifest.snapshots ?? {})) {
-        if (!neededSnapshots.has(snapshot)) await this.client.volumeRemove(snapshot).catch(() => undefined);
-      }
-    }
-    for (const container of observation.retired) {
-      if (!needed.has(container.id)) await this.client.containerRemove(container.id, { force: true, volumes: false });
-    }
+    const dropped = observation.records.filter((record) => !keep.some((m) => m.revision === record.manifest.revision));
+    await Promise.all([
+      ...dropped.map(async (record) => {
+        await this.client.containerRemove(record.id, { force: true, volumes: false });
+        for (const snapshot of Object.values(record.manifest.snapshots ?? {})) {
+          if (!neededSnapshots.has(snapshot)) await this.client.volumeRemove(snapshot).catch(() => undefined);
+        }
+      }),
+      ...observation.retired.filter((container) => !needed.has(container.id)).map((container) => this.client.containerRemove(container.id, { force: true, volumes: false })),
+    ]);
   }
 
   /** What status compares later: the container's filesystem changes and its editable host config, as deployed. */

@@ -96,3 +96,22 @@ test("hostname is the container's and part of the config hash", () => {
   assert.notEqual(named.services.db.configHash, plain.services.db.configHash);
   assert.deepEqual(named.unsupported, []);
 });
+
+test("network_mode service: and volumes_from name the other service's container, and make it a dependency", () => {
+  const loaded = project(`
+services:
+  db:
+    image: busybox
+  backup:
+    image: busybox
+    network_mode: service:db
+    volumes_from: [db:ro, "container:legacy"]
+    depends_on: [cache]
+  cache:
+    image: busybox
+`);
+  const host = createRequest(loaded, loaded.services.backup, imageId).body.HostConfig;
+  assert.equal(host.NetworkMode, "container:shop-db-1");
+  assert.deepEqual(host.VolumesFrom, ["shop-db-1:ro", "legacy"]);
+  assert.deepEqual(desiredService(loaded.services.backup, imageId).dependsOn, ["cache", "db"]);
+});

@@ -9,7 +9,7 @@ export interface CreateRequest {
 }
 
 /** Compose v2's container name: `<project>-<service>-<number>`. */
-export function containerName(project: Project, service: Service, number = 1): string {
+export function containerName(project: Pick<Project, "name">, service: Pick<Service, "name">, number = 1): string {
   return `${project.name}-${service.name}-${number}`;
 }
 
@@ -67,15 +67,42 @@ export function createRequest(project: Project, service: Service, imageId: strin
     }
   }
   if (service.tmpfs.length > 0) host.Tmpfs = Object.fromEntries(service.tmpfs.map((entry) => splitTmpfs(entry)));
-  if (service.volumesFrom.length > 0) host.VolumesFrom = service.volumesFrom;
-  if (service.networkMode !== null) host.NetworkMode = service.networkMode;
+  if (service.volumesFrom.length > 0) host.VolumesFrom = service.volumesFrom.map((entry) => volumesFromEntry(project, entry));
+  if (service.networkMode !== null) {
+    const shared = sharedService(service.networkMode);
+    host.NetworkMode = shared === undefined ? service.networkMode : `container:${containerName(project, { name: shared })}`;
+  }
   if (Object.keys(bindings).length > 0) host.PortBindings = bindings;
   return { name: containerName(project, service), body: { ...config, Image: imageId, Labels: composeServiceLabels(project, service), HostConfig: host } };
 }
 
 /** What the plan compares: compose's config hash, the pinned image, the dependencies. */
 export function desiredService(service: Service, imageId: string): DesiredService {
-  return { name: service.name, configHash: service.configHash, imageId, dependsOn: Object.keys(service.dependsOn) };
+  return { name: service.name, configHash: service.configHash, imageId, dependsOn: serviceDependencies(service) };
+}
+
+/**
+ * The services that must run first: depends_on, and as compose-go adds them implicitly, the
+ * service whose network it shares and those it takes volumes from.
+ */
+export function serviceDependencies(service: Service): string[] {
+  const implicit = [
+    ...(service.networkMode === null ? [] : [sharedService(service.networkMode)]),
+    ...service.volumesFrom.map((entry) => (entry.startsWith("container:") ? undefined : entry.split(":")[0])),
+  ].filter((name): name is string => name !== undefined);
+  return [...new Set([...Object.keys(service.dependsOn), ...implicit])];
+}
+
+/** `network_mode: service:db` names a service; undefined for other modes. */
+function sharedService(networkMode: string): string | undefined {
+  return networkMode.startsWith("service:") ? networkMode.slice("service:".length) : undefined;
+}
+
+/** compose's volumes_from entry as the engine's: a service becomes its container's name, `container:x` becomes `x`. */
+function volumesFromEntry(project: Project, entry: string): string {
+  if (entry.startsWith("container:")) return entry.slice("container:".length);
+  const [name, mode] = entry.split(":");
+  return `${containerName(project, { name })}${mode === undefined ? "" : `:${mode}`}`;
 }
 
 function healthcheckOf(service: Service): Record<string, unknown> | undefined {
