@@ -17,7 +17,7 @@ import { projectLabel, volumeLabel } from "./compose/labels.ts";
 import type { Project, Service } from "./compose/model.ts";
 import { createRequest, desiredService, serviceDependencies, type CreateRequest } from "./desired.ts";
 import { gateFor, gateText, passGate } from "./gate.ts";
-import { observe, type Observation, type ProjectContainer } from "./observe.ts";
+import { exitedCleanly, observe, type Observation, type ProjectContainer } from "./observe.ts";
 import { dependencyOrder, planChanges, planDeploy, planVolumes, type Action, type DesiredService, type ObservedContainer, type VolumeAction } from "./plan.ts";
 import {
   deployProjectLabel,
@@ -159,7 +159,7 @@ export class Deployer {
       if (action.kind === "keep") continue;
       const from = byService.get(action.service);
       if (action.kind === "remove") {
-        swaps.push({ service: action.service, from, to: undefined, settings: { order: "stop-first", snapshot: false, settle: 0, healthTimeout: 0 }, completes: false, snapshotVolumes: [], change: action.reason, image: "", imageId: "", configHash: "", dependsOn: [] });
+        swaps.push(retirement(action.service, from, action.reason));
         continue;
       }
       const service = project.services[action.service];
@@ -211,18 +211,21 @@ export class Deployer {
     for (const [service, entry] of Object.entries(target.services)) {
       const container = byId.get(entry.container);
       if (container === undefined) throw new DeployError(`the container of service "${service}" in revision ${targetRevision} is gone (removed by hand?): roll back to another revision, or deploy with moor up`);
-      const from = liveByService.get(service);
-      if (from?.id === container.id && from.state === "running") {
+      const live = liveByService.get(service);
+      const settled = container.state === "running" || (entry.completes && exitedCleanly(container));
+      if (live?.id === container.id && settled) {
         kept.push({ service, image: entry.image, dependsOn: entry.dependsOn ?? [], completes: entry.completes });
-        actions.push({ service, kind: "keep", reason: "unchanged", containers: [from.id] });
+        actions.push({ service, kind: "keep", reason: "unchanged", containers: [live.id] });
         continue;
       }
+      // The same container, stopped: it is only started again.
+      const from = live?.id === container.id ? undefined : live;
       swaps.push({ service, from, to: { existing: container }, settings: defaultSwapSettings, completes: entry.completes, snapshotVolumes: [], change: `back to revision ${targetRevision}`, image: entry.image, imageId: entry.imageId, configHash: entry.configHash, dependsOn: entry.dependsOn });
       actions.push({ service, kind: "replace", reason: `back to revision ${targetRevision}`, containers: from === undefined ? [] : [from.id] });
     }
     for (const [service, container] of liveByService) {
       if (service in target.services) continue;
-      swaps.push({ service, from: container, to: undefined, settings: defaultSwapSettings, completes: false, snapshotVolumes: [], change: `not in revision ${targetRevision}`, image: "", imageId: "", configHash: "", dependsOn: [] });
+      swaps.push(retirement(service, container, `not in revision ${targetRevision}`));
       actions.push({ service, kind: "remove", reason: `not in revision ${targetRevision}`, containers: [container.id] });
     }
     const revision = Math.max(...retained) + 1;
@@ -255,7 +258,7 @@ export class Deployer {
       const drift: string[] = [];
       const expectedName = liveName(project, service);
       if (container.name !== expectedName) drift.push(`renamed to ${container.name} (deployed as ${expectedName})`);
-      if (container.state !== "running" && !(entry.completes && container.status.startsWith("Exited (0)"))) drift.push(`not running: ${container.status}`);
+      if (container.state !== "running" && !(entry.completes && exitedCleanly(container))) drift.push(`not running: ${container.status}`);
       const [changes, inspected] = await Promise.all([this.client.containerChanges(container.id), this.client.containerInspect(container.id)]);
       if (updatableDigest(inspected) !== entry.updatableDigest) drift.push("edited since deploy (docker update changed its restart policy or resources)");
       if (changesDigest(changes) !== entry.layerDigest) {
@@ -479,7 +482,7 @@ export class Deployer {
       toId = created.Id;
     } else {
       toId = swap.to.existing.id;
-      await this.client.containerRename(toId, liveName(project, swap.service));
+      if (swap.to.existing.name !== liveName(project, swap.service)) await this.client.containerRename(toId, liveName(project, swap.service));
     }
     record.toId = toId;
     say(`starting ${liveName(project, swap.service)}`);
@@ -517,7 +520,7 @@ export class Deployer {
           const existing = swap.to.existing;
           say(`stopping ${liveName(project, swap.service)} and renaming it back to ${existing.name}`);
           await attempt(`stop ${existing.name}`, () => this.client.containerStop(toId));
-          await attempt(`rename ${existing.name}`, () => this.client.containerRename(toId, existing.name));
+          if (existing.name !== liveName(project, swap.service)) await attempt(`rename ${existing.name}`, () => this.client.containerRename(toId, existing.name));
         }
       }
       for (const [volume, snapshot] of Object.entries(snapshots)) {
@@ -679,6 +682,11 @@ export class Deployer {
   }
 }
 
+/** The swap that retires a service's container: stopped and renamed, kept for rollback. */
+function retirement(service: string, from: ProjectContainer | undefined, change: string): Swap {
+  return { service, from, to: undefined, settings: defaultSwapSettings, completes: false, snapshotVolumes: [], change, image: "", imageId: "", configHash: "", dependsOn: [] };
+}
+
 const defaultSwapSettings: DeploySettings = { order: "stop-first", snapshot: false, settle: defaultSettle, healthTimeout: defaultHealthTimeout };
 
 /** Whether another service waits for this one to complete (depends_on: service_completed_successfully). */
@@ -704,7 +712,7 @@ function observedContainers(observation: Observation): ObservedContainer[] {
     configHash: container.configHash,
     imageId: container.imageId,
     running: container.state === "running",
-    exitedCleanly: container.state === "exited" && container.status.startsWith("Exited (0)"),
+    exitedCleanly: exitedCleanly(container),
   }));
 }
 

@@ -79,3 +79,8 @@ export async function observe(client: EngineClient, project: string): Promise<Ob
   }
   return observation;
 }
+
+/** A container that ran to its end with exit code 0 (a completed one-shot service). */
+export function exitedCleanly(container: ProjectContainer): boolean {
+  return container.state === "exited" && container.status.startsWith("Exited (0)");
+}
