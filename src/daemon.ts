@@ -1,3 +1,4 @@
+import { VolumeBackups } from "./engine/volumes/backup.ts";
 import { chmod, chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -84,6 +85,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     execs,
     health,
     builder,
+    backups: new VolumeBackups(volumes, containers, log),
     system: new SystemService(new EngineStore(db)),
     facts: { host, root: options.root },
     reportError: (err, req) => log.error({ err, method: req.method, url: req.url }, "request failed"),

@@ -10,11 +10,12 @@ import { engineCommands } from "./cli/commands/engine.ts";
 import { imageCommands, imageGroup } from "./cli/commands/image.ts";
 import { systemCommands } from "./cli/commands/system.ts";
 import { volumeCommands, volumeGroup } from "./cli/commands/volume.ts";
+import { volumeBackupCommands } from "./cli/commands/volume-backup.ts";
 import { runCli } from "./cli/program.ts";
 
 const registry = {
   groups: [{ path: ["container"], description: "Manage containers" }, imageGroup, volumeGroup],
-  commands: [...runCommands, ...execCommands, ...inspectCommands, ...containerCommands, ...diffCommands, ...cpCommands, ...engineCommands, ...systemCommands, ...buildCommands, ...deployCommands, ...imageCommands, ...volumeCommands],
+  commands: [...runCommands, ...execCommands, ...inspectCommands, ...containerCommands, ...diffCommands, ...cpCommands, ...engineCommands, ...systemCommands, ...buildCommands, ...deployCommands, ...imageCommands, ...volumeCommands, ...volumeBackupCommands],
 };
 
 void runCli(

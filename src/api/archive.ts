@@ -52,7 +52,7 @@ export function encodePathStat(stat: PathStat): string {
 }
 
 /** Writes a stream with backpressure; stops when the client goes away (so the container's lock is freed). */
-async function writeAll(res: ServerResponse, chunks: AsyncIterable<Buffer>): Promise<void> {
+export async function writeAll(res: ServerResponse, chunks: AsyncIterable<Buffer>): Promise<void> {
   for await (const chunk of chunks) {
     if (res.destroyed) return;
     if (!res.write(chunk)) {

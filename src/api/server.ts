@@ -16,8 +16,10 @@ import { addNetworkRoutes } from "./networks.ts";
 import { addPluginRoutes } from "./plugins.ts";
 import { addArchiveRoutes } from "./archive.ts";
 import { addBuildRoutes } from "./build.ts";
+import { addVolumeCareRoutes } from "./volume-care.ts";
 import type { Builder } from "../engine/build/builder.ts";
 import type { HealthMonitor } from "../engine/containers/health.ts";
+import type { VolumeBackups } from "../engine/volumes/backup.ts";
 import { apiVersions } from "./version.ts";
 
 export interface ApiDependencies {
@@ -27,6 +29,7 @@ export interface ApiDependencies {
   execs: ExecService;
   health: HealthMonitor;
   builder: Builder;
+  backups: VolumeBackups;
   system: SystemService;
   facts: SystemFacts;
   reportError: ErrorReporter;
@@ -52,6 +55,7 @@ export function createApiServer(deps: ApiDependencies): Server {
   addPluginRoutes(router);
   addArchiveRoutes(router, deps.containers);
   addBuildRoutes(router, deps.builder, deps.images);
+  addVolumeCareRoutes(router, deps.backups);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
   const server = createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
   server.on("upgrade", (req, socket, head) => {

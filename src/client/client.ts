@@ -7,6 +7,7 @@ import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type {
   WireVolume,
+  WireVolumeArchiveSummary,
   WireVolumeCreateRequest,
   WireVolumeListResponse,
   WireVolumePruneReport,
@@ -325,6 +326,31 @@ export class EngineClient {
 
   volumeList(filters?: FilterMap): Promise<WireVolumeListResponse> {
     return this.call("GET", "/volumes", { filters: encodeFilters(filters) });
+  }
+
+  /** moor's backup of a volume (zstd or gzip compressed), as it streams. */
+  async volumeBackup(name: string, options: { compression: "zstd" | "gzip"; stop: boolean }): Promise<Readable> {
+    const query = queryString({ compression: options.compression, stop: options.stop ? "1" : undefined });
+    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/moor/volumes/${checkedName("volume", name)}/backup${query}`);
+    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
+    return res.body;
+  }
+
+  /** Restores a moor volume backup into `name` (default: the archived volume's name). */
+  async volumeRestore(archive: AsyncIterable<Buffer>, options: { name?: string; force: boolean }): Promise<WireVolumeArchiveSummary> {
+    return this.uploadForJson("/moor/volumes/restore", queryString({ name: options.name, force: options.force ? "1" : undefined }), archive);
+  }
+
+  /** Checks a moor volume backup without restoring it. */
+  async volumeVerify(archive: AsyncIterable<Buffer>): Promise<WireVolumeArchiveSummary> {
+    return this.uploadForJson("/moor/volumes/verify", "", archive);
+  }
+
+  private async uploadForJson<T>(path: string, query: string, body: AsyncIterable<Buffer>): Promise<T> {
+    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "POST", `/v${await this.negotiatedVersion()}${path}${query}`, body, { "Content-Type": "application/octet-stream" });
+    const answer = await bodyText(res.body);
+    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(answer));
+    return JSON.parse(answer) as T;
   }
 
   networkInspect(name: string): Promise<Record<string, unknown>> {

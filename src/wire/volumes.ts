@@ -29,3 +29,12 @@ export interface WireVolumePruneReport {
   VolumesDeleted: string[];
   SpaceReclaimed: number;
 }
+
+/** moor's answer to a volume restore or verify (`/moor/volumes/restore`, `/moor/volumes/verify`). */
+export interface WireVolumeArchiveSummary {
+  Volume: string;
+  Files: number;
+  Bytes: number;
+  Checksum: string;
+  Created: string;
+}

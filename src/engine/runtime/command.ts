@@ -61,22 +61,40 @@ export function runWithOutput(file: string, args: readonly string[], output: Nod
 }
 
 /**
- * A binary's stdout as a stream; a non-zero exit is thrown after the last chunk. Stopping
+ * A binary's stdout as a stream, `input` (when given) fed to its stdin as it is read; a
+ * non-zero exit is thrown after the last chunk, as is a failure to read `input`. Stopping
  * early kills the binary.
  */
-export async function* streamOutput(file: string, args: readonly string[]): AsyncGenerator<Buffer> {
-  const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+export async function* streamOutput(file: string, args: readonly string[], input?: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const child = spawn(file, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  let inputError: unknown;
+  if (input !== undefined) {
+    // If the tool exits early, writes fail with EPIPE; its exit status reports the failure.
+    child.stdin!.on("error", () => {});
+    void (async () => {
+      try {
+        for await (const chunk of input) {
+          if (!child.stdin!.write(chunk)) await new Promise<void>((r) => child.stdin!.once("drain", () => r()));
+        }
+        child.stdin!.end();
+      } catch (err) {
+        inputError = err;
+        child.kill("SIGKILL");
+      }
+    })();
+  }
   let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", resolve);
   });
   let finished = false;
   try {
-    yield* child.stdout;
+    yield* child.stdout!;
     const code = await exited;
     finished = true;
+    if (inputError !== undefined) throw inputError;
     if (code !== 0) throw new MoorError("internal", stderr.trim().replace(/\s+/g, " ") || `${file} exited with ${code}`);
   } finally {
     if (!finished) {

@@ -50,6 +50,12 @@ export interface VolumeDriver {
    * mounted, so it must be filled in place). Resolves false when the volume was not empty.
    */
   populate(name: string, options: DriverOptions, shared: boolean, fill: (target: string) => Promise<void>): Promise<boolean>;
+  /** A new, empty directory on the volumes' filesystem to unpack a restore into; recover() removes one left behind. */
+  stagingDir(): string;
+  /** Makes a staged directory (holding `_data`) the storage of a new volume, atomically. */
+  adoptStaged(name: string, staged: string): Promise<void>;
+  /** Replaces a volume's data with a staged `_data` directory; a crash leaves the old data or the new. */
+  replaceData(name: string, stagedData: string): Promise<void>;
   remove(name: string): Promise<void>;
   /** Resolves when data deletions that remove() started have finished. */
   settled(): Promise<void>;

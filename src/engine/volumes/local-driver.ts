@@ -23,8 +23,12 @@ const requiredOptions: ReadonlyArray<[string, string[]]> = [
 const dataDirName = "_data";
 // A copy-up is made here beside `_data` and renamed over it when complete.
 const copyUpDirName = "_data.copy-up";
-// Never a valid volume name (those start with a letter or digit), so never listed or adopted.
+// A restore's verified data, beside `_data` until it is swapped in; and the data it replaced.
+const restoredDirName = "_data.restored";
+const replacedDirName = "_data.replaced";
+// Never valid volume names (those start with a letter or digit), so never listed or adopted.
 const trashPrefix = ".trash-";
+const stagingPrefix = ".restore-";
 
 /**
  * The `local` driver: `<root>/volumes/<name>/_data`, the layout dockerd uses, so data moves
@@ -152,6 +156,48 @@ export class LocalDriver implements VolumeDriver {
     return true;
   }
 
+  /** A new directory, on the volumes' filesystem, to unpack a restore into: purged at start if left. */
+  stagingDir(): string {
+    const dir = join(this.volumesDir, `${stagingPrefix}${randomId().slice(0, 16)}`);
+    mkdirSync(dir, { mode: 0o700 });
+    return dir;
+  }
+
+  /** Makes a staged directory (holding `_data`) the storage of a new volume, in one rename. */
+  async adoptStaged(name: string, staged: string): Promise<void> {
+    validateLocalVolumeName(name);
+    renameSync(staged, this.volumeDir(name));
+    chmodSync(this.volumeDir(name), 0o701);
+  }
+
+  /**
+   * Replaces a volume's data with `stagedData`: first set beside `_data` as `_data.restored`,
+   * then swapped in by renames; recover() finishes a swap a crash interrupted, so the volume
+   * holds the old data or the new, never a mix.
+   */
+  async replaceData(name: string, stagedData: string): Promise<void> {
+    const data = this.dataPath(name);
+    const restored = join(this.volumeDir(name), restoredDirName);
+    const replaced = join(this.volumeDir(name), replacedDirName);
+    renameSync(stagedData, restored);
+    try {
+      // rename(2) replaces an empty directory in one step.
+      renameSync(restored, data);
+      return;
+    } catch (err) {
+      if (!["ENOTEMPTY", "EEXIST"].includes((err as NodeJS.ErrnoException).code ?? "")) throw err;
+    }
+    renameSync(data, replaced);
+    renameSync(restored, data);
+    this.purgeReplaced(replaced);
+  }
+
+  private purgeReplaced(replaced: string): void {
+    const trash = join(this.volumesDir, `${trashPrefix}${randomId().slice(0, 16)}`);
+    renameSync(replaced, trash);
+    this.purge(trash);
+  }
+
   async remove(name: string): Promise<void> {
     const trash = join(this.volumesDir, `${trashPrefix}${randomId().slice(0, 16)}`);
     try {
@@ -177,10 +223,27 @@ export class LocalDriver implements VolumeDriver {
 
   async recover(): Promise<void> {
     for (const entry of await readdir(this.volumesDir)) {
-      if (entry.startsWith(trashPrefix)) this.purge(join(this.volumesDir, entry));
+      // Restores that were not verified or not adopted: the volume they were for is unchanged.
+      if (entry.startsWith(trashPrefix) || entry.startsWith(stagingPrefix)) {
+        this.purge(join(this.volumesDir, entry));
+        continue;
+      }
       // A copy-up the engine did not finish: the volume stayed empty, the partial copy goes.
-      else if (lstatOrUndefined(join(this.volumesDir, entry, copyUpDirName)) !== undefined) this.purge(join(this.volumesDir, entry, copyUpDirName));
+      if (lstatOrUndefined(join(this.volumesDir, entry, copyUpDirName)) !== undefined) this.purge(join(this.volumesDir, entry, copyUpDirName));
+      this.recoverRestore(entry);
     }
+  }
+
+  /** A restore's swap a crash interrupted: finished once `_data` was moved away, undone before. */
+  private recoverRestore(name: string): void {
+    const data = this.dataPath(name);
+    const restored = join(this.volumeDir(name), restoredDirName);
+    const replaced = join(this.volumeDir(name), replacedDirName);
+    if (lstatOrUndefined(restored) !== undefined) {
+      if (lstatOrUndefined(data) === undefined) renameSync(restored, data);
+      else this.purge(restored);
+    }
+    if (lstatOrUndefined(replaced) !== undefined) this.purgeReplaced(replaced);
   }
 
   async discover(): Promise<DiscoveredVolume[]> {

@@ -131,6 +131,49 @@ export class VolumeService {
     }
   }
 
+  /** A new, empty staging directory for a restore (the local driver's, where volumes live). */
+  stagingDir(): string {
+    return this.driver(defaultDriverName).stagingDir();
+  }
+
+  /**
+   * A restore into a new volume: the staged directory (holding `_data`) becomes its storage.
+   * The row is written 'creating' first, so a crash leaves the volume whole (recover() keeps a
+   * 'creating' volume that holds data) or absent.
+   */
+  async createFromStaged(request: { name: string; labels: Record<string, string> | null }, staged: string): Promise<Volume> {
+    const driver = this.driver(defaultDriverName);
+    return this.locks.run(request.name, async () => {
+      if (this.ready.has(request.name) || this.store.get(request.name) !== undefined) throw new MoorError("conflict", `volume ${request.name} already exists`);
+      driver.validate(request.name, {});
+      const record: VolumeRecord = { name: request.name, driver: defaultDriverName, labels: nonEmpty(request.labels), options: null, createdAt: this.now(), state: "creating" };
+      this.store.insert(record);
+      try {
+        await driver.adoptStaged(request.name, staged);
+      } catch (err) {
+        this.store.delete(request.name);
+        throw wrap(err, `restore ${request.name}`);
+      }
+      this.store.setState(request.name, "ready");
+      this.log.info({ volume: request.name }, "volume restored");
+      return this.remember({ ...record, state: "ready" });
+    });
+  }
+
+  /**
+   * Swaps a volume's data for a staged `_data` directory. Refused while the volume is mounted
+   * (a running container would keep the old data) or keeps its data on a device.
+   */
+  async replaceData(name: string, stagedData: string): Promise<void> {
+    await this.locks.run(name, async () => {
+      const volume = this.inspect(name);
+      if (this.store.users(name).length > 0) throw new MoorError("conflict", `volume ${name} is mounted by a running container: stop it first`);
+      if (volume.options !== null) throw new MoorError("invalid", `volume ${name} keeps its data on a device (driver options ${JSON.stringify(volume.options)}): restore into a volume without options`);
+      await this.driver(volume.driver).replaceData(name, stagedData);
+      this.log.info({ volume: name }, "volume data replaced by a restore");
+    });
+  }
+
   private reserve(name: string, containerId: string | undefined): void {
     if (containerId === undefined) return;
     const holders = this.reservations.get(name) ?? new Set();

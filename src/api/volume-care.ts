@@ -1,0 +1,57 @@
+/**
+ * moor's own volume endpoints, under the vendor prefix `/moor/` (Docker has none of these):
+ *
+ *   GET  /moor/volumes/{name}/backup?compression=zstd|gzip&stop=1   the backup archive, streamed
+ *   POST /moor/volumes/restore?name=NAME&force=1                    body: an archive; answers what it restored
+ *   POST /moor/volumes/verify                                       body: an archive; answers what it holds
+ */
+import type { ServerResponse } from "node:http";
+import { MoorError } from "../errors.ts";
+import type { ArchiveSummary, Compression, VolumeBackups } from "../engine/volumes/backup.ts";
+import { writeAll } from "./archive.ts";
+import { queryBool, sendJson } from "./http.ts";
+import type { Router } from "./router.ts";
+
+export function addVolumeCareRoutes(router: Router, backups: VolumeBackups): void {
+  router.add("GET", "/moor/volumes/:name/backup", async ({ res, params, query }) => {
+    const compression = query.get("compression") || "zstd";
+    if (compression !== "zstd" && compression !== "gzip") throw new MoorError("invalid", `invalid compression ${JSON.stringify(compression)}: zstd or gzip`);
+    const archive = await backups.backup(params.name, { compression: compression as Compression, stop: queryBool(query, "stop") });
+    // The first bytes come before the status: a backup that cannot start still answers an error.
+    const first = await archive.next();
+    res.writeHead(200, { "Content-Type": compression === "zstd" ? "application/zstd" : "application/gzip" });
+    try {
+      if (!first.done) res.write(first.value);
+      await writeAll(res, archive);
+      res.end();
+    } catch (err) {
+      // Too late for an error answer: the cut connection tells the client the backup failed.
+      res.destroy(err as Error);
+    } finally {
+      await archive.return(undefined);
+    }
+  });
+
+  router.add("POST", "/moor/volumes/restore", async ({ req, res, query }) => {
+    const summary = await drained(req, backups.restore(req, { name: query.get("name") || undefined, force: queryBool(query, "force") }));
+    sendSummary(res, summary);
+  });
+
+  router.add("POST", "/moor/volumes/verify", async ({ req, res }) => {
+    sendSummary(res, await drained(req, backups.verify(req)));
+  });
+}
+
+/** An upload refused midway is read to its end first, so the client hears the error instead of a reset. */
+async function drained<T>(req: AsyncIterable<unknown>, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    for await (const _ of req);
+    throw err;
+  }
+}
+
+function sendSummary(res: ServerResponse, summary: ArchiveSummary): void {
+  sendJson(res, 200, { Volume: summary.volume, Files: summary.files, Bytes: summary.bytes, Checksum: summary.checksum, Created: summary.created });
+}

@@ -1,0 +1,118 @@
+/**
+ * `moor volume backup|restore|verify`: moor's own volume archives (engine side in
+ * engine/volumes/backup.ts), streamed through the engine's `/moor/volumes/...` endpoints.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
+import type { WireVolumeArchiveSummary } from "../../wire/volumes.ts";
+import { humanSize } from "../../util/units.ts";
+import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
+import { withClient } from "../program.ts";
+
+const backup: CommandSpec = {
+  path: ["volume", "backup"],
+  usage: "[OPTIONS] VOLUME",
+  description: `Back up a volume to an archive
+
+The archive (zstd-compressed tar, gzip with --gzip) keeps owners, modes, times,
+symlinks, hard links, sparse files, extended attributes and ACLs, with a
+manifest: the volume's name, driver, options and labels, and a checksum of every
+file and of the whole, which restore and verify check. A volume that running
+containers write to is refused unless --stop, which stops them for the backup
+and starts them again after it.`,
+  examples: `moor volume backup pgdata -o pgdata.tar.zst
+moor volume backup --stop shopdata -o shop.tar.zst   # stops its writers meanwhile
+moor volume backup pgdata | ssh other moor volume restore -`,
+  args: { min: 1, max: 1 },
+  flags: [
+    { long: "output", short: "o", type: "string", usage: 'Write to a file ("-": STDOUT, the default when it is not a terminal)' },
+    { long: "gzip", type: "bool", usage: "Compress with gzip instead of zstd" },
+    { long: "stop", type: "bool", usage: "Stop the running containers that write to the volume for the backup, then start them again" },
+  ],
+  async run(ctx, args, flags) {
+    const output = (flags.output as string | undefined) ?? "-";
+    if (output === "-" && (ctx.stdout as NodeJS.WriteStream).isTTY) {
+      throw new CommandError("cowardly refusing to write a backup to a terminal. Use the -o flag or redirect");
+    }
+    await withClient(ctx, async (client) => {
+      const archive = await client.volumeBackup(args[0], { compression: flags.gzip ? "gzip" : "zstd", stop: Boolean(flags.stop) });
+      if (output === "-") {
+        await pipeline(archive, ctx.stdout as NodeJS.WritableStream, { end: false }).catch((err: unknown) => {
+          throw new CommandError(`backup of ${args[0]} failed: ${(err as Error).message}`);
+        });
+        return;
+      }
+      // Written aside and renamed, so a failed backup never leaves a truncated archive behind.
+      const partial = `${output}.partial-${process.pid}`;
+      try {
+        await pipeline(archive, createWriteStream(partial, { flags: "wx" }));
+        await rename(partial, output);
+      } catch (err) {
+        await rm(partial, { force: true });
+        throw new CommandError(`backup of ${args[0]} failed: ${(err as Error).message}; no archive was written`);
+      }
+    });
+    if (output !== "-") ctx.stderr.write(`Backed up volume ${args[0]} to ${output}\n`);
+    return 0;
+  },
+};
+
+function archiveInput(ctx: CommandContext, file: string): AsyncIterable<Buffer> {
+  if (file === "-") {
+    if (ctx.stdin.isTTY) throw new CommandError("requested an archive from stdin, but stdin is a terminal");
+    return ctx.stdin as AsyncIterable<Buffer>;
+  }
+  return createReadStream(file);
+}
+
+function summaryLine(summary: WireVolumeArchiveSummary): string {
+  return `${summary.Files} files, ${humanSize(summary.Bytes)}, backed up ${summary.Created}, sha256 ${summary.Checksum}`;
+}
+
+async function readingArchive<T>(file: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new CommandError(`open ${file}: no such file or directory`);
+    throw err;
+  }
+}
+
+const restore: CommandSpec = {
+  path: ["volume", "restore"],
+  usage: "[OPTIONS] FILE|- [VOLUME]",
+  description: `Restore a volume from a backup archive
+
+Into VOLUME, else the volume the archive was made from: a new volume is created
+with the archive's labels; an existing one must be empty, or with --force its
+data is replaced. The archive is unpacked aside and every checksum verified
+before the volume changes, all at once: a corrupt, truncated or foreign archive,
+or an interrupted restore, leaves the volume as it was.`,
+  examples: `moor volume restore pgdata.tar.zst                  # as the volume it was made from
+moor volume restore pgdata.tar.zst pgdata-copy      # under another name
+moor volume restore --force pgdata.tar.zst          # replace the data of an existing volume`,
+  args: { min: 1, max: 2 },
+  flags: [{ long: "force", short: "f", type: "bool", usage: "Replace the data of an existing, non-empty volume" }],
+  async run(ctx, args, flags) {
+    const summary = await readingArchive(args[0], () =>
+      withClient(ctx, (client) => client.volumeRestore(archiveInput(ctx, args[0]), { name: args[1], force: Boolean(flags.force) })),
+    );
+    ctx.stdout.write(`Restored volume ${summary.Volume}: ${summaryLine(summary)}\n`);
+    return 0;
+  },
+};
+
+const verify: CommandSpec = {
+  path: ["volume", "verify"],
+  usage: "FILE|-",
+  description: "Check a backup archive without restoring it: every member's checksum and the whole's",
+  args: { min: 1, max: 1 },
+  async run(ctx, args) {
+    const summary = await readingArchive(args[0], () => withClient(ctx, (client) => client.volumeVerify(archiveInput(ctx, args[0]))));
+    ctx.stdout.write(`OK: volume ${summary.Volume}, ${summaryLine(summary)}\n`);
+    return 0;
+  },
+};
+
+export const volumeBackupCommands: CommandSpec[] = [backup, restore, verify];

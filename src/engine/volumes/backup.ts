@@ -1,0 +1,339 @@
+/**
+ * Backups of volumes: a tar stream (zstd or gzip compressed) that GNU tar writes from the
+ * volume's directory, keeping owners, modes, times, symlinks, hard links, sparse files, extended
+ * attributes and ACLs, between two members moor adds:
+ *
+ *   moor-volume.json     first: the format, and the volume's name, driver, options, labels, creation
+ *   _data/...            the volume's data, as GNU tar wrote it
+ *   moor-manifest.json   last: the sha256 of each member's stored data, the file count and bytes,
+ *                        and the sha256 of every byte of the archive before it
+ *
+ * A restore checks each member's name before any of its data is used (nothing may land outside
+ * `_data`), unpacks into a staging directory, compares every checksum, and only then makes the
+ * result the volume's data, in one rename; a failed or interrupted restore changes nothing.
+ */
+import { readdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { createHash } from "node:crypto";
+import { MoorError } from "../../errors.ts";
+import { TarScanner, type ScannedMember, type TarMember } from "../../util/tar-scan.ts";
+import { encodeTarHeader, tarEnd, tarHeader, tarPadding, TarFormatError } from "../../util/tar.ts";
+import { randomId } from "../../util/ids.ts";
+import { runWithInput, streamOutput } from "../runtime/command.ts";
+import { removeTree } from "../fs.ts";
+import type { ContainerService } from "../containers/service.ts";
+import type { Logger } from "../logger.ts";
+import type { Volume, VolumeService } from "./service.ts";
+
+export const backupFormat = "moor-volume-backup/1";
+const headerMember = "moor-volume.json";
+const manifestMember = "moor-manifest.json";
+const dataRoot = "_data";
+
+export type Compression = "zstd" | "gzip";
+
+interface BackupHeader {
+  format: string;
+  created: string;
+  volume: { name: string; driver: string; options: Record<string, string> | null; labels: Record<string, string> | null; createdAt: number };
+}
+
+interface BackupManifest {
+  files: number;
+  bytes: number;
+  /** Member name → sha256 of its stored data. */
+  members: Record<string, string>;
+  /** sha256 of every byte of the archive before the manifest member. */
+  checksum: string;
+}
+
+/** What a verified archive holds. */
+export interface ArchiveSummary {
+  volume: string;
+  files: number;
+  bytes: number;
+  checksum: string;
+  created: string;
+}
+
+/** GNU tar, keeping everything a volume's files carry. */
+const tarFidelity = ["--format=posix", "--xattrs", "--xattrs-include=*", "--acls", "--numeric-owner"];
+
+export class VolumeBackups {
+  constructor(
+    private readonly volumes: VolumeService,
+    private readonly containers: ContainerService,
+    private readonly log: Logger,
+  ) {}
+
+  /** Running containers that write to the volume: a backup of it now would not be consistent. */
+  writers(name: string): Array<{ id: string; name: string }> {
+    return this.containers
+      .list({ all: false })
+      .filter((container) => container.mounts.some((mount) => mount.volumeName === name && mount.rw))
+      .map((container) => ({ id: container.id, name: container.name.replace(/^\//, "") }));
+  }
+
+  /**
+   * The volume's backup as a stream. Refused while running containers write to the volume,
+   * unless `stop`: they are stopped for the backup and started again after it, even if it fails.
+   */
+  async backup(name: string, options: { compression: Compression; stop: boolean }): Promise<AsyncGenerator<Buffer>> {
+    const volume = this.volumes.inspect(name);
+    const writers = this.writers(name);
+    if (writers.length > 0 && !options.stop) {
+      throw new MoorError(
+        "conflict",
+        `volume ${name} is in use by running container(s) ${writers.map((w) => w.name).join(", ")}, which write to it: a backup now would not be consistent. Stop them, or back up with --stop (stops them for the backup and starts them again)`,
+      );
+    }
+    for (const writer of writers) await this.containers.stop(writer.id);
+    const user = `backup-${randomId().slice(0, 12)}`;
+    const mounted = volume.options !== null;
+    if (mounted) await this.volumes.mount(name, user);
+    const archive = this.archive(volume);
+    const compressed = streamOutput(options.compression, ["-c", "-q"], archive);
+    const restart = async () => {
+      if (mounted) await this.volumes.unmount(name, user).catch(() => undefined);
+      for (const writer of writers) {
+        await this.containers.start(writer.id).catch((err: unknown) => this.log.error({ container: writer.id, err: String(err) }, "could not start a container again after a backup"));
+      }
+    };
+    return (async function* () {
+      try {
+        yield* compressed;
+      } finally {
+        await restart();
+      }
+    })();
+  }
+
+  private async *archive(volume: Volume): AsyncGenerator<Buffer> {
+    const whole = createHash("sha256");
+    const emit = (chunk: Buffer) => {
+      whole.update(chunk);
+      return chunk;
+    };
+    const header: BackupHeader = {
+      format: backupFormat,
+      created: new Date().toISOString(),
+      volume: { name: volume.name, driver: volume.driver, options: volume.options, labels: volume.labels, createdAt: volume.createdAt },
+    };
+    yield emit(await smallMember(headerMember, Buffer.from(`${JSON.stringify(header, null, 2)}\n`)));
+
+    const manifest: BackupManifest = { files: 0, bytes: 0, members: {}, checksum: "" };
+    const scanner = new TarScanner((member) => {
+      manifest.members[member.name] = member.sha256;
+      if (member.type === "0") {
+        manifest.files += 1;
+        manifest.bytes += member.size;
+      }
+    });
+    // GNU tar ends its stream with end-of-archive blocks; they are held back (the manifest goes
+    // before them), so the last 1024 bytes received are only sent once more have come.
+    let held = Buffer.alloc(0);
+    let sent = 0;
+    for await (const chunk of streamOutput("tar", ["--create", ...tarFidelity, "--sparse", "--blocking-factor=1", "-C", dirname(volume.mountpoint), dataRoot])) {
+      scanner.push(chunk);
+      held = Buffer.concat([held, chunk]);
+      const end = scanner.membersLength;
+      const sendable = end !== undefined ? end - sent : held.length - tarEnd.length;
+      if (sendable > 0) {
+        yield emit(held.subarray(0, sendable));
+        held = held.subarray(sendable);
+        sent += sendable;
+      }
+      if (end !== undefined) held = Buffer.alloc(0);
+    }
+    scanner.finish();
+    manifest.checksum = whole.digest("hex");
+    yield await smallMember(manifestMember, Buffer.from(`${JSON.stringify(manifest)}\n`));
+    yield tarEnd;
+  }
+
+  /** Checks an archive without restoring it. */
+  async verify(input: AsyncIterable<Buffer>): Promise<ArchiveSummary> {
+    const reader = new ArchiveReader();
+    for await (const chunk of decompressed(input)) reader.push(chunk);
+    return reader.finish();
+  }
+
+  /**
+   * Restores an archive into the volume `name` (default: the archived volume's name): a new
+   * volume, an empty one, or with `force` one whose data it replaces. Refused while a running
+   * container uses the volume.
+   */
+  async restore(input: AsyncIterable<Buffer>, options: { name?: string; force: boolean }): Promise<ArchiveSummary & { created: string }> {
+    if (options.name !== undefined) this.checkTarget(options.name, options.force);
+    const staging = this.volumes.stagingDir();
+    try {
+      const reader = new ArchiveReader();
+      const checked = (async function* () {
+        for await (const chunk of decompressed(input)) {
+          reader.push(chunk);
+          yield chunk;
+        }
+      })();
+      await runWithInput("tar", ["--extract", ...tarFidelity, "--same-permissions", "--same-owner", "-C", staging], checked).catch((err: unknown) => {
+        // The reader's own complaint (a bad member, a truncated or corrupt stream) says more than tar's.
+        reader.finish();
+        throw err;
+      });
+      const summary = reader.finish();
+      const name = options.name ?? reader.header!.volume.name;
+      this.checkTarget(name, options.force);
+      await rm(join(staging, headerMember), { force: true });
+      await rm(join(staging, manifestMember), { force: true });
+      if (this.exists(name)) {
+        await this.volumes.replaceData(name, join(staging, dataRoot));
+        await removeTree(staging);
+      } else {
+        await this.volumes.createFromStaged({ name, labels: reader.header!.volume.labels }, staging);
+      }
+      return { ...summary, volume: name };
+    } catch (err) {
+      await removeTree(staging).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private exists(name: string): boolean {
+    try {
+      this.volumes.inspect(name);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private checkTarget(name: string, force: boolean): void {
+    if (!this.exists(name)) return;
+    const users = this.containers.list({ all: false }).filter((container) => container.mounts.some((mount) => mount.volumeName === name));
+    if (users.length > 0) throw new MoorError("conflict", `volume ${name} is in use by running container(s) ${users.map((c) => c.name.replace(/^\//, "")).join(", ")}: stop them before restoring into it`);
+    if (!force && !isEmptyDir(this.volumes.inspect(name).mountpoint)) {
+      throw new MoorError("conflict", `volume ${name} is not empty: restore into it with --force (its data is replaced, all at once), or restore under another name`);
+    }
+  }
+}
+
+function isEmptyDir(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return true;
+  }
+}
+
+async function smallMember(name: string, content: Buffer): Promise<Buffer> {
+  const header = await encodeTarHeader(tarHeader({ name, type: "0", size: content.length, mode: 0o644, mtime: Math.floor(Date.now() / 1000) }));
+  return Buffer.concat([header, content, tarPadding(content.length)]);
+}
+
+/** The archive decompressed by what its first bytes say it is (zstd, gzip, or plain tar). */
+async function* decompressed(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const iterator = input[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (head.length < 4) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head = Buffer.concat([head, next.value]);
+  }
+  const rest = (async function* () {
+    yield head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  })();
+  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) yield* streamOutput("zstd", ["-d", "-c", "-q"], rest);
+  else if (head[0] === 0x1f && head[1] === 0x8b) yield* streamOutput("gzip", ["-d", "-c"], rest);
+  else yield* rest;
+}
+
+/** Follows an archive's members, refusing what does not belong, and checks its checksums at the end. */
+class ArchiveReader {
+  header: BackupHeader | undefined;
+  private manifest: { member: ScannedMember; value: BackupManifest } | undefined;
+  private readonly members: ScannedMember[] = [];
+  private failure: Error | undefined;
+  private readonly scanner = new TarScanner(
+    (member) => this.onMember(member),
+    (member) => this.onHeader(member),
+    (member) => member.name === headerMember || member.name === manifestMember,
+  );
+
+  push(chunk: Buffer): void {
+    try {
+      this.scanner.push(chunk);
+    } catch (err) {
+      this.failure ??= err as Error;
+      throw this.asError(err);
+    }
+  }
+
+  private asError(err: unknown): Error {
+    return err instanceof MoorError ? err : new MoorError("invalid", `the archive is not a valid moor volume backup: ${(err as Error).message}; nothing was changed`);
+  }
+
+  private onHeader(member: TarMember): void {
+    const seen = this.members.length + (this.header === undefined ? 0 : 1);
+    if (this.manifest !== undefined) throw new TarFormatError(`member ${JSON.stringify(member.name)} comes after the manifest`);
+    if (seen === 0 && member.name !== headerMember) {
+      throw new TarFormatError(`its first member is ${JSON.stringify(member.name)}, not ${headerMember} (a plain tar of a volume is imported with moor volume import)`);
+    }
+    if (member.name === headerMember || member.name === manifestMember) return;
+    checkDataPath(member.name, "member");
+    if (member.type === "1") checkDataPath(member.linkName, "hard link target");
+  }
+
+  private onMember(member: ScannedMember): void {
+    if (member.name === headerMember) {
+      const header = parseJson<BackupHeader>(member.content!, headerMember);
+      if (header.format !== backupFormat) throw new TarFormatError(`its format is ${JSON.stringify(header.format)}, this moor reads ${backupFormat}`);
+      this.header = header;
+    } else if (member.name === manifestMember) {
+      this.manifest = { member, value: parseJson<BackupManifest>(member.content!, manifestMember) };
+    } else {
+      this.members.push(member);
+    }
+  }
+
+  /** The archive's summary once every checksum matched. */
+  finish(): ArchiveSummary {
+    if (this.failure !== undefined) throw this.asError(this.failure);
+    try {
+      this.scanner.finish();
+      if (this.header === undefined) throw new TarFormatError("it is empty");
+      if (this.manifest === undefined) throw new TarFormatError(`${manifestMember} is missing: the archive is truncated`);
+      const { member, value } = this.manifest;
+      const expected = value.members ?? {};
+      for (const scanned of this.members) {
+        if (expected[scanned.name] === undefined) throw new TarFormatError(`member ${JSON.stringify(scanned.name)} is not in the manifest`);
+        if (expected[scanned.name] !== scanned.sha256) throw new TarFormatError(`the checksum of ${JSON.stringify(scanned.name)} does not match: its data is corrupt`);
+      }
+      if (Object.keys(expected).length !== this.members.length) throw new TarFormatError(`${Object.keys(expected).length - this.members.length} member(s) of the manifest are missing`);
+      if (member.precedingSha256 !== value.checksum) throw new TarFormatError("the archive's checksum does not match: it was changed or is corrupt");
+      return { volume: this.header.volume.name, files: value.files, bytes: value.bytes, checksum: value.checksum, created: this.header.created };
+    } catch (err) {
+      throw this.asError(err);
+    }
+  }
+}
+
+/** Members must stay under `_data`: no absolute path, no `..`. */
+function checkDataPath(path: string, what: string): void {
+  const parts = path.replace(/^\.\//, "").split("/").filter((part) => part !== "" && part !== ".");
+  if (path.startsWith("/") || parts.includes("..") || parts[0] !== dataRoot) {
+    throw new TarFormatError(`${what} ${JSON.stringify(path)} would be written outside the volume`);
+  }
+}
+
+function parseJson<T>(content: Buffer, name: string): T {
+  try {
+    return JSON.parse(content.toString("utf8")) as T;
+  } catch {
+    throw new TarFormatError(`${name} is not valid JSON`);
+  }
+}

@@ -1,0 +1,180 @@
+// `moor volume backup|restore|verify` end to end on a real engine: round trips compared file by
+// file with their metadata (owners, modes, times, symlinks, hard links, sparse files, xattrs,
+// ACLs), corrupt, truncated, foreign and hostile archives refused with nothing changed, restores
+// into existing volumes, and the consistency rule for volumes running containers write to.
+// Needs root, runc, conmon, busybox-static, GNU tar, zstd, attr and acl, and a built binary.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, test } from "node:test";
+import { encodeTarHeader, tarEnd, tarHeader, tarPadding } from "../src/util/tar.ts";
+import { docker, moor, useEngine } from "./support/engine.ts";
+
+let work: string;
+const engine = useEngine(async (started) => {
+  work = mkdtempSync(join(tmpdir(), "moor-backup-"));
+  const tarball = join(work, "busybox.tar");
+  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
+  assert.equal((await docker(started, ["import", "-c", 'CMD ["sh"]', tarball, "busybox"])).code, 0);
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+async function ok(args: string[], input?: string): Promise<string> {
+  const result = await moor(engine(), args, { input });
+  assert.equal(result.code, 0, `moor ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function mountpoint(volume: string): Promise<string> {
+  return (await ok(["volume", "inspect", "--format", "{{.Mountpoint}}", volume])).trim();
+}
+
+/** Every entry under `root` with what a faithful copy must keep. */
+function describeTree(root: string): string[] {
+  const inodes = new Map<bigint, string>();
+  const lines: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      const relPath = rel === "" ? name : `${rel}/${name}`;
+      const info = lstatSync(path, { bigint: true });
+      const link = info.isSymbolicLink() ? ` -> ${readlinkSync(path)}` : "";
+      const firstName = info.isFile() && info.nlink > 1n ? inodes.get(info.ino) : undefined;
+      if (info.isFile() && info.nlink > 1n && firstName === undefined) inodes.set(info.ino, relPath);
+      const xattrs = info.isSymbolicLink() ? "" : execFileSync("getfattr", ["--absolute-names", "-d", "-m", "-", path], { encoding: "utf8" }).split("\n").slice(1).filter(Boolean).sort().join(" ");
+      const content = info.isFile() ? ` sha=${execFileSync("sha256sum", [path], { encoding: "utf8" }).slice(0, 16)} blocks<=${info.blocks <= 64n ? "64" : "more"}` : "";
+      lines.push(`${relPath} mode=${info.mode.toString(8)} ${info.uid}:${info.gid} size=${info.isDirectory() ? "-" : info.size} mtime=${info.mtimeNs}${link}${firstName ? ` hardlink=${firstName}` : ""}${content} ${xattrs}`);
+      if (info.isDirectory()) walk(path, relPath);
+    }
+  };
+  walk(root, "");
+  return lines;
+}
+
+/** A volume holding each kind of file and metadata a backup must keep. */
+async function filledVolume(name: string): Promise<string> {
+  await ok(["volume", "create", "--label", "team=shop", name]);
+  const data = await mountpoint(name);
+  mkdirSync(join(data, "dir/nested"), { recursive: true });
+  writeFileSync(join(data, "dir/file.txt"), "hello\n", { mode: 0o640 });
+  chownSync(join(data, "dir/file.txt"), 1234, 5678);
+  symlinkSync("../dir/file.txt", join(data, "dir/nested/link"));
+  symlinkSync("/etc/passwd", join(data, "absolute-link"));
+  linkSync(join(data, "dir/file.txt"), join(data, "hardlink.txt"));
+  execFileSync("truncate", ["-s", "64M", join(data, "sparse.img")]);
+  execFileSync("sh", ["-c", `printf end >> ${join(data, "sparse.img")}`]);
+  execFileSync("setfattr", ["-n", "user.origin", "-v", "backup-test", join(data, "dir/file.txt")]);
+  execFileSync("setfacl", ["-m", "u:4321:rw", join(data, "dir/nested")]);
+  execFileSync("mkfifo", [join(data, "pipe")]);
+  utimesSync(join(data, "dir"), new Date("2020-01-02T03:04:05.678Z"), new Date("2020-01-02T03:04:05.678Z"));
+  return data;
+}
+
+test("backup then restore under another name: every file, owner, mode, time, link, sparse file, xattr and ACL comes back", async () => {
+  const original = await filledVolume("keep");
+  const archive = join(work, "keep.tar.zst");
+  await ok(["volume", "backup", "keep", "-o", archive]);
+  assert.deepEqual(readFileSync(archive).subarray(0, 4), Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), "zstd by default");
+
+  const verified = await ok(["volume", "verify", archive]);
+  assert.match(verified, /^OK: volume keep, 2 files, .*, sha256 [0-9a-f]{64}\n$/);
+
+  const restored = await ok(["volume", "restore", archive, "keep-copy"]);
+  assert.match(restored, /^Restored volume keep-copy: 2 files/);
+  assert.deepEqual(describeTree(await mountpoint("keep-copy")), describeTree(original));
+  assert.equal(execFileSync("getfacl", ["-cp", join(await mountpoint("keep-copy"), "dir/nested")], { encoding: "utf8" }), execFileSync("getfacl", ["-cp", join(original, "dir/nested")], { encoding: "utf8" }));
+  assert.equal((await ok(["volume", "inspect", "--format", "{{json .Labels}}", "keep-copy"])).trim(), '{"team":"shop"}', "the labels come with it");
+
+  // gzip, through a pipe, restored over the original volume.
+  const gzip = join(work, "keep.tar.gz");
+  await ok(["volume", "backup", "--gzip", "keep", "-o", gzip]);
+  assert.deepEqual(readFileSync(gzip).subarray(0, 2), Buffer.from([0x1f, 0x8b]));
+  writeFileSync(join(original, "added-later"), "x");
+  const refused = await moor(engine(), ["volume", "restore", gzip]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /volume keep is not empty: restore into it with --force/);
+  assert.ok(readdirSync(original).includes("added-later"), "a refused restore changes nothing");
+  await ok(["volume", "restore", "--force", gzip]);
+  assert.deepEqual(describeTree(await mountpoint("keep")), describeTree(await mountpoint("keep-copy")), "--force replaced the data");
+});
+
+test("corrupt, truncated and foreign archives are refused, and nothing is created or changed", async () => {
+  await filledVolume("source");
+  const archive = join(work, "source.tar");
+  const plain = execFileSync("sh", ["-c", `${process.execPath} ${resolve(import.meta.dirname, "../bin/moor.js")} volume backup source | zstd -d -c`], {
+    env: { ...process.env, MOOR_HOST: engine().host },
+    maxBuffer: 256 << 20,
+  });
+  writeFileSync(archive, plain);
+  // An uncompressed archive is accepted as it is.
+  assert.match(await ok(["volume", "verify", archive]), /^OK: volume source/);
+
+  const corrupt = Buffer.from(plain);
+  const at = corrupt.indexOf("hello\n");
+  corrupt[at] = "j".charCodeAt(0);
+  const truncated = plain.subarray(0, plain.length - 2048);
+  const foreign = execFileSync("tar", ["-c", "-C", work, "keep.tar.zst"]);
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ["corrupt", corrupt, /the archive is not a valid moor volume backup: the checksum of "_data\/(dir\/file|hardlink)\.txt" does not match: its data is corrupt; nothing was changed/],
+    ["truncated", truncated, /the archive is not a valid moor volume backup: (the archive is truncated|moor-manifest.json is missing)/],
+    ["foreign", foreign, /its first member is "keep.tar.zst", not moor-volume.json \(a plain tar of a volume is imported with moor volume import\)/],
+  ];
+  for (const [label, bytes, error] of cases) {
+    const file = join(work, `${label}.tar`);
+    writeFileSync(file, bytes);
+    const verify = await moor(engine(), ["volume", "verify", file]);
+    assert.equal(verify.code, 1, label);
+    assert.match(verify.stderr, error, label);
+    const restore = await moor(engine(), ["volume", "restore", file, `from-${label}`]);
+    assert.equal(restore.code, 1, label);
+    assert.match(restore.stderr, error, label);
+    assert.equal((await moor(engine(), ["volume", "inspect", `from-${label}`])).code, 1, `${label}: no volume was created`);
+  }
+  const volumesDir = join(engine().root, "volumes");
+  assert.deepEqual(readdirSync(volumesDir).filter((entry) => entry.startsWith(".restore-")), [], "no staging directory is left");
+});
+
+test("an archive whose members would land outside the volume is refused before anything is written", async () => {
+  const header = Buffer.from(`${JSON.stringify({ format: "moor-volume-backup/1", created: "2026-01-01T00:00:00Z", volume: { name: "evil", driver: "local", options: null, labels: null, createdAt: 0 } })}\n`);
+  const member = async (name: string, content: string, type = "0", linkname = "") => {
+    const body = Buffer.from(content);
+    return Buffer.concat([await encodeTarHeader(tarHeader({ name, type, size: type === "0" ? body.length : 0, linkname })), type === "0" ? body : Buffer.alloc(0), tarPadding(type === "0" ? body.length : 0)]);
+  };
+  const outside = join(work, "escaped");
+  for (const [name, type, linkname] of [[`_data/../../../${outside.slice(1)}`, "0", ""], [outside, "0", ""], ["_data/link", "1", "/etc/passwd"]] as const) {
+    const archive = Buffer.concat([await member("moor-volume.json", header.toString()), await member(name, "owned", type, linkname), tarEnd]);
+    const file = join(work, "hostile.tar");
+    writeFileSync(file, archive);
+    const result = await moor(engine(), ["volume", "restore", file, "hostile"]);
+    assert.equal(result.code, 1, name);
+    assert.match(result.stderr, /would be written outside the volume; nothing was changed/, name);
+    assert.throws(() => lstatSync(outside), "nothing was written outside");
+    assert.equal((await moor(engine(), ["volume", "inspect", "hostile"])).code, 1);
+  }
+});
+
+test("a volume that a running container writes to is backed up only with --stop, which stops and restarts it", async () => {
+  await ok(["volume", "create", "busy"]);
+  await ok(["run", "-d", "--name", "writer", "-v", "busy:/data", "busybox", "sh", "-c", "trap 'exit 0' TERM; echo row > /data/rows; while :; do sleep 0.2; done"]);
+  try {
+    const refused = await moor(engine(), ["volume", "backup", "busy", "-o", join(work, "busy.tar.zst")]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /volume busy is in use by running container\(s\) writer, which write to it: a backup now would not be consistent\. Stop them, or back up with --stop/);
+    assert.throws(() => lstatSync(join(work, "busy.tar.zst")), "no archive is left by a refused backup");
+
+    const startedBefore = (await ok(["inspect", "--format", "{{.State.StartedAt}}", "writer"])).trim();
+    await ok(["volume", "backup", "--stop", "busy", "-o", join(work, "busy.tar.zst")]);
+    assert.equal((await ok(["inspect", "--format", "{{.State.Running}}", "writer"])).trim(), "true", "started again");
+    assert.notEqual((await ok(["inspect", "--format", "{{.State.StartedAt}}", "writer"])).trim(), startedBefore);
+    await ok(["volume", "restore", join(work, "busy.tar.zst"), "busy-copy"]);
+    assert.equal(readFileSync(join(await mountpoint("busy-copy"), "rows"), "utf8"), "row\n");
+
+    const intoRunning = await moor(engine(), ["volume", "restore", "--force", join(work, "busy.tar.zst"), "busy"]);
+    assert.equal(intoRunning.code, 1);
+    assert.match(intoRunning.stderr, /volume busy is in use by running container\(s\) writer: stop them before restoring into it/);
+  } finally {
+    await moor(engine(), ["rm", "-f", "writer"]);
+  }
+});
