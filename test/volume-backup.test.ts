@@ -178,3 +178,26 @@ test("a volume that a running container writes to is backed up only with --stop,
     await moor(engine(), ["rm", "-f", "writer"]);
   }
 });
+
+test("clone copies a volume with its metadata and labels; an existing target or a written-to source is refused", async () => {
+  const source = await filledVolume("orig");
+  assert.equal(await ok(["volume", "clone", "orig", "orig-clone"]), "orig-clone\n");
+  assert.deepEqual(describeTree(await mountpoint("orig-clone")), describeTree(source));
+  assert.equal((await ok(["volume", "inspect", "--format", "{{json .Labels}}", "orig-clone"])).trim(), '{"team":"shop"}');
+
+  const exists = await moor(engine(), ["volume", "clone", "orig", "orig-clone"]);
+  assert.equal(exists.code, 1);
+  assert.match(exists.stderr, /volume orig-clone already exists: choose another name, or remove it first/);
+
+  await ok(["run", "-d", "--name", "clone-writer", "-v", "orig:/data", "busybox", "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.2; done"]);
+  try {
+    const busy = await moor(engine(), ["volume", "clone", "orig", "orig-2"]);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /volume orig is in use by running container\(s\) clone-writer, which write to it: a clone now would not be consistent/);
+    assert.equal((await moor(engine(), ["volume", "inspect", "orig-2"])).code, 1, "no volume was made");
+    assert.equal(await ok(["volume", "clone", "--stop", "orig", "orig-2"]), "orig-2\n");
+    assert.equal((await ok(["inspect", "--format", "{{.State.Running}}", "clone-writer"])).trim(), "true");
+  } finally {
+    await moor(engine(), ["rm", "-f", "clone-writer"]);
+  }
+});

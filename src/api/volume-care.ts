@@ -4,11 +4,13 @@
  *   GET  /moor/volumes/{name}/backup?compression=zstd|gzip&stop=1   the backup archive, streamed
  *   POST /moor/volumes/restore?name=NAME&force=1                    body: an archive; answers what it restored
  *   POST /moor/volumes/verify                                       body: an archive; answers what it holds
+ *   POST /moor/volumes/{name}/clone?target=NAME&stop=1              answers the new volume, as volume inspect does
  */
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
 import type { ArchiveSummary, Compression, VolumeBackups } from "../engine/volumes/backup.ts";
 import { writeAll } from "./archive.ts";
+import { toWireVolume } from "./volumes.ts";
 import { queryBool, sendJson } from "./http.ts";
 import type { Router } from "./router.ts";
 
@@ -39,6 +41,12 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups): voi
 
   router.add("POST", "/moor/volumes/verify", async ({ req, res }) => {
     sendSummary(res, await drained(req, backups.verify(req)));
+  });
+
+  router.add("POST", "/moor/volumes/:name/clone", async ({ res, params, query }) => {
+    const target = query.get("target") ?? "";
+    if (target === "") throw new MoorError("invalid", "bad parameter: target (the new volume's name) cannot be empty");
+    sendJson(res, 201, toWireVolume(await backups.clone(params.name, target, { stop: queryBool(query, "stop") })));
   });
 }
 

@@ -341,6 +341,11 @@ export class EngineClient {
     return this.uploadForJson("/moor/volumes/restore", queryString({ name: options.name, force: options.force ? "1" : undefined }), archive);
   }
 
+  /** moor's full copy of a volume under a new name. */
+  volumeClone(source: string, target: string, options: { stop: boolean }): Promise<WireVolume> {
+    return this.call("POST", `/moor/volumes/${checkedName("volume", source)}/clone`, { target, stop: options.stop ? "1" : undefined });
+  }
+
   /** Checks a moor volume backup without restoring it. */
   async volumeVerify(archive: AsyncIterable<Buffer>): Promise<WireVolumeArchiveSummary> {
     return this.uploadForJson("/moor/volumes/verify", "", archive);

@@ -115,4 +115,24 @@ const verify: CommandSpec = {
   },
 };
 
-export const volumeBackupCommands: CommandSpec[] = [backup, restore, verify];
+const clone: CommandSpec = {
+  path: ["volume", "clone"],
+  usage: "[OPTIONS] SOURCE TARGET",
+  description: `Copy a volume to a new volume
+
+A full-fidelity copy (owners, modes, times, links, sparse files, xattrs, ACLs),
+with reflinks or copy_file_range where the filesystem allows, and the source's
+labels. TARGET must not exist. A source that running containers write to is
+refused unless --stop, which stops them for the copy and starts them again.`,
+  examples: `moor volume clone pgdata pgdata-before-upgrade
+moor volume clone --stop shopdata shopdata-test`,
+  args: { min: 2, max: 2 },
+  flags: [{ long: "stop", type: "bool", usage: "Stop the running containers that write to the source for the copy, then start them again" }],
+  async run(ctx, args, flags) {
+    const volume = await withClient(ctx, (client) => client.volumeClone(args[0], args[1], { stop: Boolean(flags.stop) }));
+    ctx.stdout.write(`${volume.Name}\n`);
+    return 0;
+  },
+};
+
+export const volumeBackupCommands: CommandSpec[] = [backup, restore, verify, clone];

@@ -20,7 +20,7 @@ import { MoorError } from "../../errors.ts";
 import { TarScanner, type ScannedMember, type TarMember } from "../../util/tar-scan.ts";
 import { encodeTarHeader, tarEnd, tarHeader, tarPadding, TarFormatError } from "../../util/tar.ts";
 import { randomId } from "../../util/ids.ts";
-import { runWithInput, streamOutput } from "../runtime/command.ts";
+import { runCommand, runWithInput, streamOutput } from "../runtime/command.ts";
 import { removeTree } from "../fs.ts";
 import type { ContainerService } from "../containers/service.ts";
 import type { Logger } from "../logger.ts";
@@ -150,6 +150,34 @@ export class VolumeBackups {
     manifest.checksum = whole.digest("hex");
     yield await smallMember(manifestMember, Buffer.from(`${JSON.stringify(manifest)}\n`));
     yield tarEnd;
+  }
+
+  /**
+   * A full copy of a volume under a new name, with its labels: `cp -a --reflink=auto` (reflinks
+   * or copy_file_range where the filesystem allows) into a staging directory, which becomes the
+   * new volume in one rename, so an interrupted clone leaves no half-made volume. The same
+   * consistency rule as backups: refused while running containers write to the source, unless
+   * `stop`.
+   */
+  async clone(source: string, target: string, options: { stop: boolean }): Promise<Volume> {
+    const volume = this.volumes.inspect(source);
+    if (volume.options !== null) throw new MoorError("invalid", `volume ${source} keeps its data on a device (driver options ${JSON.stringify(volume.options)}): clone a volume without options, or back it up and restore it`);
+    if (this.exists(target)) throw new MoorError("conflict", `volume ${target} already exists: choose another name, or remove it first`);
+    const writers = this.writers(source);
+    if (writers.length > 0 && !options.stop) {
+      throw new MoorError("conflict", `volume ${source} is in use by running container(s) ${writers.map((w) => w.name).join(", ")}, which write to it: a clone now would not be consistent. Stop them, or clone with --stop (stops them for the copy and starts them again)`);
+    }
+    for (const writer of writers) await this.containers.stop(writer.id);
+    const staging = this.volumes.stagingDir();
+    try {
+      await runCommand("cp", ["-a", "--reflink=auto", volume.mountpoint, join(staging, dataRoot)]);
+      return await this.volumes.createFromStaged({ name: target, labels: volume.labels === null ? null : { ...volume.labels } }, staging);
+    } catch (err) {
+      await removeTree(staging).catch(() => undefined);
+      throw err;
+    } finally {
+      for (const writer of writers) await this.containers.start(writer.id).catch((err: unknown) => this.log.error({ container: writer.id, err: String(err) }, "could not start a container again after a clone"));
+    }
   }
 
   /** Checks an archive without restoring it. */

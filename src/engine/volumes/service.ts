@@ -141,12 +141,12 @@ export class VolumeService {
    * The row is written 'creating' first, so a crash leaves the volume whole (recover() keeps a
    * 'creating' volume that holds data) or absent.
    */
-  async createFromStaged(request: { name: string; labels: Record<string, string> | null }, staged: string): Promise<Volume> {
+  async createFromStaged(request: { name: string; labels: Readonly<Record<string, string>> | null }, staged: string): Promise<Volume> {
     const driver = this.driver(defaultDriverName);
     return this.locks.run(request.name, async () => {
       if (this.ready.has(request.name) || this.store.get(request.name) !== undefined) throw new MoorError("conflict", `volume ${request.name} already exists`);
       driver.validate(request.name, {});
-      const record: VolumeRecord = { name: request.name, driver: defaultDriverName, labels: nonEmpty(request.labels), options: null, createdAt: this.now(), state: "creating" };
+      const record: VolumeRecord = { name: request.name, driver: defaultDriverName, labels: nonEmpty(request.labels === null ? null : { ...request.labels }), options: null, createdAt: this.now(), state: "creating" };
       this.store.insert(record);
       try {
         await driver.adoptStaged(request.name, staged);
