@@ -218,3 +218,52 @@ test("copy-up fills an empty volume in one step and never a volume that holds da
   assert.deepEqual(readdirSync(join(dir, "volumes", "failing")), ["_data"], "the partial copy is gone");
   assert.deepEqual(readdirSync(join(dir, "volumes", "failing", "_data")), []);
 });
+
+test("a restore's staged data replaces a volume's at once; a crash at any step leaves the old data or the new", async () => {
+  const volumes = join(dir, "volumes");
+  const stage = (content: string) => {
+    const staged = service.stagingDir();
+    mkdirSync(join(staged, "_data"));
+    writeFileSync(join(staged, "_data", "file"), content);
+    return staged;
+  };
+  const content = (name: string) => readdirSync(join(volumes, name, "_data")).map((file) => `${file}`).join(",");
+
+  // Into an empty volume, then over a full one.
+  await service.create({ name: "vv" });
+  await service.replaceData("vv", join(stage("new"), "_data"));
+  assert.equal(content("vv"), "file");
+  writeFileSync(join(volumes, "vv", "_data", "extra"), "");
+  await service.replaceData("vv", join(stage("newer"), "_data"));
+  assert.equal(content("vv"), "file", "the old data, extra file included, is gone");
+
+  // Crashes: staged but not swapped (the old data stays); swapped halfway (the new data wins).
+  await service.create({ name: "ww" });
+  writeFileSync(join(volumes, "ww", "_data", "old"), "");
+  mkdirSync(join(volumes, "ww", "_data.restored"));
+  writeFileSync(join(volumes, "ww", "_data.restored", "new"), "");
+  await service.create({ name: "xx" });
+  mkdirSync(join(volumes, "xx", "_data.restored"));
+  writeFileSync(join(volumes, "xx", "_data.restored", "new"), "");
+  rmSync(join(volumes, "xx", "_data"), { recursive: true });
+  mkdirSync(join(volumes, "xx", "_data.replaced"));
+  const leftover = service.stagingDir();
+  const restarted = makeService();
+  await restarted.recover(new Set());
+  await restarted.settled();
+  assert.equal(content("ww"), "old", "a restore that never swapped changes nothing");
+  assert.equal(content("xx"), "new", "a swap cut short is finished");
+  assert.deepEqual(readdirSync(join(volumes, "xx")).sort(), ["_data"]);
+  assert.deepEqual(readdirSync(join(volumes, "ww")).sort(), ["_data"]);
+  assert.equal(existsSync(leftover), false, "an unfinished restore's staging directory goes");
+});
+
+test("a restore into a new volume adopts the staged directory; the name must be free", async () => {
+  const staged = service.stagingDir();
+  mkdirSync(join(staged, "_data"));
+  writeFileSync(join(staged, "_data", "file"), "x");
+  const volume = await service.createFromStaged({ name: "restored", labels: { a: "b" } }, staged);
+  assert.deepEqual(volume.labels, { a: "b" });
+  assert.deepEqual(readdirSync(join(dir, "volumes", "restored", "_data")), ["file"]);
+  await assert.rejects(service.createFromStaged({ name: "restored", labels: null }, service.stagingDir()), { message: "volume restored already exists" });
+});
