@@ -231,3 +231,35 @@ test("compose.yaml: moor up deploys revisions that keep the rows, rolls a broken
   }
   assert.equal(await ok(["volume", "ls", "-q"]), "", "down --volumes removed the volume and its snapshots");
 });
+
+test("the running server's volume is backed up with --stop, destroyed, restored, and the rows are back", async () => {
+  const port = await freePort();
+  const archive = join(work, "shopdata.tar.zst");
+  try {
+    await ok(["run", "-d", "--name", "db-backup", "--hostname", "db-backup", "-e", `MARIADB_PORT=${port}`, "-v", "shopdata:/var/lib/mysql", image]);
+    await waitForServer("db-backup");
+    await sql("db-backup", "create database shop; create table shop.items (id int primary key, name varchar(40)); insert into shop.items values (1, 'kettle'), (2, 'teapot');");
+
+    const refused = await moor(engine(), ["volume", "backup", "shopdata", "-o", archive]);
+    assert.equal(refused.code, 1, "the server writes to the volume: a backup needs --stop");
+    const backedUp = await moor(engine(), ["volume", "backup", "--stop", "shopdata", "-o", archive]);
+    assert.equal(backedUp.code, 0, backedUp.stderr);
+    assert.match(await logsOf("db-backup"), /mariadbd: Shutdown complete/, "the server was stopped cleanly for the backup");
+    assert.equal((await ok(["inspect", "-f", "{{.State.Running}}", "db-backup"])).trim(), "true", "and started again");
+
+    await ok(["rm", "-f", "db-backup"]);
+    await ok(["volume", "rm", "shopdata"]);
+    const restored = await moor(engine(), ["volume", "restore", archive]);
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.match(restored.stdout, /^Restored volume shopdata: /);
+
+    await ok(["run", "-d", "--name", "db-restored", "--hostname", "db-restored", "-e", `MARIADB_PORT=${port}`, "-v", "shopdata:/var/lib/mysql", image]);
+    await waitForServer("db-restored");
+    assert.equal(await sql("db-restored", "select id, name from shop.items order by id"), "1\tkettle\n2\tteapot\n");
+    assert.doesNotMatch(await logsOf("db-restored"), /initialising the data directory/);
+  } finally {
+    await docker(engine(), ["rm", "-f", "db-backup", "db-restored"]);
+    await docker(engine(), ["volume", "rm", "shopdata"]);
+  }
+  assert.equal(await ok(["volume", "ls", "-q"]), "", "the test's volume is gone");
+});
