@@ -201,3 +201,23 @@ test("clone copies a volume with its metadata and labels; an existing target or 
     await moor(engine(), ["rm", "-f", "clone-writer"]);
   }
 });
+
+test("rename: the volume and its data take the new name; a volume a container refers to is refused", async () => {
+  await ok(["volume", "create", "--label", "team=shop", "old-name"]);
+  writeFileSync(join(await mountpoint("old-name"), "rows"), "row\n");
+  assert.equal(await ok(["volume", "rename", "old-name", "new-name"]), "new-name\n");
+  assert.equal(readFileSync(join(await mountpoint("new-name"), "rows"), "utf8"), "row\n");
+  assert.equal((await ok(["volume", "inspect", "--format", "{{json .Labels}}", "new-name"])).trim(), '{"team":"shop"}');
+  assert.equal((await moor(engine(), ["volume", "inspect", "old-name"])).code, 1);
+
+  const id = (await ok(["create", "-v", "new-name:/data", "busybox", "true"])).trim();
+  try {
+    const refused = await moor(engine(), ["volume", "rename", "new-name", "newer-name"]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`volume new-name is used by container\\(s\\) ${id.slice(0, 12)}: a container refers to its volumes by name`));
+    const taken = await moor(engine(), ["volume", "rename", "new-name", "keep"]);
+    assert.match(taken.stderr, /volume keep already exists: choose another name/);
+  } finally {
+    await moor(engine(), ["rm", id]);
+  }
+});

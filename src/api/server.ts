@@ -55,7 +55,7 @@ export function createApiServer(deps: ApiDependencies): Server {
   addPluginRoutes(router);
   addArchiveRoutes(router, deps.containers);
   addBuildRoutes(router, deps.builder, deps.images);
-  addVolumeCareRoutes(router, deps.backups);
+  addVolumeCareRoutes(router, deps.backups, deps.volumes);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
   const server = createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
   server.on("upgrade", (req, socket, head) => {

@@ -5,16 +5,24 @@
  *   POST /moor/volumes/restore?name=NAME&force=1                    body: an archive; answers what it restored
  *   POST /moor/volumes/verify                                       body: an archive; answers what it holds
  *   POST /moor/volumes/{name}/clone?target=NAME&stop=1              answers the new volume, as volume inspect does
+ *   POST /moor/volumes/{name}/rename?name=NEW                       answers the renamed volume
  */
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
 import type { ArchiveSummary, Compression, VolumeBackups } from "../engine/volumes/backup.ts";
+import type { VolumeService } from "../engine/volumes/service.ts";
 import { writeAll } from "./archive.ts";
 import { toWireVolume } from "./volumes.ts";
 import { queryBool, sendJson } from "./http.ts";
 import type { Router } from "./router.ts";
 
-export function addVolumeCareRoutes(router: Router, backups: VolumeBackups): void {
+export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volumes: VolumeService): void {
+  router.add("POST", "/moor/volumes/:name/rename", async ({ res, params, query }) => {
+    const name = query.get("name") ?? "";
+    if (name === "") throw new MoorError("invalid", "bad parameter: name (the volume's new name) cannot be empty");
+    sendJson(res, 200, toWireVolume(await volumes.rename(params.name, name)));
+  });
+
   router.add("GET", "/moor/volumes/:name/backup", async ({ res, params, query }) => {
     const compression = query.get("compression") || "zstd";
     if (compression !== "zstd" && compression !== "gzip") throw new MoorError("invalid", `invalid compression ${JSON.stringify(compression)}: zstd or gzip`);

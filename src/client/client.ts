@@ -346,6 +346,11 @@ export class EngineClient {
     return this.call("POST", `/moor/volumes/${checkedName("volume", source)}/clone`, { target, stop: options.stop ? "1" : undefined });
   }
 
+  /** moor's rename of a volume no container refers to. */
+  volumeRename(name: string, newName: string): Promise<WireVolume> {
+    return this.call("POST", `/moor/volumes/${checkedName("volume", name)}/rename`, { name: newName });
+  }
+
   /** Checks a moor volume backup without restoring it. */
   async volumeVerify(archive: AsyncIterable<Buffer>): Promise<WireVolumeArchiveSummary> {
     return this.uploadForJson("/moor/volumes/verify", "", archive);

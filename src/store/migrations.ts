@@ -139,4 +139,10 @@ export const migrations: readonly string[] = [
   ) STRICT;
   CREATE INDEX images_parent ON images (parent);
   `,
+  `
+  CREATE TABLE volume_renames (
+    old_name  TEXT PRIMARY KEY REFERENCES volumes(name) ON DELETE CASCADE,
+    new_name  TEXT NOT NULL UNIQUE
+  ) STRICT;
+  `,
 ];

@@ -62,7 +62,32 @@ export class VolumeStore {
       addUser: db.prepare<[string, string]>("INSERT OR IGNORE INTO volume_users (volume_name, user_id) VALUES (?, ?)"),
       removeUser: db.prepare<[string, string]>("DELETE FROM volume_users WHERE volume_name = ? AND user_id = ?"),
       allUsers: db.prepare<[], { volume_name: string; user_id: string }>("SELECT volume_name, user_id FROM volume_users"),
+      addRename: db.prepare<[string, string]>("INSERT INTO volume_renames (old_name, new_name) VALUES (?, ?)"),
+      renames: db.prepare<[], { old_name: string; new_name: string }>("SELECT old_name, new_name FROM volume_renames"),
+      dropRename: db.prepare<[string]>("DELETE FROM volume_renames WHERE old_name = ?"),
+      rename: db.prepare<[string, string]>("UPDATE volumes SET name = ? WHERE name = ?"),
     };
+  }
+
+  /** Records the intent to rename, before the directory moves: recover() finishes or drops it. */
+  beginRename(oldName: string, newName: string): void {
+    this.statements.addRename.run(oldName, newName);
+  }
+
+  /** Renames the row and forgets the intent, in one transaction. */
+  finishRename(oldName: string, newName: string): void {
+    this.transaction(() => {
+      this.statements.dropRename.run(oldName);
+      this.statements.rename.run(newName, oldName);
+    });
+  }
+
+  dropRename(oldName: string): void {
+    this.statements.dropRename.run(oldName);
+  }
+
+  pendingRenames(): Array<{ oldName: string; newName: string }> {
+    return this.statements.renames.all().map((row) => ({ oldName: row.old_name, newName: row.new_name }));
   }
 
   transaction<T>(work: () => T): T {

@@ -135,4 +135,21 @@ moor volume clone --stop shopdata shopdata-test`,
   },
 };
 
-export const volumeBackupCommands: CommandSpec[] = [backup, restore, verify, clone];
+const renameVolume: CommandSpec = {
+  path: ["volume", "rename"],
+  usage: "OLD NEW",
+  description: `Rename a volume
+
+The volume and its data take the new name in one step (a crash leaves one of the
+two names). Containers refer to their volumes by name, so a volume any container
+refers to, running or not, is refused: the message lists them.`,
+  examples: "moor volume rename pgdata pgdata-2024",
+  args: { min: 2, max: 2 },
+  async run(ctx, args) {
+    const volume = await withClient(ctx, (client) => client.volumeRename(args[0], args[1]));
+    ctx.stdout.write(`${volume.Name}\n`);
+    return 0;
+  },
+};
+
+export const volumeBackupCommands: CommandSpec[] = [backup, restore, verify, clone, renameVolume];

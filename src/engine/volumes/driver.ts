@@ -56,6 +56,10 @@ export interface VolumeDriver {
   adoptStaged(name: string, staged: string): Promise<void>;
   /** Replaces a volume's data with a staged `_data` directory; a crash leaves the old data or the new. */
   replaceData(name: string, stagedData: string): Promise<void>;
+  /** Moves a volume's storage to a new name in one step; refused if storage of that name exists. */
+  rename(oldName: string, newName: string): Promise<void>;
+  /** Whether storage of that name exists. */
+  hasStorage(name: string): boolean;
   remove(name: string): Promise<void>;
   /** Resolves when data deletions that remove() started have finished. */
   settled(): Promise<void>;

@@ -198,6 +198,16 @@ export class LocalDriver implements VolumeDriver {
     this.purge(trash);
   }
 
+  async rename(oldName: string, newName: string): Promise<void> {
+    validateLocalVolumeName(newName);
+    if (this.hasStorage(newName)) throw new MoorError("conflict", `a directory for volume ${newName} already exists in the volumes directory`);
+    renameSync(this.volumeDir(oldName), this.volumeDir(newName));
+  }
+
+  hasStorage(name: string): boolean {
+    return lstatOrUndefined(this.volumeDir(name)) !== undefined;
+  }
+
   async remove(name: string): Promise<void> {
     const trash = join(this.volumesDir, `${trashPrefix}${randomId().slice(0, 16)}`);
     try {

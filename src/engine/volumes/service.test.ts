@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, existsSync, statSync, symlinkSync, linkSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync, existsSync, statSync, symlinkSync, linkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
@@ -266,4 +266,31 @@ test("a restore into a new volume adopts the staged directory; the name must be 
   assert.deepEqual(volume.labels, { a: "b" });
   assert.deepEqual(readdirSync(join(dir, "volumes", "restored", "_data")), ["file"]);
   await assert.rejects(service.createFromStaged({ name: "restored", labels: null }, service.stagingDir()), { message: "volume restored already exists" });
+});
+
+test("rename moves the row and the data; refused while a container refers to the volume or the name is taken", async () => {
+  await service.create({ name: "before", labels: { keep: "me" } });
+  writeFileSync(join(dir, "volumes", "before", "_data", "file"), "x");
+  await service.create({ name: "taken" });
+  await assert.rejects(service.rename("before", "taken"), { message: "volume taken already exists: choose another name" });
+  referenceFromContainer("c0ffee0000000000", "taken");
+  await assert.rejects(service.rename("taken", "elsewhere"), /volume taken is used by container\(s\) c0ffee000000: /);
+  const renamed = await service.rename("before", "after");
+  assert.deepEqual(renamed.labels, { keep: "me" });
+  assert.deepEqual(readdirSync(join(dir, "volumes", "after", "_data")), ["file"]);
+  assert.throws(() => service.inspect("before"), /no such volume/);
+  assert.equal(existsSync(join(dir, "volumes", "before")), false);
+});
+
+test("an interrupted rename is finished if the directory moved, dropped if it did not", async () => {
+  await service.create({ name: "moved" });
+  await service.create({ name: "stayed" });
+  store.beginRename("moved", "moved-new");
+  store.beginRename("stayed", "stayed-new");
+  // The crash came after the directory of "moved" was renamed, before that of "stayed" was.
+  renameSync(join(dir, "volumes", "moved"), join(dir, "volumes", "moved-new"));
+  const restarted = makeService();
+  await restarted.recover(new Set());
+  assert.deepEqual(restarted.list().map((volume) => volume.name).sort(), ["moved-new", "stayed"]);
+  assert.deepEqual(store.pendingRenames(), []);
 });

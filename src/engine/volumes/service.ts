@@ -174,6 +174,39 @@ export class VolumeService {
     });
   }
 
+  /**
+   * Renames a volume: its row and its directory. Refused while any container references it
+   * (listing them) or the new name is taken. The intent is recorded before the directory moves,
+   * so recover() finishes or drops an interrupted rename: the volume has one of its two names.
+   */
+  async rename(oldName: string, newName: string): Promise<Volume> {
+    if (oldName === newName) throw new MoorError("invalid", `volume ${oldName} is already named ${newName}`);
+    const [first, second] = [oldName, newName].sort();
+    return this.locks.run(first, () =>
+      this.locks.run(second, async () => {
+        const volume = this.inspect(oldName);
+        const driver = this.driver(volume.driver);
+        driver.validate(newName, {});
+        if (this.ready.has(newName) || this.store.get(newName) !== undefined) throw new MoorError("conflict", `volume ${newName} already exists: choose another name`);
+        const users = [...this.store.referencingContainers(oldName), ...(this.reservations.get(oldName) ?? [])];
+        if (users.length > 0) {
+          throw new MoorError("conflict", `volume ${oldName} is used by container(s) ${users.map((id) => id.slice(0, 12)).join(", ")}: a container refers to its volumes by name, so remove them (moor rm) or rename after they are gone`);
+        }
+        this.store.beginRename(oldName, newName);
+        try {
+          await driver.rename(oldName, newName);
+        } catch (err) {
+          this.store.dropRename(oldName);
+          throw wrap(err, `rename ${oldName}`);
+        }
+        this.store.finishRename(oldName, newName);
+        this.ready.delete(oldName);
+        this.log.info({ volume: newName, from: oldName }, "volume renamed");
+        return this.remember({ ...this.store.get(newName)! });
+      }),
+    );
+  }
+
   private reserve(name: string, containerId: string | undefined): void {
     if (containerId === undefined) return;
     const holders = this.reservations.get(name) ?? new Set();
@@ -387,6 +420,16 @@ export class VolumeService {
    */
   async recover(liveUserIds: ReadonlySet<string>): Promise<void> {
     for (const driver of this.drivers.values()) await driver.recover();
+    for (const { oldName, newName } of this.store.pendingRenames()) {
+      const driver = this.drivers.get(this.store.get(oldName)?.driver ?? "");
+      // The directory moved: the rename happened. It did not: the volume keeps its old name.
+      if (driver !== undefined && driver.hasStorage(newName) && !driver.hasStorage(oldName)) {
+        this.store.finishRename(oldName, newName);
+        this.log.info({ volume: newName, from: oldName }, "finished interrupted volume rename");
+      } else {
+        this.store.dropRename(oldName);
+      }
+    }
     for (const record of this.store.listInState("creating")) {
       const driver = this.drivers.get(record.driver);
       if (driver !== undefined && !(await driver.isEmpty(record.name))) {
