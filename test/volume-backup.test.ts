@@ -94,7 +94,7 @@ test("backup then restore under another name: every file, owner, mode, time, lin
   writeFileSync(join(original, "added-later"), "x");
   const refused = await moor(engine(), ["volume", "restore", gzip]);
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /volume keep is not empty: restore into it with --force/);
+  assert.match(refused.stderr, /volume keep is not empty: replace its data with --force/);
   assert.ok(readdirSync(original).includes("added-later"), "a refused restore changes nothing");
   await ok(["volume", "restore", "--force", gzip]);
   assert.deepEqual(describeTree(await mountpoint("keep")), describeTree(await mountpoint("keep-copy")), "--force replaced the data");
@@ -220,4 +220,25 @@ test("rename: the volume and its data take the new name; a volume a container re
   } finally {
     await moor(engine(), ["rm", id]);
   }
+});
+
+test("export and import: a plain tar of the content that moves a volume faithfully; hostile members refused", async () => {
+  const source = await filledVolume("exported");
+  const archive = join(work, "exported.tar");
+  await ok(["volume", "export", "exported", "-o", archive]);
+  const names = execFileSync("tar", ["-tf", archive], { encoding: "utf8" }).split("\n");
+  assert.ok(names.includes("./dir/file.txt"), "a plain tar of the content, as podman volume export writes it");
+
+  assert.match(await ok(["volume", "import", "imported", archive]), /^Imported 2 files, .* into volume imported\n$/);
+  assert.deepEqual(describeTree(await mountpoint("imported")), describeTree(source));
+  const piped = await moor(engine(), ["volume", "import", "imported", "-"], { input: readFileSync(archive).toString("latin1") });
+  assert.equal(piped.code, 1, "an existing, non-empty volume needs --force");
+  assert.match(piped.stderr, /volume imported is not empty: replace its data with --force/);
+
+  const hostile = Buffer.concat([await encodeTarHeader(tarHeader({ name: "../escape", type: "0", size: 1 })), Buffer.from("x"), tarPadding(1), tarEnd]);
+  writeFileSync(join(work, "hostile-plain.tar"), hostile);
+  const refused = await moor(engine(), ["volume", "import", "hostile-plain", join(work, "hostile-plain.tar")]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /the archive cannot be imported: member "..\/escape" would be written outside the volume; nothing was changed/);
+  assert.equal((await moor(engine(), ["volume", "inspect", "hostile-plain"])).code, 1);
 });

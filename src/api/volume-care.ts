@@ -6,6 +6,8 @@
  *   POST /moor/volumes/verify                                       body: an archive; answers what it holds
  *   POST /moor/volumes/{name}/clone?target=NAME&stop=1              answers the new volume, as volume inspect does
  *   POST /moor/volumes/{name}/rename?name=NEW                       answers the renamed volume
+ *   GET  /moor/volumes/{name}/export?stop=1                         a plain tar of the volume's content (podman's format)
+ *   POST /moor/volumes/{name}/import?force=1                        body: such a tar; answers what it imported
  */
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
@@ -27,19 +29,15 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
     const compression = query.get("compression") || "zstd";
     if (compression !== "zstd" && compression !== "gzip") throw new MoorError("invalid", `invalid compression ${JSON.stringify(compression)}: zstd or gzip`);
     const archive = await backups.backup(params.name, { compression: compression as Compression, stop: queryBool(query, "stop") });
-    // The first bytes come before the status: a backup that cannot start still answers an error.
-    const first = await archive.next();
-    res.writeHead(200, { "Content-Type": compression === "zstd" ? "application/zstd" : "application/gzip" });
-    try {
-      if (!first.done) res.write(first.value);
-      await writeAll(res, archive);
-      res.end();
-    } catch (err) {
-      // Too late for an error answer: the cut connection tells the client the backup failed.
-      res.destroy(err as Error);
-    } finally {
-      await archive.return(undefined);
-    }
+    await sendStream(res, archive, compression === "zstd" ? "application/zstd" : "application/gzip");
+  });
+
+  router.add("GET", "/moor/volumes/:name/export", async ({ res, params, query }) => {
+    await sendStream(res, await backups.export(params.name, { stop: queryBool(query, "stop") }), "application/x-tar");
+  });
+
+  router.add("POST", "/moor/volumes/:name/import", async ({ req, res, params, query }) => {
+    sendSummary(res, await drained(req, backups.import(req, params.name, { force: queryBool(query, "force") })));
   });
 
   router.add("POST", "/moor/volumes/restore", async ({ req, res, query }) => {
@@ -56,6 +54,27 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
     if (target === "") throw new MoorError("invalid", "bad parameter: target (the new volume's name) cannot be empty");
     sendJson(res, 201, toWireVolume(await backups.clone(params.name, target, { stop: queryBool(query, "stop") })));
   });
+}
+
+/**
+ * Streams an archive. Its first bytes are awaited before the status, so an archive that cannot
+ * start still answers an error; a failure later can only cut the connection, which tells the
+ * client the archive is incomplete.
+ */
+async function sendStream(res: ServerResponse, archive: AsyncGenerator<Buffer>, contentType: string): Promise<void> {
+  try {
+    const first = await archive.next();
+    res.writeHead(200, { "Content-Type": contentType });
+    try {
+      if (!first.done) res.write(first.value);
+      await writeAll(res, archive);
+      res.end();
+    } catch (err) {
+      res.destroy(err as Error);
+    }
+  } finally {
+    await archive.return(undefined);
+  }
 }
 
 /** An upload refused midway is read to its end first, so the client hears the error instead of a reset. */

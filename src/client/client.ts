@@ -336,6 +336,18 @@ export class EngineClient {
     return res.body;
   }
 
+  /** A plain tar of a volume's content (podman's `volume export` format), as it streams. */
+  async volumeExport(name: string, options: { stop: boolean }): Promise<Readable> {
+    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/moor/volumes/${checkedName("volume", name)}/export${queryString({ stop: options.stop ? "1" : undefined })}`);
+    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
+    return res.body;
+  }
+
+  /** Imports a plain tar as a volume's content. */
+  volumeImport(name: string, archive: AsyncIterable<Buffer>, options: { force: boolean }): Promise<WireVolumeArchiveSummary> {
+    return this.uploadForJson(`/moor/volumes/${checkedName("volume", name)}/import`, queryString({ force: options.force ? "1" : undefined }), archive);
+  }
+
   /** Restores a moor volume backup into `name` (default: the archived volume's name). */
   async volumeRestore(archive: AsyncIterable<Buffer>, options: { name?: string; force: boolean }): Promise<WireVolumeArchiveSummary> {
     return this.uploadForJson("/moor/volumes/restore", queryString({ name: options.name, force: options.force ? "1" : undefined }), archive);

@@ -32,31 +32,33 @@ moor volume backup pgdata | ssh other moor volume restore -`,
   ],
   async run(ctx, args, flags) {
     const output = (flags.output as string | undefined) ?? "-";
-    if (output === "-" && (ctx.stdout as NodeJS.WriteStream).isTTY) {
-      throw new CommandError("cowardly refusing to write a backup to a terminal. Use the -o flag or redirect");
-    }
     await withClient(ctx, async (client) => {
       const archive = await client.volumeBackup(args[0], { compression: flags.gzip ? "gzip" : "zstd", stop: Boolean(flags.stop) });
-      if (output === "-") {
-        await pipeline(archive, ctx.stdout as NodeJS.WritableStream, { end: false }).catch((err: unknown) => {
-          throw new CommandError(`backup of ${args[0]} failed: ${(err as Error).message}`);
-        });
-        return;
-      }
-      // Written aside and renamed, so a failed backup never leaves a truncated archive behind.
-      const partial = `${output}.partial-${process.pid}`;
-      try {
-        await pipeline(archive, createWriteStream(partial, { flags: "wx" }));
-        await rename(partial, output);
-      } catch (err) {
-        await rm(partial, { force: true });
-        throw new CommandError(`backup of ${args[0]} failed: ${(err as Error).message}; no archive was written`);
-      }
+      await writeArchive(ctx, archive, output, `backup of ${args[0]}`);
     });
     if (output !== "-") ctx.stderr.write(`Backed up volume ${args[0]} to ${output}\n`);
     return 0;
   },
 };
+
+/** An archive to stdout, or to a file written aside and renamed, so a failure never leaves a truncated archive behind. */
+async function writeArchive(ctx: CommandContext, archive: NodeJS.ReadableStream, output: string, what: string): Promise<void> {
+  if (output === "-") {
+    if ((ctx.stdout as NodeJS.WriteStream).isTTY) throw new CommandError("cowardly refusing to write an archive to a terminal. Use the -o flag or redirect");
+    await pipeline(archive, ctx.stdout, { end: false }).catch((err: unknown) => {
+      throw new CommandError(`${what} failed: ${(err as Error).message}`);
+    });
+    return;
+  }
+  const partial = `${output}.partial-${process.pid}`;
+  try {
+    await pipeline(archive, createWriteStream(partial, { flags: "wx" }));
+    await rename(partial, output);
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw new CommandError(`${what} failed: ${(err as Error).message}; no archive was written`);
+  }
+}
 
 function archiveInput(ctx: CommandContext, file: string): AsyncIterable<Buffer> {
   if (file === "-") {
@@ -152,4 +154,49 @@ refers to, running or not, is refused: the message lists them.`,
   },
 };
 
-export const volumeBackupCommands: CommandSpec[] = [backup, restore, verify, clone, renameVolume];
+const exportVolume: CommandSpec = {
+  path: ["volume", "export"],
+  usage: "[OPTIONS] VOLUME",
+  description: `Export a volume's content as a plain tar stream
+
+The same format as podman volume export, for piping between hosts; moor volume
+import reads it. For a checked, compressed archive with the volume's metadata,
+use moor volume backup. Refused while running containers write to the volume,
+unless --stop.`,
+  examples: `moor volume export pgdata -o pgdata.tar
+moor volume export pgdata | ssh other-host moor volume import pgdata -`,
+  args: { min: 1, max: 1 },
+  flags: [
+    { long: "output", short: "o", type: "string", usage: 'Write to a file ("-": STDOUT, the default when it is not a terminal)' },
+    { long: "stop", type: "bool", usage: "Stop the running containers that write to the volume for the export, then start them again" },
+  ],
+  async run(ctx, args, flags) {
+    const output = (flags.output as string | undefined) ?? "-";
+    await withClient(ctx, async (client) => writeArchive(ctx, await client.volumeExport(args[0], { stop: Boolean(flags.stop) }), output, `export of ${args[0]}`));
+    return 0;
+  },
+};
+
+const importVolume: CommandSpec = {
+  path: ["volume", "import"],
+  usage: "[OPTIONS] VOLUME [FILE|-]",
+  description: `Import a plain tar stream as a volume's content
+
+Reads what moor volume export and podman volume export write (gzip or zstd
+compressed too), from FILE or stdin. A new volume is created; an existing one
+must be empty, or with --force its data is replaced. The archive is unpacked
+aside and swapped in at once; a member that would land outside the volume is
+refused before anything is written.`,
+  examples: `moor volume import pgdata pgdata.tar
+ssh other-host moor volume export pgdata | moor volume import pgdata -`,
+  args: { min: 1, max: 2 },
+  flags: [{ long: "force", short: "f", type: "bool", usage: "Replace the data of an existing, non-empty volume" }],
+  async run(ctx, args, flags) {
+    const file = args[1] ?? "-";
+    const summary = await readingArchive(file, () => withClient(ctx, (client) => client.volumeImport(args[0], archiveInput(ctx, file), { force: Boolean(flags.force) })));
+    ctx.stdout.write(`Imported ${summary.Files} files, ${humanSize(summary.Bytes)} into volume ${summary.Volume}\n`);
+    return 0;
+  },
+};
+
+export const volumeBackupCommands: CommandSpec[] = [backup, restore, verify, clone, renameVolume, exportVolume, importVolume];

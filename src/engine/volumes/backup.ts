@@ -13,7 +13,7 @@
  * result the volume's data, in one rename; a failed or interrupted restore changes nothing.
  */
 import { readdirSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import { MoorError } from "../../errors.ts";
@@ -192,37 +192,119 @@ export class VolumeBackups {
    * volume, an empty one, or with `force` one whose data it replaces. Refused while a running
    * container uses the volume.
    */
-  async restore(input: AsyncIterable<Buffer>, options: { name?: string; force: boolean }): Promise<ArchiveSummary & { created: string }> {
+  async restore(input: AsyncIterable<Buffer>, options: { name?: string; force: boolean }): Promise<ArchiveSummary> {
     if (options.name !== undefined) this.checkTarget(options.name, options.force);
+    const reader = new ArchiveReader();
+    return this.unpack(input, reader, ".", async (staging) => {
+      const summary = reader.finish();
+      const name = options.name ?? reader.header!.volume.name;
+      await rm(join(staging, headerMember), { force: true });
+      await rm(join(staging, manifestMember), { force: true });
+      await this.install(staging, name, reader.header!.volume.labels, options.force);
+      return { ...summary, volume: name };
+    });
+  }
+
+  /** A plain tar stream of the volume's content (podman's `volume export` format), for piping between hosts. */
+  async export(name: string, options: { stop: boolean }): Promise<AsyncGenerator<Buffer>> {
+    const volume = this.volumes.inspect(name);
+    const writers = this.writers(name);
+    if (writers.length > 0 && !options.stop) {
+      throw new MoorError("conflict", `volume ${name} is in use by running container(s) ${writers.map((w) => w.name).join(", ")}, which write to it: an export now would not be consistent. Stop them, or export with --stop (stops them for the export and starts them again)`);
+    }
+    for (const writer of writers) await this.containers.stop(writer.id);
+    const archive = streamOutput("tar", ["--create", ...tarFidelity, "--sparse", "-C", volume.mountpoint, "."]);
+    const log = this.log;
+    const containers = this.containers;
+    return (async function* () {
+      try {
+        yield* archive;
+      } finally {
+        for (const writer of writers) await containers.start(writer.id).catch((err: unknown) => log.error({ container: writer.id, err: String(err) }, "could not start a container again after an export"));
+      }
+    })();
+  }
+
+  /**
+   * Imports a plain tar stream (what `export` and podman's `volume export` write) as the
+   * volume's content: into a new or empty volume, or with `force` replacing its data. Members
+   * that would land outside the volume are refused before anything is written.
+   */
+  async import(input: AsyncIterable<Buffer>, name: string, options: { force: boolean }): Promise<ArchiveSummary> {
+    this.checkTarget(name, options.force);
+    const summary: ArchiveSummary = { volume: name, files: 0, bytes: 0, checksum: "", created: "" };
+    let failure: Error | undefined;
+    const scanner = new TarScanner(
+      (member) => {
+        if (member.type !== "0") return;
+        summary.files += 1;
+        summary.bytes += member.size;
+      },
+      (member) => {
+        checkInside(member.name, "member");
+        if (member.type === "1") checkInside(member.linkName, "hard link target");
+      },
+    );
+    const reader = {
+      push: (chunk: Buffer) => {
+        try {
+          scanner.push(chunk);
+        } catch (err) {
+          failure = new MoorError("invalid", `the archive cannot be imported: ${(err as Error).message}; nothing was changed`);
+          throw failure;
+        }
+      },
+      finish: () => {
+        if (failure !== undefined) throw failure;
+        try {
+          scanner.finish();
+        } catch (err) {
+          throw new MoorError("invalid", `the archive cannot be imported: ${(err as Error).message}; nothing was changed`);
+        }
+      },
+    };
+    return this.unpack(input, reader, dataRoot, async (staging) => {
+      reader.finish();
+      await this.install(staging, name, null, options.force);
+      return summary;
+    });
+  }
+
+  /**
+   * Unpacks an archive into a new staging directory (at `root` in it), each chunk seen by
+   * `reader` before tar gets it, then hands the staging directory to `finish`; on any failure
+   * the staging directory goes and nothing else changed.
+   */
+  private async unpack<T>(input: AsyncIterable<Buffer>, reader: { push(chunk: Buffer): void; finish(): unknown }, root: string, finish: (staging: string) => Promise<T>): Promise<T> {
     const staging = this.volumes.stagingDir();
     try {
-      const reader = new ArchiveReader();
       const checked = (async function* () {
         for await (const chunk of decompressed(input)) {
           reader.push(chunk);
           yield chunk;
         }
       })();
-      await runWithInput("tar", ["--extract", ...tarFidelity, "--same-permissions", "--same-owner", "-C", staging], checked).catch((err: unknown) => {
+      await mkdir(join(staging, root), { recursive: true });
+      await runWithInput("tar", ["--extract", ...tarFidelity, "--same-permissions", "--same-owner", "-C", join(staging, root)], checked).catch((err: unknown) => {
         // The reader's own complaint (a bad member, a truncated or corrupt stream) says more than tar's.
         reader.finish();
         throw err;
       });
-      const summary = reader.finish();
-      const name = options.name ?? reader.header!.volume.name;
-      this.checkTarget(name, options.force);
-      await rm(join(staging, headerMember), { force: true });
-      await rm(join(staging, manifestMember), { force: true });
-      if (this.exists(name)) {
-        await this.volumes.replaceData(name, join(staging, dataRoot));
-        await removeTree(staging);
-      } else {
-        await this.volumes.createFromStaged({ name, labels: reader.header!.volume.labels }, staging);
-      }
-      return { ...summary, volume: name };
+      return await finish(staging);
     } catch (err) {
       await removeTree(staging).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /** A verified staging directory (holding `_data`) becomes the volume's data: a new volume, or an existing one's, swapped. */
+  private async install(staging: string, name: string, labels: Record<string, string> | null, force: boolean): Promise<void> {
+    this.checkTarget(name, force);
+    if (this.exists(name)) {
+      await this.volumes.replaceData(name, join(staging, dataRoot));
+      await removeTree(staging);
+    } else {
+      await this.volumes.createFromStaged({ name, labels }, staging);
     }
   }
 
@@ -240,7 +322,7 @@ export class VolumeBackups {
     const users = this.containers.list({ all: false }).filter((container) => container.mounts.some((mount) => mount.volumeName === name));
     if (users.length > 0) throw new MoorError("conflict", `volume ${name} is in use by running container(s) ${users.map((c) => c.name.replace(/^\//, "")).join(", ")}: stop them before restoring into it`);
     if (!force && !isEmptyDir(this.volumes.inspect(name).mountpoint)) {
-      throw new MoorError("conflict", `volume ${name} is not empty: restore into it with --force (its data is replaced, all at once), or restore under another name`);
+      throw new MoorError("conflict", `volume ${name} is not empty: replace its data with --force (all at once), or use another volume name`);
     }
   }
 }
@@ -352,10 +434,13 @@ class ArchiveReader {
 
 /** Members must stay under `_data`: no absolute path, no `..`. */
 function checkDataPath(path: string, what: string): void {
-  const parts = path.replace(/^\.\//, "").split("/").filter((part) => part !== "" && part !== ".");
-  if (path.startsWith("/") || parts.includes("..") || parts[0] !== dataRoot) {
-    throw new TarFormatError(`${what} ${JSON.stringify(path)} would be written outside the volume`);
-  }
+  checkInside(path, what);
+  if (path.replace(/^\.\//, "").split("/")[0] !== dataRoot) throw new TarFormatError(`${what} ${JSON.stringify(path)} would be written outside the volume`);
+}
+
+/** No absolute path, no `..`: the member stays inside the directory it is unpacked into. */
+function checkInside(path: string, what: string): void {
+  if (path.startsWith("/") || path.split("/").includes("..")) throw new TarFormatError(`${what} ${JSON.stringify(path)} would be written outside the volume`);
 }
 
 function parseJson<T>(content: Buffer, name: string): T {
