@@ -1,0 +1,78 @@
+// An engine killed (kill -9) in the middle of a restore: once it starts again the target
+// volume holds its old data, no new volume was made, and no staging directory is left.
+// Needs root, GNU tar, zstd and a built binary.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { moor, moorBin, startEngine, type TestEngine } from "./support/engine.ts";
+
+async function ok(engine: TestEngine, args: string[]): Promise<string> {
+  const result = await moor(engine, args);
+  assert.equal(result.code, 0, `moor ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/**
+ * Sends half of `archive` to `moor volume restore ...`, kills the engine once the restore has
+ * begun unpacking, and starts a new engine on the same root.
+ */
+async function restoreAndCrash(engine: TestEngine, args: string[], archive: Buffer): Promise<TestEngine> {
+  const child = spawn(moorBin, args, { env: { ...process.env, MOOR_HOST: engine.host }, stdio: ["pipe", "ignore", "ignore"] });
+  child.stdin.on("error", () => {});
+  child.stdin.write(archive.subarray(0, archive.length >> 1));
+  const volumesDir = join(engine.root, "volumes");
+  const deadline = Date.now() + 20_000;
+  while (!readdirSync(volumesDir).some((entry) => entry.startsWith(".restore-"))) {
+    assert.ok(Date.now() < deadline, "the restore never started");
+    await new Promise((wait) => setTimeout(wait, 20));
+  }
+  await new Promise((wait) => setTimeout(wait, 200));
+  await engine.kill();
+  child.kill("SIGKILL");
+  return startEngine({ root: engine.root, execRoot: engine.execRoot });
+}
+
+async function stagingLeft(engine: TestEngine): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const left = readdirSync(join(engine.root, "volumes")).some((entry) => entry.startsWith(".restore-") || entry.startsWith(".trash-"));
+    if (!left || Date.now() > deadline) return left;
+    await new Promise((wait) => setTimeout(wait, 50));
+  }
+}
+
+test("kill -9 of the engine during a restore leaves the volume as it was, and makes no volume", async () => {
+  const work = mkdtempSync(join(tmpdir(), "moor-restore-crash-"));
+  const engines = [await startEngine()];
+  const current = () => engines.at(-1)!;
+  try {
+    await ok(current(), ["volume", "create", "big"]);
+    const bigData = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "big"])).trim();
+    writeFileSync(join(bigData, "random"), randomBytes(32 << 20));
+    const archiveFile = join(work, "big.tar.zst");
+    await ok(current(), ["volume", "backup", "big", "-o", archiveFile]);
+    const archive = readFileSync(archiveFile);
+    await ok(current(), ["volume", "create", "target"]);
+    const targetData = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "target"])).trim();
+    writeFileSync(join(targetData, "old"), "old data\n");
+
+    engines.push(await restoreAndCrash(current(), ["volume", "restore", "--force", "-", "target"], archive));
+    assert.deepEqual(readdirSync(targetData), ["old"], "the target keeps its old data");
+    assert.equal(await stagingLeft(current()), false, "the staging directory is removed");
+
+    engines.push(await restoreAndCrash(current(), ["volume", "restore", "-", "fresh"], archive));
+    assert.equal((await moor(current(), ["volume", "inspect", "fresh"])).code, 1, "no half-made volume");
+    assert.equal(await stagingLeft(current()), false);
+
+    await ok(current(), ["volume", "restore", "--force", archiveFile, "target"]);
+    assert.ok(existsSync(join(targetData, "random")), "a whole restore still works afterwards");
+  } finally {
+    await current().stop();
+    for (const engine of engines) engine.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  }
+});
