@@ -151,7 +151,10 @@ test("help teaches: usage, description, examples and every flag", async () => {
   assert.match(help.stdout, /^Usage:  moor volume create \[OPTIONS\] \[VOLUME\]\n\nCreate a volume\n\nExamples:\n/);
   assert.match(help.stdout, /\n  -d, --driver string   Specify volume driver name \(default "local"\)\n      --label list      Set metadata for a volume\n  -o, --opt map         Set driver specific options \(default map\[\]\)\n$/);
   const group = await moor(engine(), ["volume"]);
-  assert.match(group.stdout, /Commands:\n  create      Create a volume\n  inspect     Display detailed information on one or more volumes\n  ls          List volumes\n  prune       Remove unused local volumes\n  rm          Remove one or more volumes/);
+  assert.match(
+    group.stdout,
+    /Commands:\n  backup      Back up a volume to an archive\n  clone       Copy a volume to a new volume\n  create      Create a volume\n  export      Export a volume's content as a plain tar stream\n  import      Import a plain tar stream as a volume's content\n  inspect     Display detailed information on one or more volumes\n  ls          List volumes\n  prune       Remove unused local volumes\n  rename      Rename a volume\n  restore     Restore a volume from a backup archive\n  rm          Remove one or more volumes. You cannot remove a volume that is in use by a container.\n  verify      Check a backup archive without restoring it\n/,
+  );
 });
 
 test("GET /volumes answers both filter encodings alike", async () => {

@@ -108,7 +108,9 @@ moor volume restore --force pgdata.tar.zst          # replace the data of an exi
 const verify: CommandSpec = {
   path: ["volume", "verify"],
   usage: "FILE|-",
-  description: "Check a backup archive without restoring it: every member's checksum and the whole's",
+  description: `Check a backup archive without restoring it
+
+Every member's checksum, and the whole archive's, as a restore checks them.`,
   args: { min: 1, max: 1 },
   async run(ctx, args) {
     const summary = await readingArchive(args[0], () => withClient(ctx, (client) => client.volumeVerify(archiveInput(ctx, args[0]))));
