@@ -183,6 +183,8 @@ for (const target of targets()) {
       assert.match(broken.stderr, /exited with code 3/);
       assert.match(broken.stderr, /\n {2}corrupted|rolled back/);
       assert.equal(await exec(`${name}-db-1`, "cat /data/rows"), "row1\n", "the data as it was before the failed revision");
+      assert.match(broken.stderr, /rolled back: the previous revision runs again; its volumes were restored from the snapshots taken before it/);
+      assert.equal((await docker(engine(), ["volume", "inspect", `${name}_data.rev2-snapshot`])).code, 1, "the failed revision's snapshot is gone once restored");
     });
 
     test("rollback returns to an earlier revision's containers and history says what changed", async () => {

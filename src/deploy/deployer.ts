@@ -435,7 +435,8 @@ export class Deployer {
           ? "the previous revision runs again"
           : "the revision that was current runs again";
       if (problems.length > 0) throw new DeployError(`${why}\nrolling back was incomplete: ${problems.join("; ")}`, false);
-      throw new DeployError(`${why}\nrolled back: ${back}; no volume was changed${done.some((d) => Object.keys(d.snapshots).length > 0) ? " (volumes restored from their snapshots)" : ""}`, true);
+      const volumes = done.some((d) => Object.keys(d.snapshots).length > 0) ? "its volumes were restored from the snapshots taken before it" : "no volume was changed";
+      throw new DeployError(`${why}\nrolled back: ${back}; ${volumes}`, true);
     }
     return done;
   }
@@ -467,6 +468,10 @@ export class Deployer {
     for (const volume of swap.snapshotVolumes) {
       const snapshot = snapshotName(volume, revision);
       say(`snapshot of volume ${volume} → ${snapshot}`);
+      // One left by an interrupted deploy of the same revision number is stale: a snapshot starts empty.
+      await this.client.volumeRemove(snapshot).catch((err: unknown) => {
+        if (!(err instanceof MoorError && err.kind === "not_found")) throw err;
+      });
       await this.client.volumeCreate({ Name: snapshot, Driver: "local", DriverOpts: {}, Labels: { [deployProjectLabel]: project, [snapshotOfLabel]: volume, [revisionLabel]: String(revision) } });
       record.snapshots[volume] = snapshot;
       await this.copyVolume(project, from!.imageId, volume, snapshot, false);
@@ -525,7 +530,11 @@ export class Deployer {
       }
       for (const [volume, snapshot] of Object.entries(snapshots)) {
         say(`restoring volume ${volume} from ${snapshot}`);
-        await attempt(`restore volume ${volume}`, () => this.copyVolume(project, swap.from!.imageId, snapshot, volume, true));
+        // A snapshot no revision records has served its purpose once restored.
+        await attempt(`restore volume ${volume}`, async () => {
+          await this.copyVolume(project, swap.from!.imageId, snapshot, volume, true);
+          await this.client.volumeRemove(snapshot);
+        });
       }
       const from = swap.from;
       if (from === undefined) continue;
