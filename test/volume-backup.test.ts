@@ -242,3 +242,18 @@ test("export and import: a plain tar of the content that moves a volume faithful
   assert.match(refused.stderr, /the archive cannot be imported: member "..\/escape" would be written outside the volume; nothing was changed/);
   assert.equal((await moor(engine(), ["volume", "inspect", "hostile-plain"])).code, 1);
 });
+
+test("sizes: volume ls --size and volume inspect --size show each volume's size and links", async () => {
+  await ok(["volume", "create", "sized"]);
+  writeFileSync(join(await mountpoint("sized"), "kilobytes"), Buffer.alloc(5000));
+  const id = (await ok(["create", "-v", "sized:/data", "busybox", "true"])).trim();
+  try {
+    const listed = await ok(["volume", "ls", "--size", "--filter", "name=sized"]);
+    assert.match(listed, /^DRIVER +VOLUME NAME +LINKS +SIZE\nlocal +sized +1 +5kB\n$/);
+    const [inspected] = JSON.parse(await ok(["volume", "inspect", "--size", "sized"])) as Array<{ UsageData: { Size: number; RefCount: number } }>;
+    assert.deepEqual(inspected.UsageData, { Size: 5000, RefCount: 1 });
+    assert.match(await ok(["volume", "ls", "--filter", "name=sized"]), /^DRIVER +VOLUME NAME\nlocal +sized\n$/, "without --size, docker's columns");
+  } finally {
+    await moor(engine(), ["rm", id]);
+  }
+});
