@@ -60,7 +60,9 @@ export async function unmountRootfs(dir: string): Promise<void> {
 
 /**
  * A process that is still leaving the container (an exec being torn down) keeps its root busy
- * for a moment: like moby's mount.Unmount, try again on EBUSY for up to 2.5 s.
+ * for a moment: like moby's mount.Unmount, try again on EBUSY for up to 2.5 s. Still busy then
+ * (a loaded machine), the mount is detached (lazy unmount): it leaves the tree at once, so the
+ * container's directory can go, and the kernel frees it when its last user exits.
  */
 async function unmountRetrying(target: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -68,7 +70,11 @@ async function unmountRetrying(target: string): Promise<void> {
       await runCommand("umount", [target]);
       return;
     } catch (err) {
-      if (attempt >= 50 || !/busy/i.test((err as Error).message)) throw err;
+      if (!/busy/i.test((err as Error).message)) throw err;
+      if (attempt >= 50) {
+        await runCommand("umount", ["--lazy", target]);
+        return;
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
