@@ -76,29 +76,45 @@ export class VolumeBackups {
   }
 
   /**
+   * Makes the volume consistent for a copy: refused while running containers write to it,
+   * unless `stop`, which stops them. Resolves to what starts them again afterwards.
+   */
+  private async quiesce(name: string, operation: string, verb: string, stop: boolean): Promise<() => Promise<void>> {
+    const writers = this.writers(name);
+    if (writers.length > 0 && !stop) {
+      throw new MoorError(
+        "conflict",
+        `volume ${name} is in use by running container(s) ${writers.map((w) => w.name).join(", ")}, which write to it: ${operation} now would not be consistent. Stop them, or ${verb} with --stop (stops them meanwhile and starts them again)`,
+      );
+    }
+    for (const writer of writers) await this.containers.stop(writer.id);
+    return async () => {
+      for (const writer of writers) {
+        await this.containers.start(writer.id).catch((err: unknown) => this.log.error({ container: writer.id, err: String(err) }, `could not start a container again after ${operation}`));
+      }
+    };
+  }
+
+  /**
    * The volume's backup as a stream. Refused while running containers write to the volume,
    * unless `stop`: they are stopped for the backup and started again after it, even if it fails.
    */
   async backup(name: string, options: { compression: Compression; stop: boolean }): Promise<AsyncGenerator<Buffer>> {
     const volume = this.volumes.inspect(name);
-    const writers = this.writers(name);
-    if (writers.length > 0 && !options.stop) {
-      throw new MoorError(
-        "conflict",
-        `volume ${name} is in use by running container(s) ${writers.map((w) => w.name).join(", ")}, which write to it: a backup now would not be consistent. Stop them, or back up with --stop (stops them for the backup and starts them again)`,
-      );
-    }
-    for (const writer of writers) await this.containers.stop(writer.id);
+    const resume = await this.quiesce(name, "a backup", "back up", options.stop);
     const user = `backup-${randomId().slice(0, 12)}`;
     const mounted = volume.options !== null;
-    if (mounted) await this.volumes.mount(name, user);
+    if (mounted) {
+      await this.volumes.mount(name, user).catch(async (err: unknown) => {
+        await resume();
+        throw err;
+      });
+    }
     const archive = this.archive(volume);
     const compressed = streamOutput(options.compression, ["-c", "-q"], archive);
     const restart = async () => {
       if (mounted) await this.volumes.unmount(name, user).catch(() => undefined);
-      for (const writer of writers) {
-        await this.containers.start(writer.id).catch((err: unknown) => this.log.error({ container: writer.id, err: String(err) }, "could not start a container again after a backup"));
-      }
+      await resume();
     };
     return (async function* () {
       try {
@@ -163,11 +179,7 @@ export class VolumeBackups {
     const volume = this.volumes.inspect(source);
     if (volume.options !== null) throw new MoorError("invalid", `volume ${source} keeps its data on a device (driver options ${JSON.stringify(volume.options)}): clone a volume without options, or back it up and restore it`);
     if (this.exists(target)) throw new MoorError("conflict", `volume ${target} already exists: choose another name, or remove it first`);
-    const writers = this.writers(source);
-    if (writers.length > 0 && !options.stop) {
-      throw new MoorError("conflict", `volume ${source} is in use by running container(s) ${writers.map((w) => w.name).join(", ")}, which write to it: a clone now would not be consistent. Stop them, or clone with --stop (stops them for the copy and starts them again)`);
-    }
-    for (const writer of writers) await this.containers.stop(writer.id);
+    const resume = await this.quiesce(source, "a clone", "clone", options.stop);
     const staging = this.volumes.stagingDir();
     try {
       await runCommand("cp", ["-a", "--reflink=auto", volume.mountpoint, join(staging, dataRoot)]);
@@ -176,7 +188,7 @@ export class VolumeBackups {
       await removeTree(staging).catch(() => undefined);
       throw err;
     } finally {
-      for (const writer of writers) await this.containers.start(writer.id).catch((err: unknown) => this.log.error({ container: writer.id, err: String(err) }, "could not start a container again after a clone"));
+      await resume();
     }
   }
 
@@ -208,19 +220,13 @@ export class VolumeBackups {
   /** A plain tar stream of the volume's content (podman's `volume export` format), for piping between hosts. */
   async export(name: string, options: { stop: boolean }): Promise<AsyncGenerator<Buffer>> {
     const volume = this.volumes.inspect(name);
-    const writers = this.writers(name);
-    if (writers.length > 0 && !options.stop) {
-      throw new MoorError("conflict", `volume ${name} is in use by running container(s) ${writers.map((w) => w.name).join(", ")}, which write to it: an export now would not be consistent. Stop them, or export with --stop (stops them for the export and starts them again)`);
-    }
-    for (const writer of writers) await this.containers.stop(writer.id);
+    const resume = await this.quiesce(name, "an export", "export", options.stop);
     const archive = streamOutput("tar", ["--create", ...tarFidelity, "--sparse", "-C", volume.mountpoint, "."]);
-    const log = this.log;
-    const containers = this.containers;
     return (async function* () {
       try {
         yield* archive;
       } finally {
-        for (const writer of writers) await containers.start(writer.id).catch((err: unknown) => log.error({ container: writer.id, err: String(err) }, "could not start a container again after an export"));
+        await resume();
       }
     })();
   }
