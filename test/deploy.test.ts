@@ -215,6 +215,22 @@ for (const target of targets()) {
       assert.equal(missing.stderr, `revision 9 of "${name}" is not kept (kept: 1, 2, 3)\n`);
     });
 
+    test("the last 5 revisions are kept with their containers; older ones go with theirs", async () => {
+      const { name, dir } = project("keep");
+      for (let n = 1; n <= 7; n++) {
+        appFile(dir, name, webService().replace(/ {4}depends_on:\n.*\n/, "").replace("x-moor: {order: start-first, settle: 500ms}", `x-moor: {order: start-first, settle: 200ms}\n    environment: {N: "${n}"}`), "");
+        const deployed = await inDir(dir, ["up"]);
+        assert.equal(deployed.code, 0, deployed.stderr);
+      }
+      const history = JSON.parse((await inDir(dir, ["history", "--json"])).stdout) as Array<{ revision: number }>;
+      assert.deepEqual(history.map((m) => m.revision), [3, 4, 5, 6, 7]);
+      const names = (await docker(engine(), ["ps", "-a", "--filter", `label=com.docker.compose.project=${name}`, "--format", "{{.Names}}"])).stdout.trim().split("\n").sort();
+      assert.deepEqual(names, [`${name}-web-1`, `${name}-web-rev3`, `${name}-web-rev4`, `${name}-web-rev5`, `${name}-web-rev6`]);
+      const back = await inDir(dir, ["rollback", "--to", "3"]);
+      assert.equal(back.code, 0, back.stderr);
+      assert.equal(await exec(`${name}-web-1`, "echo $N"), "3\n", "the oldest kept revision's own container");
+    });
+
     test("--dry-run prints the plan and changes nothing; --json answers for scripts", async () => {
       const { name, dir } = project("dry");
       appFile(dir, name, dbService());

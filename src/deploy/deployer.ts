@@ -554,8 +554,8 @@ export class Deployer {
   }
 
   /**
-   * Writes the revision's record (the deploy's commit point), then lets go of what no retained
-   * revision needs: older records and the containers only they named, and their snapshots.
+   * Writes the revision's record (the deploy's commit point), while old containers of
+   * start-first swaps finish stopping and older revisions are pruned.
    */
   private async commit(project: string, observation: Observation, revision: number, cause: string, done: Done[], kept: ReadonlyArray<{ service: string; image: string; dependsOn: string[]; completes: boolean }>, removed: string[], target?: Manifest): Promise<void> {
     const services: Record<string, ServiceManifest> = {};
@@ -591,22 +591,29 @@ export class Deployer {
     const stops = done.map((step) =>
       step.pendingStop?.catch((err: unknown) => this.ctx.progress({ subject: step.swap.service, message: `warning: the old container did not stop: ${(err as Error).message}` })),
     );
-    await Promise.all([this.client.containerCreate(request.body, request.name), ...stops]);
+    await Promise.all([this.client.containerCreate(request.body, request.name), ...stops, this.prune(observation, manifest)]);
     this.ctx.progress({ subject: project, message: `revision ${revision} recorded` });
+  }
 
-    const records = [...observation.records.map((r) => r.manifest), manifest];
-    const keep = records.slice(-retainedRevisions);
+  /**
+   * Lets go of what no retained revision needs once `manifest` is recorded: the oldest records
+   * and the containers only they named, and their snapshots. It runs beside the record's write
+   * (it does not depend on it); a failure only leaves more behind, reported, for the next deploy.
+   */
+  private async prune(observation: Observation, manifest: Manifest): Promise<void> {
+    const keep = [...observation.records.map((r) => r.manifest), manifest].slice(-retainedRevisions);
     const needed = new Set(keep.flatMap((m) => Object.values(m.services).map((s) => s.container)));
     const neededSnapshots = new Set(keep.flatMap((m) => Object.values(m.snapshots ?? {})));
     const dropped = observation.records.filter((record) => !keep.some((m) => m.revision === record.manifest.revision));
+    const warn = (what: string) => (err: unknown) => this.ctx.progress({ subject: what, message: `warning: not pruned: ${(err as Error).message}` });
     await Promise.all([
       ...dropped.map(async (record) => {
-        await this.client.containerRemove(record.id, { force: true, volumes: false });
+        await this.client.containerRemove(record.id, { force: true, volumes: false }).catch(warn(`revision ${record.manifest.revision}`));
         for (const snapshot of Object.values(record.manifest.snapshots ?? {})) {
           if (!neededSnapshots.has(snapshot)) await this.client.volumeRemove(snapshot).catch(() => undefined);
         }
       }),
-      ...observation.retired.filter((container) => !needed.has(container.id)).map((container) => this.client.containerRemove(container.id, { force: true, volumes: false })),
+      ...observation.retired.filter((container) => !needed.has(container.id)).map((container) => this.client.containerRemove(container.id, { force: true, volumes: false }).catch(warn(container.name))),
     ]);
   }
 
