@@ -31,16 +31,21 @@ function client(): EngineClient {
   return new EngineClient(`unix://${join(dir, "engine.sock")}`);
 }
 
-test("an older engine's 'too new' answer makes the client retry at that engine's version", async () => {
-  handler = (req, res) => {
+/** dockerd 20.10: refuses requests at a newer API version, naming its maximum; else answers `body(url)`. */
+function olderEngine(body: (url: string) => string): typeof handler {
+  return (req, res) => {
     if (req.url!.startsWith("/v1.45/")) {
       res.writeHead(400, { "Content-Type": "application/json" });
       res.end('{"message":"client version 1.45 is too new. Maximum supported API version is 1.41"}\n');
       return;
     }
     res.writeHead(200, { "Content-Type": "application/json" });
-    res.end('{"Volumes":[],"Warnings":null}\n');
+    res.end(body(req.url!));
   };
+}
+
+test("an older engine's 'too new' answer makes the client retry at that engine's version", async () => {
+  handler = olderEngine(() => '{"Volumes":[],"Warnings":null}\n');
   const c = client();
   try {
     assert.deepEqual(await c.volumeList(), { Volumes: [], Warnings: null });
@@ -52,15 +57,7 @@ test("an older engine's 'too new' answer makes the client retry at that engine's
 });
 
 test("requests sent at once to an older engine each retry at its version", async () => {
-  handler = (req, res) => {
-    if (req.url!.startsWith("/v1.45/")) {
-      res.writeHead(400, { "Content-Type": "application/json" });
-      res.end('{"message":"client version 1.45 is too new. Maximum supported API version is 1.41"}\n');
-      return;
-    }
-    res.writeHead(200, { "Content-Type": "application/json" });
-    res.end(req.url!.includes("/volumes") ? '{"Volumes":[],"Warnings":null}\n' : "[]\n");
-  };
+  handler = olderEngine((url) => (url.includes("/volumes") ? '{"Volumes":[],"Warnings":null}\n' : "[]\n"));
   const c = client();
   try {
     const [volumes, containers] = await Promise.all([c.volumeList(), c.containerList({ all: true, limit: 0 })]);
