@@ -1,3 +1,4 @@
+import { counted } from "../progress.ts";
 import { lstat, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { ContainerPathStat, EngineClient } from "../../client/client.ts";
@@ -341,13 +342,6 @@ function goErrorText(err: unknown): string {
   if (error.syscall === undefined || error.code === undefined) return String(error.message ?? err);
   const description = error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2).split(", ")[0] : error.message;
   return error.path === undefined ? `${error.syscall}: ${description}` : `${error.syscall} ${error.path}: ${description}`;
-}
-
-async function* counted(chunks: AsyncIterable<Buffer>, counter: { bytes: number }): AsyncGenerator<Buffer> {
-  for await (const chunk of chunks) {
-    counter.bytes += chunk.length;
-    yield chunk;
-  }
 }
 
 function write(stream: NodeJS.WritableStream, chunk: Buffer): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * `moor volume backup|restore|verify`: moor's own volume archives (engine side in
+ * `moor volume backup|restore|verify|clone|rename|export|import`: moor's own volume care (engine side in
  * engine/volumes/backup.ts), streamed through the engine's `/moor/volumes/...` endpoints.
  */
 import { createReadStream, createWriteStream } from "node:fs";
@@ -9,6 +9,7 @@ import type { WireVolumeArchiveSummary } from "../../wire/volumes.ts";
 import { humanSize } from "../../util/units.ts";
 import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
 import { withClient } from "../program.ts";
+import { counted, transferProgress } from "../progress.ts";
 
 const backup: CommandSpec = {
   path: ["volume", "backup"],
@@ -34,29 +35,45 @@ moor volume backup pgdata | ssh other moor volume restore -`,
     const output = (flags.output as string | undefined) ?? "-";
     await withClient(ctx, async (client) => {
       const archive = await client.volumeBackup(args[0], { compression: flags.gzip ? "gzip" : "zstd", stop: Boolean(flags.stop) });
-      await writeArchive(ctx, archive, output, `backup of ${args[0]}`);
+      await writeArchive(ctx, archive, output, `backup of ${args[0]}`, `Backing up volume ${args[0]}`);
     });
     if (output !== "-") ctx.stderr.write(`Backed up volume ${args[0]} to ${output}\n`);
     return 0;
   },
 };
 
-/** An archive to stdout, or to a file written aside and renamed, so a failure never leaves a truncated archive behind. */
-async function writeArchive(ctx: CommandContext, archive: NodeJS.ReadableStream, output: string, what: string): Promise<void> {
-  if (output === "-") {
-    if ((ctx.stdout as NodeJS.WriteStream).isTTY) throw new CommandError("cowardly refusing to write an archive to a terminal. Use the -o flag or redirect");
-    await pipeline(archive, ctx.stdout, { end: false }).catch((err: unknown) => {
-      throw new CommandError(`${what} failed: ${(err as Error).message}`);
-    });
-    return;
-  }
+/**
+ * An archive to stdout, or to a file written aside and renamed, so a failure never leaves a
+ * truncated archive behind; bytes and rate on stderr meanwhile when it is a terminal.
+ */
+async function writeArchive(ctx: CommandContext, archive: AsyncIterable<Buffer>, output: string, what: string, label: string): Promise<void> {
+  if (output === "-" && (ctx.stdout as NodeJS.WriteStream).isTTY) throw new CommandError("cowardly refusing to write an archive to a terminal. Use the -o flag or redirect");
+  const counter = { bytes: 0 };
+  const progress = transferProgress(ctx.stderr, label, counter);
   const partial = `${output}.partial-${process.pid}`;
   try {
-    await pipeline(archive, createWriteStream(partial, { flags: "wx" }));
-    await rename(partial, output);
+    if (output === "-") {
+      await pipeline(counted(archive, counter), ctx.stdout, { end: false });
+    } else {
+      await pipeline(counted(archive, counter), createWriteStream(partial, { flags: "wx" }));
+      await rename(partial, output);
+    }
   } catch (err) {
-    await rm(partial, { force: true });
-    throw new CommandError(`${what} failed: ${(err as Error).message}; no archive was written`);
+    if (output !== "-") await rm(partial, { force: true });
+    throw new CommandError(`${what} failed: ${(err as Error).message}${output === "-" ? "" : "; no archive was written"}`);
+  } finally {
+    progress.stop();
+  }
+}
+
+/** An archive sent to the engine, with bytes and rate on stderr meanwhile when it is a terminal. */
+async function sendArchive<T>(ctx: CommandContext, archive: AsyncIterable<Buffer>, label: string, send: (body: AsyncIterable<Buffer>) => Promise<T>): Promise<T> {
+  const counter = { bytes: 0 };
+  const progress = transferProgress(ctx.stderr, label, counter);
+  try {
+    return await send(counted(archive, counter));
+  } finally {
+    progress.stop();
   }
 }
 
@@ -98,7 +115,7 @@ moor volume restore --force pgdata.tar.zst          # replace the data of an exi
   flags: [{ long: "force", short: "f", type: "bool", usage: "Replace the data of an existing, non-empty volume" }],
   async run(ctx, args, flags) {
     const summary = await readingArchive(args[0], () =>
-      withClient(ctx, (client) => client.volumeRestore(archiveInput(ctx, args[0]), { name: args[1], force: Boolean(flags.force) })),
+      withClient(ctx, (client) => sendArchive(ctx, archiveInput(ctx, args[0]), "Restoring", (body) => client.volumeRestore(body, { name: args[1], force: Boolean(flags.force) }))),
     );
     ctx.stdout.write(`Restored volume ${summary.Volume}: ${summaryLine(summary)}\n`);
     return 0;
@@ -113,7 +130,7 @@ const verify: CommandSpec = {
 Every member's checksum, and the whole archive's, as a restore checks them.`,
   args: { min: 1, max: 1 },
   async run(ctx, args) {
-    const summary = await readingArchive(args[0], () => withClient(ctx, (client) => client.volumeVerify(archiveInput(ctx, args[0]))));
+    const summary = await readingArchive(args[0], () => withClient(ctx, (client) => sendArchive(ctx, archiveInput(ctx, args[0]), "Verifying", (body) => client.volumeVerify(body))));
     ctx.stdout.write(`OK: volume ${summary.Volume}, ${summaryLine(summary)}\n`);
     return 0;
   },
@@ -174,7 +191,7 @@ moor volume export pgdata | ssh other-host moor volume import pgdata -`,
   ],
   async run(ctx, args, flags) {
     const output = (flags.output as string | undefined) ?? "-";
-    await withClient(ctx, async (client) => writeArchive(ctx, await client.volumeExport(args[0], { stop: Boolean(flags.stop) }), output, `export of ${args[0]}`));
+    await withClient(ctx, async (client) => writeArchive(ctx, await client.volumeExport(args[0], { stop: Boolean(flags.stop) }), output, `export of ${args[0]}`, `Exporting volume ${args[0]}`));
     return 0;
   },
 };
@@ -195,7 +212,7 @@ ssh other-host moor volume export pgdata | moor volume import pgdata -`,
   flags: [{ long: "force", short: "f", type: "bool", usage: "Replace the data of an existing, non-empty volume" }],
   async run(ctx, args, flags) {
     const file = args[1] ?? "-";
-    const summary = await readingArchive(file, () => withClient(ctx, (client) => client.volumeImport(args[0], archiveInput(ctx, file), { force: Boolean(flags.force) })));
+    const summary = await readingArchive(file, () => withClient(ctx, (client) => sendArchive(ctx, archiveInput(ctx, file), `Importing into volume ${args[0]}`, (body) => client.volumeImport(args[0], body, { force: Boolean(flags.force) }))));
     ctx.stdout.write(`Imported ${summary.Files} files, ${humanSize(summary.Bytes)} into volume ${summary.Volume}\n`);
     return 0;
   },
