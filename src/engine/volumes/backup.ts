@@ -146,11 +146,12 @@ export class VolumeBackups {
         manifest.bytes += member.size;
       }
     });
-    // GNU tar ends its stream with end-of-archive blocks; they are held back (the manifest goes
+    // GNU tar ends its stream with end-of-archive blocks (then zeros to a whole record); they are
+    // held back (the manifest goes
     // before them), so the last 1024 bytes received are only sent once more have come.
     let held = Buffer.alloc(0);
     let sent = 0;
-    for await (const chunk of streamOutput("tar", ["--create", ...tarFidelity, "--sparse", "--blocking-factor=1", "-C", dirname(volume.mountpoint), dataRoot])) {
+    for await (const chunk of streamOutput("tar", ["--create", ...tarFidelity, "--sparse", "-C", dirname(volume.mountpoint), dataRoot])) {
       scanner.push(chunk);
       held = Buffer.concat([held, chunk]);
       const end = scanner.membersLength;
