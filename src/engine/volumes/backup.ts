@@ -147,8 +147,8 @@ export class VolumeBackups {
       }
     });
     // GNU tar ends its stream with end-of-archive blocks (then zeros to a whole record); they are
-    // held back (the manifest goes
-    // before them), so the last 1024 bytes received are only sent once more have come.
+    // held back (the manifest goes before them), so the last 1024 bytes received are only sent
+    // once more have come.
     let held = Buffer.alloc(0);
     let sent = 0;
     for await (const chunk of streamOutput("tar", ["--create", ...tarFidelity, "--sparse", "-C", dirname(volume.mountpoint), dataRoot])) {
