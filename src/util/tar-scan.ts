@@ -26,7 +26,7 @@ export interface ScannedMember extends TarMember {
   sha256: string;
   /** The data itself, for members the scanner was asked to keep (small metadata files). */
   content?: Buffer;
-  /** sha256 of every byte of the stream before this member's first header block, hex. */
+  /** sha256 of every byte of the stream before this member's first header block, hex ("" when not tracked). */
   precedingSha256: string;
 }
 
@@ -59,11 +59,14 @@ export class TarScanner {
    * @param onHeader called when a member's header has been read, before its data: throwing
    *   there stops the stream before any of the member's data is used
    * @param keep which members' data to keep in `content`
+   * @param trackPreceding whether to digest the whole stream for `precedingSha256` (one more
+   *   sha256 pass over every byte: readers that do not check it skip it)
    */
   constructor(
     private readonly onMember: (member: ScannedMember) => void,
     private readonly onHeader: (member: TarMember) => void = () => undefined,
     private readonly keep: (member: TarMember) => boolean = () => false,
+    private readonly trackPreceding = true,
   ) {}
 
   get ended(): boolean {
@@ -114,7 +117,7 @@ export class TarScanner {
   }
 
   private consumed(bytes: Buffer): void {
-    if (this.endOffset === undefined) this.whole.update(bytes);
+    if (this.trackPreceding && this.endOffset === undefined) this.whole.update(bytes);
     this.position += bytes.length;
   }
 
@@ -155,7 +158,7 @@ export class TarScanner {
       if (state.member.type === "g") Object.assign(this.globalPax, records);
       else Object.assign(this.pax, records);
     } else {
-      const preceding = this.memberStart!.digest("hex");
+      const preceding = this.trackPreceding ? this.memberStart!.digest("hex") : "";
       this.memberStart = undefined;
       this.onMember({ ...state.member, sha256: state.hash.digest("hex"), precedingSha256: preceding, ...(state.kept === undefined ? {} : { content: Buffer.concat(state.kept) }) });
     }

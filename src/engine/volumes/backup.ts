@@ -139,13 +139,19 @@ export class VolumeBackups {
     yield emit(await smallMember(headerMember, Buffer.from(`${JSON.stringify(header, null, 2)}\n`)));
 
     const manifest: BackupManifest = { files: 0, bytes: 0, members: {}, checksum: "" };
-    const scanner = new TarScanner((member) => {
-      manifest.members[member.name] = member.sha256;
-      if (member.type === "0") {
-        manifest.files += 1;
-        manifest.bytes += member.size;
-      }
-    });
+    const scanner = new TarScanner(
+      (member) => {
+        manifest.members[member.name] = member.sha256;
+        if (member.type === "0") {
+          manifest.files += 1;
+          manifest.bytes += member.size;
+        }
+      },
+      undefined,
+      undefined,
+      // The whole archive's checksum is taken below, over what is sent.
+      false,
+    );
     // GNU tar ends its stream with end-of-archive blocks (then zeros to a whole record); they are
     // held back (the manifest goes before them), so the last 1024 bytes received are only sent
     // once more have come.
