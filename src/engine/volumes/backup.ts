@@ -12,7 +12,6 @@
  * `_data`), unpacks into a staging directory, compares every checksum, and only then makes the
  * result the volume's data, in one rename; a failed or interrupted restore changes nothing.
  */
-import { readdirSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
@@ -212,7 +211,7 @@ export class VolumeBackups {
    * container uses the volume.
    */
   async restore(input: AsyncIterable<Buffer>, options: { name?: string; force: boolean }): Promise<ArchiveSummary> {
-    if (options.name !== undefined) this.checkTarget(options.name, options.force);
+    if (options.name !== undefined) await this.checkTarget(options.name, options.force);
     const reader = new ArchiveReader();
     return this.unpack(input, reader, ".", async (staging) => {
       const summary = reader.finish();
@@ -244,7 +243,7 @@ export class VolumeBackups {
    * that would land outside the volume are refused before anything is written.
    */
   async import(input: AsyncIterable<Buffer>, name: string, options: { force: boolean }): Promise<ArchiveSummary> {
-    this.checkTarget(name, options.force);
+    await this.checkTarget(name, options.force);
     const summary: ArchiveSummary = { volume: name, files: 0, bytes: 0, checksum: "", created: "" };
     let failure: Error | undefined;
     const scanner = new TarScanner(
@@ -312,7 +311,7 @@ export class VolumeBackups {
 
   /** A verified staging directory (holding `_data`) becomes the volume's data: a new volume, or an existing one's, swapped. */
   private async install(staging: string, name: string, labels: Record<string, string> | null, force: boolean): Promise<void> {
-    this.checkTarget(name, force);
+    await this.checkTarget(name, force);
     if (this.exists(name)) {
       await this.volumes.replaceData(name, join(staging, dataRoot));
       await removeTree(staging);
@@ -330,23 +329,16 @@ export class VolumeBackups {
     }
   }
 
-  private checkTarget(name: string, force: boolean): void {
+  private async checkTarget(name: string, force: boolean): Promise<void> {
     if (!this.exists(name)) return;
     const users = this.containers.list({ all: false }).filter((container) => container.mounts.some((mount) => mount.volumeName === name));
     if (users.length > 0) throw new MoorError("conflict", `volume ${name} is in use by running container(s) ${users.map((c) => c.name.replace(/^\//, "")).join(", ")}: stop them before restoring into it`);
-    if (!force && !isEmptyDir(this.volumes.inspect(name).mountpoint)) {
+    if (!force && !(await this.volumes.isEmpty(name))) {
       throw new MoorError("conflict", `volume ${name} is not empty: replace its data with --force (all at once), or use another volume name`);
     }
   }
 }
 
-function isEmptyDir(path: string): boolean {
-  try {
-    return readdirSync(path).length === 0;
-  } catch {
-    return true;
-  }
-}
 
 async function smallMember(name: string, content: Buffer): Promise<Buffer> {
   const header = await encodeTarHeader(tarHeader({ name, type: "0", size: content.length, mode: 0o644, mtime: Math.floor(Date.now() / 1000) }));

@@ -131,6 +131,12 @@ export class VolumeService {
     }
   }
 
+  /** Whether the volume's storage holds no data. */
+  isEmpty(name: string): Promise<boolean> {
+    const volume = this.inspect(name);
+    return this.driver(volume.driver).isEmpty(name);
+  }
+
   /** A new, empty staging directory for a restore (the local driver's, where volumes live). */
   stagingDir(): string {
     return this.driver(defaultDriverName).stagingDir();
