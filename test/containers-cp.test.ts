@@ -307,6 +307,24 @@ test("hostile symlinks in a container never reach the host, neither copying out 
   }
 });
 
+test("a dangling symlink is copied as the link; -L says its target is missing, as dockerd does", async () => {
+  assert.equal((await docker(engine(), ["run", "--name", "cp-dangling", "busybox", "ln", "-s", "/nonexist/x", "/dangling"])).code, 0);
+  try {
+    for (const cli of clis) {
+      const out = join(work, `dangling-${cli.name}`);
+      assert.equal((await cli.text(engine(), ["cp", "cp-dangling:/dangling", out])).code, 0, cli.name);
+      assert.equal(readlinkSync(out), "/nonexist/x", cli.name);
+      assert.deepEqual(await cli.text(engine(), ["cp", "-L", "cp-dangling:/dangling", join(work, `followed-${cli.name}`)]), {
+        code: 1,
+        stdout: "",
+        stderr: "Error response from daemon: Could not find the file /nonexist/x in container cp-dangling\n",
+      });
+    }
+  } finally {
+    await docker(engine(), ["rm", "cp-dangling"]);
+  }
+});
+
 test("-q=false reports the bytes copied as docker does", async () => {
   assert.equal((await docker(engine(), ["create", "--name", "cp-progress", "busybox", "true"])).code, 0);
   for (const cli of clis) {

@@ -1,16 +1,17 @@
-// `moor volume backup|restore|verify` end to end on a real engine: round trips compared file by
-// file with their metadata (owners, modes, times, symlinks, hard links, sparse files, xattrs,
-// ACLs), corrupt, truncated, foreign and hostile archives refused with nothing changed, restores
-// into existing volumes, and the consistency rule for volumes running containers write to.
+// moor's care of volumes end to end on a real engine (backup, restore, verify, clone, rename,
+// export, import, cp, sizes): round trips compared file by file with their metadata (owners,
+// modes, times, symlinks, hard links, sparse files, xattrs, ACLs), corrupt, truncated, foreign and
+// hostile archives and symlinks refused with nothing changed, restores into existing volumes, and
+// the consistency rule for volumes running containers write to.
 // Needs root, runc, conmon, busybox-static, GNU tar, zstd, attr and acl, and a built binary.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chownSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { encodeTarHeader, tarEnd, tarHeader, tarPadding } from "../src/util/tar.ts";
-import { docker, moor, useEngine } from "./support/engine.ts";
+import { docker, moor, moorBin, useEngine } from "./support/engine.ts";
 
 let work: string;
 const engine = useEngine(async (started) => {
@@ -256,4 +257,113 @@ test("sizes: volume ls --size and volume inspect --size show each volume's size 
   } finally {
     await moor(engine(), ["rm", id]);
   }
+});
+
+/** What docker cp keeps of each entry under `root`: modes, times in seconds, links, content; owners if asked. */
+function describeCopy(root: string, options: { owners: boolean }): string[] {
+  return describeTree(root).map((line) => {
+    const [path, mode, owner, size, mtime, ...rest] = line.split(" ");
+    const seconds = `mtime=${BigInt(mtime.slice("mtime=".length)) / 1_000_000_000n}`;
+    const kept = rest.filter((part) => part.startsWith("->") || part.startsWith("hardlink=") || part.startsWith("sha=") || !part.includes("=") || part.startsWith("blocks"));
+    return [path, mode, options.owners ? owner : "", size, seconds, ...kept.filter((part) => !part.startsWith("user.") && !part.startsWith("system."))].join(" ");
+  });
+}
+
+function moorTar(args: string[]): Buffer {
+  return execFileSync(moorBin, args, { env: { ...process.env, MOOR_HOST: engine().host } });
+}
+
+test("volume cp: a directory into a volume, out of it and between volumes keeps modes, times, links and owners", async () => {
+  const local = join(work, "cp-local");
+  mkdirSync(join(local, "site/css"), { recursive: true });
+  writeFileSync(join(local, "site/index.html"), "<h1>shop</h1>\n", { mode: 0o640 });
+  chownSync(join(local, "site/index.html"), 1234, 5678);
+  writeFileSync(join(local, "site/css/main.css"), "body {}\n");
+  symlinkSync("index.html", join(local, "site/home"));
+  linkSync(join(local, "site/css/main.css"), join(local, "site/css/copy.css"));
+  utimesSync(join(local, "site/css"), new Date("2021-05-06T07:08:09Z"), new Date("2021-05-06T07:08:09Z"));
+
+  await ok(["volume", "create", "cp-data"]);
+  await ok(["volume", "cp", join(local, "site"), "cp-data:/"]);
+  const data = await mountpoint("cp-data");
+  assert.deepEqual(describeCopy(join(data, "site"), { owners: true }), describeCopy(join(local, "site"), { owners: true }), "in: the archive's owners kept");
+
+  const out = join(work, "cp-out");
+  await ok(["volume", "cp", "cp-data:/site", out]);
+  assert.deepEqual(describeCopy(out, { owners: false }), describeCopy(join(local, "site"), { owners: false }), "out: owned by the local user, as docker cp does");
+
+  await ok(["volume", "create", "cp-other"]);
+  await ok(["volume", "cp", "cp-data:/site", "cp-other:/www"]);
+  const other = await mountpoint("cp-other");
+  assert.deepEqual(describeCopy(join(other, "www"), { owners: true }), describeCopy(join(local, "site"), { owners: true }), "between volumes");
+
+  await ok(["volume", "cp", join(local, "site/index.html"), "cp-other:/www/css/"]);
+  const names = execFileSync("tar", ["-t"], { input: moorTar(["volume", "cp", "cp-other:/www/css", "-"]), encoding: "utf8" }).split("\n").filter(Boolean).sort();
+  assert.deepEqual(names, ["css/", "css/copy.css", "css/index.html", "css/main.css"], "- writes a tar stream named as docker cp names it");
+  execFileSync(moorBin, ["volume", "cp", "-", "cp-other:/www"], { input: execFileSync("tar", ["-C", local, "-c", "site/home"]), env: { ...process.env, MOOR_HOST: engine().host } });
+  assert.equal(readlinkSync(join(other, "www/site/home")), "index.html", "- as the source extracts a tar stream");
+
+  assert.equal(await ok(["run", "--rm", "-v", "cp-other:/srv", "busybox", "cat", "/srv/www/css/index.html"]), "<h1>shop</h1>\n", "a container sees what was copied in");
+});
+
+test("volume cp never reaches outside the volume: hostile symlinks and archive members", async () => {
+  const hostDir = mkdtempSync(join(tmpdir(), "moor-volume-cp-host-"));
+  try {
+    writeFileSync(join(hostDir, "secret"), "host secret\n");
+    await ok(["volume", "create", "cp-hostile"]);
+    const data = await mountpoint("cp-hostile");
+    mkdirSync(join(data, "etc"));
+    writeFileSync(join(data, "etc/passwd"), "volume's own\n");
+    symlinkSync("/", join(data, "evil"));
+    symlinkSync("../../../../etc", join(data, "rel"));
+    symlinkSync(hostDir, join(data, "hostlink"));
+
+    // Out: links lead to the volume's own files, never the host's.
+    assert.deepEqual(await moor(engine(), ["volume", "cp", "cp-hostile:/hostlink/secret", "-"]), {
+      code: 1,
+      stdout: "",
+      stderr: "Error response from daemon: Could not find the file /hostlink/secret in volume cp-hostile\n",
+    });
+    assert.equal(execFileSync("tar", ["-xO"], { input: moorTar(["volume", "cp", "cp-hostile:/rel/passwd", "-"]), encoding: "utf8" }), "volume's own\n");
+    const linkOut = join(work, "hostlink-out");
+    await ok(["volume", "cp", "cp-hostile:/hostlink", linkOut]);
+    assert.equal(readlinkSync(linkOut), hostDir, "a link is copied as a link, even one that leads nowhere in the volume");
+
+    // In: written through the links, files land inside the volume.
+    const local = join(work, "cp-pwned");
+    writeFileSync(local, "pwned\n");
+    await ok(["volume", "cp", local, "cp-hostile:/evil/"]);
+    await ok(["volume", "cp", local, "cp-hostile:/rel/"]);
+    await moor(engine(), ["volume", "cp", local, "cp-hostile:/hostlink/"]);
+    assert.equal(readFileSync(join(data, "cp-pwned"), "utf8"), "pwned\n", "/ is the volume's root");
+    assert.equal(readFileSync(join(data, "etc/cp-pwned"), "utf8"), "pwned\n", "../../../../etc is the volume's /etc");
+    assert.deepEqual(readdirSync(hostDir), ["secret"], "the host directory got nothing");
+    assert.equal(existsSync("/etc/cp-pwned"), false, "the host's /etc got nothing");
+
+    const outside = Buffer.concat([await encodeTarHeader(tarHeader({ name: "../escape", type: "0", size: 1 })), Buffer.from("x"), tarPadding(1), tarEnd]);
+    const refused = await moor(engine(), ["volume", "cp", "-", "cp-hostile:/"], { input: outside.toString("latin1") });
+    assert.equal(refused.code, 1);
+    assert.equal(existsSync(join(data, "../escape")), false, "nothing beside the volume's data");
+    const up = Buffer.concat([await encodeTarHeader(tarHeader({ name: "up", type: "2", linkname: "../../../../usr" })), tarEnd]);
+    assert.deepEqual(await moor(engine(), ["volume", "cp", "-", "cp-hostile:/etc"], { input: up.toString("latin1") }), {
+      code: 1,
+      stdout: "",
+      stderr: 'Error response from daemon: invalid symlink "/etc/up" -> "../../../../usr"\n',
+    });
+  } finally {
+    rmSync(hostDir, { recursive: true, force: true });
+  }
+});
+
+test("volume cp errors say what is wrong", async () => {
+  await ok(["volume", "create", "cp-errors"]);
+  writeFileSync(join(await mountpoint("cp-errors"), "file"), "x");
+  const cases: Array<[string[], string]> = [
+    [["volume", "cp", "no-such-volume:/x", work], "Error response from daemon: get no-such-volume: no such volume\n"],
+    [["volume", "cp", "cp-errors:/missing", work], "Error response from daemon: Could not find the file /missing in volume cp-errors\n"],
+    [["volume", "cp", work, join(work, "elsewhere")], "must specify at least one volume: VOLUME:PATH\n"],
+    [["volume", "cp", "-", "cp-errors:/file"], 'destination "cp-errors:/file" must be a directory\n'],
+    [["volume", "cp", "cp-errors:/file"], "moor: 'moor volume cp' requires 2 arguments\n\nUsage:  moor volume cp [OPTIONS] VOLUME:SRC_PATH DEST_PATH|-\n\tmoor volume cp [OPTIONS] SRC_PATH|- VOLUME:DEST_PATH\n\tmoor volume cp [OPTIONS] VOLUME:SRC_PATH VOLUME:DEST_PATH\n\nRun 'moor volume cp --help' for more information\n"],
+  ];
+  for (const [args, stderr] of cases) assert.deepEqual(await moor(engine(), args), { code: 1, stdout: "", stderr }, args.join(" "));
 });

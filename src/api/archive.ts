@@ -1,42 +1,68 @@
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
-import { archiveContainerPath, extractToContainer, statContainerPath, type PathStat } from "../engine/containers/archive.ts";
+import { archiveContainerPath, extractToContainer, statContainerPath } from "../engine/containers/archive.ts";
+import type { PathStat } from "../engine/tree-archive.ts";
 import type { ContainerService } from "../engine/containers/service.ts";
+import { archiveVolumePath, extractToVolume, statVolumePath } from "../engine/volumes/archive.ts";
+import type { VolumeService } from "../engine/volumes/service.ts";
 import { goJson, queryBool } from "./http.ts";
 import type { Router } from "./router.ts";
 
-/** `docker cp`'s endpoints: HEAD stats a path, GET archives it, PUT extracts into a directory. */
-export function addArchiveRoutes(router: Router, containers: ContainerService): void {
-  router.add("HEAD", "/containers/:id/archive", async ({ res, params, query }) => {
-    const stat = await statContainerPath(containers, params.id, archivePath(query));
-    res.writeHead(200, { "X-Docker-Container-Path-Stat": encodePathStat(stat) });
-    res.end();
-  });
-
-  router.add("GET", "/containers/:id/archive", async ({ res, params, query }) => {
-    await archiveContainerPath(containers, params.id, archivePath(query), async (stat, tar) => {
-      res.writeHead(200, { "X-Docker-Container-Path-Stat": encodePathStat(stat), "Content-Type": "application/x-tar" });
-      await writeAll(res, tar);
+/**
+ * `docker cp`'s endpoints: HEAD stats a path, GET archives it, PUT extracts into a directory.
+ * moor answers the same three for a volume's data under `/moor/volumes/{name}/archive`, for
+ * `moor volume cp`, with the same stat header.
+ */
+export function addArchiveRoutes(router: Router, containers: ContainerService, volumes: VolumeService): void {
+  const targets = [
+    {
+      prefix: "/containers/:id/archive",
+      stat: (id: string, path: string) => statContainerPath(containers, id, path),
+      archive: (id: string, path: string, send: SendArchive) => archiveContainerPath(containers, id, path, send),
+      extract: (id: string, path: string, input: AsyncIterable<Buffer>, query: URLSearchParams) =>
+        extractToContainer(containers, id, path, input, { noOverwriteDirNonDir: queryBool(query, "noOverwriteDirNonDir"), copyUIDGID: queryBool(query, "copyUIDGID") }),
+    },
+    {
+      prefix: "/moor/volumes/:name/archive",
+      stat: (name: string, path: string) => statVolumePath(volumes, name, path),
+      archive: (name: string, path: string, send: SendArchive) => archiveVolumePath(volumes, name, path, send),
+      extract: (name: string, path: string, input: AsyncIterable<Buffer>, query: URLSearchParams) =>
+        extractToVolume(volumes, name, path, input, { noOverwriteDirNonDir: queryBool(query, "noOverwriteDirNonDir") }),
+    },
+  ];
+  for (const target of targets) {
+    // The route's one parameter: a container's id or name, or a volume's name.
+    const subject = (params: Record<string, string>) => Object.values(params)[0] ?? "";
+    router.add("HEAD", target.prefix, async ({ res, params, query }) => {
+      const stat = await target.stat(subject(params), archivePath(query));
+      res.writeHead(200, { "X-Docker-Container-Path-Stat": encodePathStat(stat) });
       res.end();
     });
-  });
 
-  router.add("PUT", "/containers/:id/archive", async ({ req, res, params, query }) => {
-    try {
-      await extractToContainer(containers, params.id, archivePath(query), req, {
-        noOverwriteDirNonDir: queryBool(query, "noOverwriteDirNonDir"),
-        copyUIDGID: queryBool(query, "copyUIDGID"),
+    router.add("GET", target.prefix, async ({ res, params, query }) => {
+      await target.archive(subject(params), archivePath(query), async (stat, tar) => {
+        res.writeHead(200, { "X-Docker-Container-Path-Stat": encodePathStat(stat), "Content-Type": "application/x-tar" });
+        await writeAll(res, tar);
+        res.end();
       });
-    } catch (err) {
-      // The archive is read to its end before the error is answered: a client still uploading
-      // would otherwise meet a closed connection (EPIPE) instead of the error.
-      for await (const _ of req);
-      throw err;
-    }
-    res.writeHead(200, { "Content-Length": 0 });
-    res.end();
-  });
+    });
+
+    router.add("PUT", target.prefix, async ({ req, res, params, query }) => {
+      try {
+        await target.extract(subject(params), archivePath(query), req, query);
+      } catch (err) {
+        // The archive is read to its end before the error is answered: a client still uploading
+        // would otherwise meet a closed connection (EPIPE) instead of the error.
+        for await (const _ of req);
+        throw err;
+      }
+      res.writeHead(200, { "Content-Length": 0 });
+      res.end();
+    });
+  }
 }
+
+type SendArchive = (stat: PathStat, tar: AsyncIterable<Buffer>) => Promise<void>;
 
 function archivePath(query: URLSearchParams): string {
   const path = query.get("path") ?? "";

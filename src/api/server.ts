@@ -53,7 +53,7 @@ export function createApiServer(deps: ApiDependencies): Server {
   addExecRoutes(router, deps.execs);
   addNetworkRoutes(router);
   addPluginRoutes(router);
-  addArchiveRoutes(router, deps.containers);
+  addArchiveRoutes(router, deps.containers, deps.volumes);
   addBuildRoutes(router, deps.builder, deps.images);
   addVolumeCareRoutes(router, deps.backups, deps.volumes);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.

@@ -295,21 +295,48 @@ export class EngineClient {
 
   /** What is at `path` in the container (docker cp's stat: `HEAD /containers/{id}/archive`). */
   async containerStatPath(name: string, path: string): Promise<ContainerPathStat> {
-    const res = await this.send("HEAD", `/containers/${encodeURIComponent(name)}/archive`, { path });
-    return decodePathStat(res.headers.get("x-docker-container-path-stat"));
+    return this.statPath(`/containers/${encodeURIComponent(name)}/archive`, path);
   }
 
   /** A tar archive of `path` in the container, as it streams, with the path's stat. */
-  async containerArchive(name: string, path: string): Promise<{ stat: ContainerPathStat; body: Readable }> {
-    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/containers/${encodeURIComponent(name)}/archive${queryString({ path })}`);
+  containerArchive(name: string, path: string): Promise<{ stat: ContainerPathStat; body: Readable }> {
+    return this.archivePath(`/containers/${encodeURIComponent(name)}/archive`, path);
+  }
+
+  /** Extracts a tar stream into the directory `path` of the container; refused entries fail it. */
+  containerExtract(name: string, path: string, archive: AsyncIterable<Buffer>, options: { copyUIDGID: boolean; noOverwriteDirNonDir: boolean }): Promise<void> {
+    return this.extractInto(`/containers/${encodeURIComponent(name)}/archive`, path, archive, options);
+  }
+
+  /** Stats `path` in a volume's data (moor's). */
+  volumeStatPath(name: string, path: string): Promise<ContainerPathStat> {
+    return this.statPath(`/moor/volumes/${checkedName("volume", name)}/archive`, path);
+  }
+
+  /** A tar archive of `path` in a volume's data (moor's), as it streams, with the path's stat. */
+  volumeArchive(name: string, path: string): Promise<{ stat: ContainerPathStat; body: Readable }> {
+    return this.archivePath(`/moor/volumes/${checkedName("volume", name)}/archive`, path);
+  }
+
+  /** Extracts a tar stream into the directory `path` of a volume's data (moor's). */
+  volumeExtract(name: string, path: string, archive: AsyncIterable<Buffer>, options: { noOverwriteDirNonDir: boolean }): Promise<void> {
+    return this.extractInto(`/moor/volumes/${checkedName("volume", name)}/archive`, path, archive, { ...options, copyUIDGID: false });
+  }
+
+  private async statPath(resource: string, path: string): Promise<ContainerPathStat> {
+    const res = await this.send("HEAD", resource, { path });
+    return decodePathStat(res.headers.get("x-docker-container-path-stat"));
+  }
+
+  private async archivePath(resource: string, path: string): Promise<{ stat: ContainerPathStat; body: Readable }> {
+    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}${resource}${queryString({ path })}`);
     if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
     return { stat: decodePathStat(res.headers.get("x-docker-container-path-stat")), body: res.body };
   }
 
-  /** Extracts a tar stream into the directory `path` of the container; refused entries fail it. */
-  async containerExtract(name: string, path: string, archive: AsyncIterable<Buffer>, options: { copyUIDGID: boolean; noOverwriteDirNonDir: boolean }): Promise<void> {
+  private async extractInto(resource: string, path: string, archive: AsyncIterable<Buffer>, options: { copyUIDGID: boolean; noOverwriteDirNonDir: boolean }): Promise<void> {
     const query = queryString({ path, noOverwriteDirNonDir: options.noOverwriteDirNonDir ? "true" : undefined, copyUIDGID: options.copyUIDGID ? "true" : undefined });
-    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "PUT", `/v${await this.negotiatedVersion()}/containers/${encodeURIComponent(name)}/archive${query}`, archive, {
+    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "PUT", `/v${await this.negotiatedVersion()}${resource}${query}`, archive, {
       "Content-Type": "application/x-tar",
     });
     const answer = await bodyText(res.body);

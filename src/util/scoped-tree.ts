@@ -113,6 +113,11 @@ export interface LocateOptions {
   followFinal?: boolean;
   /** Create missing directories on the way (mode 0755) and give them this owner, if any. */
   createDirectories?: { owner?: { uid: number; gid: number } };
+  /**
+   * Where a directory on the way is missing, end there with the rest of the path taken as
+   * written (moby's FollowSymlinkInScope, which names where a dangling symlink leads).
+   */
+  lexicalPastMissing?: boolean;
 }
 
 const maxSymlinkHops = 255;
@@ -213,6 +218,10 @@ export class ScopedTree {
           if (last) {
             kept = current;
             return { kind: "entry", path: childPath, parent: current, name: part };
+          }
+          if (options.lexicalPastMissing) {
+            kept = current;
+            return { kind: "entry", path: posix.join(childPath, ...pending), parent: current, name: part };
           }
           if (options.createDirectories === undefined) throw treeError("ENOENT", "lstat", childPath);
           if (!current.writable) throw treeError("EROFS", "mkdir", childPath);

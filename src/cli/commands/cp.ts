@@ -1,6 +1,7 @@
 import { counted } from "../progress.ts";
 import { lstat, stat } from "node:fs/promises";
 import { resolve } from "node:path";
+import type { Readable } from "node:stream";
 import type { ContainerPathStat, EngineClient } from "../../client/client.ts";
 import { goQuote } from "../../errors.ts";
 import {
@@ -33,12 +34,40 @@ function hasBit(mode: number, bit: number): boolean {
 }
 
 interface CopyConfig {
-  container: string;
   sourcePath: string;
   destPath: string;
   followLink: boolean;
   copyUIDGID: boolean;
   quiet: boolean;
+}
+
+/** A place the engine copies from or into: a container's filesystem, or a volume's data (moor's). */
+interface RemoteSide {
+  kind: "container" | "volume";
+  name: string;
+  stat(path: string): Promise<ContainerPathStat>;
+  archive(path: string): Promise<{ stat: ContainerPathStat; body: Readable }>;
+  extract(path: string, archive: AsyncIterable<Buffer>, options: { copyUIDGID: boolean; noOverwriteDirNonDir: boolean }): Promise<void>;
+}
+
+function containerSide(client: EngineClient, name: string): RemoteSide {
+  return {
+    kind: "container",
+    name,
+    stat: (path) => client.containerStatPath(name, path),
+    archive: (path) => client.containerArchive(name, path),
+    extract: (path, archive, options) => client.containerExtract(name, path, archive, options),
+  };
+}
+
+function volumeSide(client: EngineClient, name: string): RemoteSide {
+  return {
+    kind: "volume",
+    name,
+    stat: (path) => client.volumeStatPath(name, path),
+    archive: (path) => client.volumeArchive(name, path),
+    extract: (path, archive, options) => client.volumeExtract(name, path, archive, options),
+  };
 }
 
 /**
@@ -66,22 +95,65 @@ moor cp web:/var/log - | tar -t           # a tar stream`,
   async run(ctx, args, flags) {
     // cobra's ExactArgs(2), checked here: the shared check words an exact count as a range.
     if (args.length !== 2) throw new UsageError(`'moor cp' requires 2 arguments`, 1, "Run", true);
-    if (args[0] === "") throw new CommandError("source can not be empty");
-    if (args[1] === "") throw new CommandError("destination can not be empty");
-    const [sourceContainer, sourcePath] = splitCpArg(args[0]);
-    const [destContainer, destPath] = splitCpArg(args[1]);
-    // Without -q, progress is shown only to a terminal (docker decides on stdout).
-    const quiet = flags.quiet === undefined ? !(ctx.stdout as { isTTY?: boolean }).isTTY : Boolean(flags.quiet);
-    const config = { sourcePath, destPath, followLink: Boolean(flags["follow-link"]), copyUIDGID: Boolean(flags.archive), quiet };
-    if (sourceContainer !== "" && destContainer !== "") throw new CommandError("copying between containers is not supported");
-    if (sourceContainer === "" && destContainer === "") throw new CommandError("must specify at least one container source");
+    const { sourceName, sourcePath, destName, destPath } = splitCopyArgs(args);
+    const config = copyConfig(ctx, flags, sourcePath, destPath, Boolean(flags.archive));
+    if (sourceName !== "" && destName !== "") throw new CommandError("copying between containers is not supported");
+    if (sourceName === "" && destName === "") throw new CommandError("must specify at least one container source");
     return withClient(ctx, (client) =>
-      sourceContainer !== "" ? copyFromContainer(ctx, client, { ...config, container: sourceContainer }) : copyToContainer(ctx, client, { ...config, container: destContainer }),
+      sourceName !== "" ? copyFromRemote(ctx, containerSide(client, sourceName), config) : copyToRemote(ctx, containerSide(client, destName), config, undefined),
     );
   },
 };
 
-export const cpCommands: CommandSpec[] = [cp];
+/**
+ * moor's own: docker cp's rules between a volume's data and the local filesystem (or another
+ * volume), without a container. Paths in a volume are from its root.
+ */
+const volumeCp: CommandSpec = {
+  path: ["volume", "cp"],
+  usage: "[OPTIONS] VOLUME:SRC_PATH DEST_PATH|-\n\tmoor volume cp [OPTIONS] SRC_PATH|- VOLUME:DEST_PATH\n\tmoor volume cp [OPTIONS] VOLUME:SRC_PATH VOLUME:DEST_PATH",
+  description: `Copy files/folders between a volume and the local filesystem, or between volumes
+
+No container is needed: the copy sees the volume's data as a container
+that mounts it at / would, so symlinks in the volume never lead out of it.
+Files copied in keep their owners, modes and times; directories are merged.
+Use '-' as the source to read a tar archive from stdin, or as the
+destination to write one to stdout.`,
+  examples: `moor volume cp ./seed.sql db-data:/initdb/          # a file into a volume
+moor volume cp db-data:/ ./db-copy                   # a whole volume out
+moor volume cp db-data:/conf other-data:/conf        # between volumes
+tar -c site | moor volume cp - web-data:/            # a tar stream in`,
+  flags: [
+    { long: "follow-link", short: "L", type: "bool", usage: "Always follow symbol link in SRC_PATH" },
+    { long: "quiet", short: "q", type: "bool", usage: "Suppress progress output during copy. Progress\noutput is automatically suppressed if no terminal\nis attached" },
+  ],
+  async run(ctx, args, flags) {
+    if (args.length !== 2) throw new UsageError(`'moor volume cp' requires 2 arguments`, 1, "Run", true);
+    const { sourceName, sourcePath, destName, destPath } = splitCopyArgs(args);
+    const config = copyConfig(ctx, flags, sourcePath, destPath, false);
+    if (sourceName === "" && destName === "") throw new CommandError("must specify at least one volume: VOLUME:PATH");
+    return withClient(ctx, (client) => {
+      if (destName === "") return copyFromRemote(ctx, volumeSide(client, sourceName), config);
+      return copyToRemote(ctx, volumeSide(client, destName), config, sourceName === "" ? undefined : volumeSide(client, sourceName));
+    });
+  },
+};
+
+export const cpCommands: CommandSpec[] = [cp, volumeCp];
+
+function splitCopyArgs(args: string[]): { sourceName: string; sourcePath: string; destName: string; destPath: string } {
+  if (args[0] === "") throw new CommandError("source can not be empty");
+  if (args[1] === "") throw new CommandError("destination can not be empty");
+  const [sourceName, sourcePath] = splitCpArg(args[0]);
+  const [destName, destPath] = splitCpArg(args[1]);
+  return { sourceName, sourcePath, destName, destPath };
+}
+
+function copyConfig(ctx: CommandContext, flags: Record<string, unknown>, sourcePath: string, destPath: string, copyUIDGID: boolean): CopyConfig {
+  // Without -q, progress is shown only to a terminal (docker decides on stdout).
+  const quiet = flags.quiet === undefined ? !(ctx.stdout as { isTTY?: boolean }).isTTY : Boolean(flags.quiet);
+  return { sourcePath, destPath, followLink: Boolean(flags["follow-link"]), copyUIDGID, quiet };
+}
 
 /**
  * `CONTAINER:PATH` or a local path. A local path with a colon must start with "/" or ".", as
@@ -94,15 +166,15 @@ export function splitCpArg(arg: string): [string, string] {
   return [arg.slice(0, colon), arg.slice(colon + 1)];
 }
 
-async function copyFromContainer(ctx: CommandContext, client: EngineClient, config: CopyConfig): Promise<number> {
-  let destPath = config.destPath;
+/**
+ * The remote source's archive, with -L's rebase: a symlink followed to its target, whose
+ * entries then take the link's name.
+ */
+async function remoteSource(remote: RemoteSide, config: CopyConfig): Promise<{ source: CopyInfo; body: Readable; archive: AsyncIterable<Buffer> }> {
   let sourcePath = config.sourcePath;
-  if (destPath !== "-") destPath = resolveLocalPath(destPath);
-  await validateOutputPath(destPath);
-
   let rebaseName = "";
   if (config.followLink) {
-    const sourceStat = await client.containerStatPath(config.container, sourcePath).catch(() => undefined);
+    const sourceStat = await remote.stat(sourcePath).catch(() => undefined);
     if (sourceStat !== undefined && hasBit(sourceStat.mode, modeSymlink)) {
       let linkTarget = sourceStat.linkTarget;
       if (!isAbsolute(linkTarget)) linkTarget = joinPath(splitPathDirEntry(sourcePath)[0], linkTarget);
@@ -110,24 +182,31 @@ async function copyFromContainer(ctx: CommandContext, client: EngineClient, conf
       sourcePath = linkTarget;
     }
   }
+  const { stat, body } = await remote.archive(sourcePath);
+  const source: CopyInfo = { path: sourcePath, exists: true, isDir: hasBit(stat.mode, modeDir), rebaseName };
+  const archive = rebaseName === "" ? body : rebaseTar(body, splitPathDirEntry(source.path)[1], rebaseName);
+  return { source, body, archive };
+}
 
-  const { stat: sourceStat, body } = await client.containerArchive(config.container, sourcePath);
+async function copyFromRemote(ctx: CommandContext, remote: RemoteSide, config: CopyConfig): Promise<number> {
+  let destPath = config.destPath;
+  if (destPath !== "-") destPath = resolveLocalPath(destPath);
+  await validateOutputPath(destPath);
+
+  const { source, body, archive } = await remoteSource(remote, config);
   try {
     if (destPath === "-") {
       for await (const chunk of body) await write(ctx.stdout, chunk);
       return 0;
     }
-    const source: CopyInfo = { path: sourcePath, exists: true, isDir: hasBit(sourceStat.mode, modeDir), rebaseName };
-    const counter = { bytes: 0 };
-    let archive: AsyncIterable<Buffer> = config.quiet ? body : counted(body, counter);
-    if (rebaseName !== "") archive = rebaseTar(archive, splitPathDirEntry(source.path)[1], rebaseName);
     if (config.quiet) {
       await copyTo(archive, source, destPath);
       return 0;
     }
-    const progress = showProgress(ctx.stderr, "Copying from container - ", counter);
+    const counter = { bytes: 0 };
+    const progress = showProgress(ctx.stderr, `Copying from ${remote.kind} - `, counter);
     // docker reports the bytes copied even when the copy failed, then the error.
-    const result = await copyTo(archive, source, destPath).then(
+    const result = await copyTo(counted(archive, counter), source, destPath).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -142,60 +221,73 @@ async function copyFromContainer(ctx: CommandContext, client: EngineClient, conf
   }
 }
 
-async function copyToContainer(ctx: CommandContext, client: EngineClient, config: CopyConfig): Promise<number> {
+/** Into `remote`: from the local path or stdin, or (volume to volume) from another remote side. */
+async function copyToRemote(ctx: CommandContext, remote: RemoteSide, config: CopyConfig, sourceRemote: RemoteSide | undefined): Promise<number> {
   let sourcePath = config.sourcePath;
   const destPath = config.destPath;
-  if (sourcePath !== "-") sourcePath = resolveLocalPath(sourcePath);
+  if (sourcePath !== "-" && sourceRemote === undefined) sourcePath = resolveLocalPath(sourcePath);
+  const shown = `${remote.name}:${destPath}`;
 
   // What the destination is decides where the archive is extracted; a failed stat means it
   // does not exist (yet), and the extraction reports any real problem.
   const destination: CopyInfo = { path: destPath, exists: false, isDir: false, rebaseName: "" };
-  let destStat: ContainerPathStat | undefined = await client.containerStatPath(config.container, destPath).catch(() => undefined);
+  let destStat: ContainerPathStat | undefined = await remote.stat(destPath).catch(() => undefined);
   if (destStat !== undefined && hasBit(destStat.mode, modeSymlink)) {
     let linkTarget = destStat.linkTarget;
     if (!isAbsolute(linkTarget)) linkTarget = joinPath(splitPathDirEntry(destPath)[0], linkTarget);
     destination.path = linkTarget;
-    destStat = await client.containerStatPath(config.container, linkTarget).catch(() => undefined);
+    destStat = await remote.stat(linkTarget).catch(() => undefined);
   }
   const modeProblem = fileModeProblem(destStat?.mode ?? 0);
-  if (modeProblem !== undefined) throw new CommandError(`destination "${config.container}:${destPath}" must be a directory or a regular file: ${modeProblem}`);
+  if (modeProblem !== undefined) throw new CommandError(`destination "${shown}" must be a directory or a regular file: ${modeProblem}`);
   if (destStat !== undefined) {
     destination.exists = true;
     destination.isDir = hasBit(destStat.mode, modeDir);
   }
 
-  const counter = { bytes: 0 };
   let content: AsyncIterable<Buffer>;
   let extractTo: string;
+  let remoteBody: Readable | undefined;
   if (sourcePath === "-") {
-    if (!destination.isDir) throw new CommandError(`destination "${config.container}:${destPath}" must be a directory`);
+    if (!destination.isDir) throw new CommandError(`destination "${shown}" must be a directory`);
     content = ctx.stdin as AsyncIterable<Buffer>;
     extractTo = destination.path;
+  } else if (sourceRemote !== undefined) {
+    const { source, body, archive } = await remoteSource(sourceRemote, { ...config, sourcePath });
+    remoteBody = body;
+    const prepared = prepareArchiveCopy(archive, source, destination);
+    extractTo = prepared.directory;
+    content = prepared.archive;
   } else {
     try {
       const source = await copyInfoSourcePath(sourcePath, config.followLink);
       const prepared = prepareArchiveCopy(tarResource(source), source, destination);
       extractTo = prepared.directory;
-      content = config.quiet ? prepared.archive : counted(prepared.archive, counter);
+      content = prepared.archive;
     } catch (err) {
       throw localError(err);
     }
   }
 
   const options = { copyUIDGID: config.copyUIDGID, noOverwriteDirNonDir: true };
-  if (config.quiet) {
-    await client.containerExtract(config.container, extractTo, content, options);
+  try {
+    if (config.quiet) {
+      await remote.extract(extractTo, content, options);
+      return 0;
+    }
+    const counter = { bytes: 0 };
+    const progress = showProgress(ctx.stderr, `Copying to ${remote.kind} - `, counter);
+    const result = await remote.extract(extractTo, counted(content, counter), options).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    progress.stop();
+    ctx.stderr.write(`Successfully copied ${humanSize(counter.bytes, 3)} to ${remote.name}:${destination.path}\n`);
+    if (result !== undefined) throw localError(result);
     return 0;
+  } finally {
+    remoteBody?.destroy();
   }
-  const progress = showProgress(ctx.stderr, "Copying to container - ", counter);
-  const result = await client.containerExtract(config.container, extractTo, content, options).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  progress.stop();
-  ctx.stderr.write(`Successfully copied ${humanSize(counter.bytes, 3)} to ${config.container}:${destination.path}\n`);
-  if (result !== undefined) throw localError(result);
-  return 0;
 }
 
 /** The absolute form of a local path, keeping a trailing "/" or "/.". */

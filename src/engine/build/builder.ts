@@ -7,7 +7,7 @@ import { Filters } from "../filters.ts";
 import { matchesOrParentMatches, readIgnoreFile } from "../../util/dockerignore.ts";
 import { randomId } from "../../util/ids.ts";
 import { ScopedTree, unpackTar } from "../../util/scoped-tree.ts";
-import { makeNode } from "../containers/archive.ts";
+import { makeNode } from "../tree-archive.ts";
 import { gunzipSync } from "node:zlib";
 import type { ContainerService } from "../containers/service.ts";
 import { mountRootfs, resolveUser, unmountRootfs } from "../containers/rootfs.ts";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
 import { chmod, chown, copyFile, lstat, mkdir, readdir, unlink, utimes } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { makeNode } from "../containers/archive.ts";
+import { makeNode } from "../tree-archive.ts";
 import { ScopedTree, TreeError, unpackTar, type Located } from "../../util/scoped-tree.ts";
 import { resolveInRoot } from "../containers/rootfs.ts";
 import { pipeCommands, runCommand, streamOutput } from "../runtime/command.ts";

@@ -1,35 +1,17 @@
-import type { BigIntStats } from "node:fs";
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable, pipeline } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { MoorError } from "../../errors.ts";
-import { baseName, joinPath, preserveTrailingDotOrSeparator } from "../../util/archive-copy.ts";
-import { ScopedTree, TreeError, packTree, unpackTar, type Located, type TreeMount } from "../../util/scoped-tree.ts";
-import { TarFormatError, TarType, type TarHeader } from "../../util/tar.ts";
-import { runCommandWithFd } from "../runtime/command.ts";
+import { ScopedTree, type TreeMount } from "../../util/scoped-tree.ts";
+import { archiveTreePath, extractToTree, statTreePath, type PathStat } from "../tree-archive.ts";
 import { resolveUser } from "./rootfs.ts";
 import type { Container, ContainerService } from "./service.ts";
 
 /**
- * docker cp's engine side (moby daemon/archive.go): stat a path in a container, archive it,
- * extract an archive into a directory. The container is seen as a process chrooted into it
- * sees it (ScopedTree): its root filesystem with its volumes and binds where they are mounted
- * (dockerd mounts them for the copy), symlinks resolved inside it, nothing of the host
- * reachable, whether the container runs or not.
+ * docker cp's engine side for containers. The container is seen as a process chrooted into it
+ * sees it: its root filesystem with its volumes and binds where they are mounted (dockerd mounts
+ * them for the copy), symlinks resolved inside it, nothing of the host reachable, whether the
+ * container runs or not. The container stays locked while a copy runs.
  */
-
-/** The X-Docker-Container-Path-Stat record (moby's container.PathStat), field for field. */
-export interface PathStat {
-  name: string;
-  size: number;
-  /** Go's os.FileMode bits. */
-  mode: number;
-  /** RFC 3339 with nanoseconds, UTC. */
-  mtime: string;
-  /** For a symlink: where it leads, resolved inside the container. */
-  linkTarget: string;
-}
 
 export interface ExtractOptions {
   /** Refuse to replace a directory with a non-directory and the reverse. */
@@ -40,76 +22,40 @@ export interface ExtractOptions {
 
 /** Stats `path` in the container, as `HEAD /containers/{id}/archive` answers. */
 export async function statContainerPath(containers: ContainerService, nameOrId: string, path: string): Promise<PathStat> {
-  return containers.withFilesystem(nameOrId, (container, rootfs) =>
-    withTree(container, rootfs, async (tree) => {
-      const { stat, located } = await locateAndStat(tree, path, nameOrId);
-      await tree.release(located);
-      return stat;
-    }),
-  );
+  return containers.withFilesystem(nameOrId, (container, rootfs) => withTree(container, rootfs, (tree) => statTreePath(tree, path, () => fileNotFound(path, nameOrId))));
 }
 
-/**
- * Archives `path` in the container: `send` gets its stat and the tar stream, whose top entry is
- * named after the path's last component (`/` for the root), as dockerd names it. The container
- * stays locked until `send` is done.
- */
+/** Archives `path` in the container (see archiveTreePath). */
 export async function archiveContainerPath(
   containers: ContainerService,
   nameOrId: string,
   path: string,
   send: (stat: PathStat, tar: AsyncIterable<Buffer>) => Promise<void>,
 ): Promise<void> {
-  await containers.withFilesystem(nameOrId, (container, rootfs) =>
-    withTree(container, rootfs, async (tree) => {
-      const { stat, located } = await locateAndStat(tree, path, nameOrId);
-      try {
-        // moby's TarResourceRebaseOpts: entries take the requested name; the root's are "/…".
-        await send(stat, packTree(tree, located, stat.name === "/" ? "" : stat.name));
-      } finally {
-        await tree.release(located);
-      }
-    }),
-  );
+  await containers.withFilesystem(nameOrId, (container, rootfs) => withTree(container, rootfs, (tree) => archiveTreePath(tree, path, () => fileNotFound(path, nameOrId), send)));
 }
 
 /**
- * Extracts a tar stream (plain or gzip) into the directory `path` of the container. The path
- * is followed to the end (a symlink to a directory is fine) and must be a directory that is
- * writable: not in a read-only volume, nor in a read-only root filesystem.
+ * Extracts a tar stream into the directory `path` of the container, which must be writable: not
+ * in a read-only volume, nor in a read-only root filesystem.
  */
 export async function extractToContainer(containers: ContainerService, nameOrId: string, path: string, input: AsyncIterable<Buffer>, options: ExtractOptions): Promise<void> {
   await containers.withFilesystem(nameOrId, (container, rootfs) =>
-    withTree(container, rootfs, async (tree) => {
-      const absolute = preserveTrailingDotOrSeparator(joinPath("/", path), path);
-      let destination: string;
-      try {
-        const located = await tree.locate(absolute, { followFinal: true });
-        try {
-          if (!(await tree.lstat(located)).isDirectory()) throw new MoorError("invalid", "extraction point is not a directory");
-          destination = located.path;
-        } finally {
-          await tree.release(located);
-        }
-      } catch (err) {
-        throw asMoorError(err, () => fileNotFound(path, nameOrId));
-      }
-      // moby's checkIfPathIsInAVolume and ReadonlyRootfs check, on the resolved destination.
-      const mount = tree.mountHolding(destination);
-      if (mount !== undefined && mount.readOnly) throw new MoorError("invalid", "mounted volume is marked read-only");
-      if (mount === undefined && container.hostConfig.ReadonlyRootfs) throw new MoorError("invalid", "container rootfs is marked read-only");
-      const user = String(container.config.User ?? "");
-      const owner = options.copyUIDGID && user !== "" ? await resolveUser(rootfs, user) : undefined;
-      try {
-        await unpackTar(tree, destination, gunzipped(input), {
-          noOverwriteDirNonDir: options.noOverwriteDirNonDir,
-          owner: owner === undefined ? "archive" : { uid: owner.uid, gid: owner.gid },
-          makeNode,
-        });
-      } catch (err) {
-        throw asMoorError(err);
-      }
-    }),
+    withTree(container, rootfs, (tree) =>
+      extractToTree(tree, path, input, {
+        noOverwriteDirNonDir: options.noOverwriteDirNonDir,
+        notFound: () => fileNotFound(path, nameOrId),
+        async ownerAt(destination) {
+          // moby's checkIfPathIsInAVolume and ReadonlyRootfs check, on the resolved destination.
+          const mount = tree.mountHolding(destination);
+          if (mount !== undefined && mount.readOnly) throw new MoorError("invalid", "mounted volume is marked read-only");
+          if (mount === undefined && container.hostConfig.ReadonlyRootfs) throw new MoorError("invalid", "container rootfs is marked read-only");
+          const user = String(container.config.User ?? "");
+          const owner = options.copyUIDGID && user !== "" ? await resolveUser(rootfs, user) : undefined;
+          return owner === undefined ? "archive" : { uid: owner.uid, gid: owner.gid };
+        },
+      }),
+    ),
   );
 }
 
@@ -134,106 +80,6 @@ async function withTree<T>(container: Container, rootfs: string, work: (tree: Sc
   }
 }
 
-/**
- * moby's ResolvePath and StatPath: every component but the last resolved inside the container
- * (the last too when the path ends in "/" or "/."), the result lstat'ed; a symlink's target
- * resolved all the way.
- */
-async function locateAndStat(tree: ScopedTree, path: string, nameOrId: string): Promise<{ stat: PathStat; located: Located }> {
-  const absolute = preserveTrailingDotOrSeparator(joinPath("/", path), path);
-  let located: Located | undefined;
-  try {
-    located = await tree.locate(absolute);
-    const stats = await tree.lstat(located);
-    let linkTarget = "";
-    if (stats.isSymbolicLink()) {
-      const target = await tree.locate(absolute, { followFinal: true });
-      linkTarget = target.path;
-      await tree.release(target);
-    }
-    return { stat: pathStat(baseName(absolute), stats, linkTarget), located };
-  } catch (err) {
-    if (located !== undefined) await tree.release(located);
-    throw asMoorError(err, () => fileNotFound(path, nameOrId));
-  }
-}
-
 function fileNotFound(path: string, nameOrId: string): string {
   return `Could not find the file ${path} in container ${nameOrId}`;
-}
-
-/** Tree errors as dockerd reports them: a missing path is a 404, a refused entry the client's fault. */
-function asMoorError(err: unknown, notFound?: () => string): unknown {
-  if (err instanceof TarFormatError) return new MoorError("invalid", `Error processing tar file: ${err.message}`, { cause: err });
-  if (!(err instanceof TreeError)) return err;
-  if (err.code === "ENOENT" && notFound !== undefined) return new MoorError("not_found", notFound(), { cause: err });
-  if (["EBREAKOUT", "EEXIST", "EROFS", "EBUSY", "EINVAL", "EPERM", "EXDEV"].includes(err.code)) return new MoorError("invalid", err.message, { cause: err });
-  return new MoorError("internal", err.message, { cause: err });
-}
-
-export function pathStat(name: string, stats: BigIntStats, linkTarget: string): PathStat {
-  return { name, size: Number(stats.size), mode: goFileMode(Number(stats.mode)), mtime: rfc3339NanoOf(stats.mtimeNs), linkTarget };
-}
-
-/** Go's os.FileMode of an st_mode: permission bits, and its own bits for type and set-id flags. */
-export function goFileMode(mode: number): number {
-  let fileMode = mode & 0o777;
-  switch (mode & 0o170000) {
-    case 0o040000:
-      fileMode += 2 ** 31; // ModeDir
-      break;
-    case 0o120000:
-      fileMode += 2 ** 27; // ModeSymlink
-      break;
-    case 0o060000:
-      fileMode += 2 ** 26; // ModeDevice
-      break;
-    case 0o020000:
-      fileMode += 2 ** 26 + 2 ** 21; // ModeDevice | ModeCharDevice
-      break;
-    case 0o010000:
-      fileMode += 2 ** 25; // ModeNamedPipe
-      break;
-    case 0o140000:
-      fileMode += 2 ** 24; // ModeSocket
-      break;
-  }
-  if (mode & 0o4000) fileMode += 2 ** 23; // ModeSetuid
-  if (mode & 0o2000) fileMode += 2 ** 22; // ModeSetgid
-  if (mode & 0o1000) fileMode += 2 ** 20; // ModeSticky
-  return fileMode;
-}
-
-/** Go's time.RFC3339Nano of a time in nanoseconds, in UTC: trailing zeros of the fraction dropped. */
-export function rfc3339NanoOf(nanoseconds: bigint): string {
-  const seconds = nanoseconds / 1_000_000_000n - (nanoseconds < 0n && nanoseconds % 1_000_000_000n !== 0n ? 1n : 0n);
-  const fraction = nanoseconds - seconds * 1_000_000_000n;
-  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
-  const digits = fraction === 0n ? "" : `.${fraction.toString().padStart(9, "0").replace(/0+$/, "")}`;
-  return `${base}${digits}Z`;
-}
-
-/** dockerd decompresses what it is sent (moby's DecompressStream); gzip is what clients use. */
-async function* gunzipped(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const iterator = input[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
-  const all = async function* (): AsyncGenerator<Buffer> {
-    yield first.value;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  };
-  const head: Buffer = first.value;
-  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
-    yield* all();
-    return;
-  }
-  const gunzip = createGunzip();
-  pipeline(Readable.from(all()), gunzip, () => undefined);
-  yield* gunzip;
-}
-
-/** Device nodes and FIFOs through mknod(1), made in the directory the tree holds open. */
-export async function makeNode(directory: { fd: number }, name: string, header: TarHeader): Promise<void> {
-  const kind = header.type === TarType.fifo ? ["p"] : [header.type === TarType.charDevice ? "c" : "b", String(header.devmajor), String(header.devminor)];
-  await runCommandWithFd("mknod", [`/proc/self/fd/3/${name}`, ...kind], directory.fd);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { goFileMode, rfc3339NanoOf } from "./archive.ts";
+import { goFileMode, rfc3339NanoOf } from "./tree-archive.ts";
 
 test("st_mode becomes Go's os.FileMode, as dockerd's path stat carries it", () => {
   // Values seen in a real dockerd's X-Docker-Container-Path-Stat.
