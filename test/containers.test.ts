@@ -229,3 +229,45 @@ test("containers see dockerd's init layer: /.dockerenv, /etc/mtab, and the /etc 
     rmSync(hostDir, { recursive: true, force: true });
   }
 });
+
+test("pause freezes a container's processes until unpause, with dockerd's state, status and refusals", async () => {
+  const id = (await docker(engine(), ["run", "-d", "--name", "frozen", "busybox", "sh", "-c", "trap 'exit 0' TERM; i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done"])).stdout.trim();
+  try {
+    const count = async () => Number((await docker(engine(), ["exec", "frozen", "cat", "/tmp/count"])).stdout);
+    for (let tries = 0; (await count()) === 0 && tries < 100; tries++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await moor(engine(), ["pause", "frozen"]), { code: 0, stdout: "frozen\n", stderr: "" });
+    const state = JSON.parse((await docker(engine(), ["inspect", "--format", "{{json .State}}", "frozen"])).stdout);
+    assert.deepEqual([state.Status, state.Running, state.Paused], ["paused", true, true]);
+    assert.match((await docker(engine(), ["ps", "--filter", "status=paused", "--format", "{{.Names}} {{.Status}}"])).stdout, /^frozen Up .* \(Paused\)\n$/);
+
+    // The writer is frozen: the count it keeps writing to its disk stands still.
+    const upper = join(JSON.parse((await docker(engine(), ["inspect", "frozen"])).stdout)[0].GraphDriver.Data.UpperDir, "tmp/count");
+    const before = execFileSync("cat", [upper], { encoding: "utf8" });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(execFileSync("cat", [upper], { encoding: "utf8" }), before, "no writes while paused");
+
+    const refusals: Array<[string[], string]> = [
+      [["pause", "frozen"], `Error response from daemon: Container ${id} is already paused\n`],
+      [["exec", "frozen", "true"], `Error response from daemon: Container ${id} is paused, unpause the container before exec\n`],
+      [["rm", "frozen"], `Error response from daemon: You cannot remove a paused container ${id}. Unpause and then stop the container before attempting removal or force remove\n`],
+    ];
+    for (const [args, stderr] of refusals) assert.deepEqual(await docker(engine(), args), { code: 1, stdout: "", stderr }, args.join(" "));
+    assert.equal((await api(engine(), "POST", "/v1.41/containers/frozen/start")).status, 409);
+
+    assert.deepEqual(await docker(engine(), ["unpause", "frozen"]), { code: 0, stdout: "frozen\n", stderr: "" });
+    const resumed = await count();
+    for (let tries = 0; (await count()) === resumed && tries < 100; tries++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok((await count()) > resumed, "it writes again");
+    const notPaused = await api(engine(), "POST", "/v1.41/containers/frozen/unpause");
+    assert.deepEqual([notPaused.status, JSON.parse(notPaused.body).message], [500, `Container ${id} is not paused`]);
+
+    // A paused container still stops: the stop signal thaws it, and its handler runs.
+    assert.equal((await docker(engine(), ["pause", "frozen"])).code, 0);
+    assert.deepEqual(await docker(engine(), ["stop", "-t", "30", "frozen"]), { code: 0, stdout: "frozen\n", stderr: "" });
+    assert.equal((await docker(engine(), ["inspect", "--format", "{{.State.Status}} {{.State.Paused}} {{.State.ExitCode}}", "frozen"])).stdout, "exited false 0\n");
+    const stopped = await api(engine(), "POST", "/v1.41/containers/frozen/pause");
+    assert.deepEqual([stopped.status, JSON.parse(stopped.body).message], [409, `Container ${id} is not running`]);
+  } finally {
+    await docker(engine(), ["rm", "-f", "frozen"]);
+  }
+});

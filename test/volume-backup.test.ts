@@ -5,7 +5,8 @@
 // the consistency rule for volumes running containers write to.
 // Needs root, runc, conmon, busybox-static, GNU tar, zstd, attr and acl, and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chownSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -177,6 +178,40 @@ test("a volume that a running container writes to is backed up only with --stop,
     assert.match(intoRunning.stderr, /volume busy is in use by running container\(s\) writer: stop them before restoring into it/);
   } finally {
     await moor(engine(), ["rm", "-f", "writer"]);
+  }
+});
+
+test("--pause freezes the writers while the backup streams and thaws them after; one paused already stays paused", async () => {
+  await ok(["volume", "create", "frozen-data"]);
+  // Random data does not compress: the backup cannot finish while nobody reads it.
+  writeFileSync(join(await mountpoint("frozen-data"), "random"), randomBytes(48 * 1024 * 1024));
+  await ok(["run", "-d", "--name", "frozen-writer", "-v", "frozen-data:/data", "busybox", "sh", "-c", "while :; do date >> /data/log; sleep 0.1; done"]);
+  try {
+    const startedBefore = (await ok(["inspect", "--format", "{{.State.StartedAt}}", "frozen-writer"])).trim();
+    const both = await moor(engine(), ["volume", "backup", "--stop", "--pause", "frozen-data"]);
+    assert.deepEqual([both.code, both.stderr], [1, "--stop and --pause cannot be used together: the writers are either stopped or paused\n"]);
+
+    const backup = spawn(moorBin, ["volume", "backup", "--pause", "frozen-data", "-o", "-"], { env: { ...process.env, MOOR_HOST: engine().host }, stdio: ["ignore", "pipe", "inherit"] });
+    const exited = new Promise<number | null>((resolveExit) => backup.on("close", resolveExit));
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolveFirst) => backup.stdout.once("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      backup.stdout.pause();
+      resolveFirst();
+    }));
+    assert.equal((await ok(["inspect", "--format", "{{.State.Status}}", "frozen-writer"])).trim(), "paused", "paused while the backup streams");
+    backup.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
+    backup.stdout.resume();
+    assert.equal(await exited, 0);
+    writeFileSync(join(work, "frozen.tar.zst"), Buffer.concat(chunks));
+    assert.match(await ok(["volume", "verify", join(work, "frozen.tar.zst")]), /frozen-data/);
+    assert.equal((await ok(["inspect", "--format", "{{.State.Status}} {{.State.StartedAt}}", "frozen-writer"])).trim(), `running ${startedBefore}`, "thawed, never restarted");
+
+    await ok(["pause", "frozen-writer"]);
+    await ok(["volume", "backup", "--pause", "frozen-data", "-o", join(work, "frozen-2.tar.zst")]);
+    assert.equal((await ok(["inspect", "--format", "{{.State.Status}}", "frozen-writer"])).trim(), "paused", "the user's pause is kept");
+  } finally {
+    await moor(engine(), ["rm", "-f", "frozen-writer"]);
   }
 });
 

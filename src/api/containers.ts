@@ -107,15 +107,16 @@ export function toContainerInspect(container: Container, runningExecIds: string[
   };
 }
 
-/** docker ps's "Up 2 minutes", "Exited (0) 3 seconds ago", "Created". */
 /** dockerd's health suffix of a running container's Status: " (healthy)", " (health: starting)". */
 function healthSuffix(health: HealthState | undefined): string {
   if (health === undefined) return "";
   return health.Status === "starting" ? " (health: starting)" : ` (${health.Status})`;
 }
 
+/** docker ps's "Up 2 minutes", "Up 5 seconds (Paused)", "Exited (0) 3 seconds ago", "Created". */
 function statusLine(container: Container, health: HealthState | undefined): string {
   const { state } = container;
+  if (state.status === "paused") return `Up ${since(state.startedAt)} (Paused)`;
   if (state.status === "created") return "Created";
   if (state.status === "exited") return `Exited (${state.exitCode}) ${since(state.finishedAt)} ago`;
   if (state.status === "running") return `Up ${since(state.startedAt)}${healthSuffix(health)}`;
@@ -255,6 +256,16 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
 
   router.add("POST", "/containers/:id/kill", async ({ res, params, query }) => {
     await containers.kill(params.id, query.get("signal") || "KILL");
+    sendNoContent(res);
+  });
+
+  router.add("POST", "/containers/:id/pause", async ({ res, params }) => {
+    await containers.pause(params.id);
+    sendNoContent(res);
+  });
+
+  router.add("POST", "/containers/:id/unpause", async ({ res, params }) => {
+    await containers.unpause(params.id);
     sendNoContent(res);
   });
 

@@ -1,7 +1,7 @@
 /**
  * moor's own volume endpoints, under the vendor prefix `/moor/` (Docker has none of these):
  *
- *   GET  /moor/volumes/{name}/backup?compression=zstd|gzip&stop=1   the backup archive, streamed
+ *   GET  /moor/volumes/{name}/backup?compression=zstd|gzip&stop=1   the backup archive, streamed (pause=1 instead of stop=1: pause the writers)
  *   POST /moor/volumes/restore?name=NAME&force=1                    body: an archive; answers what it restored
  *   POST /moor/volumes/verify                                       body: an archive; answers what it holds
  *   POST /moor/volumes/{name}/clone?target=NAME&stop=1              answers the new volume, as volume inspect does
@@ -11,7 +11,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
-import type { ArchiveSummary, Compression, VolumeBackups } from "../engine/volumes/backup.ts";
+import type { ArchiveSummary, Compression, VolumeBackups, WritersPolicy } from "../engine/volumes/backup.ts";
 import type { VolumeService } from "../engine/volumes/service.ts";
 import { writeAll } from "./archive.ts";
 import { toWireVolume } from "./volumes.ts";
@@ -28,12 +28,12 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
   router.add("GET", "/moor/volumes/:name/backup", async ({ res, params, query }) => {
     const compression = query.get("compression") || "zstd";
     if (compression !== "zstd" && compression !== "gzip") throw new MoorError("invalid", `invalid compression ${JSON.stringify(compression)}: zstd or gzip`);
-    const archive = await backups.backup(params.name, { compression: compression as Compression, stop: queryBool(query, "stop") });
+    const archive = await backups.backup(params.name, { compression: compression as Compression, writers: writersPolicy(query) });
     await sendStream(res, archive, compression === "zstd" ? "application/zstd" : "application/gzip");
   });
 
   router.add("GET", "/moor/volumes/:name/export", async ({ res, params, query }) => {
-    await sendStream(res, await backups.export(params.name, { stop: queryBool(query, "stop") }), "application/x-tar");
+    await sendStream(res, await backups.export(params.name, { writers: writersPolicy(query) }), "application/x-tar");
   });
 
   router.add("POST", "/moor/volumes/:name/import", async ({ req, res, params, query }) => {
@@ -52,7 +52,7 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
   router.add("POST", "/moor/volumes/:name/clone", async ({ res, params, query }) => {
     const target = query.get("target") ?? "";
     if (target === "") throw new MoorError("invalid", "bad parameter: target (the new volume's name) cannot be empty");
-    sendJson(res, 201, toWireVolume(await backups.clone(params.name, target, { stop: queryBool(query, "stop") })));
+    sendJson(res, 201, toWireVolume(await backups.clone(params.name, target, { writers: writersPolicy(query) })));
   });
 }
 
@@ -89,4 +89,12 @@ async function drained<T>(req: AsyncIterable<unknown>, work: Promise<T>): Promis
 
 function sendSummary(res: ServerResponse, summary: ArchiveSummary): void {
   sendJson(res, 200, { Volume: summary.volume, Files: summary.files, Bytes: summary.bytes, Checksum: summary.checksum, Created: summary.created });
+}
+
+/** `stop=1` or `pause=1`: what to do with running containers that write to the volume. */
+function writersPolicy(query: URLSearchParams): WritersPolicy {
+  const stop = queryBool(query, "stop");
+  const pause = queryBool(query, "pause");
+  if (stop && pause) throw new MoorError("invalid", "stop and pause cannot be used together: writers are either stopped or paused");
+  return stop ? "stop" : pause ? "pause" : "refuse";
 }

@@ -252,6 +252,14 @@ export class EngineClient {
     return this.call("POST", `/containers/${encodeURIComponent(name)}/kill`, { signal });
   }
 
+  containerPause(name: string): Promise<void> {
+    return this.call("POST", `/containers/${encodeURIComponent(name)}/pause`);
+  }
+
+  containerUnpause(name: string): Promise<void> {
+    return this.call("POST", `/containers/${encodeURIComponent(name)}/unpause`);
+  }
+
   containerWait(name: string, condition = "not-running"): Promise<{ StatusCode: number }> {
     return this.call("POST", `/containers/${encodeURIComponent(name)}/wait`, { condition });
   }
@@ -356,16 +364,16 @@ export class EngineClient {
   }
 
   /** moor's backup of a volume (zstd or gzip compressed), as it streams. */
-  async volumeBackup(name: string, options: { compression: "zstd" | "gzip"; stop: boolean }): Promise<Readable> {
-    const query = queryString({ compression: options.compression, stop: options.stop ? "1" : undefined });
+  async volumeBackup(name: string, options: { compression: "zstd" | "gzip"; writers: WritersPolicy }): Promise<Readable> {
+    const query = queryString({ compression: options.compression, ...writersQuery(options.writers) });
     const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/moor/volumes/${checkedName("volume", name)}/backup${query}`);
     if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
     return res.body;
   }
 
   /** A plain tar of a volume's content (podman's `volume export` format), as it streams. */
-  async volumeExport(name: string, options: { stop: boolean }): Promise<Readable> {
-    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/moor/volumes/${checkedName("volume", name)}/export${queryString({ stop: options.stop ? "1" : undefined })}`);
+  async volumeExport(name: string, options: { writers: WritersPolicy }): Promise<Readable> {
+    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/moor/volumes/${checkedName("volume", name)}/export${queryString(writersQuery(options.writers))}`);
     if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
     return res.body;
   }
@@ -381,8 +389,8 @@ export class EngineClient {
   }
 
   /** moor's full copy of a volume under a new name. */
-  volumeClone(source: string, target: string, options: { stop: boolean }): Promise<WireVolume> {
-    return this.call("POST", `/moor/volumes/${checkedName("volume", source)}/clone`, { target, stop: options.stop ? "1" : undefined });
+  volumeClone(source: string, target: string, options: { writers: WritersPolicy }): Promise<WireVolume> {
+    return this.call("POST", `/moor/volumes/${checkedName("volume", source)}/clone`, { target, ...writersQuery(options.writers) });
   }
 
   /** moor's rename of a volume no container refers to. */
@@ -417,6 +425,16 @@ export class EngineClient {
   volumePrune(filters?: FilterMap): Promise<WireVolumePruneReport> {
     return this.call("POST", "/volumes/prune", { filters: encodeFilters(filters) });
   }
+}
+
+/**
+ * What moor's volume copies do with running containers that write to the volume: refuse, stop
+ * them meanwhile, or pause them meanwhile.
+ */
+export type WritersPolicy = "refuse" | "stop" | "pause";
+
+function writersQuery(writers: WritersPolicy): Record<string, string | undefined> {
+  return { stop: writers === "stop" ? "1" : undefined, pause: writers === "pause" ? "1" : undefined };
 }
 
 /** What `POST /build` is asked for (the docker CLI's ImageBuildOptions that moor uses). */

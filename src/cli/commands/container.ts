@@ -266,6 +266,38 @@ const kill: CommandSpec = {
   },
 };
 
+const pause: CommandSpec = {
+  path: ["pause"],
+  aliases: [["container", "pause"]],
+  usage: "CONTAINER [CONTAINER...]",
+  description: "Pause all processes within one or more containers",
+  examples: `moor pause db && moor volume backup db-data -o db.tar.zst; moor unpause db`,
+  args: { min: 1 },
+  async run(ctx, args) {
+    const { finish } = await forEachName(ctx, args, async (client, name) => {
+      await client.containerPause(name);
+      ctx.stdout.write(`${name}\n`);
+    });
+    return finish();
+  },
+};
+
+const unpause: CommandSpec = {
+  path: ["unpause"],
+  aliases: [["container", "unpause"]],
+  usage: "CONTAINER [CONTAINER...]",
+  description: "Unpause all processes within one or more containers",
+  examples: `moor unpause db`,
+  args: { min: 1 },
+  async run(ctx, args) {
+    const { finish } = await forEachName(ctx, args, async (client, name) => {
+      await client.containerUnpause(name);
+      ctx.stdout.write(`${name}\n`);
+    });
+    return finish();
+  },
+};
+
 const wait: CommandSpec = {
   path: ["wait"],
   aliases: [["container", "wait"]],
@@ -345,4 +377,4 @@ const prune: CommandSpec = {
   },
 };
 
-export const containerCommands: CommandSpec[] = [ps, rm, inspect, start, stop, restart, kill, wait, logs, rename, prune];
+export const containerCommands: CommandSpec[] = [ps, rm, inspect, start, stop, restart, kill, pause, unpause, wait, logs, rename, prune];

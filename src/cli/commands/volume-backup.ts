@@ -5,6 +5,7 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
+import type { WritersPolicy } from "../../client/client.ts";
 import type { WireVolumeArchiveSummary } from "../../wire/volumes.ts";
 import { humanSize } from "../../util/units.ts";
 import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
@@ -21,20 +22,24 @@ symlinks, hard links, sparse files, extended attributes and ACLs, with a
 manifest: the volume's name, driver, options and labels, and a checksum of every
 file and of the whole, which restore and verify check. A volume that running
 containers write to is refused unless --stop, which stops them for the backup
-and starts them again after it.`,
+and starts them again after it, or --pause, which freezes them meanwhile (they
+keep their memory and connections; a database may still need its own recovery
+on restore, as after a power cut).`,
   examples: `moor volume backup pgdata -o pgdata.tar.zst
 moor volume backup --stop shopdata -o shop.tar.zst   # stops its writers meanwhile
+moor volume backup --pause shopdata -o shop.tar.zst  # freezes them instead
 moor volume backup pgdata | ssh other moor volume restore -`,
   args: { min: 1, max: 1 },
   flags: [
     { long: "output", short: "o", type: "string", usage: 'Write to a file ("-": STDOUT, the default when it is not a terminal)' },
     { long: "gzip", type: "bool", usage: "Compress with gzip instead of zstd" },
     { long: "stop", type: "bool", usage: "Stop the running containers that write to the volume for the backup, then start them again" },
+    { long: "pause", type: "bool", usage: "Pause the running containers that write to the volume for the backup, then unpause them" },
   ],
   async run(ctx, args, flags) {
     const output = (flags.output as string | undefined) ?? "-";
     await withClient(ctx, async (client) => {
-      const archive = await client.volumeBackup(args[0], { compression: flags.gzip ? "gzip" : "zstd", stop: Boolean(flags.stop) });
+      const archive = await client.volumeBackup(args[0], { compression: flags.gzip ? "gzip" : "zstd", writers: writersPolicy(flags) });
       await writeArchive(ctx, archive, output, `backup of ${args[0]}`, `Backing up volume ${args[0]}`);
     });
     if (output !== "-") ctx.stderr.write(`Backed up volume ${args[0]} to ${output}\n`);
@@ -144,13 +149,17 @@ const clone: CommandSpec = {
 A full-fidelity copy (owners, modes, times, links, sparse files, xattrs, ACLs),
 with reflinks or copy_file_range where the filesystem allows, and the source's
 labels. TARGET must not exist. A source that running containers write to is
-refused unless --stop, which stops them for the copy and starts them again.`,
+refused unless --stop, which stops them for the copy and starts them again, or
+--pause, which freezes them meanwhile.`,
   examples: `moor volume clone pgdata pgdata-before-upgrade
 moor volume clone --stop shopdata shopdata-test`,
   args: { min: 2, max: 2 },
-  flags: [{ long: "stop", type: "bool", usage: "Stop the running containers that write to the source for the copy, then start them again" }],
+  flags: [
+    { long: "stop", type: "bool", usage: "Stop the running containers that write to the source for the copy, then start them again" },
+    { long: "pause", type: "bool", usage: "Pause the running containers that write to the source for the copy, then unpause them" },
+  ],
   async run(ctx, args, flags) {
-    const volume = await withClient(ctx, (client) => client.volumeClone(args[0], args[1], { stop: Boolean(flags.stop) }));
+    const volume = await withClient(ctx, (client) => client.volumeClone(args[0], args[1], { writers: writersPolicy(flags) }));
     ctx.stdout.write(`${volume.Name}\n`);
     return 0;
   },
@@ -181,17 +190,18 @@ const exportVolume: CommandSpec = {
 The same format as podman volume export, for piping between hosts; moor volume
 import reads it. For a checked, compressed archive with the volume's metadata,
 use moor volume backup. Refused while running containers write to the volume,
-unless --stop.`,
+unless --stop or --pause.`,
   examples: `moor volume export pgdata -o pgdata.tar
 moor volume export pgdata | ssh other-host moor volume import pgdata -`,
   args: { min: 1, max: 1 },
   flags: [
     { long: "output", short: "o", type: "string", usage: 'Write to a file ("-": STDOUT, the default when it is not a terminal)' },
     { long: "stop", type: "bool", usage: "Stop the running containers that write to the volume for the export, then start them again" },
+    { long: "pause", type: "bool", usage: "Pause the running containers that write to the volume for the export, then unpause them" },
   ],
   async run(ctx, args, flags) {
     const output = (flags.output as string | undefined) ?? "-";
-    await withClient(ctx, async (client) => writeArchive(ctx, await client.volumeExport(args[0], { stop: Boolean(flags.stop) }), output, `export of ${args[0]}`, `Exporting volume ${args[0]}`));
+    await withClient(ctx, async (client) => writeArchive(ctx, await client.volumeExport(args[0], { writers: writersPolicy(flags) }), output, `export of ${args[0]}`, `Exporting volume ${args[0]}`));
     return 0;
   },
 };
@@ -219,3 +229,8 @@ ssh other-host moor volume export pgdata | moor volume import pgdata -`,
 };
 
 export const volumeBackupCommands: CommandSpec[] = [backup, restore, verify, clone, renameVolume, exportVolume, importVolume];
+
+function writersPolicy(flags: Record<string, unknown>): WritersPolicy {
+  if (flags.stop && flags.pause) throw new CommandError("--stop and --pause cannot be used together: the writers are either stopped or paused");
+  return flags.stop ? "stop" : flags.pause ? "pause" : "refuse";
+}

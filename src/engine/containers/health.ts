@@ -50,6 +50,8 @@ export class HealthMonitor {
     containers.onLifecycle((event) => {
       if (event.type === "start") this.begin(event.id);
       else if (event.type === "exit") this.halt(event.id);
+      else if (event.type === "pause") this.stopProbes(event.id);
+      else if (event.type === "unpause") this.resumeProbes(event.id);
       else this.forget(event.id);
     });
   }
@@ -80,6 +82,12 @@ export class HealthMonitor {
     const state = this.states.get(id);
     this.states.set(id, { Status: "starting", FailingStreak: 0, Log: state?.Log ?? [] });
     this.schedule(id, config);
+  }
+
+  /** After a pause: probes again, the health so far kept (moby's updateHealthMonitor). */
+  private resumeProbes(id: string): void {
+    const config = this.config(id);
+    if (config !== undefined && this.states.has(id)) this.schedule(id, config);
   }
 
   /** An exit: no more probes, and unhealthy, as dockerd reports a stopped monitor for compatibility. */

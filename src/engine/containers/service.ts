@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MoorError, messages, wrap } from "../../errors.ts";
-import type { ContainerRecord, ContainerStateRecord, ContainerStore, MountRecord } from "../../store/container-store.ts";
+import type { ContainerRecord, ContainerStateRecord, ContainerStatus, ContainerStore, MountRecord } from "../../store/container-store.ts";
 import { randomId } from "../../util/ids.ts";
 import { rfc3339Nano } from "../../util/time.ts";
 import { mkdirAll, mountsUnder, removeTree } from "../fs.ts";
@@ -79,7 +79,7 @@ export interface StopOptions {
 }
 
 export interface LifecycleEvent {
-  type: "start" | "exit" | "remove";
+  type: "start" | "pause" | "unpause" | "exit" | "remove";
   id: string;
 }
 
@@ -391,6 +391,7 @@ export class ContainerService {
     await this.locks.run(id, async () => {
       const container = this.load(this.store.get(id)!);
       if (container.state.status === "running") throw new MoorError("not_modified", "container already started");
+      if (container.state.status === "paused") throw new MoorError("conflict", "cannot start a paused container, try unpause instead");
       const mountedVolumes: string[] = [];
       let waiting: Array<(session: AttachSession | undefined) => void> = [];
       try {
@@ -667,7 +668,7 @@ export class ContainerService {
    */
   async wait(nameOrId: string, condition: WaitCondition = "not-running"): Promise<number> {
     const container = this.inspect(nameOrId);
-    if (condition === "not-running" && container.state.status !== "running") return container.state.exitCode;
+    if (condition === "not-running" && !isLive(container.state.status)) return container.state.exitCode;
     const exited = new Promise<number>((resolve) => {
       const set = this.exitWaiters.get(container.id) ?? new Set();
       set.add(resolve);
@@ -690,7 +691,7 @@ export class ContainerService {
    */
   async attach(nameOrId: string, stdin: boolean): Promise<AttachSession | undefined> {
     const container = this.inspect(nameOrId);
-    if (container.state.status === "running") return this.runtime.attach(container.id, { stdin: stdin && Boolean(container.config.OpenStdin) });
+    if (isLive(container.state.status)) return this.runtime.attach(container.id, { stdin: stdin && Boolean(container.config.OpenStdin) });
     return new Promise((resolve) => {
       const list = this.pendingAttach.get(container.id) ?? [];
       list.push(resolve);
@@ -698,14 +699,55 @@ export class ContainerService {
     });
   }
 
-  /** Sends a signal (a name such as KILL or SIGTERM, or a number) to a running container. */
+  /**
+   * Sends a signal (a name such as KILL or SIGTERM, or a number) to a running container. A paused
+   * one is thawed after a signal meant to end it, so that it can (moby's killWithSignal).
+   */
   async kill(nameOrId: string, signal = "KILL"): Promise<void> {
     const container = this.inspect(nameOrId);
-    if (container.state.status !== "running") {
+    if (!isLive(container.state.status)) {
       throw new MoorError("conflict", `cannot kill container: ${nameOrId}: container ${container.id} is not running`);
     }
     this.patchState(container.id, { manuallyStopped: true });
-    await this.runtime.kill(container.id, signal.replace(/^SIG/, ""));
+    await this.signal(container, signal);
+  }
+
+  private async signal(container: Container, signal: string): Promise<void> {
+    const name = signal.replace(/^SIG/, "");
+    await this.runtime.kill(container.id, name);
+    if (container.state.status !== "paused") return;
+    const stopSignal = String(container.config.StopSignal ?? "").replace(/^SIG/, "");
+    if (stopSignal !== "" && name !== "KILL" && name !== "9" && name !== stopSignal) return;
+    await this.unpause(container.id);
+  }
+
+  /** docker pause: every process of the container frozen until unpause. */
+  async pause(nameOrId: string): Promise<void> {
+    const id = this.resolve(nameOrId);
+    await this.locks.run(id, async () => {
+      const { status } = this.store.state(id);
+      if (status === "paused") throw new MoorError("conflict", `Container ${id} is already paused`);
+      if (status === "restarting") throw new MoorError("conflict", `Container ${id} is restarting, wait until the container is running`);
+      if (status !== "running") throw new MoorError("conflict", `Container ${id} is not running`);
+      await this.runtime.pause(id).catch((err: unknown) => {
+        throw new MoorError("internal", `Cannot pause container ${id}: ${(err as Error).message}`, { cause: err });
+      });
+      this.patchState(id, { status: "paused" });
+    });
+    this.emit({ type: "pause", id });
+  }
+
+  async unpause(nameOrId: string): Promise<void> {
+    const id = this.resolve(nameOrId);
+    await this.locks.run(id, async () => {
+      // dockerd 20.10 answers this one as a server error (500), without a conflict type.
+      if (this.store.state(id).status !== "paused") throw new MoorError("internal", `Container ${id} is not paused`);
+      await this.runtime.resume(id).catch((err: unknown) => {
+        throw new MoorError("internal", `Cannot unpause container ${id}: ${(err as Error).message}`, { cause: err });
+      });
+      if (this.store.state(id).status === "paused") this.patchState(id, { status: "running" });
+    });
+    this.emit({ type: "unpause", id });
   }
 
   /** The stop signal, then SIGKILL after the timeout; resolves when the container has exited. */
@@ -715,11 +757,11 @@ export class ContainerService {
       this.patchState(container.id, { status: "exited", manuallyStopped: true });
       return true;
     }
-    if (container.state.status !== "running") return false;
+    if (!isLive(container.state.status)) return false;
     this.patchState(container.id, { manuallyStopped: true });
     const exited = this.wait(container.id, "next-exit");
     const signal = String(signalOverride || container.config.StopSignal || "TERM").replace(/^SIG/, "");
-    await this.runtime.kill(container.id, signal).catch(() => undefined);
+    await this.signal(container, signal).catch(() => undefined);
     const timeout = timeoutSeconds ?? (typeof container.config.StopTimeout === "number" ? container.config.StopTimeout : 10);
     const timer = timeout >= 0 ? setTimeout(() => void this.runtime.kill(container.id, "KILL").catch(() => undefined), timeout * 1000) : undefined;
     await exited;
@@ -779,7 +821,7 @@ export class ContainerService {
     }
     for (const record of this.store.all()) {
       const state = this.store.state(record.id);
-      if (state.status !== "running") {
+      if (!isLive(state.status)) {
         // An engine that stopped between a container's exit and its cleanup left these mounted.
         await unmountRootfs(join(this.containersDir, record.id)).catch(() => undefined);
         await this.releaseSubpaths(join(this.containersDir, record.id)).catch(() => undefined);
@@ -818,7 +860,10 @@ export class ContainerService {
     }
     this.cancelRestart(container.id);
     this.restartDelays.delete(container.id);
-    if (container.state.status === "running" || container.state.status === "paused") {
+    if (isLive(container.state.status)) {
+      if (!force && container.state.status === "paused") {
+        throw new MoorError("conflict", `You cannot remove a paused container ${container.id}. Unpause and then stop the container before attempting removal or force remove`);
+      }
       if (!force) {
         throw new MoorError(
           "conflict",
@@ -826,7 +871,7 @@ export class ContainerService {
         );
       }
       const exited = this.wait(container.id, "next-exit");
-      await this.runtime.kill(container.id, "KILL").catch(() => undefined);
+      await this.signal(container, "KILL").catch(() => undefined);
       await exited;
     }
     await this.exitCleanups.get(container.id);
@@ -882,4 +927,9 @@ function runtimeCreateError(err: unknown): MoorError {
     else if (lower.includes("not a directory")) text += ": Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type";
   }
   return new MoorError(classifyRuntimeError(text).kind, text, { cause: err });
+}
+
+/** Running or paused: the container's processes exist. */
+function isLive(status: ContainerStatus): boolean {
+  return status === "running" || status === "paused";
 }

@@ -472,6 +472,17 @@ export class ConmonRuntime {
     await this.runc(["kill", id, String(signal)]);
   }
 
+  /** Freezes every process of the container (the cgroup freezer). */
+  async pause(id: string): Promise<void> {
+    checkId(id);
+    await this.runc(["pause", id]);
+  }
+
+  async resume(id: string): Promise<void> {
+    checkId(id);
+    await this.runc(["resume", id]);
+  }
+
   async state(id: string): Promise<RuncState> {
     checkId(id);
     const out = await this.runc(["state", id]);

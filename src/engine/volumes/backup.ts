@@ -32,6 +32,9 @@ const dataRoot = "_data";
 
 export type Compression = "zstd" | "gzip";
 
+/** What to do with running containers that write to a volume being copied: refuse, stop them, or pause them. */
+export type WritersPolicy = "refuse" | "stop" | "pause";
+
 interface BackupHeader {
   format: string;
   created: string;
@@ -76,31 +79,45 @@ export class VolumeBackups {
 
   /**
    * Makes the volume consistent for a copy: refused while running containers write to it,
-   * unless `stop`, which stops them. Resolves to what starts them again afterwards.
+   * unless `writers` says to stop them or to pause them (freeze their processes; one paused
+   * already stays so). Resolves to what starts or unpauses them again afterwards.
    */
-  private async quiesce(name: string, operation: string, verb: string, stop: boolean): Promise<() => Promise<void>> {
-    const writers = this.writers(name);
-    if (writers.length > 0 && !stop) {
+  private async quiesce(name: string, operation: string, verb: string, writers: WritersPolicy): Promise<() => Promise<void>> {
+    const found = this.writers(name);
+    if (found.length > 0 && writers === "refuse") {
       throw new MoorError(
         "conflict",
-        `volume ${name} is in use by running container(s) ${writers.map((w) => w.name).join(", ")}, which write to it: ${operation} now would not be consistent. Stop them, or ${verb} with --stop (stops them meanwhile and starts them again)`,
+        `volume ${name} is in use by running container(s) ${found.map((w) => w.name).join(", ")}, which write to it: ${operation} now would not be consistent. Stop them, or ${verb} with --stop (stops them meanwhile and starts them again) or --pause (freezes them meanwhile)`,
       );
     }
-    for (const writer of writers) await this.containers.stop(writer.id);
-    return async () => {
-      for (const writer of writers) {
-        await this.containers.start(writer.id).catch((err: unknown) => this.log.error({ container: writer.id, err: String(err) }, `could not start a container again after ${operation}`));
+    const quiesced: typeof found = [];
+    const resume = async () => {
+      for (const writer of quiesced) {
+        const again = writers === "pause" ? this.containers.unpause(writer.id) : this.containers.start(writer.id);
+        await again.catch((err: unknown) => this.log.error({ container: writer.id, err: String(err) }, `could not ${writers === "pause" ? "unpause" : "start"} a container again after ${operation}`));
       }
     };
+    try {
+      for (const writer of found) {
+        if (writers === "pause" && this.containers.inspect(writer.id).state.status === "paused") continue;
+        if (writers === "pause") await this.containers.pause(writer.id);
+        else await this.containers.stop(writer.id);
+        quiesced.push(writer);
+      }
+    } catch (err) {
+      await resume();
+      throw err;
+    }
+    return resume;
   }
 
   /**
    * The volume's backup as a stream. Refused while running containers write to the volume,
-   * unless `stop`: they are stopped for the backup and started again after it, even if it fails.
+   * unless `writers` stops or pauses them for the backup; they run again after it, even if it fails.
    */
-  async backup(name: string, options: { compression: Compression; stop: boolean }): Promise<AsyncGenerator<Buffer>> {
+  async backup(name: string, options: { compression: Compression; writers: WritersPolicy }): Promise<AsyncGenerator<Buffer>> {
     const volume = this.volumes.inspect(name);
-    const resume = await this.quiesce(name, "a backup", "back up", options.stop);
+    const resume = await this.quiesce(name, "a backup", "back up", options.writers);
     const user = `backup-${randomId().slice(0, 12)}`;
     const mounted = volume.options !== null;
     if (mounted) {
@@ -181,11 +198,11 @@ export class VolumeBackups {
    * consistency rule as backups: refused while running containers write to the source, unless
    * `stop`.
    */
-  async clone(source: string, target: string, options: { stop: boolean }): Promise<Volume> {
+  async clone(source: string, target: string, options: { writers: WritersPolicy }): Promise<Volume> {
     const volume = this.volumes.inspect(source);
     if (volume.options !== null) throw new MoorError("invalid", `volume ${source} keeps its data on a device (driver options ${JSON.stringify(volume.options)}): clone a volume without options, or back it up and restore it`);
     if (this.exists(target)) throw new MoorError("conflict", `volume ${target} already exists: choose another name, or remove it first`);
-    const resume = await this.quiesce(source, "a clone", "clone", options.stop);
+    const resume = await this.quiesce(source, "a clone", "clone", options.writers);
     const staging = this.volumes.stagingDir();
     try {
       await runCommand("cp", ["-a", "--reflink=auto", volume.mountpoint, join(staging, dataRoot)]);
@@ -224,9 +241,9 @@ export class VolumeBackups {
   }
 
   /** A plain tar stream of the volume's content (podman's `volume export` format), for piping between hosts. */
-  async export(name: string, options: { stop: boolean }): Promise<AsyncGenerator<Buffer>> {
+  async export(name: string, options: { writers: WritersPolicy }): Promise<AsyncGenerator<Buffer>> {
     const volume = this.volumes.inspect(name);
-    const resume = await this.quiesce(name, "an export", "export", options.stop);
+    const resume = await this.quiesce(name, "an export", "export", options.writers);
     const archive = streamOutput("tar", ["--create", ...tarFidelity, "--sparse", "-C", volume.mountpoint, "."]);
     return (async function* () {
       try {
