@@ -1,3 +1,5 @@
+import { BackupScheduler } from "./engine/volumes/backup-schedule.ts";
+import { BackupScheduleStore } from "./store/backup-schedule-store.ts";
 import { VolumeBackups } from "./engine/volumes/backup.ts";
 import { chmod, chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
@@ -78,6 +80,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const builder = new Builder(images, containers, join(options.root, "builds"), log);
   await builder.recover();
 
+  const backups = new VolumeBackups(volumes, containers, log);
+  const backupSchedules = new BackupScheduler(new BackupScheduleStore(db), backups, volumes, log);
+  await backupSchedules.start();
+
   const server = createApiServer({
     volumes,
     images,
@@ -85,7 +91,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     execs,
     health,
     builder,
-    backups: new VolumeBackups(volumes, containers, log),
+    backups,
+    backupSchedules,
     system: new SystemService(new EngineStore(db)),
     facts: { host, root: options.root },
     reportError: (err, req) => log.error({ err, method: req.method, url: req.url }, "request failed"),
@@ -119,6 +126,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         setTimeout(() => server.closeAllConnections(), 1000).unref();
       });
       idle.stop();
+      await backupSchedules.stop();
       await Promise.all([volumes.settled(), containers.settled()]);
       db.close();
       await rm(socketPath, { force: true });

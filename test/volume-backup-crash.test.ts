@@ -1,5 +1,7 @@
 // An engine killed (kill -9) in the middle of a restore: once it starts again the target
-// volume holds its old data, no new volume was made, and no staging directory is left.
+// volume holds its old data, no new volume was made, and no staging directory is left. Killed
+// in the middle of a scheduled backup: the run is recorded as interrupted, its partial archive
+// removed, and the schedule runs again.
 // Needs root, GNU tar, zstd and a built binary.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -8,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { moor, moorBin, startEngine, type TestEngine } from "./support/engine.ts";
+import { api, moor, moorBin, startEngine, type TestEngine } from "./support/engine.ts";
 
 async function ok(engine: TestEngine, args: string[]): Promise<string> {
   const result = await moor(engine, args);
@@ -76,3 +78,53 @@ test("kill -9 of the engine during a restore leaves the volume as it was, and ma
     rmSync(work, { recursive: true, force: true });
   }
 });
+
+test("kill -9 of the engine during a scheduled backup: the run is recorded as interrupted, its partial archive removed", async () => {
+  const work = mkdtempSync(join(tmpdir(), "moor-scheduled-crash-"));
+  const engines = [await startEngine()];
+  const current = () => engines.at(-1)!;
+  try {
+    await ok(current(), ["volume", "create", "nightly"]);
+    const data = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "nightly"])).trim();
+    writeFileSync(join(data, "random"), randomBytes(64 << 20));
+    const set = await api(current(), "PUT", "/v1.45/moor/volumes/nightly/backup-schedule", { Schedule: "* * * * * *", Keep: 3, Target: work, Writers: "refuse" });
+    assert.equal(set.status, 200, set.body);
+
+    // Frozen (SIGSTOP) while a partial archive exists, the engine cannot finish that run; a run
+    // that finished between the look and the freeze lets it go on to the next one.
+    const partial = () => readdirSync(work).find((name) => name.endsWith(".partial"));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      assert.ok(Date.now() < deadline, "a run was caught under way");
+      if (partial() !== undefined) {
+        current().process.kill("SIGSTOP");
+        if (partial() !== undefined) break;
+        current().process.kill("SIGCONT");
+      }
+      await new Promise((wait) => setTimeout(wait, 10));
+    }
+    const caught = partial()!;
+    await current().kill();
+    engines.push(await startEngine({ root: current().root, execRoot: current().execRoot }));
+
+    assert.equal(existsSync(join(work, caught)), false, "the partial archive is removed");
+    const report = JSON.parse((await api(current(), "GET", "/v1.45/moor/volumes/nightly/backups")).body) as { Runs: Array<{ Status: string; File: string; Error: string | null }> };
+    const interrupted = report.Runs.find((run) => `${run.File}.partial` === join(work, caught));
+    assert.deepEqual(interrupted && [interrupted.Status, interrupted.Error], ["interrupted", "the engine stopped during the backup; its partial archive was removed"]);
+    for (let waited = 0; !(await backupsAfter(current(), interrupted!.File)); waited += 100) {
+      assert.ok(waited < 30_000, "the schedule runs again after the restart");
+      await new Promise((wait) => setTimeout(wait, 100));
+    }
+    await api(current(), "DELETE", "/v1.45/moor/volumes/nightly/backup-schedule");
+  } finally {
+    await current().stop();
+    for (const engine of engines) engine.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+/** Whether a run newer than the one that wrote `file` finished well. */
+async function backupsAfter(engine: TestEngine, file: string): Promise<boolean> {
+  const { Runs } = JSON.parse((await api(engine, "GET", "/v1.45/moor/volumes/nightly/backups")).body) as { Runs: Array<{ Status: string; File: string }> };
+  return Runs.some((run) => run.Status === "ok" && run.File > file);
+}

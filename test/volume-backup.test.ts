@@ -402,3 +402,66 @@ test("volume cp errors say what is wrong", async () => {
   ];
   for (const [args, stderr] of cases) assert.deepEqual(await moor(engine(), args), { code: 1, stdout: "", stderr }, args.join(" "));
 });
+
+test("scheduled backups from the app file: the engine runs them, keeps the newest, records each run; up and down change them", async () => {
+  const app = join(work, "scheduled-app");
+  mkdirSync(app);
+  const compose = (backup: string) =>
+    [
+      "name: sched",
+      "services:",
+      "  db:",
+      "    image: busybox",
+      `    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do date >> /data/log; sleep 0.2; done"]`,
+      "    volumes: [data:/data]",
+      "volumes:",
+      "  data:",
+      backup,
+    ].join("\n");
+  const inApp = (args: string[]) => moor(engine(), args, { cwd: app });
+  const history = async () => JSON.parse(await ok(["volume", "backups", "--json", "sched_data"])) as { Schedule: { Schedule: string; Keep: number; Target: string; Writers: string; Owner: string } | null; Runs: Array<{ Status: string; File: string; Pruned: boolean; Bytes: number | null }> };
+
+  writeFileSync(join(app, "compose.yaml"), compose(`    x-moor: {backup: {schedule: "61 * * * *"}}`));
+  const refused = await inApp(["up"]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /backup schedule of volume sched_data: invalid cron expression "61 \* \* \* \*": Invalid value for minute: 61/);
+  assert.equal((await moor(engine(), ["ps", "-a", "--filter", "label=com.docker.compose.project=sched", "-q"])).stdout, "", "no container was made");
+
+  writeFileSync(join(app, "compose.yaml"), compose(`    x-moor: {backup: {schedule: "* * * * * *", keep: 2, target: ./backups, writers: pause}}`));
+  const up = await inApp(["up"]);
+  assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stderr, new RegExp(`volume sched_data: backups scheduled: "\\* \\* \\* \\* \\* \\*", newest 2 kept in ${join(app, "backups")}`));
+  for (let waited = 0; (await history()).Runs.filter((run) => run.Status === "ok").length < 4; waited += 200) {
+    assert.ok(waited < 60_000, `4 runs within a minute: ${JSON.stringify(await history())}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  writeFileSync(join(app, "compose.yaml"), compose(""));
+  assert.match((await inApp(["up"])).stderr, /volume sched_data: scheduled backups stopped \(the archives stay\)/);
+  // A run under way when the schedule went finishes first.
+  let { Schedule, Runs } = await history();
+  for (let waited = 0; Runs.some((run) => run.Status === "running"); waited += 100) {
+    assert.ok(waited < 30_000, "the last run ends");
+    await new Promise((r) => setTimeout(r, 100));
+    ({ Schedule, Runs } = await history());
+  }
+  assert.equal(Schedule, null);
+  const done = Runs.filter((run) => run.Status === "ok");
+  assert.ok(done.every((run) => run.Bytes !== null && run.Bytes > 0));
+  const kept = done.filter((run) => !run.Pruned).map((run) => run.File);
+  assert.deepEqual(kept, done.slice(0, 2).map((run) => run.File), "the newest two are kept");
+  assert.deepEqual(readdirSync(join(app, "backups")).sort(), kept.map((file) => file.slice(join(app, "backups").length + 1)).sort(), "older archives deleted; no partial file");
+  assert.match(await ok(["volume", "verify", kept[0]]), /sched_data/);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal((await history()).Runs.length, Runs.length, "no run after the schedule was dropped");
+  assert.equal((await ok(["inspect", "--format", "{{.State.Status}}", "sched-db-1"])).trim(), "running", "paused only during each run");
+
+  writeFileSync(join(app, "compose.yaml"), compose(`    x-moor: {backup: {schedule: "0 3 * * *"}}`));
+  assert.equal((await inApp(["up"])).code, 0);
+  const daily = (await history()).Schedule!;
+  assert.deepEqual([daily.Schedule, daily.Keep, daily.Target, daily.Writers, daily.Owner], ["0 3 * * *", 7, join(app, "backups"), "stop", "sched"], "the defaults");
+  assert.match(await ok(["volume", "backups", "sched_data"]), /^Volume sched_data: backed up on "0 3 \* \* \*" \(next \d{4}-\d\d-\d\d 03:00:00\), newest 7 kept in .*; containers writing to it are stopped; set by sched\.\nSTARTED +STATUS +SIZE +ARCHIVE\n/);
+  const down = await inApp(["down"]);
+  assert.match(down.stdout, /scheduled backups of sched_data stopped \(their archives stay\)/);
+  assert.equal((await history()).Schedule, null);
+});

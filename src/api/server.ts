@@ -20,6 +20,7 @@ import { addVolumeCareRoutes } from "./volume-care.ts";
 import type { Builder } from "../engine/build/builder.ts";
 import type { HealthMonitor } from "../engine/containers/health.ts";
 import type { VolumeBackups } from "../engine/volumes/backup.ts";
+import type { BackupScheduler } from "../engine/volumes/backup-schedule.ts";
 import { apiVersions } from "./version.ts";
 
 export interface ApiDependencies {
@@ -30,6 +31,7 @@ export interface ApiDependencies {
   health: HealthMonitor;
   builder: Builder;
   backups: VolumeBackups;
+  backupSchedules: BackupScheduler;
   system: SystemService;
   facts: SystemFacts;
   reportError: ErrorReporter;
@@ -55,7 +57,7 @@ export function createApiServer(deps: ApiDependencies): Server {
   addPluginRoutes(router);
   addArchiveRoutes(router, deps.containers, deps.volumes);
   addBuildRoutes(router, deps.builder, deps.images);
-  addVolumeCareRoutes(router, deps.backups, deps.volumes);
+  addVolumeCareRoutes(router, deps.backups, deps.volumes, deps.backupSchedules);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
   const server = createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
   server.on("upgrade", (req, socket, head) => {

@@ -8,17 +8,55 @@
  *   POST /moor/volumes/{name}/rename?name=NEW                       answers the renamed volume
  *   GET  /moor/volumes/{name}/export?stop=1                         a plain tar of the volume's content (podman's format)
  *   POST /moor/volumes/{name}/import?force=1                        body: such a tar; answers what it imported
+ *   PUT  /moor/volumes/{name}/backup-schedule                       body: {Schedule, Keep, Target, Writers, Owner}
+ *   DELETE /moor/volumes/{name}/backup-schedule                     stops scheduled backups (the archives stay)
+ *   GET  /moor/volumes/{name}/backups                               the schedule and the record of its runs
+ *   GET  /moor/backup-schedules?owner=PROJECT                       every schedule, or one owner's
  */
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
 import type { ArchiveSummary, Compression, VolumeBackups, WritersPolicy } from "../engine/volumes/backup.ts";
 import type { VolumeService } from "../engine/volumes/service.ts";
+import type { BackupScheduler, ScheduledBackup } from "../engine/volumes/backup-schedule.ts";
+import type { WireBackupSchedule, WireBackupScheduleRequest, WireVolumeBackups } from "../wire/volumes.ts";
 import { writeAll } from "./archive.ts";
 import { toWireVolume } from "./volumes.ts";
-import { queryBool, sendJson } from "./http.ts";
+import { queryBool, readJsonBody, sendJson, sendNoContent } from "./http.ts";
 import type { Router } from "./router.ts";
 
-export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volumes: VolumeService): void {
+export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volumes: VolumeService, schedules: BackupScheduler): void {
+  router.add("PUT", "/moor/volumes/:name/backup-schedule", async ({ req, res, params }) => {
+    const body = (await readJsonBody(req)) as Partial<WireBackupScheduleRequest> | null;
+    if (body === null || typeof body !== "object") throw new MoorError("invalid", "the body must be a JSON object: {Schedule, Keep, Target, Writers, Owner}");
+    const scheduled = schedules.set(params.name, {
+      schedule: String(body.Schedule ?? ""),
+      keep: body.Keep ?? 7,
+      target: String(body.Target ?? ""),
+      writers: body.Writers ?? "stop",
+      owner: String(body.Owner ?? ""),
+    });
+    sendJson(res, 200, toWireSchedule(scheduled));
+  });
+
+  router.add("DELETE", "/moor/volumes/:name/backup-schedule", async ({ res, params }) => {
+    schedules.remove(params.name);
+    sendNoContent(res);
+  });
+
+  router.add("GET", "/moor/volumes/:name/backups", async ({ res, params }) => {
+    const { schedule, runs } = schedules.history(params.name);
+    const wire: WireVolumeBackups = {
+      Volume: params.name,
+      Schedule: schedule === null ? null : toWireSchedule(schedule),
+      Runs: runs.map((run) => ({ Started: run.started, Finished: run.finished, Status: run.status, File: run.file, Bytes: run.bytes, Error: run.error, Pruned: run.pruned })),
+    };
+    sendJson(res, 200, wire);
+  });
+
+  router.add("GET", "/moor/backup-schedules", async ({ res, query }) => {
+    sendJson(res, 200, schedules.list(query.get("owner") ?? undefined).map(toWireSchedule));
+  });
+
   router.add("POST", "/moor/volumes/:name/rename", async ({ res, params, query }) => {
     const name = query.get("name") ?? "";
     if (name === "") throw new MoorError("invalid", "bad parameter: name (the volume's new name) cannot be empty");
@@ -97,4 +135,17 @@ function writersPolicy(query: URLSearchParams): WritersPolicy {
   const pause = queryBool(query, "pause");
   if (stop && pause) throw new MoorError("invalid", "stop and pause cannot be used together: writers are either stopped or paused");
   return stop ? "stop" : pause ? "pause" : "refuse";
+}
+
+function toWireSchedule(schedule: ScheduledBackup): WireBackupSchedule {
+  return {
+    Volume: schedule.volume,
+    Schedule: schedule.schedule,
+    Keep: schedule.keep,
+    Target: schedule.target,
+    Writers: schedule.writers,
+    Owner: schedule.owner,
+    SetAt: schedule.setAt,
+    NextRun: schedule.nextRun,
+  };
 }

@@ -7,7 +7,10 @@ import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type {
   WireVolume,
+  WireBackupSchedule,
+  WireBackupScheduleRequest,
   WireVolumeArchiveSummary,
+  WireVolumeBackups,
   WireVolumeCreateRequest,
   WireVolumeListResponse,
   WireVolumePruneReport,
@@ -396,6 +399,26 @@ export class EngineClient {
   /** moor's rename of a volume no container refers to. */
   volumeRename(name: string, newName: string): Promise<WireVolume> {
     return this.call("POST", `/moor/volumes/${checkedName("volume", name)}/rename`, { name: newName });
+  }
+
+  /** Sets (or replaces) a volume's scheduled backups (moor's). */
+  volumeBackupScheduleSet(name: string, request: WireBackupScheduleRequest): Promise<WireBackupSchedule> {
+    return this.call("PUT", `/moor/volumes/${checkedName("volume", name)}/backup-schedule`, {}, request);
+  }
+
+  /** Stops a volume's scheduled backups; the archives stay. */
+  volumeBackupScheduleRemove(name: string): Promise<void> {
+    return this.call("DELETE", `/moor/volumes/${checkedName("volume", name)}/backup-schedule`);
+  }
+
+  /** A volume's backup schedule and the record of its runs, newest first. */
+  volumeBackups(name: string): Promise<WireVolumeBackups> {
+    return this.call("GET", `/moor/volumes/${checkedName("volume", name)}/backups`);
+  }
+
+  /** Every backup schedule, or those one owner (a deployed app) set. */
+  backupSchedules(owner?: string): Promise<WireBackupSchedule[]> {
+    return this.call("GET", "/moor/backup-schedules", { owner });
   }
 
   /** Checks a moor volume backup without restoring it. */

@@ -10,6 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import type { EngineClient } from "../client/client.ts";
+import type { WireBackupSchedule } from "../wire/volumes.ts";
 import { MoorError } from "../errors.ts";
 import { DeployError } from "./deploy-error.ts";
 import { Demultiplexer } from "../util/multiplexed-stream.ts";
@@ -33,7 +34,7 @@ import {
   type Manifest,
   type ServiceManifest,
 } from "./revisions.ts";
-import { defaultHealthTimeout, defaultSettle, deploySettings, type DeploySettings } from "./settings.ts";
+import { defaultHealthTimeout, defaultSettle, deploySettings, volumeBackupSettings, type DeploySettings, type VolumeBackupSettings } from "./settings.ts";
 
 export interface DeployEvent {
   /** The service, volume or project the event is about. */
@@ -128,6 +129,12 @@ export class Deployer {
   /** `moor up`: plan the app file against what runs, print it, carry it out. */
   async up(project: Project, options: UpOptions, onPlan: (result: DeployResult, leftovers: number) => void): Promise<DeployResult> {
     const settings = new Map(Object.values(project.services).map((service) => [service.name, deploySettings(service)]));
+    const backupSchedules = new Map(
+      Object.entries(project.volumes).flatMap(([key, volume]) => {
+        const backup = volumeBackupSettings(key, volume, project.workingDir);
+        return backup === undefined ? [] : [[volume.name, backup] as const];
+      }),
+    );
     const images = await this.resolveImages(project, options);
     const [observed, observedVolumes] = await Promise.all([observe(this.client, project.name), this.observedVolumes(project)]);
     let observation = observed;
@@ -149,9 +156,14 @@ export class Deployer {
       observation = await observe(this.client, project.name);
       services = planned(observation);
     }
-    if (!planChanges(services, volumes)) return result(current, false);
+    if (!planChanges(services, volumes)) {
+      await this.applyBackupSchedules(project.name, backupSchedules);
+      return result(current, false);
+    }
 
     for (const volume of volumes.filter((v) => v.kind === "create")) await this.createVolume(project, volume.volume);
+    // Before any container changes: a schedule the engine refuses stops the deploy here.
+    await this.applyBackupSchedules(project.name, backupSchedules);
     const revision = Math.max(0, ...observation.records.map((record) => record.manifest.revision)) + 1;
     const byService = new Map(observation.live.map((container) => [container.service, container]));
     const swaps: Swap[] = [];
@@ -187,6 +199,30 @@ export class Deployer {
     const done = await this.applySwaps(project.name, swaps, levels(desired), options.renewAnonVolumes, revision);
     await this.commit(project.name, observation, revision, "up", done, kept, swaps.filter((swap) => swap.to === undefined).map((swap) => swap.service));
     return result(revision, true);
+  }
+
+  /**
+   * The app file's scheduled backups become the engine's: a volume's schedule is set where it
+   * is new or differs, and those the project set for volumes it no longer schedules are dropped.
+   */
+  private async applyBackupSchedules(project: string, desired: ReadonlyMap<string, VolumeBackupSettings>): Promise<void> {
+    const schedules = await this.backupSchedulesOf(project);
+    if (schedules === undefined) {
+      if (desired.size === 0) return;
+      throw new DeployError(`scheduled backups (x-moor backup of volume ${[...desired.keys()].join(", ")}) are run by the moor engine; this engine does not serve them`);
+    }
+    const current = new Map(schedules.map((schedule) => [schedule.Volume, schedule]));
+    for (const [volume, backup] of desired) {
+      const now = current.get(volume);
+      if (now !== undefined && now.Schedule === backup.schedule && now.Keep === backup.keep && now.Target === backup.target && now.Writers === backup.writers) continue;
+      await this.client.volumeBackupScheduleSet(volume, { Schedule: backup.schedule, Keep: backup.keep, Target: backup.target, Writers: backup.writers, Owner: project });
+      this.ctx.progress({ subject: `volume ${volume}`, message: `backups scheduled: "${backup.schedule}", newest ${backup.keep} kept in ${backup.target}` });
+    }
+    for (const volume of current.keys()) {
+      if (desired.has(volume)) continue;
+      await this.client.volumeBackupScheduleRemove(volume);
+      this.ctx.progress({ subject: `volume ${volume}`, message: "scheduled backups stopped (the archives stay)" });
+    }
   }
 
   /** `moor rollback`: make an earlier revision's containers live again, as a new revision. */
@@ -273,8 +309,8 @@ export class Deployer {
     return { project, revision: current?.revision, services, notes: [...extra, ...leftovers] };
   }
 
-  /** What `moor down` removes: every container of the project; with `volumes`, these volumes too. */
-  async downPlan(project: string): Promise<{ containers: Array<{ id: string; name: string; running: boolean }>; volumes: Array<{ name: string; size: number | undefined; kind: string }> }> {
+  /** What `moor down` removes: every container of the project and its backup schedules; with `volumes`, these volumes too. */
+  async downPlan(project: string): Promise<{ containers: Array<{ id: string; name: string; running: boolean }>; volumes: Array<{ name: string; size: number | undefined; kind: string }>; schedules: string[] }> {
     const observation = await observe(this.client, project);
     const df = await this.client.systemDf(["volume"]);
     const serviceContainers = [...observation.live, ...observation.retired, ...observation.leftovers];
@@ -293,10 +329,21 @@ export class Deployer {
       const kind = labels[projectLabel] === project ? "named" : labels[deployProjectLabel] === project && labels[snapshotOfLabel] !== undefined ? `snapshot of ${labels[snapshotOfLabel]}` : anonymous.has(volume.Name) ? "anonymous" : undefined;
       return kind === undefined ? [] : [{ name: volume.Name, size: volume.UsageData?.Size, kind }];
     });
-    return { containers, volumes };
+    const schedules = ((await this.backupSchedulesOf(project)) ?? []).map((schedule) => schedule.Volume);
+    return { containers, volumes, schedules };
   }
 
-  /** `moor down`: stops and removes the containers `downPlan` found; removes volumes only when they are passed. */
+  /** The project's backup schedules; undefined from an engine other than moor (dockerd has no `/moor/` endpoints). */
+  private async backupSchedulesOf(project: string): Promise<WireBackupSchedule[] | undefined> {
+    try {
+      return await this.client.backupSchedules(project);
+    } catch (err) {
+      if (err instanceof MoorError && err.kind === "not_found") return undefined;
+      throw err;
+    }
+  }
+
+  /** `moor down`: stops and removes the containers `downPlan` found and drops its backup schedules; removes volumes only when they are passed. */
   async down(plan: Awaited<ReturnType<Deployer["downPlan"]>>, volumes: readonly string[]): Promise<void> {
     for (const container of plan.containers) {
       if (container.running) {
@@ -305,6 +352,10 @@ export class Deployer {
       }
       await this.client.containerRemove(container.id, { force: true, volumes: false });
       this.ctx.progress({ subject: container.name, message: "removed" });
+    }
+    for (const volume of plan.schedules) {
+      await this.client.volumeBackupScheduleRemove(volume);
+      this.ctx.progress({ subject: `volume ${volume}`, message: "scheduled backups stopped (the archives stay)" });
     }
     for (const volume of volumes) {
       await this.client.volumeRemove(volume);

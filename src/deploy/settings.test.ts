@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loadProject } from "./compose/load.ts";
-import { deploySettings } from "./settings.ts";
+import { deploySettings, volumeBackupSettings } from "./settings.ts";
 
 function service(yaml: string) {
   const dir = mkdtempSync(join(tmpdir(), "moor-settings-"));
@@ -45,4 +45,33 @@ test("start-first is refused for a service that writes to a volume or bind mount
     message: "services.web.x-moor.order: start-first would run two containers on the data of /data at once; keep stop-first, or mount the data read-only",
   });
   assert.equal(deploySettings(service("    volumes: [/srv/conf:/conf:ro]\n    tmpfs: [/tmp]\n    x-moor: {order: start-first}\n")).order, "start-first");
+});
+
+function volumeBackup(xMoor: string) {
+  const dir = mkdtempSync(join(tmpdir(), "moor-settings-"));
+  try {
+    writeFileSync(join(dir, "compose.yaml"), `services:\n  web:\n    image: busybox\nvolumes:\n  data:\n    x-moor: ${xMoor}\n`);
+    const project = loadProject({ workingDir: dir, projectName: "shop", env: {} });
+    return { dir, settings: () => volumeBackupSettings("data", project.volumes.data, project.workingDir) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("a volume's x-moor backup: the defaults, and the target resolved against the project directory", () => {
+  const { dir, settings } = volumeBackup(`{backup: {schedule: "0 3 * * *"}}`);
+  assert.deepEqual(settings(), { schedule: "0 3 * * *", keep: 7, target: join(dir, "backups"), writers: "stop" });
+  const custom = volumeBackup(`{backup: {schedule: "@hourly", keep: 24, target: /srv/backups, writers: pause}}`);
+  assert.deepEqual(custom.settings(), { schedule: "@hourly", keep: 24, target: "/srv/backups", writers: "pause" });
+});
+
+test("a volume's x-moor backup refuses what it cannot use, saying where", () => {
+  const cases: Array<[string, string]> = [
+    ["{backup: {keep: 3}}", 'volumes.data.x-moor.backup.schedule is required: a cron expression such as "0 3 * * *"'],
+    ['{backup: {schedule: "@daily", keep: 0}}', "volumes.data.x-moor.backup.keep must be a whole number of at least 1"],
+    ['{backup: {schedule: "@daily", writers: kill}}', 'volumes.data.x-moor.backup.writers must be stop, pause or refuse, not "kill"'],
+    ['{backup: {schedule: "@daily", retain: 3}}', 'volumes.data.x-moor.backup: unknown key "retain" (known: schedule, keep, target, writers)'],
+    ["{snapshot: true}", 'volumes.data.x-moor: unknown key "snapshot" (known: backup)'],
+  ];
+  for (const [xMoor, message] of cases) assert.throws(() => volumeBackup(xMoor).settings(), { message }, xMoor);
 });

@@ -145,4 +145,27 @@ export const migrations: readonly string[] = [
     new_name  TEXT NOT NULL UNIQUE
   ) STRICT;
   `,
+  `
+  CREATE TABLE backup_schedules (
+    volume    TEXT PRIMARY KEY REFERENCES volumes(name) ON DELETE CASCADE ON UPDATE CASCADE,
+    schedule  TEXT NOT NULL,
+    keep      INTEGER NOT NULL,
+    target    TEXT NOT NULL,
+    writers   TEXT NOT NULL,
+    owner     TEXT NOT NULL,
+    set_at    TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE backup_runs (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    volume    TEXT NOT NULL REFERENCES volumes(name) ON DELETE CASCADE ON UPDATE CASCADE,
+    started   TEXT NOT NULL,
+    finished  TEXT,
+    status    TEXT NOT NULL,
+    file      TEXT NOT NULL,
+    bytes     INTEGER,
+    error     TEXT,
+    pruned    INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE INDEX backup_runs_volume ON backup_runs (volume, id);
+  `,
 ];

@@ -38,3 +38,42 @@ export interface WireVolumeArchiveSummary {
   Checksum: string;
   Created: string;
 }
+
+/** A volume's scheduled backups (moor's `PUT /moor/volumes/{name}/backup-schedule`). */
+export interface WireBackupScheduleRequest {
+  /** A cron expression: 5 fields, or 6 with seconds first; `@daily` and the like. */
+  Schedule: string;
+  /** How many successful backups to keep (default 7). */
+  Keep: number;
+  /** The host directory the archives go to (absolute). */
+  Target: string;
+  /** Running containers that write to the volume: stopped for the backup (default), paused, or the run refused. */
+  Writers: "stop" | "pause" | "refuse";
+  /** Who sets it: a deployed app's project, so that it can find and drop its own. */
+  Owner: string;
+}
+
+export interface WireBackupSchedule extends WireBackupScheduleRequest {
+  Volume: string;
+  SetAt: string;
+  /** null when the expression has no future time. */
+  NextRun: string | null;
+}
+
+export interface WireBackupRun {
+  Started: string;
+  Finished: string | null;
+  Status: "running" | "ok" | "failed" | "interrupted";
+  File: string;
+  Bytes: number | null;
+  Error: string | null;
+  /** Its archive was deleted to keep only the newest ones. */
+  Pruned: boolean;
+}
+
+/** moor's `GET /moor/volumes/{name}/backups`: the schedule and its runs, newest first. */
+export interface WireVolumeBackups {
+  Volume: string;
+  Schedule: WireBackupSchedule | null;
+  Runs: WireBackupRun[];
+}

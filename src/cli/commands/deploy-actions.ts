@@ -228,8 +228,11 @@ export async function runDown(ctx: CommandContext, _args: string[], flags: FlagV
       volumes = plan.volumes.map((volume) => volume.name);
     }
     await deployer.down(plan, volumes);
-    if (flags.json) ctx.stdout.write(`${JSON.stringify({ project: name, containers: plan.containers.map((c) => c.name), volumes }, null, 2)}\n`);
-    else ctx.stdout.write(`${name}: ${plan.containers.length} container(s) removed; ${volumes.length === 0 ? "volumes kept" : `${volumes.length} volume(s) removed`}.\n`);
+    if (flags.json) ctx.stdout.write(`${JSON.stringify({ project: name, containers: plan.containers.map((c) => c.name), volumes, unscheduled: plan.schedules }, null, 2)}\n`);
+    else {
+      const unscheduled = plan.schedules.length === 0 ? "" : `; scheduled backups of ${plan.schedules.join(", ")} stopped (their archives stay)`;
+      ctx.stdout.write(`${name}: ${plan.containers.length} container(s) removed; ${volumes.length === 0 ? "volumes kept" : `${volumes.length} volume(s) removed`}${unscheduled}.\n`);
+    }
     return 0;
   });
 }

@@ -1,5 +1,5 @@
 /**
- * `moor volume backup|restore|verify|clone|rename|export|import`: moor's own volume care (engine side in
+ * `moor volume backup|restore|verify|clone|rename|export|import|backups`: moor's own volume care (engine side in
  * engine/volumes/backup.ts), streamed through the engine's `/moor/volumes/...` endpoints.
  */
 import { createReadStream, createWriteStream } from "node:fs";
@@ -10,6 +10,7 @@ import type { WireVolumeArchiveSummary } from "../../wire/volumes.ts";
 import { humanSize } from "../../util/units.ts";
 import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
 import { withClient } from "../program.ts";
+import { tabwrite } from "../tabwriter.ts";
 import { counted, transferProgress } from "../progress.ts";
 
 const backup: CommandSpec = {
@@ -228,7 +229,53 @@ ssh other-host moor volume export pgdata | moor volume import pgdata -`,
   },
 };
 
-export const volumeBackupCommands: CommandSpec[] = [backup, restore, verify, clone, renameVolume, exportVolume, importVolume];
+const backups: CommandSpec = {
+  path: ["volume", "backups"],
+  usage: "[OPTIONS] VOLUME",
+  description: `Show a volume's scheduled backups and each run's result
+
+Schedules come from the app file: a volume's x-moor backup setting (cron
+expression, how many to keep, target directory), which moor up gives the
+engine. The engine runs them and records every run, newest first here: when it
+started, how it ended, the archive's size and file (or why it failed).`,
+  examples: `moor volume backups shop_data
+moor volume backups --json shop_data | jq '.Runs[0]'`,
+  args: { min: 1, max: 1 },
+  flags: [{ long: "json", type: "bool", usage: "Print the schedule and runs as JSON" }],
+  async run(ctx, args, flags) {
+    const report = await withClient(ctx, (client) => client.volumeBackups(args[0]));
+    if (flags.json) {
+      ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return 0;
+    }
+    const schedule = report.Schedule;
+    if (schedule === null) ctx.stdout.write(`Volume ${report.Volume} has no backup schedule (an app file sets one: x-moor: {backup: {schedule: "0 3 * * *"}} on the volume).\n`);
+    else {
+      const next = schedule.NextRun === null ? "no next run" : `next ${localTime(schedule.NextRun)}`;
+      const writers = { stop: "stopped", pause: "paused", refuse: "refused (the run fails while they run)" }[schedule.Writers];
+      ctx.stdout.write(`Volume ${report.Volume}: backed up on "${schedule.Schedule}" (${next}), newest ${schedule.Keep} kept in ${schedule.Target}; containers writing to it are ${writers}${schedule.Owner === "" ? "" : `; set by ${schedule.Owner}`}.\n`);
+    }
+    if (report.Runs.length === 0) {
+      if (schedule !== null) ctx.stdout.write("No runs yet.\n");
+      return 0;
+    }
+    const rows = report.Runs.map((run) => {
+      const archive = run.Status === "ok" ? (run.Pruned ? `(deleted, beyond the newest kept) ${run.File}` : run.File) : (run.Error ?? run.File);
+      return `${localTime(run.Started)}\t${run.Status}\t${run.Bytes === null ? "-" : humanSize(run.Bytes)}\t${archive}`;
+    });
+    ctx.stdout.write(tabwrite(`STARTED\tSTATUS\tSIZE\tARCHIVE\n${rows.join("\n")}\n`, { minWidth: 0 }));
+    return 0;
+  },
+};
+
+/** An RFC 3339 time as this machine's local wall-clock time: 2026-11-28 03:00:00. */
+function localTime(rfc3339: string): string {
+  const time = new Date(rfc3339);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${time.getFullYear()}-${pad(time.getMonth() + 1)}-${pad(time.getDate())} ${pad(time.getHours())}:${pad(time.getMinutes())}:${pad(time.getSeconds())}`;
+}
+
+export const volumeBackupCommands: CommandSpec[] = [backup, restore, verify, clone, renameVolume, exportVolume, importVolume, backups];
 
 function writersPolicy(flags: Record<string, unknown>): WritersPolicy {
   if (flags.stop && flags.pause) throw new CommandError("--stop and --pause cannot be used together: the writers are either stopped or paused");

@@ -134,6 +134,8 @@ export interface Volume {
   driverOpts: Record<string, string>;
   labels: Record<string, string>;
   external: boolean;
+  /** The volume's `x-moor` extension, as written (undefined when absent). */
+  xMoor: YamlValue | undefined;
 }
 
 const supportedServiceKeys = new Set([
@@ -408,6 +410,7 @@ export function decodeVolumes(document: YamlMapping): Record<string, Volume> {
       driverOpts: Object.fromEntries(Object.entries(isMapping(volume.driver_opts) ? volume.driver_opts : {}).map(([option, item]) => [option, goFormat(item)])),
       labels: decodeLabels(volume.labels),
       external: volume.external === true,
+      xMoor: volume["x-moor"],
     };
   }
   return volumes;
