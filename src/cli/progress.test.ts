@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { counted, transferProgress } from "./progress.ts";
+import { counted, timeLeft, transferProgress } from "./progress.ts";
 
 function terminal(isTTY: boolean) {
   const written: string[] = [];
@@ -11,7 +11,7 @@ test("on a terminal: bytes and rate redrawn on one line, erased at the end", asy
   const stream = terminal(true);
   const counter = { bytes: 0 };
   let clock = 1000;
-  const progress = transferProgress(stream, "Backing up volume pgdata", counter, () => clock, 10);
+  const progress = transferProgress(stream, "Backing up volume pgdata", counter, { now: () => clock, intervalMs: 10 });
   const chunks = (async function* () {
     yield Buffer.alloc(1500);
     yield Buffer.alloc(500);
@@ -29,4 +29,23 @@ test("elsewhere: nothing", () => {
   const stream = terminal(false);
   transferProgress(stream, "Restoring", { bytes: 1 }).stop();
   assert.deepEqual(stream.written, []);
+});
+
+test("with a total: the share done and the time left, cut to the terminal's width", async () => {
+  const stream = Object.assign(terminal(true), { columns: 60 });
+  const counter = { bytes: 0 };
+  let clock = 0;
+  const progress = transferProgress(stream, "Restoring", counter, { total: 10_000_000, now: () => clock, intervalMs: 10 });
+  counter.bytes = 2_500_000;
+  clock = 5000;
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  progress.stop();
+  assert.ok(stream.written.includes("\r\x1b[2KRestoring: 2.5MB of 10MB (25%), 500kB/s, 15s left"), stream.written.join("|"));
+  const narrow = Object.assign(terminal(true), { columns: 20 });
+  transferProgress(narrow, "Restoring", counter, { total: 10_000_000 }).stop();
+  assert.equal(narrow.written[0], "\r\x1b[2KRestoring: 2.5MB of");
+});
+
+test("time left reads as seconds, minutes or hours", () => {
+  assert.deepEqual([timeLeft(7.2), timeLeft(125), timeLeft(3725)], ["8s", "2m05s", "1h02m"]);
 });

@@ -2,7 +2,7 @@
  * `moor volume backup|restore|verify|clone|rename|export|import|backups`: moor's own volume care (engine side in
  * engine/volumes/backup.ts), streamed through the engine's `/moor/volumes/...` endpoints.
  */
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, fstatSync, statSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import type { WritersPolicy } from "../../client/client.ts";
@@ -72,23 +72,34 @@ async function writeArchive(ctx: CommandContext, archive: AsyncIterable<Buffer>,
   }
 }
 
-/** An archive sent to the engine, with bytes and rate on stderr meanwhile when it is a terminal. */
-async function sendArchive<T>(ctx: CommandContext, archive: AsyncIterable<Buffer>, label: string, send: (body: AsyncIterable<Buffer>) => Promise<T>): Promise<T> {
+/**
+ * An archive sent to the engine, with progress on stderr meanwhile when it is a terminal (the
+ * share done and the time left when the archive is a file).
+ */
+async function sendArchive<T>(ctx: CommandContext, input: ArchiveInput, label: string, send: (body: AsyncIterable<Buffer>) => Promise<T>): Promise<T> {
   const counter = { bytes: 0 };
-  const progress = transferProgress(ctx.stderr, label, counter);
+  const progress = transferProgress(ctx.stderr, label, counter, { total: input.size });
   try {
-    return await send(counted(archive, counter));
+    return await send(counted(input.chunks, counter));
   } finally {
     progress.stop();
   }
 }
 
-function archiveInput(ctx: CommandContext, file: string): AsyncIterable<Buffer> {
+interface ArchiveInput {
+  chunks: AsyncIterable<Buffer>;
+  /** Known when the archive is a regular file (named, or redirected to stdin). */
+  size: number | undefined;
+}
+
+function archiveInput(ctx: CommandContext, file: string): ArchiveInput {
   if (file === "-") {
     if (ctx.stdin.isTTY) throw new CommandError("requested an archive from stdin, but stdin is a terminal");
-    return ctx.stdin as AsyncIterable<Buffer>;
+    const stats = (ctx.stdin as { fd?: number }).fd === 0 ? fstatSync(0) : undefined;
+    return { chunks: ctx.stdin as AsyncIterable<Buffer>, size: stats?.isFile() ? stats.size : undefined };
   }
-  return createReadStream(file);
+  const stats = statSync(file, { throwIfNoEntry: false });
+  return { chunks: createReadStream(file), size: stats?.isFile() ? stats.size : undefined };
 }
 
 function summaryLine(summary: WireVolumeArchiveSummary): string {
