@@ -1,12 +1,13 @@
 // An engine killed (kill -9) in the middle of a restore: once it starts again the target
 // volume holds its old data, no new volume was made, and no staging directory is left. Killed
 // in the middle of a scheduled backup: the run is recorded as interrupted, its partial archive
-// removed, and the schedule runs again.
+// removed, and the schedule runs again. A disk that fills up during a restore or a clone: the
+// target is as it was, no volume is half made, and the space is given back.
 // Needs root, GNU tar, zstd and a built binary.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -128,3 +129,48 @@ async function backupsAfter(engine: TestEngine, file: string): Promise<boolean> 
   const { Runs } = JSON.parse((await api(engine, "GET", "/v1.45/moor/volumes/nightly/backups")).body) as { Runs: Array<{ Status: string; File: string }> };
   return Runs.some((run) => run.Status === "ok" && run.File > file);
 }
+
+test("a disk that fills up during a restore or a clone leaves the target as it was, no half-made volume, and the space free again", async () => {
+  const base = mkdtempSync(join(tmpdir(), "moor-full-disk-"));
+  const root = join(base, "root");
+  mkdirSync(root);
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", root]);
+  let engine: TestEngine | undefined;
+  try {
+    engine = await startEngine({ root, execRoot: join(base, "exec") });
+    const mountpoint = async (name: string) => (await ok(engine!, ["volume", "inspect", "--format", "{{.Mountpoint}}", name])).trim();
+    await ok(engine, ["volume", "create", "big"]);
+    writeFileSync(join(await mountpoint("big"), "random"), randomBytes(40 << 20));
+    const archive = join(base, "big.tar.zst");
+    await ok(engine, ["volume", "backup", "big", "-o", archive]);
+    await ok(engine, ["volume", "rm", "big"]);
+    await ok(engine, ["volume", "create", "filler"]);
+    writeFileSync(join(await mountpoint("filler"), "random"), randomBytes(36 << 20));
+    await ok(engine, ["volume", "create", "target"]);
+    const target = await mountpoint("target");
+    writeFileSync(join(target, "old"), "old data\n");
+    const free = () => statfsSync(root).bavail;
+    const freeBefore = free();
+
+    const attempts: Array<[string[], string]> = [
+      [["volume", "restore", "--force", archive, "target"], "target"],
+      [["volume", "restore", archive, "fresh"], "fresh"],
+      [["volume", "clone", "filler", "filler-copy"], "filler-copy"],
+    ];
+    for (const [args, made] of attempts) {
+      const result = await moor(engine, args);
+      assert.equal(result.code, 1, args.join(" "));
+      assert.match(result.stderr, /^Error response from daemon: the disk holding the volumes is full: there is no room for .* \(No space left on device\)\. Nothing was changed; free some space and try again\n$/, args.join(" "));
+      assert.equal(free(), freeBefore, `${args.join(" ")}: the space is free again`);
+      if (made !== "target") assert.equal((await moor(engine, ["volume", "inspect", made])).code, 1, `${args.join(" ")}: no volume ${made}`);
+    }
+    assert.deepEqual(readdirSync(target), ["old"]);
+    assert.equal(readFileSync(join(target, "old"), "utf8"), "old data\n", "the target kept its data");
+    assert.deepEqual(readdirSync(join(root, "volumes")).filter((entry) => entry.startsWith(".")), [], "no staging directory left");
+  } finally {
+    await engine?.stop();
+    engine?.cleanup();
+    execFileSync("umount", [root]);
+    rmSync(base, { recursive: true, force: true });
+  }
+});

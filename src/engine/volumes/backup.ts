@@ -209,7 +209,7 @@ export class VolumeBackups {
       return await this.volumes.createFromStaged({ name: target, labels: volume.labels === null ? null : { ...volume.labels } }, staging);
     } catch (err) {
       await removeTree(staging).catch(() => undefined);
-      throw err;
+      throw diskFull(err, `a copy of volume ${source}`);
     } finally {
       await resume();
     }
@@ -322,7 +322,7 @@ export class VolumeBackups {
       return await finish(staging);
     } catch (err) {
       await removeTree(staging).catch(() => undefined);
-      throw err;
+      throw diskFull(err, "the archive's content");
     }
   }
 
@@ -471,4 +471,10 @@ function parseJson<T>(content: Buffer, name: string): T {
   } catch {
     throw new TarFormatError(`${name} is not valid JSON`);
   }
+}
+
+/** A failure because the disk filled up, said plainly: the tools' own words are about single files. */
+function diskFull(err: unknown, what: string): unknown {
+  if (!String((err as Error | undefined)?.message ?? err).includes("No space left on device")) return err;
+  return new MoorError("internal", `the disk holding the volumes is full: there is no room for ${what} (No space left on device). Nothing was changed; free some space and try again`, { cause: err });
 }
