@@ -1,7 +1,8 @@
 // An engine killed (kill -9) in the middle of a restore: once it starts again the target
 // volume holds its old data, no new volume was made, and no staging directory is left. Killed
 // in the middle of a scheduled backup: the run is recorded as interrupted, its partial archive
-// removed, and the schedule runs again. A disk that fills up during a restore or a clone: the
+// removed, and the schedule runs again. Killed during a clone: the source is intact and no
+// clone is half made. A disk that fills up during a restore or a clone: the
 // target is as it was, no volume is half made, and the space is given back.
 // Needs root, GNU tar, zstd and a built binary.
 import assert from "node:assert/strict";
@@ -172,5 +173,39 @@ test("a disk that fills up during a restore or a clone leaves the target as it w
     engine?.cleanup();
     execFileSync("umount", [root]);
     rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test("kill -9 of the engine during a clone leaves the source as it was and no half-made clone", async () => {
+  const engines = [await startEngine()];
+  const current = () => engines.at(-1)!;
+  try {
+    await ok(current(), ["volume", "create", "--label", "tier=db", "source"]);
+    const source = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "source"])).trim();
+    const content = randomBytes(96 << 20);
+    writeFileSync(join(source, "random"), content);
+    const volumesDir = join(current().root, "volumes");
+    const staging = () => readdirSync(volumesDir).some((entry) => entry.startsWith(".restore-"));
+
+    // Frozen (SIGSTOP) while its staging directory exists, the engine is caught inside the clone.
+    const clone = spawn(moorBin, ["volume", "clone", "source", "copy"], { env: { ...process.env, MOOR_HOST: current().host }, stdio: "ignore" });
+    const deadline = Date.now() + 30_000;
+    while (!staging()) {
+      assert.ok(Date.now() < deadline, "the clone never started");
+      await new Promise((wait) => setTimeout(wait, 5));
+    }
+    current().process.kill("SIGSTOP");
+    assert.ok(staging(), "caught while the copy is under way");
+    await current().kill();
+    clone.kill("SIGKILL");
+    engines.push(await startEngine({ root: current().root, execRoot: current().execRoot }));
+
+    assert.equal((await moor(current(), ["volume", "inspect", "copy"])).code, 1, "no half-made clone");
+    assert.equal(await stagingLeft(current()), false, "the staging directory is removed");
+    assert.ok(readFileSync(join(source, "random")).equals(content), "the source is intact");
+    assert.equal(await ok(current(), ["volume", "clone", "source", "copy"]), "copy\n", "a clone works afterwards");
+  } finally {
+    await current().stop();
+    for (const engine of engines) engine.cleanup();
   }
 });
