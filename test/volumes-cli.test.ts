@@ -153,7 +153,7 @@ test("help teaches: usage, description, examples and every flag", async () => {
   const group = await moor(engine(), ["volume"]);
   assert.match(
     group.stdout,
-    /Commands:\n  backup      Back up a volume to an archive\n  clone       Copy a volume to a new volume\n  create      Create a volume\n  export      Export a volume's content as a plain tar stream\n  import      Import a plain tar stream as a volume's content\n  inspect     Display detailed information on one or more volumes\n  ls          List volumes\n  prune       Remove unused local volumes\n  rename      Rename a volume\n  restore     Restore a volume from a backup archive\n  rm          Remove one or more volumes. You cannot remove a volume that is in use by a container.\n  verify      Check a backup archive without restoring it\n/,
+    /Commands:\n  backup      Back up a volume to an archive\n  backups     Show a volume's scheduled backups and each run's result\n  clone       Copy a volume to a new volume\n  cp          Copy files\/folders between a volume and the local filesystem, or between volumes\n  create      Create a volume\n  export      Export a volume's content as a plain tar stream\n  import      Import a plain tar stream as a volume's content\n  inspect     Display detailed information on one or more volumes\n  ls          List volumes\n  prune       Remove unused local volumes\n  rename      Rename a volume\n  restore     Restore a volume from a backup archive\n  rm          Remove one or more volumes. You cannot remove a volume that is in use by a container.\n  verify      Check a backup archive without restoring it\n/,
   );
 });
 

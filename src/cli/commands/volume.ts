@@ -113,7 +113,7 @@ moor volume ls --format json                     # one JSON object per line`,
     { long: "filter", short: "f", type: "filter", usage: 'Provide filter values (e.g. "dangling=true")' },
     { long: "format", type: "string", usage: tableFormatUsage },
     { long: "quiet", short: "q", type: "bool", usage: "Only display volume names" },
-    { long: "size", short: "s", type: "bool", usage: "Display each volume's size and links (moor; sized in parallel, several volumes at once)" },
+    { long: "size", short: "s", type: "bool", usage: "Display each volume's size and links (moor; an unused volume's size is kept until it is used)" },
   ],
   async run(ctx, _args, flags) {
     const volumes = await withClient(ctx, async (client) => {

@@ -294,3 +294,26 @@ test("an interrupted rename is finished if the directory moved, dropped if it di
   assert.deepEqual(restarted.list().map((volume) => volume.name).sort(), ["moved-new", "stayed"]);
   assert.deepEqual(store.pendingRenames(), []);
 });
+
+test("sizes are measured once while nothing uses a volume, and again after it was mounted or its data replaced", async () => {
+  const volume = await service.create({ name: "sized" });
+  const sizeOf = async () => (await service.diskUsage()).find((usage) => usage.volume.name === "sized")!.size;
+  writeFileSync(join(volume.mountpoint, "a"), Buffer.alloc(1000));
+  assert.equal(await sizeOf(), 1000);
+  writeFileSync(join(volume.mountpoint, "b"), Buffer.alloc(500));
+  assert.equal(await sizeOf(), 1000, "kept: nothing mounted the volume since (a write straight into _data is not seen)");
+
+  await service.mount("sized", "container-1");
+  assert.equal(await sizeOf(), 1500, "measured while mounted");
+  writeFileSync(join(volume.mountpoint, "c"), Buffer.alloc(250));
+  assert.equal(await sizeOf(), 1750, "never kept while mounted");
+  await service.unmount("sized", "container-1");
+  writeFileSync(join(volume.mountpoint, "d"), Buffer.alloc(250));
+  assert.equal(await sizeOf(), 2000, "measured again after the last user left");
+
+  const staged = join(service.stagingDir(), "_data");
+  mkdirSync(staged);
+  writeFileSync(join(staged, "restored"), Buffer.alloc(42));
+  await service.replaceData("sized", staged);
+  assert.equal(await sizeOf(), 42, "a restore's data is measured");
+});

@@ -61,6 +61,13 @@ export class VolumeService {
   /** Volumes that containers being created will reference, before their mount rows exist. */
   private readonly reservations = new Map<string, Set<string>>();
   private pruneRunning = false;
+  /**
+   * Sizes measured while nothing used the volume. One stays valid until the volume is mounted
+   * (a container or a copy may write to it) or moor changes its data; the generation of each
+   * volume's data tells a measurement that raced with such a change.
+   */
+  private readonly measuredSizes = new Map<string, number>();
+  private readonly dataGenerations = new Map<string, number>();
 
   constructor(
     private readonly store: VolumeStore,
@@ -175,6 +182,7 @@ export class VolumeService {
       const volume = this.inspect(name);
       if (this.store.users(name).length > 0) throw new MoorError("conflict", `volume ${name} is mounted by a running container: stop it first`);
       if (volume.options !== null) throw new MoorError("invalid", `volume ${name} keeps its data on a device (driver options ${JSON.stringify(volume.options)}): restore into a volume without options`);
+      this.dataChanging(name);
       await this.driver(volume.driver).replaceData(name, stagedData);
       this.log.info({ volume: name }, "volume data replaced by a restore");
     });
@@ -207,6 +215,8 @@ export class VolumeService {
         }
         this.store.finishRename(oldName, newName);
         this.ready.delete(oldName);
+        this.dataChanging(oldName);
+        this.dataChanging(newName);
         this.log.info({ volume: newName, from: oldName }, "volume renamed");
         return this.remember({ ...this.store.get(newName)! });
       }),
@@ -283,6 +293,7 @@ export class VolumeService {
     if (driver !== undefined) await driver.remove(record.name);
     this.store.delete(record.name);
     this.ready.delete(record.name);
+    this.dataChanging(record.name);
     this.log.info({ volume: record.name, driver: record.driver }, "volume removed");
   }
 
@@ -359,13 +370,29 @@ export class VolumeService {
   /** Volume usage for /system/df: local volumes without driver options, as dockerd counts. */
   async diskUsage(): Promise<VolumeUsage[]> {
     const refCounts = this.store.referenceCounts();
+    const mounted = new Set(this.store.allUsers().map((user) => user.volumeName));
     const volumes = [...this.ready.values()].filter((v) => v.driver === defaultDriverName && v.options === null);
     const usages: VolumeUsage[] = new Array(volumes.length);
-    await forEachLimited(volumes.map((volume, index) => ({ volume, index })), 8, async ({ volume, index }) => {
+    const toMeasure: Array<{ volume: Volume; index: number }> = [];
+    volumes.forEach((volume, index) => {
+      const measured = mounted.has(volume.name) ? undefined : this.measuredSizes.get(volume.name);
+      if (measured === undefined) toMeasure.push({ volume, index });
+      else usages[index] = { volume, size: measured, refCount: refCounts.get(volume.name) ?? 0 };
+    });
+    await forEachLimited(toMeasure, 8, async ({ volume, index }) => {
+      const generation = this.dataGenerations.get(volume.name) ?? 0;
       const size = await this.driver(volume.driver).size(volume.name).catch(() => -1);
+      const unchanged = (this.dataGenerations.get(volume.name) ?? 0) === generation && this.store.users(volume.name).length === 0;
+      if (size >= 0 && unchanged) this.measuredSizes.set(volume.name, size);
       usages[index] = { volume, size, refCount: refCounts.get(volume.name) ?? 0 };
     });
     return usages;
+  }
+
+  /** The volume's data may change (or has): its measured size no longer holds. */
+  private dataChanging(name: string): void {
+    this.measuredSizes.delete(name);
+    this.dataGenerations.set(name, (this.dataGenerations.get(name) ?? 0) + 1);
   }
 
   /**
@@ -379,6 +406,7 @@ export class VolumeService {
       const options = volume.options ?? {};
       if (driver.needsMount(options) && this.store.users(name).length === 0) await driver.mount(name, options);
       this.store.addUser(name, userId);
+      this.dataChanging(name);
       return volume.mountpoint;
     });
   }
@@ -399,6 +427,7 @@ export class VolumeService {
           throw wrap(err, `error while mounting volume '${volume.mountpoint}'`);
         });
       }
+      this.dataChanging(name);
       try {
         return await driver.populate(name, options, this.store.referencingContainers(name).length > 0, fill);
       } finally {
@@ -413,6 +442,7 @@ export class VolumeService {
       const record = this.store.get(name);
       if (record === undefined) return;
       this.store.removeUser(name, userId);
+      this.dataChanging(name);
       const driver = this.driver(record.driver);
       const options = record.options ?? {};
       if (driver.needsMount(options) && this.store.users(name).length === 0) await driver.unmount(name, options);
