@@ -308,9 +308,9 @@ test("volumes: short and long syntax, paths resolved, engine names", () => {
   // volumes_from makes an implicit dependency, as in compose.
   assert.deepEqual(db.dependsOn, { other: { condition: "service_started", required: true, restart: false } });
   assert.deepEqual(loaded.volumes, {
-    data: { name: `${loaded.name}_data`, driver: null, driverOpts: {}, labels: {}, external: false },
-    cache: { name: "shared-cache", driver: "local", driverOpts: { type: "none", o: "bind", device: join(dir, "cache-dir") }, labels: { team: "db" }, external: false },
-    old: { name: "old", driver: null, driverOpts: {}, labels: {}, external: true },
+    data: { name: `${loaded.name}_data`, driver: null, driverOpts: {}, labels: {}, external: false, xMoor: undefined },
+    cache: { name: "shared-cache", driver: "local", driverOpts: { type: "none", o: "bind", device: join(dir, "cache-dir") }, labels: { team: "db" }, external: false, xMoor: undefined },
+    old: { name: "old", driver: null, driverOpts: {}, labels: {}, external: true, xMoor: undefined },
   });
   const undefinedVolume = project({ "compose.yaml": "services:\n  web:\n    image: x\n    volumes: [nope:/data]\n" });
   assert.equal(loadError(undefinedVolume).message, 'service "web" refers to undefined volume nope: invalid compose project');
