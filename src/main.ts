@@ -14,7 +14,7 @@ import { volumeBackupCommands } from "./cli/commands/volume-backup.ts";
 import { runCli } from "./cli/program.ts";
 
 const registry = {
-  groups: [{ path: ["container"], description: "Manage containers" }, imageGroup, volumeGroup],
+  groups: [{ path: ["container"], description: "Manage containers" }, imageGroup, volumeGroup, { path: ["system"], description: "Manage moor" }],
   commands: [...runCommands, ...execCommands, ...inspectCommands, ...containerCommands, ...diffCommands, ...cpCommands, ...engineCommands, ...systemCommands, ...buildCommands, ...deployCommands, ...imageCommands, ...volumeCommands, ...volumeBackupCommands],
 };
 

@@ -279,7 +279,7 @@ test("export and import: a plain tar of the content that moves a volume faithful
   assert.equal((await moor(engine(), ["volume", "inspect", "hostile-plain"])).code, 1);
 });
 
-test("sizes: volume ls --size and volume inspect --size show each volume's size and links", async () => {
+test("sizes: volume ls --size, volume inspect --size and system df show each volume's size and links, as docker does", async () => {
   await ok(["volume", "create", "sized"]);
   writeFileSync(join(await mountpoint("sized"), "kilobytes"), Buffer.alloc(5000));
   const id = (await ok(["create", "-v", "sized:/data", "busybox", "true"])).trim();
@@ -289,6 +289,15 @@ test("sizes: volume ls --size and volume inspect --size show each volume's size 
     const [inspected] = JSON.parse(await ok(["volume", "inspect", "--size", "sized"])) as Array<{ UsageData: { Size: number; RefCount: number } }>;
     assert.deepEqual(inspected.UsageData, { Size: 5000, RefCount: 1 });
     assert.match(await ok(["volume", "ls", "--filter", "name=sized"]), /^DRIVER +VOLUME NAME\nlocal +sized\n$/, "without --size, docker's columns");
+
+    // moor system df prints what the docker CLI prints from the same engine (times aside, which
+    // may tick between the two).
+    const timeless = (text: string) => text.replace(/(Less than a second|About an? \w+|\d+ \w+?s?)( ago)?/g, "T").replace(/ {2,}/g, "  ");
+    for (const args of [["system", "df"], ["system", "df", "-v"], ["system", "df", "--format", "json"]]) {
+      const [fromMoor, fromDocker] = await Promise.all([ok(args), docker(engine(), args)]);
+      assert.equal(timeless(fromMoor), timeless(fromDocker.stdout), args.join(" "));
+    }
+    assert.match(await ok(["system", "df", "-v"]), /\nLocal Volumes space usage:\n\nVOLUME NAME +LINKS +SIZE\n(.*\n)*sized +1 +5kB\n/);
   } finally {
     await moor(engine(), ["rm", id]);
   }

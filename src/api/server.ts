@@ -48,7 +48,7 @@ export function createApiServer(deps: ApiDependencies): Server {
     },
     deps.reportError,
   );
-  addSystemRoutes(router, deps.facts, deps.system, deps.volumes);
+  addSystemRoutes(router, deps.facts, deps.system, deps);
   addVolumeRoutes(router, deps.volumes);
   addImageRoutes(router, deps.images);
   addContainerRoutes(router, deps.containers, deps.execs, deps.health);

@@ -9,6 +9,11 @@ import { versionLessThan } from "../util/versions.ts";
 import { apiVersions } from "./version.ts";
 import { MoorError } from "../errors.ts";
 import { toWireVolume } from "./volumes.ts";
+import { toContainerSummary } from "./containers.ts";
+import { toImageSummary } from "./images.ts";
+import type { ImageService } from "../engine/images/service.ts";
+import type { ContainerService } from "../engine/containers/service.ts";
+import type { HealthMonitor } from "../engine/containers/health.ts";
 
 export interface SystemFacts {
   host: HostFacts;
@@ -23,7 +28,14 @@ const pingHeaders = {
   "Content-Type": "text/plain; charset=utf-8",
 };
 
-export function addSystemRoutes(router: Router, facts: SystemFacts, system: SystemService, volumes: VolumeService): void {
+export interface DiskUsageSources {
+  volumes: VolumeService;
+  images: ImageService;
+  containers: ContainerService;
+  health: HealthMonitor;
+}
+
+export function addSystemRoutes(router: Router, facts: SystemFacts, system: SystemService, { volumes, images, containers, health }: DiskUsageSources): void {
   router.add("GET", "/_ping", ({ res }) => {
     res.writeHead(200, { ...pingHeaders, "Content-Length": 2 });
     res.end("OK");
@@ -155,11 +167,24 @@ export function addSystemRoutes(router: Router, facts: SystemFacts, system: Syst
       }
     }
     const wants = (type: string) => types.length === 0 || types.includes(type);
-    const usages = wants("volume") ? await volumes.diskUsage() : undefined;
+    const allContainers = containers.list({ all: true });
+    const imageSizes = new Map(images.list(undefined, { all: true }).map((image) => [image.id, image.size]));
+    const imageUsage = wants("image") ? images.diskUsage(allContainers.map((container) => container.imageId)) : undefined;
+    const [usages, containerSizes] = await Promise.all([
+      wants("volume") ? volumes.diskUsage() : undefined,
+      wants("container") ? Promise.all(allContainers.map((container) => containers.writableLayerSize(container.id).catch(() => 0))) : undefined,
+    ]);
     sendJson(res, 200, {
-      LayersSize: 0,
-      Images: wants("image") ? [] : null,
-      Containers: wants("container") ? [] : null,
+      LayersSize: imageUsage?.layersSize ?? 0,
+      Images: imageUsage?.images.map(({ image, sharedSize, containers: users }) => ({ ...toImageSummary(image, apiVersion), SharedSize: sharedSize, Containers: users })) ?? null,
+      Containers:
+        containerSizes === undefined
+          ? null
+          : allContainers.map((container, index) => ({
+              ...toContainerSummary(container, health.state(container.id)),
+              SizeRw: containerSizes[index],
+              SizeRootFs: containerSizes[index] + (imageSizes.get(container.imageId) ?? 0),
+            })),
       Volumes:
         usages?.map((usage) => ({
           ...toWireVolume(usage.volume),

@@ -1,7 +1,7 @@
 import { MoorError, kindOfStatus } from "../errors.ts";
 import { versionLessThan } from "../util/versions.ts";
 import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
-import type { WireVersion } from "../wire/system.ts";
+import type { WireDiskUsage, WireVersion } from "../wire/system.ts";
 import { UnixHttpConnection, UpgradeRefused, streamRequest, streamingRequest, upgrade, type RawResponse } from "./http1.ts";
 import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
@@ -95,7 +95,7 @@ export class EngineClient {
     return this.call("GET", "/info");
   }
 
-  systemDf(types?: string[]): Promise<{ Volumes: WireVolume[] | null }> {
+  systemDf(types?: string[]): Promise<WireDiskUsage> {
     return this.call("GET", `/system/df${types ? `?${types.map((t) => `type=${encodeURIComponent(t)}`).join("&")}` : ""}`);
   }
 

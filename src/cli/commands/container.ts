@@ -10,10 +10,13 @@ import { filterMap } from "./filters.ts";
 import { connectStreams } from "./streams.ts";
 import { Demultiplexer } from "../../util/multiplexed-stream.ts";
 
-interface ContainerSummary {
+export interface ContainerSummary {
   Id: string;
   Names: string[];
   Image: string;
+  ImageID?: string;
+  /** Bytes written to its own layer; only where asked for (system df). */
+  SizeRw?: number;
   Command: string;
   Created: number;
   State: string;
@@ -22,7 +25,7 @@ interface ContainerSummary {
   Mounts: Array<{ Name?: string; Source: string }>;
 }
 
-const containerHeaders = {
+export const containerHeaders = {
   ID: "CONTAINER ID",
   Image: "IMAGE",
   Command: "COMMAND",
@@ -41,20 +44,21 @@ const containerHeaders = {
 };
 
 /** docker/cli's container formatter: short ids, quoted commands cut at 20 characters. */
-function containerRow(container: ContainerSummary, noTrunc: boolean) {
+export function containerRow(container: ContainerSummary, noTrunc: boolean) {
   const labels = container.Labels ?? {};
   const command = noTrunc || [...container.Command].length <= 20 ? container.Command : `${[...container.Command].slice(0, 19).join("")}…`;
   return {
     [goType]: "*formatter.ContainerContext",
     ID: noTrunc ? container.Id : container.Id.slice(0, 12),
-    Image: container.Image,
+    // An image named by its id shows as a short id.
+    Image: !noTrunc && container.ImageID !== undefined && container.Image === container.ImageID ? container.ImageID.replace(/^sha256:/, "").slice(0, 12) : container.Image,
     Command: `"${command}"`,
     CreatedAt: new Date(container.Created * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " +0000 UTC"),
     RunningFor: `${humanDuration(Date.now() - container.Created * 1000)} ago`,
     Ports: "",
     State: container.State,
     Status: container.Status,
-    Size: "0B",
+    Size: humanSize(container.SizeRw ?? 0, 3),
     Names: container.Names.map((name) => name.slice(1)).join(","),
     Labels: Object.keys(labels).sort().map((key) => `${key}=${labels[key]}`).join(","),
     Label: (name: string) => labels[name] ?? "",

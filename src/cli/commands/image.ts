@@ -43,7 +43,7 @@ tar -C rootfs -c . | moor import - app:2`,
   },
 };
 
-const imageHeaders = {
+export const imageHeaders = {
   ID: "IMAGE ID",
   Repository: "REPOSITORY",
   Tag: "TAG",
@@ -58,7 +58,7 @@ const imageHeaders = {
 };
 
 /** docker/cli's image formatter: one row per tag, `<none>` for untagged images. */
-function imageRows(images: WireImageSummary[], noTrunc: boolean) {
+export function imageRows(images: WireImageSummary[], noTrunc: boolean) {
   const now = Date.now();
   return images.flatMap((image) => {
     const id = noTrunc ? image.Id : image.Id.replace(/^sha256:/, "").slice(0, 12);
@@ -74,8 +74,8 @@ function imageRows(images: WireImageSummary[], noTrunc: boolean) {
         CreatedSince: `${humanDuration(now - image.Created * 1000)} ago`,
         CreatedAt: new Date(image.Created * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " +0000 UTC"),
         Size: humanSize(image.Size, 3),
-        SharedSize: image.SharedSize === -1 ? "N/A" : humanSize(image.SharedSize, 3),
-        UniqueSize: image.SharedSize === -1 ? "N/A" : humanSize(image.Size - image.SharedSize, 3),
+        SharedSize: image.SharedSize === -1 ? "N/A" : humanSize(image.SharedSize),
+        UniqueSize: image.SharedSize === -1 ? "N/A" : humanSize(image.Size - image.SharedSize),
         VirtualSize: humanSize(image.Size, 3),
         Containers: image.Containers === -1 ? "N/A" : String(image.Containers),
       };

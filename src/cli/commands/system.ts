@@ -1,8 +1,14 @@
 import { moorVersion } from "../../version.ts";
-import { bytesSize } from "../../util/units.ts";
-import type { CommandSpec } from "../command.ts";
-import { formatObjects, objectFormatUsage } from "../format.ts";
+import { bytesSize, humanSize } from "../../util/units.ts";
+import { goType } from "../../util/go-template.ts";
+import type { WireDiskUsage } from "../../wire/system.ts";
+import { CommandError, type CommandSpec } from "../command.ts";
+import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "../format.ts";
 import { withClient } from "../program.ts";
+import { tabwrite } from "../tabwriter.ts";
+import { containerHeaders, containerRow } from "./container.ts";
+import { imageHeaders, imageRows } from "./image.ts";
+import { volumeContext, volumeHeaders } from "./volume.ts";
 
 const goArch: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386" };
 
@@ -109,4 +115,75 @@ const info: CommandSpec = {
   },
 };
 
-export const systemCommands: CommandSpec[] = [version, info];
+/**
+ * docker system df (docker/cli 28's formatter/disk_usage.go): the totals per type computed here
+ * from the engine's `/system/df`, or with -v one table per type.
+ */
+const df: CommandSpec = {
+  path: ["system", "df"],
+  usage: "[OPTIONS]",
+  description: `Show moor disk usage
+
+Images, containers, volumes and build cache: how many, how many in use
+(ACTIVE), their size and how much removing the unused ones would free. Volume
+sizes are kept while nothing uses a volume, so a repeated df walks only the
+volumes in use or changed since (see moor volume ls --size).`,
+  examples: `moor system df
+moor system df -v                            # every image, container and volume
+moor system df --format '{{.Type}}: {{.Size}}'`,
+  args: { max: 0 },
+  flags: [
+    { long: "format", type: "string", usage: tableFormatUsage },
+    { long: "verbose", short: "v", type: "bool", usage: "Show detailed information on space usage" },
+  ],
+  async run(ctx, _args, flags) {
+    const format = (flags.format as string | undefined) ?? "";
+    if (flags.verbose && format !== "" && format !== "table") throw new CommandError("moor system df: --format is not supported with --verbose; moor volume ls --size --format formats volumes");
+    const usage = await withClient(ctx, (client) => client.systemDf());
+    ctx.stdout.write(flags.verbose ? verboseDiskUsage(usage) : formatList(diskUsageRows(usage), format, diskUsageHeaders, "{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"));
+    return 0;
+  },
+};
+
+const diskUsageHeaders = { Type: "TYPE", TotalCount: "TOTAL", Active: "ACTIVE", Size: "SIZE", Reclaimable: "RECLAIMABLE" };
+
+function diskUsageRows(usage: WireDiskUsage) {
+  const row = (type: string, total: number, active: number, size: number, reclaimable: number) => ({
+    [goType]: "*formatter.diskUsageContext",
+    Type: type,
+    TotalCount: String(total),
+    Active: String(active),
+    Size: humanSize(size),
+    Reclaimable: size > 0 ? `${humanSize(reclaimable)} (${Math.trunc((reclaimable * 100) / size)}%)` : humanSize(reclaimable),
+  });
+  const images = usage.Images ?? [];
+  const inUse = images.filter((image) => image.Containers !== 0 && image.Size !== -1 && image.SharedSize !== -1);
+  const containers = usage.Containers ?? [];
+  const active = (state: string) => ["running", "paused", "restarting"].some((word) => state.includes(word));
+  const sizeOf = (list: typeof containers) => list.reduce((sum, container) => sum + (container.SizeRw ?? 0), 0);
+  const volumes = (usage.Volumes ?? []).filter((volume) => volume.UsageData !== undefined && volume.UsageData !== null);
+  const volumeSize = (list: typeof volumes) => list.reduce((sum, volume) => sum + (volume.UsageData!.Size === -1 ? 0 : volume.UsageData!.Size), 0);
+  return [
+    row("Images", images.length, images.filter((image) => image.Containers > 0).length, usage.LayersSize, usage.LayersSize - inUse.reduce((sum, image) => sum + image.Size - image.SharedSize, 0)),
+    row("Containers", containers.length, containers.filter((container) => active(container.State)).length, sizeOf(containers), sizeOf(containers.filter((container) => !active(container.State)))),
+    row("Local Volumes", (usage.Volumes ?? []).length, volumes.filter((volume) => volume.UsageData!.RefCount > 0).length, volumeSize(volumes), volumeSize(volumes.filter((volume) => volume.UsageData!.RefCount === 0))),
+    row("Build Cache", 0, 0, 0, 0),
+  ];
+}
+
+/** docker system df -v: a table per type, each aligned on its own, in the engine's order. */
+function verboseDiskUsage(usage: WireDiskUsage): string {
+  const table = (rows: object[], headers: object, columns: string) => formatList(rows, "table", headers, columns);
+  return [
+    "Images space usage:\n\n",
+    table(imageRows(usage.Images ?? [], false), imageHeaders, "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}"),
+    "\nContainers space usage:\n\n",
+    table((usage.Containers ?? []).map((container) => containerRow(container, false)), containerHeaders, "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}"),
+    "\nLocal Volumes space usage:\n\n",
+    table((usage.Volumes ?? []).map(volumeContext), volumeHeaders, "{{.Name}}\t{{.Links}}\t{{.Size}}"),
+    "\nBuild cache usage: 0B\n\n",
+    tabwrite("CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED\n"),
+  ].join("");
+}
+
+export const systemCommands: CommandSpec[] = [version, info, df];

@@ -13,7 +13,7 @@ import { confirm } from "../prompt.ts";
 export const volumeGroup: GroupSpec = { path: ["volume"], description: "Manage volumes" };
 
 /** docker/cli's volume formatter context: what `{{.Field}}` can name in --format. */
-function volumeContext(volume: WireVolume) {
+export function volumeContext(volume: WireVolume) {
   const labels = volume.Labels ?? {};
   return {
     [goType]: "*formatter.volumeContext",

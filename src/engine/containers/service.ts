@@ -5,7 +5,7 @@ import { MoorError, messages, wrap } from "../../errors.ts";
 import type { ContainerRecord, ContainerStateRecord, ContainerStatus, ContainerStore, MountRecord } from "../../store/container-store.ts";
 import { randomId } from "../../util/ids.ts";
 import { rfc3339Nano } from "../../util/time.ts";
-import { mkdirAll, mountsUnder, removeTree } from "../fs.ts";
+import { directorySize, mkdirAll, mountsUnder, removeTree } from "../fs.ts";
 import type { ImageService } from "../images/service.ts";
 import type { VolumeService } from "../volumes/service.ts";
 import { Filters } from "../filters.ts";
@@ -774,6 +774,11 @@ export class ContainerService {
     const id = this.resolve(nameOrId);
     await this.stop(id, options);
     await this.start(id);
+  }
+
+  /** Bytes the container wrote to its own layer (dockerd's SizeRw). */
+  async writableLayerSize(nameOrId: string): Promise<number> {
+    return directorySize(join(this.inspect(nameOrId).dir, "upper"));
   }
 
   /** Renames a container: only its name row changes (the config stays as created). */

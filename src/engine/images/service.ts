@@ -326,6 +326,28 @@ export class ImageService {
       .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
   }
 
+  /**
+   * `system df`'s images (moby's Images with extra attributes): each listed image with the bytes
+   * of its layers that another listed image also has at the same place in its stack (the same
+   * chain), and how many containers use it; and the bytes of every layer stored.
+   */
+  diskUsage(containerImageIds: readonly string[]): { layersSize: number; images: Array<{ image: Image; sharedSize: number; containers: number }> } {
+    const images = this.list();
+    const chains = (image: Image) => image.config.rootfs.diff_ids.map((diffId, index, all) => ({ diffId, chain: all.slice(0, index + 1).join(",") }));
+    const chainUsers = new Map<string, number>();
+    for (const image of images) for (const { chain } of chains(image)) chainUsers.set(chain, (chainUsers.get(chain) ?? 0) + 1);
+    return {
+      layersSize: this.store.layers().reduce((sum, layer) => sum + layer.size, 0),
+      images: images.map((image) => ({
+        image,
+        sharedSize: chains(image)
+          .filter(({ chain }) => (chainUsers.get(chain) ?? 0) > 1)
+          .reduce((sum, { diffId }) => sum + (this.store.layer(diffId)?.size ?? 0), 0),
+        containers: containerImageIds.filter((id) => id === image.id).length,
+      })),
+    };
+  }
+
   tag(source: string, repository: string, tag: string): void {
     const id = this.resolve(source);
     const reference = parseReference(tag ? `${repository}:${tag}` : repository);
