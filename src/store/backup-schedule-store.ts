@@ -33,16 +33,6 @@ export interface BackupRunRecord {
   pruned: boolean;
 }
 
-interface ScheduleRow {
-  volume: string;
-  schedule: string;
-  keep: number;
-  target: string;
-  writers: ScheduledWriters;
-  owner: string;
-  set_at: string;
-}
-
 interface RunRow {
   id: number;
   volume: string;
@@ -55,7 +45,7 @@ interface RunRow {
   pruned: number;
 }
 
-const fromScheduleRow = (row: ScheduleRow): BackupScheduleRecord => ({ volume: row.volume, schedule: row.schedule, keep: row.keep, target: row.target, writers: row.writers, owner: row.owner, setAt: row.set_at });
+const scheduleColumns = "volume, schedule, keep, target, writers, owner, set_at AS setAt";
 const fromRunRow = (row: RunRow): BackupRunRecord => ({ ...row, pruned: row.pruned === 1 });
 
 /** Scheduled backups of volumes and the record of their runs; both follow a volume's rename and go with it. */
@@ -68,8 +58,8 @@ export class BackupScheduleStore {
         `INSERT INTO backup_schedules (volume, schedule, keep, target, writers, owner, set_at) VALUES (@volume, @schedule, @keep, @target, @writers, @owner, @setAt)
          ON CONFLICT (volume) DO UPDATE SET schedule = excluded.schedule, keep = excluded.keep, target = excluded.target, writers = excluded.writers, owner = excluded.owner, set_at = excluded.set_at`,
       ),
-      get: db.prepare<[string], ScheduleRow>("SELECT * FROM backup_schedules WHERE volume = ?"),
-      all: db.prepare<[], ScheduleRow>("SELECT * FROM backup_schedules ORDER BY volume"),
+      get: db.prepare<[string], BackupScheduleRecord>(`SELECT ${scheduleColumns} FROM backup_schedules WHERE volume = ?`),
+      all: db.prepare<[], BackupScheduleRecord>(`SELECT ${scheduleColumns} FROM backup_schedules ORDER BY volume`),
       remove: db.prepare<[string]>("DELETE FROM backup_schedules WHERE volume = ?"),
       startRun: db.prepare<[string, string, string]>("INSERT INTO backup_runs (volume, started, status, file) VALUES (?, ?, 'running', ?)"),
       finishRun: db.prepare<[string, BackupRunStatus, number | null, string | null, number]>("UPDATE backup_runs SET finished = ?, status = ?, bytes = ?, error = ? WHERE id = ?"),
@@ -86,12 +76,11 @@ export class BackupScheduleStore {
   }
 
   get(volume: string): BackupScheduleRecord | undefined {
-    const row = this.statements.get.get(volume);
-    return row === undefined ? undefined : fromScheduleRow(row);
+    return this.statements.get.get(volume);
   }
 
   all(): BackupScheduleRecord[] {
-    return this.statements.all.all().map(fromScheduleRow);
+    return this.statements.all.all();
   }
 
   remove(volume: string): void {
