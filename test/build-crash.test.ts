@@ -12,11 +12,13 @@ import { docker, removeAllContainers, startEngine, type TestEngine } from "./sup
 async function buildUntil(engine: TestEngine, dir: string, marker: string): Promise<void> {
   const child = spawn("docker", ["-H", engine.host, "build", dir], { env: { ...process.env, DOCKER_BUILDKIT: "0" } });
   let output = "";
-  await new Promise<void>((reached) => {
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise<void>((reached, failed) => {
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes(marker)) reached();
     });
+    child.once("close", (code) => failed(new Error(`the build ended (${code}) before printing ${JSON.stringify(marker)}:\n${output}`)));
   });
   await engine.kill();
   await new Promise<void>((exited) => child.once("close", () => exited()));
