@@ -2,7 +2,7 @@
  * `moor volume backup|restore|verify|clone|rename|export|import|backups`: moor's own volume care (engine side in
  * engine/volumes/backup.ts), streamed through the engine's `/moor/volumes/...` endpoints.
  */
-import { createReadStream, createWriteStream, fstatSync, statSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, statSync, writeSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import type { WritersPolicy } from "../../client/client.ts";
@@ -61,7 +61,7 @@ async function writeArchive(ctx: CommandContext, archive: AsyncIterable<Buffer>,
     if (output === "-") {
       await pipeline(counted(archive, counter), ctx.stdout, { end: false });
     } else {
-      await pipeline(counted(archive, counter), createWriteStream(partial, { flags: "wx" }));
+      await writeNewFile(partial, counted(archive, counter));
       await rename(partial, output);
     }
   } catch (err) {
@@ -69,6 +69,22 @@ async function writeArchive(ctx: CommandContext, archive: AsyncIterable<Buffer>,
     throw new CommandError(`${what} failed: ${(err as Error).message}${output === "-" ? "" : "; no archive was written"}`);
   } finally {
     progress.stop();
+  }
+}
+
+/**
+ * The chunks written to a new file as they come. The writes are synchronous: each lands in the
+ * page cache in microseconds, and a write stream's hand-off of every chunk to libuv's thread
+ * pool cost the CLI about a third of its CPU for a large backup.
+ */
+async function writeNewFile(path: string, chunks: AsyncIterable<Buffer>): Promise<void> {
+  const fd = openSync(path, "wx");
+  try {
+    for await (const chunk of chunks) {
+      for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
