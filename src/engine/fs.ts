@@ -16,9 +16,15 @@ import { goErrnoText } from "../util/go-errno.ts";
 export async function directorySize(root: string): Promise<number> {
   const seenInodes = new Set<string>();
   let total = 0;
-  let sinceYield = 0;
+  // Every walk lets the event loop turn at least once, so that sizing many small volumes (a
+  // prune, a df) never holds the engine for the whole batch.
+  let sinceYield = walkSlice;
   const pending = [root];
   while (pending.length > 0) {
+    if (sinceYield >= walkSlice) {
+      sinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const dir = pending.pop()!;
     let entries: Dirent[];
     try {
@@ -43,10 +49,6 @@ export async function directorySize(root: string): Promise<number> {
       total += stats.size;
     }
     sinceYield += entries.length;
-    if (sinceYield >= walkSlice) {
-      sinceYield = 0;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
   }
   return total;
 }
