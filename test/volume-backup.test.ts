@@ -8,11 +8,12 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chownSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { request, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { encodeTarHeader, tarEnd, tarHeader, tarPadding } from "../src/util/tar.ts";
-import { docker, moor, moorBin, useEngine } from "./support/engine.ts";
+import { api, docker, moor, moorBin, useEngine } from "./support/engine.ts";
 
 let work: string;
 const engine = useEngine(async (started) => {
@@ -213,6 +214,35 @@ test("--pause freezes the writers while the backup streams and thaws them after;
   } finally {
     await moor(engine(), ["rm", "-f", "frozen-writer"]);
   }
+});
+
+test("a backup given an operation id tells how far it is, of the volume's size, until it ends", async () => {
+  await ok(["volume", "create", "followed"]);
+  writeFileSync(join(await mountpoint("followed"), "random"), randomBytes(48 * 1024 * 1024));
+  const operation = "0123456789abcdef";
+  const progress = async () => {
+    const res = await api(engine(), "GET", `/v1.45/moor/operations/${operation}`);
+    return { status: res.status, body: JSON.parse(res.body) as { Done?: number; Total?: number; message?: string } };
+  };
+  const response = await new Promise<IncomingMessage>((resolveResponse, reject) => {
+    request({ socketPath: engine().socket, path: `/v1.45/moor/volumes/followed/backup?operation=${operation}` }, resolveResponse).on("error", reject).end();
+  });
+  // Nobody reads the archive yet: the backup stands part way.
+  let during = await progress();
+  for (let waited = 0; during.status !== 200 || during.body.Done === 0; waited += 50) {
+    assert.ok(waited < 10_000, `the backup began: ${JSON.stringify(during)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    during = await progress();
+  }
+  assert.equal(during.status, 200);
+  assert.equal(during.body.Total, 48 * 1024 * 1024, "the total is the volume's size");
+  assert.ok(during.body.Done! > 0 && during.body.Done! < during.body.Total!, `part way: ${JSON.stringify(during.body)}`);
+  let archiveBytes = 0;
+  for await (const chunk of response) archiveBytes += (chunk as Buffer).length;
+  assert.ok(archiveBytes > 48 * 1024 * 1024);
+  assert.deepEqual(await progress(), { status: 404, body: { message: `no operation ${operation} is under way` } });
+  const refused = await api(engine(), "GET", "/v1.45/moor/volumes/followed/backup?operation=NOT-HEX");
+  assert.deepEqual([refused.status, JSON.parse(refused.body).message], [400, 'invalid operation id "NOT-HEX": 16 to 64 lowercase hex digits']);
 });
 
 test("clone copies a volume with its metadata and labels; an existing target or a written-to source is refused", async () => {

@@ -12,6 +12,8 @@
  *   DELETE /moor/volumes/{name}/backup-schedule                     stops scheduled backups (the archives stay)
  *   GET  /moor/volumes/{name}/backups                               the schedule and the record of its runs
  *   GET  /moor/backup-schedules?owner=PROJECT                       every schedule, or one owner's
+ *   GET  /moor/operations/{id}                                      how far a backup, export or clone is that was
+ *                                                                   given `operation=id` (16-64 hex digits): {Done, Total}
  */
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
@@ -66,12 +68,17 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
   router.add("GET", "/moor/volumes/:name/backup", async ({ res, params, query }) => {
     const compression = query.get("compression") || "zstd";
     if (compression !== "zstd" && compression !== "gzip") throw new MoorError("invalid", `invalid compression ${JSON.stringify(compression)}: zstd or gzip`);
-    const archive = await backups.backup(params.name, { compression: compression as Compression, writers: writersPolicy(query) });
+    const archive = await backups.backup(params.name, { compression: compression as Compression, writers: writersPolicy(query), operation: query.get("operation") ?? undefined });
     await sendStream(res, archive, compression === "zstd" ? "application/zstd" : "application/gzip");
   });
 
+  router.add("GET", "/moor/operations/:id", async ({ res, params }) => {
+    const progress = backups.progress(params.id);
+    sendJson(res, 200, { Done: progress.done, Total: progress.total ?? null });
+  });
+
   router.add("GET", "/moor/volumes/:name/export", async ({ res, params, query }) => {
-    await sendStream(res, await backups.export(params.name, { writers: writersPolicy(query) }), "application/x-tar");
+    await sendStream(res, await backups.export(params.name, { writers: writersPolicy(query), operation: query.get("operation") ?? undefined }), "application/x-tar");
   });
 
   router.add("POST", "/moor/volumes/:name/import", async ({ req, res, params, query }) => {
@@ -90,7 +97,7 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
   router.add("POST", "/moor/volumes/:name/clone", async ({ res, params, query }) => {
     const target = query.get("target") ?? "";
     if (target === "") throw new MoorError("invalid", "bad parameter: target (the new volume's name) cannot be empty");
-    sendJson(res, 201, toWireVolume(await backups.clone(params.name, target, { writers: writersPolicy(query) })));
+    sendJson(res, 201, toWireVolume(await backups.clone(params.name, target, { writers: writersPolicy(query), operation: query.get("operation") ?? undefined })));
   });
 }
 

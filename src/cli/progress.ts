@@ -14,26 +14,38 @@ export async function* counted(chunks: AsyncIterable<Buffer>, counter: { bytes: 
 }
 
 export interface ProgressOptions {
-  /** Bytes the transfer will have moved when done, when known: then the share and time left are shown. */
-  total?: number;
   now?: () => number;
   intervalMs?: number;
 }
 
+/** Bytes done so far and, when known, how many there will be in all. */
+export interface ProgressSample {
+  bytes: number;
+  total?: number;
+}
+
+/** Progress of bytes counted as they pass (`counted`), of `total` when it is known. */
+export function transferProgress(stream: NodeJS.WritableStream, label: string, counter: { bytes: number }, { total, ...options }: ProgressOptions & { total?: number } = {}): { stop(): void } {
+  return progressLine(stream, label, () => ({ bytes: counter.bytes, total }), options);
+}
+
 /**
  * `Restoring: 12.3MB of 45.6MB (27%), 4.1MB/s, 8s left` (without a total: bytes and rate),
- * cut to the terminal's width.
+ * redrawn from `sample`, cut to the terminal's width.
  */
-export function transferProgress(stream: NodeJS.WritableStream, label: string, counter: { bytes: number }, { total, now = Date.now, intervalMs = 200 }: ProgressOptions = {}): { stop(): void } {
+export function progressLine(stream: NodeJS.WritableStream, label: string, sample: () => ProgressSample, { now = Date.now, intervalMs = 200 }: ProgressOptions = {}): { stop(): void } {
   if (!(stream as { isTTY?: boolean }).isTTY) return { stop() {} };
   const started = now();
   const draw = () => {
+    const { bytes, total } = sample();
     const seconds = (now() - started) / 1000;
-    const rate = seconds > 0 ? counter.bytes / seconds : 0;
-    const parts = [total === undefined || total <= 0 ? humanSize(counter.bytes, 3) : `${humanSize(counter.bytes, 3)} of ${humanSize(total, 3)} (${Math.min(100, Math.floor((counter.bytes / total) * 100))}%)`];
+    const rate = seconds > 0 ? bytes / seconds : 0;
+    const known = total !== undefined && total > 0;
+    const parts = [known ? `${humanSize(bytes, 3)} of ${humanSize(total, 3)} (${Math.min(100, Math.floor((bytes / total) * 100))}%)` : humanSize(bytes, 3)];
     if (seconds > 0) parts.push(`${humanSize(rate, 3)}/s`);
-    if (total !== undefined && total > 0 && rate > 0) parts.push(`${timeLeft(Math.max(0, total - counter.bytes) / rate)} left`);
-    const width = (stream as { columns?: number }).columns ?? 80;
+    if (known && rate > 0) parts.push(`${timeLeft(Math.max(0, total - bytes) / rate)} left`);
+    // A terminal that does not say its width (0) is taken as 80 columns.
+    const width = (stream as { columns?: number }).columns || 80;
     stream.write(`\r\x1b[2K${`${label}: ${parts.join(", ")}`.slice(0, Math.max(1, width - 1))}`);
   };
   draw();

@@ -367,16 +367,17 @@ export class EngineClient {
   }
 
   /** moor's backup of a volume (zstd or gzip compressed), as it streams. */
-  async volumeBackup(name: string, options: { compression: "zstd" | "gzip"; writers: WritersPolicy }): Promise<Readable> {
-    const query = queryString({ compression: options.compression, ...writersQuery(options.writers) });
+  async volumeBackup(name: string, options: { compression: "zstd" | "gzip"; writers: WritersPolicy; operation?: string }): Promise<Readable> {
+    const query = queryString({ compression: options.compression, ...writersQuery(options.writers), operation: options.operation });
     const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/moor/volumes/${checkedName("volume", name)}/backup${query}`);
     if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
     return res.body;
   }
 
   /** A plain tar of a volume's content (podman's `volume export` format), as it streams. */
-  async volumeExport(name: string, options: { writers: WritersPolicy }): Promise<Readable> {
-    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/moor/volumes/${checkedName("volume", name)}/export${queryString(writersQuery(options.writers))}`);
+  async volumeExport(name: string, options: { writers: WritersPolicy; operation?: string }): Promise<Readable> {
+    const query = queryString({ ...writersQuery(options.writers), operation: options.operation });
+    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/moor/volumes/${checkedName("volume", name)}/export${query}`);
     if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
     return res.body;
   }
@@ -392,8 +393,13 @@ export class EngineClient {
   }
 
   /** moor's full copy of a volume under a new name. */
-  volumeClone(source: string, target: string, options: { writers: WritersPolicy }): Promise<WireVolume> {
-    return this.call("POST", `/moor/volumes/${checkedName("volume", source)}/clone`, { target, ...writersQuery(options.writers) });
+  volumeClone(source: string, target: string, options: { writers: WritersPolicy; operation?: string }): Promise<WireVolume> {
+    return this.call("POST", `/moor/volumes/${checkedName("volume", source)}/clone`, { target, ...writersQuery(options.writers), operation: options.operation });
+  }
+
+  /** How far a backup, export or clone given `operation` is: bytes of the volume's data handled, of its size. */
+  operationProgress(operation: string): Promise<{ Done: number; Total: number | null }> {
+    return this.call("GET", `/moor/operations/${encodeURIComponent(operation)}`);
   }
 
   /** moor's rename of a volume no container refers to. */

@@ -5,13 +5,14 @@
 import { closeSync, createReadStream, fstatSync, openSync, statSync, writeSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
-import type { WritersPolicy } from "../../client/client.ts";
+import { randomBytes } from "node:crypto";
+import type { EngineClient, WritersPolicy } from "../../client/client.ts";
 import type { WireVolumeArchiveSummary } from "../../wire/volumes.ts";
 import { humanSize } from "../../util/units.ts";
 import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
 import { withClient } from "../program.ts";
 import { tabwrite } from "../tabwriter.ts";
-import { counted, transferProgress } from "../progress.ts";
+import { counted, progressLine, transferProgress, type ProgressSample } from "../progress.ts";
 
 const backup: CommandSpec = {
   path: ["volume", "backup"],
@@ -40,35 +41,59 @@ moor volume backup pgdata | ssh other moor volume restore -`,
   async run(ctx, args, flags) {
     const output = (flags.output as string | undefined) ?? "-";
     await withClient(ctx, async (client) => {
-      const archive = await client.volumeBackup(args[0], { compression: flags.gzip ? "gzip" : "zstd", writers: writersPolicy(flags) });
-      await writeArchive(ctx, archive, output, `backup of ${args[0]}`, `Backing up volume ${args[0]}`);
+      await withEngineProgress(ctx, client, `Backing up volume ${args[0]}`, async (operation) => {
+        const archive = await client.volumeBackup(args[0], { compression: flags.gzip ? "gzip" : "zstd", writers: writersPolicy(flags), operation });
+        await writeArchive(ctx, archive, output, `backup of ${args[0]}`);
+      });
     });
     if (output !== "-") ctx.stderr.write(`Backed up volume ${args[0]} to ${output}\n`);
     return 0;
   },
 };
 
-/**
- * An archive to stdout, or to a file written aside and renamed, so a failure never leaves a
- * truncated archive behind; bytes and rate on stderr meanwhile when it is a terminal.
- */
-async function writeArchive(ctx: CommandContext, archive: AsyncIterable<Buffer>, output: string, what: string, label: string): Promise<void> {
+/** An archive to stdout, or to a file written aside and renamed, so a failure never leaves a truncated archive behind. */
+async function writeArchive(ctx: CommandContext, archive: AsyncIterable<Buffer>, output: string, what: string): Promise<void> {
   if (output === "-" && (ctx.stdout as NodeJS.WriteStream).isTTY) throw new CommandError("cowardly refusing to write an archive to a terminal. Use the -o flag or redirect");
-  const counter = { bytes: 0 };
-  const progress = transferProgress(ctx.stderr, label, counter);
   const partial = `${output}.partial-${process.pid}`;
   try {
     if (output === "-") {
-      await pipeline(counted(archive, counter), ctx.stdout, { end: false });
+      await pipeline(archive, ctx.stdout, { end: false });
     } else {
-      await writeNewFile(partial, counted(archive, counter));
+      await writeNewFile(partial, archive);
       await rename(partial, output);
     }
   } catch (err) {
     if (output !== "-") await rm(partial, { force: true });
     throw new CommandError(`${what} failed: ${(err as Error).message}${output === "-" ? "" : "; no archive was written"}`);
+  }
+}
+
+/**
+ * Runs an engine operation (backup, export, clone) with its progress on stderr when that is a
+ * terminal: the operation gets an id, and the engine is asked twice a second how much of the
+ * volume's data it has handled, of how much.
+ */
+async function withEngineProgress<T>(ctx: CommandContext, client: EngineClient, label: string, work: (operation: string | undefined) => Promise<T>): Promise<T> {
+  if (!(ctx.stderr as { isTTY?: boolean }).isTTY) return work(undefined);
+  const operation = randomBytes(8).toString("hex");
+  let latest: ProgressSample = { bytes: 0 };
+  let asking = false;
+  const poll = setInterval(() => {
+    if (asking) return;
+    asking = true;
+    client
+      .operationProgress(operation)
+      .then((progress) => (latest = { bytes: progress.Done, total: progress.Total ?? undefined }))
+      // Not begun yet, or over: the line keeps what it showed.
+      .catch(() => undefined)
+      .finally(() => (asking = false));
+  }, 500);
+  const line = progressLine(ctx.stderr, label, () => latest);
+  try {
+    return await work(operation);
   } finally {
-    progress.stop();
+    clearInterval(poll);
+    line.stop();
   }
 }
 
@@ -187,7 +212,9 @@ moor volume clone --stop shopdata shopdata-test`,
     { long: "pause", type: "bool", usage: "Pause the running containers that write to the source for the copy, then unpause them" },
   ],
   async run(ctx, args, flags) {
-    const volume = await withClient(ctx, (client) => client.volumeClone(args[0], args[1], { writers: writersPolicy(flags) }));
+    const volume = await withClient(ctx, (client) =>
+      withEngineProgress(ctx, client, `Cloning volume ${args[0]} to ${args[1]}`, (operation) => client.volumeClone(args[0], args[1], { writers: writersPolicy(flags), operation })),
+    );
     ctx.stdout.write(`${volume.Name}\n`);
     return 0;
   },
@@ -229,7 +256,9 @@ moor volume export pgdata | ssh other-host moor volume import pgdata -`,
   ],
   async run(ctx, args, flags) {
     const output = (flags.output as string | undefined) ?? "-";
-    await withClient(ctx, async (client) => writeArchive(ctx, await client.volumeExport(args[0], { writers: writersPolicy(flags) }), output, `export of ${args[0]}`, `Exporting volume ${args[0]}`));
+    await withClient(ctx, (client) =>
+      withEngineProgress(ctx, client, `Exporting volume ${args[0]}`, async (operation) => writeArchive(ctx, await client.volumeExport(args[0], { writers: writersPolicy(flags), operation }), output, `export of ${args[0]}`)),
+    );
     return 0;
   },
 };

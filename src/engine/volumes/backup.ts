@@ -20,7 +20,7 @@ import { TarScanner, type ScannedMember, type TarMember } from "../../util/tar-s
 import { encodeTarHeader, tarEnd, tarHeader, tarPadding, TarFormatError } from "../../util/tar.ts";
 import { randomId } from "../../util/ids.ts";
 import { runCommand, runWithInput, streamOutput } from "../runtime/command.ts";
-import { removeTree } from "../fs.ts";
+import { directorySize, removeTree } from "../fs.ts";
 import type { ContainerService } from "../containers/service.ts";
 import type { Logger } from "../logger.ts";
 import type { Volume, VolumeService } from "./service.ts";
@@ -31,6 +31,12 @@ const manifestMember = "moor-manifest.json";
 const dataRoot = "_data";
 
 export type Compression = "zstd" | "gzip";
+
+/** How far a long operation is: bytes of the volume's data handled, of its size (undefined: not known). */
+export interface OperationProgress {
+  done: number;
+  total: number | undefined;
+}
 
 /** What to do with running containers that write to a volume being copied: refuse, stop them, or pause them. */
 export type WritersPolicy = "refuse" | "stop" | "pause";
@@ -75,6 +81,26 @@ export class VolumeBackups {
     private readonly containers: ContainerService,
     private readonly log: Logger,
   ) {}
+
+  /** Long operations under way that their client named, with how far they are. */
+  private readonly operations = new Map<string, OperationProgress>();
+
+  /** How far the named operation is: bytes of the volume's data handled so far, of its size. */
+  progress(operation: string): OperationProgress {
+    const progress = this.operations.get(operation);
+    if (progress === undefined) throw new MoorError("not_found", `no operation ${operation} is under way`);
+    return progress;
+  }
+
+  /** Starts following an operation a client named (undefined: nobody asked), the volume's size as its total. */
+  private async follow(operation: string | undefined, volume: string): Promise<OperationProgress | undefined> {
+    if (operation === undefined) return undefined;
+    if (!/^[0-9a-f]{16,64}$/.test(operation)) throw new MoorError("invalid", `invalid operation id ${JSON.stringify(operation)}: 16 to 64 lowercase hex digits`);
+    if (this.operations.has(operation)) throw new MoorError("conflict", `operation ${operation} is already under way`);
+    const progress: OperationProgress = { done: 0, total: await this.volumes.size(volume) };
+    this.operations.set(operation, progress);
+    return progress;
+  }
 
   /** Running containers that write to the volume: a backup of it now would not be consistent. */
   writers(name: string): Array<{ id: string; name: string }> {
@@ -122,20 +148,27 @@ export class VolumeBackups {
    * The volume's backup as a stream. Refused while running containers write to the volume,
    * unless `writers` stops or pauses them for the backup; they run again after it, even if it fails.
    */
-  async backup(name: string, options: { compression: Compression; writers: WritersPolicy }): Promise<AsyncGenerator<Buffer>> {
+  async backup(name: string, options: { compression: Compression; writers: WritersPolicy; operation?: string }): Promise<AsyncGenerator<Buffer>> {
     const volume = this.volumes.inspect(name);
-    const resume = await this.quiesce(name, "a backup", "back up", options.writers);
+    const progress = await this.follow(options.operation, name);
+    const forget = () => this.operations.delete(options.operation ?? "");
+    const resume = await this.quiesce(name, "a backup", "back up", options.writers).catch((err: unknown) => {
+      forget();
+      throw err;
+    });
     const user = `backup-${randomId().slice(0, 12)}`;
     const mounted = volume.options !== null;
     if (mounted) {
       await this.volumes.mount(name, user).catch(async (err: unknown) => {
+        forget();
         await resume();
         throw err;
       });
     }
-    const archive = this.archive(volume);
+    const archive = this.archive(volume, progress);
     const compressed = streamOutput(options.compression, ["-c", "-q"], archive);
     const restart = async () => {
+      forget();
       if (mounted) await this.volumes.unmount(name, user).catch(() => undefined);
       await resume();
     };
@@ -148,7 +181,7 @@ export class VolumeBackups {
     })();
   }
 
-  private async *archive(volume: Volume): AsyncGenerator<Buffer> {
+  private async *archive(volume: Volume, progress: OperationProgress | undefined): AsyncGenerator<Buffer> {
     const whole = createHash("sha256");
     const emit = (chunk: Buffer) => {
       whole.update(chunk);
@@ -183,6 +216,7 @@ export class VolumeBackups {
     let sent = 0;
     for await (const chunk of streamOutput("tar", ["--create", ...tarFidelity, "--sparse", `--blocking-factor=${tarRecordBlocks}`, "-C", dirname(volume.mountpoint), dataRoot])) {
       scanner.push(chunk);
+      if (progress !== undefined) progress.done += chunk.length;
       unsent.push(chunk);
       unsentLength += chunk.length;
       const end = scanner.membersLength;
@@ -207,20 +241,34 @@ export class VolumeBackups {
    * consistency rule as backups: refused while running containers write to the source, unless
    * `stop`.
    */
-  async clone(source: string, target: string, options: { writers: WritersPolicy }): Promise<Volume> {
+  async clone(source: string, target: string, options: { writers: WritersPolicy; operation?: string }): Promise<Volume> {
     const volume = this.volumes.inspect(source);
     if (volume.options !== null) throw new MoorError("invalid", `volume ${source} keeps its data on a device (driver options ${JSON.stringify(volume.options)}): clone a volume without options, or back it up and restore it`);
     if (this.exists(target)) throw new MoorError("conflict", `volume ${target} already exists: choose another name, or remove it first`);
-    const resume = await this.quiesce(source, "a clone", "clone", options.writers);
+    const progress = await this.follow(options.operation, source);
     const staging = this.volumes.stagingDir();
+    // cp says nothing while it works: what it has copied so far is measured now and then.
+    let measuring = false;
+    const measure = setInterval(() => {
+      if (progress === undefined || measuring) return;
+      measuring = true;
+      directorySize(join(staging, dataRoot))
+        .then((done) => (progress.done = done))
+        .catch(() => undefined)
+        .finally(() => (measuring = false));
+    }, 1000);
+    let resume: (() => Promise<void>) | undefined;
     try {
+      resume = await this.quiesce(source, "a clone", "clone", options.writers);
       await runCommand("cp", ["-a", "--reflink=auto", volume.mountpoint, join(staging, dataRoot)]);
       return await this.volumes.createFromStaged({ name: target, labels: volume.labels === null ? null : { ...volume.labels } }, staging);
     } catch (err) {
       await removeTree(staging).catch(() => undefined);
       throw diskFull(err, `a copy of volume ${source}`);
     } finally {
-      await resume();
+      clearInterval(measure);
+      this.operations.delete(options.operation ?? "");
+      await resume?.();
     }
   }
 
@@ -250,14 +298,23 @@ export class VolumeBackups {
   }
 
   /** A plain tar stream of the volume's content (podman's `volume export` format), for piping between hosts. */
-  async export(name: string, options: { writers: WritersPolicy }): Promise<AsyncGenerator<Buffer>> {
+  async export(name: string, options: { writers: WritersPolicy; operation?: string }): Promise<AsyncGenerator<Buffer>> {
     const volume = this.volumes.inspect(name);
-    const resume = await this.quiesce(name, "an export", "export", options.writers);
+    const progress = await this.follow(options.operation, name);
+    const forget = () => this.operations.delete(options.operation ?? "");
+    const resume = await this.quiesce(name, "an export", "export", options.writers).catch((err: unknown) => {
+      forget();
+      throw err;
+    });
     const archive = streamOutput("tar", ["--create", ...tarFidelity, "--sparse", "-C", volume.mountpoint, "."]);
     return (async function* () {
       try {
-        yield* archive;
+        for await (const chunk of archive) {
+          if (progress !== undefined) progress.done += chunk.length;
+          yield chunk;
+        }
       } finally {
+        forget();
         await resume();
       }
     })();

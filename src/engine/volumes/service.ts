@@ -373,20 +373,29 @@ export class VolumeService {
     const mounted = new Set(this.store.allUsers().map((user) => user.volumeName));
     const volumes = [...this.ready.values()].filter((v) => v.driver === defaultDriverName && v.options === null);
     const usages: VolumeUsage[] = new Array(volumes.length);
-    const toMeasure: Array<{ volume: Volume; index: number }> = [];
-    volumes.forEach((volume, index) => {
-      const measured = mounted.has(volume.name) ? undefined : this.measuredSizes.get(volume.name);
-      if (measured === undefined) toMeasure.push({ volume, index });
-      else usages[index] = { volume, size: measured, refCount: refCounts.get(volume.name) ?? 0 };
-    });
-    await forEachLimited(toMeasure, 8, async ({ volume, index }) => {
-      const generation = this.dataGenerations.get(volume.name) ?? 0;
-      const size = await this.driver(volume.driver).size(volume.name).catch(() => -1);
-      const unchanged = (this.dataGenerations.get(volume.name) ?? 0) === generation && this.store.users(volume.name).length === 0;
-      if (size >= 0 && unchanged) this.measuredSizes.set(volume.name, size);
-      usages[index] = { volume, size, refCount: refCounts.get(volume.name) ?? 0 };
+    await forEachLimited(volumes.map((volume, index) => ({ volume, index })), 8, async ({ volume, index }) => {
+      usages[index] = { volume, size: await this.measure(volume, mounted.has(volume.name)), refCount: refCounts.get(volume.name) ?? 0 };
     });
     return usages;
+  }
+
+  /** One volume's size, as diskUsage gives it; undefined for a volume that keeps its data on a device. */
+  async size(name: string): Promise<number | undefined> {
+    const volume = this.inspect(name);
+    if (volume.driver !== defaultDriverName || volume.options !== null) return undefined;
+    const size = await this.measure(volume, this.store.users(name).length > 0);
+    return size < 0 ? undefined : size;
+  }
+
+  /** The kept measurement of an unused volume, or a new one (kept if nothing used or changed the volume meanwhile); -1 if it fails. */
+  private async measure(volume: Volume, inUse: boolean): Promise<number> {
+    const kept = inUse ? undefined : this.measuredSizes.get(volume.name);
+    if (kept !== undefined) return kept;
+    const generation = this.dataGenerations.get(volume.name) ?? 0;
+    const size = await this.driver(volume.driver).size(volume.name).catch(() => -1);
+    const unchanged = (this.dataGenerations.get(volume.name) ?? 0) === generation && this.store.users(volume.name).length === 0;
+    if (size >= 0 && unchanged) this.measuredSizes.set(volume.name, size);
+    return size;
   }
 
   /** The volume's data may change (or has): its measured size no longer holds. */
