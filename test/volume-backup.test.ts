@@ -504,3 +504,23 @@ test("scheduled backups from the app file: the engine runs them, keeps the newes
   assert.match(down.stdout, /scheduled backups of sched_data stopped \(their archives stay\)/);
   assert.equal((await history()).Schedule, null);
 });
+
+test("a backup schedule follows its volume's rename, with the record of its runs", async () => {
+  await ok(["volume", "create", "sched-old"]);
+  const target = join(work, "renamed-backups");
+  const set = await api(engine(), "PUT", "/v1.45/moor/volumes/sched-old/backup-schedule", { Schedule: "* * * * * *", Keep: 1, Target: target, Writers: "refuse" });
+  assert.equal(set.status, 200, set.body);
+  const runsOf = async (volume: string) => (JSON.parse(await ok(["volume", "backups", "--json", volume])) as { Runs: Array<{ Status: string; File: string }> }).Runs;
+  const waitFor = async (volume: string, wanted: (runs: Array<{ Status: string; File: string }>) => boolean) => {
+    for (let waited = 0; !wanted(await runsOf(volume)); waited += 200) {
+      assert.ok(waited < 30_000, `runs of ${volume}: ${JSON.stringify(await runsOf(volume))}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  await waitFor("sched-old", (runs) => runs.some((run) => run.Status === "ok"));
+  assert.equal(await ok(["volume", "rename", "sched-old", "sched-new"]), "sched-new\n");
+  await waitFor("sched-new", (runs) => runs.some((run) => run.Status === "ok" && run.File.includes("/sched-new-")));
+  const runs = await runsOf("sched-new");
+  assert.ok(runs.some((run) => run.File.includes("/sched-old-")), "the runs from before the rename are still listed");
+  assert.equal((await api(engine(), "DELETE", "/v1.45/moor/volumes/sched-new/backup-schedule")).status, 204);
+});

@@ -62,7 +62,9 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
   router.add("POST", "/moor/volumes/:name/rename", async ({ res, params, query }) => {
     const name = query.get("name") ?? "";
     if (name === "") throw new MoorError("invalid", "bad parameter: name (the volume's new name) cannot be empty");
-    sendJson(res, 200, toWireVolume(await volumes.rename(params.name, name)));
+    const renamed = await volumes.rename(params.name, name);
+    schedules.refresh();
+    sendJson(res, 200, toWireVolume(renamed));
   });
 
   router.add("GET", "/moor/volumes/:name/backup", async ({ res, params, query }) => {

@@ -52,7 +52,22 @@ export class BackupScheduler {
       await rm(partialName(run.file), { force: true });
       this.store.finishRun(run.id, { finished: new Date().toISOString(), status: "interrupted", bytes: null, error: "the engine stopped during the backup; its partial archive was removed" });
     }
-    for (const record of this.store.all()) this.arm(record);
+    this.refresh();
+  }
+
+  /**
+   * Arms the schedules the store holds and drops jobs whose schedule is gone. A schedule goes
+   * with its volume and follows its rename (the store's foreign key), so after either the jobs
+   * are brought in line here.
+   */
+  refresh(): void {
+    const records = new Map(this.store.all().map((record) => [record.volume, record]));
+    for (const [volume, job] of this.jobs) {
+      if (records.has(volume)) continue;
+      job.stop();
+      this.jobs.delete(volume);
+    }
+    for (const [volume, record] of records) if (!this.jobs.has(volume)) this.arm(record);
   }
 
   /** No more runs; resolves once the runs under way have finished. */
@@ -112,7 +127,11 @@ export class BackupScheduler {
     // A run still going when the next is due makes that one skip (protect).
     const job = new Cron(record.schedule, { protect: true }, () => {
       const schedule = this.store.get(record.volume);
-      if (schedule === undefined || this.running.has(record.volume)) return;
+      if (schedule === undefined) {
+        this.refresh();
+        return;
+      }
+      if (this.running.has(record.volume)) return;
       const run = this.run(schedule).finally(() => this.running.delete(record.volume));
       this.running.set(record.volume, run);
       return run;
