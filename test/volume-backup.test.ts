@@ -500,6 +500,9 @@ test("scheduled backups from the app file: the engine runs them, keeps the newes
   const daily = (await history()).Schedule!;
   assert.deepEqual([daily.Schedule, daily.Keep, daily.Target, daily.Writers, daily.Owner], ["0 3 * * *", 7, join(app, "backups"), "stop", "sched"], "the defaults");
   assert.match(await ok(["volume", "backups", "sched_data"]), /^Volume sched_data: backed up on "0 3 \* \* \*" \(next \d{4}-\d\d-\d\d 03:00:00\), newest 7 kept in .*; containers writing to it are stopped; set by sched\.\nSTARTED +STATUS +SIZE +ARCHIVE\n/);
+  const listed = await ok(["volume", "backups"]);
+  assert.match(listed, /^VOLUME +SCHEDULE +KEEP +NEXT RUN +LAST RUN +TARGET\n/);
+  assert.match(listed, new RegExp(`\nsched_data +0 3 \\* \\* \\* +7 +\\d{4}-\\d\\d-\\d\\d 03:00:00 +ok \\d{4}-\\d\\d-\\d\\d [\\d:]+ +${join(app, "backups")}\n`), "every schedule, with its last run");
   const down = await inApp(["down"]);
   assert.match(down.stdout, /scheduled backups of sched_data stopped \(their archives stay\)/);
   assert.equal((await history()).Schedule, null);

@@ -7,7 +7,7 @@ import { rename, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { randomBytes } from "node:crypto";
 import type { EngineClient, WritersPolicy } from "../../client/client.ts";
-import type { WireVolumeArchiveSummary } from "../../wire/volumes.ts";
+import type { WireBackupSchedule, WireVolumeArchiveSummary, WireVolumeBackups } from "../../wire/volumes.ts";
 import { humanSize } from "../../util/units.ts";
 import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
 import { withClient } from "../program.ts";
@@ -287,18 +287,21 @@ ssh other-host moor volume export pgdata | moor volume import pgdata -`,
 
 const backups: CommandSpec = {
   path: ["volume", "backups"],
-  usage: "[OPTIONS] VOLUME",
+  usage: "[OPTIONS] [VOLUME]",
   description: `Show a volume's scheduled backups and each run's result
 
 Schedules come from the app file: a volume's x-moor backup setting (cron
 expression, how many to keep, target directory), which moor up gives the
 engine. The engine runs them and records every run, newest first here: when it
-started, how it ended, the archive's size and file (or why it failed).`,
-  examples: `moor volume backups shop_data
+started, how it ended, the archive's size and file (or why it failed). Without
+VOLUME: every scheduled volume, with its next run and how its last one went.`,
+  examples: `moor volume backups                   # every schedule
+moor volume backups shop_data
 moor volume backups --json shop_data | jq '.Runs[0]'`,
-  args: { min: 1, max: 1 },
+  args: { max: 1 },
   flags: [{ long: "json", type: "bool", usage: "Print the schedule and runs as JSON" }],
   async run(ctx, args, flags) {
+    if (args.length === 0) return listSchedules(ctx, Boolean(flags.json));
     const report = await withClient(ctx, (client) => client.volumeBackups(args[0]));
     if (flags.json) {
       ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -323,6 +326,27 @@ moor volume backups --json shop_data | jq '.Runs[0]'`,
     return 0;
   },
 };
+
+/** Every backup schedule: its volume, expression, next run and how its last run went. */
+async function listSchedules(ctx: CommandContext, json: boolean): Promise<number> {
+  // A schedule dropped (or its volume removed) between the two questions is left out.
+  const reports = await withClient(ctx, async (client) =>
+    (await Promise.all((await client.backupSchedules()).map((schedule) => client.volumeBackups(schedule.Volume).catch(() => undefined)))).filter(
+      (report): report is WireVolumeBackups & { Schedule: WireBackupSchedule } => report !== undefined && report.Schedule !== null,
+    ),
+  );
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+    return 0;
+  }
+  const rows = reports.map(({ Volume, Schedule, Runs }) => {
+    const last = Runs[0];
+    const lastRun = last === undefined ? "-" : `${last.Status} ${localTime(last.Started)}`;
+    return `${Volume}\t${Schedule.Schedule}\t${Schedule.Keep}\t${Schedule.NextRun === null ? "-" : localTime(Schedule.NextRun)}\t${lastRun}\t${Schedule.Target}`;
+  });
+  ctx.stdout.write(tabwrite(`VOLUME\tSCHEDULE\tKEEP\tNEXT RUN\tLAST RUN\tTARGET\n${rows.map((row) => `${row}\n`).join("")}`, { minWidth: 0 }));
+  return 0;
+}
 
 /** An RFC 3339 time as this machine's local wall-clock time: 2026-11-28 03:00:00. */
 function localTime(rfc3339: string): string {
