@@ -43,6 +43,32 @@ for (const how of ["SIGTERM", "SIGKILL"] as const) {
   });
 }
 
+test("a paused container stays paused across an engine restart, and unpauses after", async () => {
+  const work = mkdtempSync(join(tmpdir(), "moor-restart-paused-"));
+  const first = await startEngine();
+  let second: TestEngine | undefined;
+  try {
+    const tarball = join(work, "busybox.tar");
+    execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
+    await docker(first, ["import", tarball, "busybox"]);
+    const id = (await docker(first, ["run", "-d", "busybox", "sleep", "1000"])).stdout.trim();
+    assert.equal((await docker(first, ["pause", id])).code, 0);
+    await first.stop();
+
+    second = await startEngine({ root: first.root, execRoot: first.execRoot });
+    assert.equal((await docker(second, ["inspect", "--format", "{{.State.Status}}", id])).stdout, "paused\n");
+    assert.equal((await docker(second, ["unpause", id])).code, 0);
+    assert.equal((await docker(second, ["inspect", "--format", "{{.State.Status}}", id])).stdout, "running\n");
+  } finally {
+    await removeAllContainers(second ?? first);
+    await second?.stop();
+    second?.cleanup();
+    await first.stop();
+    first.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
 test("the leftovers of a create interrupted before it was recorded are gone after a restart", async () => {
   const first = await startEngine();
   let second: TestEngine | undefined;

@@ -837,6 +837,8 @@ export class ContainerService {
       else if ((await this.runtime.conmonPid(record.id)) !== undefined) {
         this.watchExit(record.id);
         this.emit({ type: "start", id: record.id });
+        // Paused before the engine stopped: still frozen, so no health probes.
+        if (state.status === "paused") this.emit({ type: "pause", id: record.id });
       }
       else await this.recordExit(record.id, 255);
     }
