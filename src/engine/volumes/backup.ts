@@ -92,21 +92,38 @@ export class VolumeBackups {
     return progress;
   }
 
-  /** Starts following an operation a client named (undefined: nobody asked), the volume's size as its total. */
-  private async follow(operation: string | undefined, volume: string): Promise<OperationProgress | undefined> {
-    if (operation === undefined) return undefined;
-    if (!/^[0-9a-f]{16,64}$/.test(operation)) throw new MoorError("invalid", `invalid operation id ${JSON.stringify(operation)}: 16 to 64 lowercase hex digits`);
-    if (this.operations.has(operation)) throw new MoorError("conflict", `operation ${operation} is already under way`);
-    const progress: OperationProgress = { done: 0, total: await this.volumes.size(volume) };
-    this.operations.set(operation, progress);
-    return progress;
+  /**
+   * The start of a copy of volume `name` (a backup, export or clone): its writers quiesced (see
+   * quiesce), and the operation a client named (if any) followed, the volume's size as its
+   * total. `end` lets go of both; it is called however the copy ends.
+   */
+  private async begin(name: string, operation: string, verb: string, options: { writers: WritersPolicy; operation?: string }): Promise<{ progress: OperationProgress | undefined; end: () => Promise<void> }> {
+    const id = options.operation;
+    if (id !== undefined) {
+      if (!/^[0-9a-f]{16,64}$/.test(id)) throw new MoorError("invalid", `invalid operation id ${JSON.stringify(id)}: 16 to 64 lowercase hex digits`);
+      if (this.operations.has(id)) throw new MoorError("conflict", `operation ${id} is already under way`);
+    }
+    const progress: OperationProgress | undefined = id === undefined ? undefined : { done: 0, total: await this.volumes.size(name) };
+    if (id !== undefined) this.operations.set(id, progress!);
+    const forget = () => this.operations.delete(id ?? "");
+    const resume = await this.quiesce(name, operation, verb, options.writers).catch((err: unknown) => {
+      forget();
+      throw err;
+    });
+    return {
+      progress,
+      end: async () => {
+        forget();
+        await resume();
+      },
+    };
   }
 
-  /** Running containers that write to the volume: a backup of it now would not be consistent. */
-  writers(name: string): Array<{ id: string; name: string }> {
+  /** Running containers that use the volume (`writing`: those that mount it writable). */
+  private runningUsers(name: string, { writing }: { writing: boolean }): Array<{ id: string; name: string }> {
     return this.containers
       .list({ all: false })
-      .filter((container) => container.mounts.some((mount) => mount.volumeName === name && mount.rw))
+      .filter((container) => container.mounts.some((mount) => mount.volumeName === name && (mount.rw || !writing)))
       .map((container) => ({ id: container.id, name: container.name.replace(/^\//, "") }));
   }
 
@@ -116,7 +133,8 @@ export class VolumeBackups {
    * already stays so). Resolves to what starts or unpauses them again afterwards.
    */
   private async quiesce(name: string, operation: string, verb: string, writers: WritersPolicy): Promise<() => Promise<void>> {
-    const found = this.writers(name);
+    // Running containers that write to the volume: a copy of it now would not be consistent.
+    const found = this.runningUsers(name, { writing: true });
     if (found.length > 0 && writers === "refuse") {
       throw new MoorError(
         "conflict",
@@ -150,27 +168,20 @@ export class VolumeBackups {
    */
   async backup(name: string, options: { compression: Compression; writers: WritersPolicy; operation?: string }): Promise<AsyncGenerator<Buffer>> {
     const volume = this.volumes.inspect(name);
-    const progress = await this.follow(options.operation, name);
-    const forget = () => this.operations.delete(options.operation ?? "");
-    const resume = await this.quiesce(name, "a backup", "back up", options.writers).catch((err: unknown) => {
-      forget();
-      throw err;
-    });
+    const { progress, end } = await this.begin(name, "a backup", "back up", options);
     const user = `backup-${randomId().slice(0, 12)}`;
     const mounted = volume.options !== null;
     if (mounted) {
       await this.volumes.mount(name, user).catch(async (err: unknown) => {
-        forget();
-        await resume();
+        await end();
         throw err;
       });
     }
     const archive = this.archive(volume, progress);
     const compressed = streamOutput(options.compression, ["-c", "-q"], archive);
     const restart = async () => {
-      forget();
       if (mounted) await this.volumes.unmount(name, user).catch(() => undefined);
-      await resume();
+      await end();
     };
     return (async function* () {
       try {
@@ -245,21 +256,23 @@ export class VolumeBackups {
     const volume = this.volumes.inspect(source);
     if (volume.options !== null) throw new MoorError("invalid", `volume ${source} keeps its data on a device (driver options ${JSON.stringify(volume.options)}): clone a volume without options, or back it up and restore it`);
     if (this.exists(target)) throw new MoorError("conflict", `volume ${target} already exists: choose another name, or remove it first`);
-    const progress = await this.follow(options.operation, source);
     const staging = this.volumes.stagingDir();
-    // cp says nothing while it works: what it has copied so far is measured now and then.
-    let measuring = false;
-    const measure = setInterval(() => {
-      if (progress === undefined || measuring) return;
-      measuring = true;
-      directorySize(join(staging, dataRoot))
-        .then((done) => (progress.done = done))
-        .catch(() => undefined)
-        .finally(() => (measuring = false));
-    }, 1000);
-    let resume: (() => Promise<void>) | undefined;
+    let measure: NodeJS.Timeout | undefined;
+    let end: (() => Promise<void>) | undefined;
     try {
-      resume = await this.quiesce(source, "a clone", "clone", options.writers);
+      const begun = await this.begin(source, "a clone", "clone", options);
+      end = begun.end;
+      const progress = begun.progress;
+      // cp says nothing while it works: what it has copied so far is measured now and then.
+      let measuring = false;
+      measure = setInterval(() => {
+        if (progress === undefined || measuring) return;
+        measuring = true;
+        directorySize(join(staging, dataRoot))
+          .then((done) => (progress.done = done))
+          .catch(() => undefined)
+          .finally(() => (measuring = false));
+      }, 1000);
       await runCommand("cp", ["-a", "--reflink=auto", volume.mountpoint, join(staging, dataRoot)]);
       return await this.volumes.createFromStaged({ name: target, labels: volume.labels === null ? null : { ...volume.labels } }, staging);
     } catch (err) {
@@ -267,8 +280,7 @@ export class VolumeBackups {
       throw diskFull(err, `a copy of volume ${source}`);
     } finally {
       clearInterval(measure);
-      this.operations.delete(options.operation ?? "");
-      await resume?.();
+      await end?.();
     }
   }
 
@@ -300,12 +312,7 @@ export class VolumeBackups {
   /** A plain tar stream of the volume's content (podman's `volume export` format), for piping between hosts. */
   async export(name: string, options: { writers: WritersPolicy; operation?: string }): Promise<AsyncGenerator<Buffer>> {
     const volume = this.volumes.inspect(name);
-    const progress = await this.follow(options.operation, name);
-    const forget = () => this.operations.delete(options.operation ?? "");
-    const resume = await this.quiesce(name, "an export", "export", options.writers).catch((err: unknown) => {
-      forget();
-      throw err;
-    });
+    const { progress, end } = await this.begin(name, "an export", "export", options);
     const archive = streamOutput("tar", ["--create", ...tarFidelity, "--sparse", "-C", volume.mountpoint, "."]);
     return (async function* () {
       try {
@@ -314,8 +321,7 @@ export class VolumeBackups {
           yield chunk;
         }
       } finally {
-        forget();
-        await resume();
+        await end();
       }
     })();
   }
@@ -414,8 +420,8 @@ export class VolumeBackups {
 
   private async checkTarget(name: string, force: boolean): Promise<void> {
     if (!this.exists(name)) return;
-    const users = this.containers.list({ all: false }).filter((container) => container.mounts.some((mount) => mount.volumeName === name));
-    if (users.length > 0) throw new MoorError("conflict", `volume ${name} is in use by running container(s) ${users.map((c) => c.name.replace(/^\//, "")).join(", ")}: stop them before restoring into it`);
+    const users = this.runningUsers(name, { writing: false });
+    if (users.length > 0) throw new MoorError("conflict", `volume ${name} is in use by running container(s) ${users.map((user) => user.name).join(", ")}: stop them before restoring into it`);
     if (!force && !(await this.volumes.isEmpty(name))) {
       throw new MoorError("conflict", `volume ${name} is not empty: replace its data with --force (all at once), or use another volume name`);
     }
