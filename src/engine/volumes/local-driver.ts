@@ -189,12 +189,13 @@ export class LocalDriver implements VolumeDriver {
     }
     renameSync(data, replaced);
     renameSync(restored, data);
-    this.purgeReplaced(replaced);
+    this.discard(replaced);
   }
 
-  private purgeReplaced(replaced: string): void {
+  /** Moves `path` into the trash (one rename) and deletes it in the background. */
+  private discard(path: string): void {
     const trash = join(this.volumesDir, `${trashPrefix}${randomId().slice(0, 16)}`);
-    renameSync(replaced, trash);
+    renameSync(path, trash);
     this.purge(trash);
   }
 
@@ -209,14 +210,12 @@ export class LocalDriver implements VolumeDriver {
   }
 
   async remove(name: string): Promise<void> {
-    const trash = join(this.volumesDir, `${trashPrefix}${randomId().slice(0, 16)}`);
     try {
-      renameSync(this.volumeDir(name), trash);
+      this.discard(this.volumeDir(name));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
       throw new MoorError("internal", `error removing volume path '${this.volumeDir(name)}': ${(err as Error).message}`, { cause: err });
     }
-    this.purge(trash);
   }
 
   /** Deletes a trash directory in the background; a failure is logged and retried at next start. */
@@ -253,7 +252,7 @@ export class LocalDriver implements VolumeDriver {
       if (lstatOrUndefined(data) === undefined) renameSync(restored, data);
       else this.purge(restored);
     }
-    if (lstatOrUndefined(replaced) !== undefined) this.purgeReplaced(replaced);
+    if (lstatOrUndefined(replaced) !== undefined) this.discard(replaced);
   }
 
   async discover(): Promise<DiscoveredVolume[]> {

@@ -202,7 +202,7 @@ export class VolumeService {
         const driver = this.driver(volume.driver);
         driver.validate(newName, {});
         if (this.ready.has(newName) || this.store.get(newName) !== undefined) throw new MoorError("conflict", `volume ${newName} already exists: choose another name`);
-        const users = [...this.store.referencingContainers(oldName), ...(this.reservations.get(oldName) ?? [])];
+        const users = this.referencesTo(oldName);
         if (users.length > 0) {
           throw new MoorError("conflict", `volume ${oldName} is used by container(s) ${users.map((id) => id.slice(0, 12)).join(", ")}: a container refers to its volumes by name, so remove them (moor rm) or rename after they are gone`);
         }
@@ -221,6 +221,11 @@ export class VolumeService {
         return this.remember({ ...this.store.get(newName)! });
       }),
     );
+  }
+
+  /** Containers that refer to the volume: created ones (their mount rows) and ones being created. */
+  private referencesTo(name: string): string[] {
+    return [...this.store.referencingContainers(name), ...(this.reservations.get(name) ?? [])];
   }
 
   private reserve(name: string, containerId: string | undefined): void {
@@ -282,7 +287,7 @@ export class VolumeService {
    * check and the state change.
    */
   private markRemoving(name: string): void {
-    const users = [...this.store.referencingContainers(name), ...(this.reservations.get(name) ?? [])];
+    const users = this.referencesTo(name);
     if (users.length > 0) throw new MoorError("conflict", messages.volumeInUse(users));
     if (this.store.users(name).length > 0) throw new MoorError("internal", messages.activeMounts());
     this.store.setState(name, "removing");
@@ -393,8 +398,8 @@ export class VolumeService {
     if (kept !== undefined) return kept;
     const generation = this.dataGenerations.get(volume.name) ?? 0;
     const size = await this.driver(volume.driver).size(volume.name).catch(() => -1);
-    const unchanged = (this.dataGenerations.get(volume.name) ?? 0) === generation && this.store.users(volume.name).length === 0;
-    if (size >= 0 && unchanged) this.measuredSizes.set(volume.name, size);
+    // A mount or unmount meanwhile moved the generation on.
+    if (size >= 0 && !inUse && (this.dataGenerations.get(volume.name) ?? 0) === generation) this.measuredSizes.set(volume.name, size);
     return size;
   }
 
