@@ -98,8 +98,7 @@ export class BackupScheduler {
   remove(volume: string): void {
     if (this.store.get(volume) === undefined) throw new MoorError("not_found", `volume ${volume} has no backup schedule`);
     this.store.remove(volume);
-    this.jobs.get(volume)?.stop();
-    this.jobs.delete(volume);
+    this.refresh();
   }
 
   /** Every schedule, or those set by `owner`. */
