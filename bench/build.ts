@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { removeAllContainers, startEngine } from "../test/support/engine.ts";
+import { median } from "./support.ts";
 
 const refHost = process.env.REF_DOCKER_HOST;
 if (!refHost?.startsWith("unix://")) {
@@ -49,11 +50,6 @@ function dockerCli(daemon: Daemon, args: string[]): { ms: number; stdout: string
   const ms = performance.now() - start;
   if (result.status !== 0) throw new Error(`${daemon.name}: docker ${args.join(" ")} exited ${result.status}: ${result.stderr}`);
   return { ms, stdout: result.stdout };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function tenStepContext(): string {

@@ -15,6 +15,7 @@ import { basename, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { removeAllContainers, startEngine } from "../test/support/engine.ts";
 import { defaultSeccompProfile } from "../src/engine/containers/oci-spec.ts";
+import { median } from "./support.ts";
 
 const refHost = process.env.REF_DOCKER_HOST;
 if (!refHost?.startsWith("unix://")) {
@@ -66,11 +67,6 @@ async function expectOk(daemon: Daemon, method: string, path: string, body?: unk
   const res = await call(daemon, method, path, body);
   if (res.status >= 300) throw new Error(`${daemon.name}: ${method} ${path} -> ${res.status} ${res.body}`);
   return res.body;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Runs a command to completion with its output discarded; resolves to the milliseconds it took. */

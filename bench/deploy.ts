@@ -40,6 +40,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { moorBin, removeAllContainers, startEngine } from "../test/support/engine.ts";
+import { median } from "./support.ts";
 
 const refHost = process.env.REF_DOCKER_HOST;
 if (!refHost?.startsWith("unix://")) {
@@ -129,11 +130,6 @@ function moorCli(daemon: Daemon, args: string[]): Promise<{ ms: number; stdout: 
       else resolveRun({ ms, stdout, marks });
     });
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 // ---- the app ----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { removeAllContainers, startEngine } from "../test/support/engine.ts";
+import { median } from "./support.ts";
 
 const refHost = process.env.REF_DOCKER_HOST;
 if (!refHost?.startsWith("unix://")) {
@@ -67,11 +68,6 @@ function dockerCli(daemon: Daemon, args: string[]): { ms: number; stdout: string
 /** Dirty pages of the last step are written out first, so they do not slow the next one. */
 function sync(): void {
   command("sync", []);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 // ---- 1. copy-up -------------------------------------------------------------------------------

@@ -17,31 +17,18 @@
 // warm-up of each (the page cache cannot be dropped reliably here, so both start warm). moor is
 // started from the built binary on a temporary root; no reference dockerd is needed. Everything
 // made here is removed at the end.
-import { spawnSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { moorBin, startEngine, type TestEngine } from "../test/support/engine.ts";
+import { median, timedRun } from "./support.ts";
 
 const totalMiB = Number(process.env.BENCH_VOLUME_MB ?? 1024);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const target = 0.9;
 const MiB = 1024 * 1024;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): { ms: number; stdout: string } {
-  const start = performance.now();
-  const result = spawnSync(file, args, { env: { ...process.env, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
-  const ms = performance.now() - start;
-  if (result.status !== 0) throw new Error(`${file} ${args.join(" ")} exited ${result.status}: ${result.stderr}`);
-  return { ms, stdout: result.stdout };
-}
 
 /** A small deterministic generator (mulberry32), so that every run writes the same tree. */
 function generator(seed: number): () => number {
@@ -116,7 +103,7 @@ const work = mkdtempSync(join(tmpdir(), "moor-bench-volume-care-"));
 const volumes = new Set<string>();
 
 function moor(args: string[]): { ms: number; stdout: string } {
-  return run(moorBin, args, { MOOR_HOST: engine!.host });
+  return timedRun(moorBin, args, { MOOR_HOST: engine!.host });
 }
 
 function removeVolume(name: string): void {
@@ -133,9 +120,9 @@ function measure(label: string, moorRun: () => number, toolRun: () => number): {
   const toolTimes: number[] = [];
   for (let i = 0; i < runs; i++) {
     // Start each timed command without dirty pages left by the one before.
-    run("sync", []);
+    timedRun("sync", []);
     moorTimes.push(moorRun());
-    run("sync", []);
+    timedRun("sync", []);
     toolTimes.push(toolRun());
     process.stdout.write(` ${moorTimes[i].toFixed(0)}/${toolTimes[i].toFixed(0)}`);
   }
@@ -151,7 +138,7 @@ try {
   const mountpoint = moor(["volume", "inspect", "--format", "{{.Mountpoint}}", source]).stdout.trim();
   const fillStart = performance.now();
   const tree = fill(mountpoint);
-  run("sync", []);
+  timedRun("sync", []);
   console.log(`volume care benchmark: ${tree.files} files, ${(tree.bytes / MiB).toFixed(0)} MiB (${((performance.now() - fillStart) / 1000).toFixed(1)} s to write); ` +
     `${runs} runs each, times in ms as moor/tool`);
 
@@ -160,7 +147,7 @@ try {
   const backup = measure(
     "backup",
     () => { rmSync(moorArchive, { force: true }); return moor(["volume", "backup", source, "-o", moorArchive]).ms; },
-    () => { rmSync(tarArchive, { force: true }); return run("tar", ["--zstd", "-cf", tarArchive, "-C", mountpoint, "."]).ms; },
+    () => { rmSync(tarArchive, { force: true }); return timedRun("tar", ["--zstd", "-cf", tarArchive, "-C", mountpoint, "."]).ms; },
   );
   const moorArchiveSize = statSync(moorArchive).size;
   const tarArchiveSize = statSync(tarArchive).size;
@@ -177,7 +164,7 @@ try {
     },
     () => {
       mkdirSync(extractDir);
-      const ms = run("tar", ["--zstd", "-xf", tarArchive, "-C", extractDir]).ms;
+      const ms = timedRun("tar", ["--zstd", "-xf", tarArchive, "-C", extractDir]).ms;
       rmSync(extractDir, { recursive: true, force: true });
       return ms;
     },
@@ -197,7 +184,7 @@ try {
     },
     () => {
       mkdirSync(copyDir);
-      const ms = run("cp", ["-a", "--reflink=auto", `${mountpoint}/.`, copyDir]).ms;
+      const ms = timedRun("cp", ["-a", "--reflink=auto", `${mountpoint}/.`, copyDir]).ms;
       rmSync(copyDir, { recursive: true, force: true });
       return ms;
     },

@@ -21,12 +21,12 @@
 // moor is started from the built binary on a temporary root; the reference engine must be
 // running already (see README). Everything made here is removed at the end: the engine and its
 // root (with moor's volumes), and the dockerd volumes, named benchsize-<pid>-<n>.
-import { spawnSync } from "node:child_process";
 import { linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { api, moorBin, startEngine, type TestEngine } from "../test/support/engine.ts";
+import { median, timedRun } from "./support.ts";
 
 const refHost = process.env.REF_DOCKER_HOST;
 if (!refHost?.startsWith("unix://")) {
@@ -46,20 +46,6 @@ const minFileSize = 1024;
 const maxFileSize = 4096;
 const target = 0.25;
 const volumePrefix = `benchsize-${process.pid}-`;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): { ms: number; stdout: string } {
-  const start = performance.now();
-  const result = spawnSync(file, args, { env: { ...process.env, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
-  const ms = performance.now() - start;
-  // The end of stderr is enough to say why; cp, for one, repeats its error for every file.
-  if (result.status !== 0) throw new Error(`${file} ${args.join(" ")} exited ${result.status}: ${result.stderr.slice(-2000)}`);
-  return { ms, stdout: result.stdout };
-}
 
 /** Creates a volume through the Engine API (one request, not one CLI process, per volume); returns its mountpoint. */
 async function createVolume(daemon: { socket: string }, name: string): Promise<string> {
@@ -124,11 +110,11 @@ mkdirSync(dockerEnv.DOCKER_CONFIG);
 const refVolumes = new Set<string>();
 
 function moorSizes(): number {
-  return run(moorBin, ["volume", "ls", "--size"], { MOOR_HOST: engine!.host }).ms;
+  return timedRun(moorBin, ["volume", "ls", "--size"], { MOOR_HOST: engine!.host }).ms;
 }
 
 function dockerSizes(): number {
-  return run("docker", ["-H", refDaemon.host, "system", "df", "-v"], dockerEnv).ms;
+  return timedRun("docker", ["-H", refDaemon.host, "system", "df", "-v"], dockerEnv).ms;
 }
 
 try {
@@ -147,9 +133,9 @@ try {
     refVolumes.add(name);
     const refMountpoint = await createVolume(refDaemon, name);
     hardLinks ??= canHardLink(join(moorMountpoint, "d0", "f0"), refMountpoint);
-    run("cp", [hardLinks ? "-al" : "-a", `${moorMountpoint}/.`, refMountpoint]);
+    timedRun("cp", [hardLinks ? "-al" : "-a", `${moorMountpoint}/.`, refMountpoint]);
   }
-  run("sync", []);
+  timedRun("sync", []);
   console.log(`setup: ${((performance.now() - setupStart) / 1000).toFixed(1)} s to write moor's files and give dockerd's volumes ` +
     (hardLinks ? "hard links to them" : "copies of them (its root is on another mount: no hard links across)"));
 

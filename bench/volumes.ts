@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import { moorBin, startEngine } from "../test/support/engine.ts";
+import { median } from "./support.ts";
 
 const refHost = process.env.REF_DOCKER_HOST;
 if (!refHost?.startsWith("unix://")) {
@@ -59,11 +60,6 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await work();
   return performance.now() - start;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function pool<T>(items: T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
