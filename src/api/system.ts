@@ -167,9 +167,10 @@ export function addSystemRoutes(router: Router, facts: SystemFacts, system: Syst
       }
     }
     const wants = (type: string) => types.length === 0 || types.includes(type);
-    const allContainers = containers.list({ all: true });
-    const imageSizes = new Map(images.list(undefined, { all: true }).map((image) => [image.id, image.size]));
+    // Only what was asked for is gathered: `volume ls --size` asks for volumes alone.
+    const allContainers = wants("image") || wants("container") ? containers.list({ all: true }) : [];
     const imageUsage = wants("image") ? images.diskUsage(allContainers.map((container) => container.imageId)) : undefined;
+    const imageSizes = wants("container") ? new Map(images.list(undefined, { all: true }).map((image) => [image.id, image.size])) : new Map<string, number>();
     const [usages, containerSizes] = await Promise.all([
       wants("volume") ? volumes.diskUsage() : undefined,
       wants("container") ? Promise.all(allContainers.map((container) => containers.writableLayerSize(container.id).catch(() => 0))) : undefined,
