@@ -156,6 +156,13 @@ test("moor start, stop, kill, wait and logs print as docker does", async () => {
   assert.deepEqual(await moor(engine(), ["kill", "-s", "KILL", "long"]), { code: 0, stdout: "long\n", stderr: "" });
   assert.deepEqual(await moor(engine(), ["wait", "long"]), { code: 0, stdout: "137\n", stderr: "" });
   await moor(engine(), ["start", "long"]);
+  // Signals as dockerd reads them: an unknown name is a bad request, a number Linux lacks a server error.
+  const longId = (await moor(engine(), ["inspect", "-f", "{{.Id}}", "long"])).stdout.trim();
+  assert.deepEqual(await moor(engine(), ["kill", "-s", "FOO", "long"]), { code: 1, stdout: "", stderr: "Error response from daemon: Invalid signal: FOO\n" });
+  assert.deepEqual(await docker(engine(), ["kill", "-s", "99", "long"]), { code: 1, stdout: "", stderr: `Error response from daemon: Cannot kill container: ${longId}: The linux daemon does not support signal 99\n` });
+  // sleep as the container's init has no handler for a real-time signal: it keeps running.
+  assert.deepEqual(await docker(engine(), ["kill", "-s", "RTMIN+3", "long"]), { code: 0, stdout: "long\n", stderr: "" });
+  assert.equal(JSON.parse((await moor(engine(), ["container", "inspect", "long"])).stdout)[0].State.Status, "running");
   assert.deepEqual(await moor(engine(), ["stop", "-t", "0", "long"]), { code: 0, stdout: "long\n", stderr: "" });
   assert.equal(JSON.parse((await moor(engine(), ["container", "inspect", "long"])).stdout)[0].State.Status, "exited");
   const killStopped = await moor(engine(), ["kill", "long"]);

@@ -1,4 +1,5 @@
 import { BuildStepError } from "./errors.ts";
+import { parseSignal } from "../signals.ts";
 
 /** EXPOSE's port specs (`80`, `80/udp`, `8000-8010/tcp`) as ExposedPorts keys, with dockerd's errors. */
 export function parseExposedPorts(specs: readonly string[]): Record<string, Record<string, never>> {
@@ -18,15 +19,7 @@ export function parseExposedPorts(specs: readonly string[]): Record<string, Reco
   return ports;
 }
 
-const signalNames = new Set([
-  "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT", "KILL", "PIPE", "POLL", "PROF", "PWR", "QUIT",
-  "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP", "TSTP", "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ",
-]);
-
 /** STOPSIGNAL: a signal name (with or without SIG, RTMIN+n) or number, as moby's signal.ParseSignal accepts it. */
 export function validateStopSignal(signal: string): void {
-  const name = signal.toUpperCase().replace(/^SIG/, "");
-  if (/^\d+$/.test(signal) && Number(signal) > 0 && Number(signal) <= 64) return;
-  if (signalNames.has(name) || /^RTMIN(\+([1-9]|1[0-5]))?$/.test(name) || /^RTMAX(-([1-9]|1[0-4]))?$/.test(name)) return;
-  throw new BuildStepError(`Invalid signal: ${signal}`);
+  if (parseSignal(signal) === undefined) throw new BuildStepError(`Invalid signal: ${signal}`);
 }

@@ -15,6 +15,7 @@ import { generateContainerName, normalizeContainerName } from "./names.ts";
 import type { AttachSession, ConmonRuntime } from "../runtime/conmon.ts";
 import { classifyRuntimeError } from "../runtime/conmon.ts";
 import { buildSpec, type SpecMount } from "./oci-spec.ts";
+import { isPlatformSignal, parseSignal } from "../signals.ts";
 import { ensureInitLayer, mountRootfs, resolveUser, unmountRootfs, writeEtcFiles } from "./rootfs.ts";
 import type { ContainerHostFacts } from "./host-runtime.ts";
 import { KeyedMutex } from "../../util/keyed-mutex.ts";
@@ -704,20 +705,21 @@ export class ContainerService {
    * one is thawed after a signal meant to end it, so that it can (moby's killWithSignal).
    */
   async kill(nameOrId: string, signal = "KILL"): Promise<void> {
+    const number = signalNumber(signal);
     const container = this.inspect(nameOrId);
+    if (!isPlatformSignal(number)) throw new MoorError("internal", `Cannot kill container: ${container.id}: The linux daemon does not support signal ${number}`);
     if (!isLive(container.state.status)) {
       throw new MoorError("conflict", `cannot kill container: ${nameOrId}: container ${container.id} is not running`);
     }
     this.patchState(container.id, { manuallyStopped: true });
-    await this.signal(container, signal);
+    await this.signal(container, number);
   }
 
-  private async signal(container: Container, signal: string): Promise<void> {
-    const name = signal.replace(/^SIG/, "");
-    await this.runtime.kill(container.id, name);
+  private async signal(container: Container, signal: number): Promise<void> {
+    await this.runtime.kill(container.id, signal);
     if (container.state.status !== "paused") return;
-    const stopSignal = String(container.config.StopSignal ?? "").replace(/^SIG/, "");
-    if (stopSignal !== "" && name !== "KILL" && name !== "9" && name !== stopSignal) return;
+    const stopSignal = container.config.StopSignal ? parseSignal(String(container.config.StopSignal)) : undefined;
+    if (stopSignal !== undefined && signal !== sigkill && signal !== stopSignal) return;
     await this.unpause(container.id);
   }
 
@@ -753,6 +755,8 @@ export class ContainerService {
   /** The stop signal, then SIGKILL after the timeout; resolves when the container has exited. */
   async stop(nameOrId: string, { timeoutSeconds, signal: signalOverride }: StopOptions = {}): Promise<boolean> {
     const container = this.inspect(nameOrId);
+    // A stored stop signal dockerd cannot read means SIGTERM (moby's container.StopSignal).
+    const signal = signalOverride ? signalNumber(signalOverride) : (parseSignal(String(container.config.StopSignal ?? "")) ?? sigterm);
     if (container.state.status === "restarting" && this.cancelRestart(container.id)) {
       this.patchState(container.id, { status: "exited", manuallyStopped: true });
       return true;
@@ -760,10 +764,9 @@ export class ContainerService {
     if (!isLive(container.state.status)) return false;
     this.patchState(container.id, { manuallyStopped: true });
     const exited = this.wait(container.id, "next-exit");
-    const signal = String(signalOverride || container.config.StopSignal || "TERM").replace(/^SIG/, "");
     await this.signal(container, signal).catch(() => undefined);
     const timeout = timeoutSeconds ?? (typeof container.config.StopTimeout === "number" ? container.config.StopTimeout : 10);
-    const timer = timeout >= 0 ? setTimeout(() => void this.runtime.kill(container.id, "KILL").catch(() => undefined), timeout * 1000) : undefined;
+    const timer = timeout >= 0 ? setTimeout(() => void this.runtime.kill(container.id, sigkill).catch(() => undefined), timeout * 1000) : undefined;
     await exited;
     clearTimeout(timer);
     return true;
@@ -878,7 +881,7 @@ export class ContainerService {
         );
       }
       const exited = this.wait(container.id, "next-exit");
-      await this.signal(container, "KILL").catch(() => undefined);
+      await this.signal(container, sigkill).catch(() => undefined);
       await exited;
     }
     await this.exitCleanups.get(container.id);
@@ -934,6 +937,16 @@ function runtimeCreateError(err: unknown): MoorError {
     else if (lower.includes("not a directory")) text += ": Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type";
   }
   return new MoorError(classifyRuntimeError(text).kind, text, { cause: err });
+}
+
+const sigkill = 9;
+const sigterm = 15;
+
+/** A signal's number as dockerd reads it (name or number); one it does not know is refused as dockerd's API does. */
+function signalNumber(signal: string): number {
+  const number = parseSignal(signal);
+  if (number === undefined) throw new MoorError("invalid", `Invalid signal: ${signal}`);
+  return number;
 }
 
 /** Running or paused: the container's processes exist. */

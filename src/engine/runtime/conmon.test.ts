@@ -276,10 +276,32 @@ describe("ConmonRuntime with real conmon and runc", { skip, concurrency: false }
     assert.equal((await runtime.state(b.id)).status, "running");
     assert.equal(await runtime.exitCode(b.id), undefined);
     await assert.rejects(runtime.delete(b.id), (err: unknown) => err instanceof MoorError && err.kind === "conflict");
-    await runtime.kill(b.id, "SIGKILL");
+    await runtime.kill(b.id, 9);
     assert.equal(await runtime.waitForExit(b.id), 137);
-    await assert.rejects(runtime.kill(b.id, "KILL"), (err: unknown) => err instanceof MoorError && err.kind === "conflict");
+    await assert.rejects(runtime.kill(b.id, 9), (err: unknown) => err instanceof MoorError && err.kind === "conflict");
     await runtime.delete(b.id);
+  });
+
+  test("kill signals only the process runc started: a recorded start time that does not match (a reused pid) is not running", { timeout: 30_000 }, async () => {
+    const b = await bundle(["sleep", "100"]);
+    await mkdir(join(base, "logs"), { recursive: true });
+    const created = await runtime.create({ ...b, terminal: false, stdin: false });
+    await runtime.start(b.id);
+    const statePath = join(base, "exec", "runc", b.id, "state.json");
+    const state = await readFile(statePath, "utf8");
+    const recorded = JSON.parse(state) as { init_process_pid: number; init_process_start: number };
+    assert.equal(recorded.init_process_pid, created.pid);
+    await writeFile(statePath, JSON.stringify({ ...recorded, init_process_start: recorded.init_process_start + 1 }));
+    await assert.rejects(runtime.kill(b.id, 9), (err: unknown) => err instanceof MoorError && err.kind === "conflict" && err.message === "container not running");
+    process.kill(created.pid, 0); // untouched
+    await writeFile(statePath, state);
+    await runtime.kill(b.id, 15);
+    // sleep as the namespace's init has no handler for SIGTERM: the kernel drops it.
+    process.kill(created.pid, 0);
+    await runtime.kill(b.id, 9);
+    assert.equal(await runtime.waitForExit(b.id), 137);
+    await runtime.delete(b.id);
+    await assert.rejects(runtime.kill(b.id, 9), (err: unknown) => err instanceof MoorError && err.kind === "not_found");
   });
 
   test("the container outlives the process that started it", { timeout: 60_000 }, async () => {
@@ -314,7 +336,7 @@ describe("ConmonRuntime with real conmon and runc", { skip, concurrency: false }
     const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
     assert.notEqual(ppid, self);
     process.kill(pid, 0); // alive
-    await runtime.kill(b.id, "KILL");
+    await runtime.kill(b.id, 9);
     assert.equal(await runtime.waitForExit(b.id), 137);
     await runtime.delete(b.id);
   });

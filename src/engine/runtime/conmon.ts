@@ -22,7 +22,8 @@ import { MoorError, type ErrorKind } from "../../errors.ts";
  *   `invalid` when the command cannot be run (not found, permission denied: a user error, as dockerd
  *   answers), `internal` otherwise.
  * - `start` runs `runc start`: the image's command begins. `conflict` if already started/stopped.
- * - `kill` sends a signal through runc. `conflict` when the container is not running.
+ * - `kill` sends a signal to the init process runc recorded, as `runc kill` does. `conflict` when
+ *   the container is not running, `not_found` when runc does not know it.
  * - `state` asks runc. `not_found` for an unknown id.
  * - `exitCode` is undefined until conmon has written the exit file; `waitForExit` resolves with it.
  *   A process killed by signal N exits with 128+N (conmon's get_exit_status).
@@ -466,10 +467,35 @@ export class ConmonRuntime {
     await this.runc(["start", id]);
   }
 
-  /** Send a signal: a name (KILL, SIGKILL) or a number. */
-  async kill(id: string, signal: string | number): Promise<void> {
+  /**
+   * Sends a signal (its number) to the container's init process. runc kill does only that, after
+   * checking that the process is still the one it started (its start time, against pid reuse);
+   * the same check and signal here spare every stop and kill a runc process (10 ms or more).
+   */
+  async kill(id: string, signal: number): Promise<void> {
     checkId(id);
-    await this.runc(["kill", id, String(signal)]);
+    const pid = await this.initPid(id);
+    try {
+      process.kill(pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH") throw runtimeError("container not running");
+      throw err;
+    }
+  }
+
+  /**
+   * The container's init process as runc's state file records it, if it still runs (runc's
+   * errors otherwise): alive, not a zombie, and started when runc recorded (so not a reused pid).
+   */
+  private async initPid(id: string): Promise<number> {
+    const state = await readFileOrUndefined(join(this.runcRoot, id, "state.json"));
+    if (state === undefined) throw runtimeError("container does not exist");
+    const { init_process_pid: pid, init_process_start: start } = JSON.parse(state) as { init_process_pid: number; init_process_start: number | string };
+    const stat = await readFileOrUndefined(`/proc/${pid}/stat`);
+    // After the command name (in parentheses, which may hold anything): state, then 18 more fields up to starttime.
+    const fields = stat?.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields === undefined || fields[0] === "Z" || fields[0] === "X" || fields[19] !== String(start)) throw runtimeError("container not running");
+    return pid;
   }
 
   /** Freezes every process of the container (the cgroup freezer). */
@@ -614,7 +640,7 @@ export class ConmonRuntime {
     checkId(id);
     if (options.force && (await this.conmonPid(id)) !== undefined) {
       try {
-        await this.kill(id, "KILL");
+        await this.kill(id, 9);
       } catch (err) {
         if (!(err instanceof MoorError) || (err.kind !== "conflict" && err.kind !== "not_found")) throw err;
       }
