@@ -103,6 +103,44 @@ test("backup then restore under another name: every file, owner, mode, time, lin
   assert.deepEqual(describeTree(await mountpoint("keep")), describeTree(await mountpoint("keep-copy")), "--force replaced the data");
 });
 
+test("the engine writes a backup into a client's file only when it holds the client's nonce; a client it cannot see streams it instead", async () => {
+  await filledVolume("direct");
+  const nonce = randomBytes(16).toString("hex");
+  const target = join(work, "direct.tar.zst");
+  const post = (file: string, sentNonce = nonce) => api(engine(), "POST", `/moor/volumes/direct/backup?file=${encodeURIComponent(file)}&nonce=${sentNonce}`);
+
+  writeFileSync(target, nonce);
+  const written = await post(target);
+  assert.equal(written.status, 200, written.body);
+  assert.equal(JSON.parse(written.body).Bytes, lstatSync(target).size);
+  assert.match(await ok(["volume", "verify", target]), /^OK: volume direct, 2 files/);
+
+  // Refused, and the file left as it was: another nonce, a symlink, a FIFO, a relative path, no file.
+  const other = join(work, "other");
+  writeFileSync(other, nonce.replace(/^./, nonce[0] === "a" ? "b" : "a"));
+  const unseen = await post(other);
+  assert.equal(unseen.status, 404);
+  assert.match(JSON.parse(unseen.body).message, /the engine does not see the client's file .*other \(is the client on another machine\?\)/);
+  assert.equal(readFileSync(other, "utf8").length, nonce.length);
+  const link = join(work, "link-to-other");
+  symlinkSync(other, link);
+  assert.equal((await post(link)).status, 404);
+  const fifo = join(work, "fifo");
+  execFileSync("mkfifo", [fifo]);
+  assert.equal((await post(fifo)).status, 404);
+  assert.equal((await post("relative.tar.zst")).status, 400);
+  assert.equal((await post(join(work, "missing"))).status, 404);
+  assert.equal((await post(target, "short")).status, 400);
+
+  // A CLI in its own mount namespace writes where the engine cannot see: it streams the backup.
+  const privateDir = join(work, "private");
+  mkdirSync(privateDir);
+  const script = `mount -t tmpfs tmpfs ${privateDir} && ${moorBin} volume backup direct -o ${privateDir}/x.tar.zst && ${moorBin} volume verify ${privateDir}/x.tar.zst && ls ${privateDir}`;
+  const streamed = execFileSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", script], { encoding: "utf8", env: { ...process.env, MOOR_HOST: engine().host } });
+  assert.match(streamed, /^OK: volume direct, 2 files.*\nx\.tar\.zst\n$/s, "verified, and no partial file left");
+  assert.deepEqual(readdirSync(privateDir), [], "written inside the namespace only");
+});
+
 test("corrupt, truncated and foreign archives are refused, and nothing is created or changed", async () => {
   await filledVolume("source");
   const archive = join(work, "source.tar");

@@ -2,6 +2,9 @@
  * moor's own volume endpoints, under the vendor prefix `/moor/` (Docker has none of these):
  *
  *   GET  /moor/volumes/{name}/backup?compression=zstd|gzip&stop=1   the backup archive, streamed (pause=1 instead of stop=1: pause the writers)
+ *   POST /moor/volumes/{name}/backup?file=PATH&nonce=HEX&...        the same, written by the engine into PATH, a file on its
+ *                                                                   machine that holds only NONCE (32-128 hex digits): {Bytes};
+ *                                                                   404 when the engine does not see such a file there
  *   POST /moor/volumes/restore?name=NAME&force=1                    body: an archive; answers what it restored
  *   POST /moor/volumes/verify                                       body: an archive; answers what it holds
  *   POST /moor/volumes/{name}/clone?target=NAME&stop=1              answers the new volume, as volume inspect does
@@ -17,7 +20,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
-import type { ArchiveSummary, Compression, VolumeBackups, WritersPolicy } from "../engine/volumes/backup.ts";
+import type { ArchiveSummary, BackupOptions, VolumeBackups, WritersPolicy } from "../engine/volumes/backup.ts";
 import type { VolumeService } from "../engine/volumes/service.ts";
 import type { BackupScheduler, ScheduledBackup } from "../engine/volumes/backup-schedule.ts";
 import type { WireBackupSchedule, WireBackupScheduleRequest, WireVolumeBackups } from "../wire/volumes.ts";
@@ -68,10 +71,13 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
   });
 
   router.add("GET", "/moor/volumes/:name/backup", async ({ res, params, query }) => {
-    const compression = query.get("compression") || "zstd";
-    if (compression !== "zstd" && compression !== "gzip") throw new MoorError("invalid", `invalid compression ${JSON.stringify(compression)}: zstd or gzip`);
-    const archive = await backups.backup(params.name, { compression: compression as Compression, writers: writersPolicy(query), operation: query.get("operation") ?? undefined });
-    await sendStream(res, archive, compression === "zstd" ? "application/zstd" : "application/gzip");
+    const options = backupOptions(query);
+    await sendStream(res, await backups.backup(params.name, options), options.compression === "zstd" ? "application/zstd" : "application/gzip");
+  });
+
+  router.add("POST", "/moor/volumes/:name/backup", async ({ res, params, query }) => {
+    const bytes = await backups.backupToClientFile(params.name, query.get("file") ?? "", query.get("nonce") ?? "", backupOptions(query));
+    sendJson(res, 200, { Bytes: bytes });
   });
 
   router.add("GET", "/moor/operations/:id", async ({ res, params }) => {
@@ -139,6 +145,12 @@ function sendSummary(res: ServerResponse, summary: ArchiveSummary): void {
 }
 
 /** `stop=1` or `pause=1`: what to do with running containers that write to the volume. */
+function backupOptions(query: URLSearchParams): BackupOptions {
+  const compression = query.get("compression") || "zstd";
+  if (compression !== "zstd" && compression !== "gzip") throw new MoorError("invalid", `invalid compression ${JSON.stringify(compression)}: zstd or gzip`);
+  return { compression, writers: writersPolicy(query), operation: query.get("operation") ?? undefined };
+}
+
 function writersPolicy(query: URLSearchParams): WritersPolicy {
   const stop = queryBool(query, "stop");
   const pause = queryBool(query, "pause");

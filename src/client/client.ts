@@ -374,6 +374,14 @@ export class EngineClient {
     return res.body;
   }
 
+  /**
+   * The same backup written by the engine into `file`, a file on the engine's machine that holds
+   * only `nonce`; not_found when the engine does not see that file (or has no such endpoint).
+   */
+  volumeBackupToFile(name: string, options: { file: string; nonce: string; compression: "zstd" | "gzip"; writers: WritersPolicy; operation?: string }): Promise<{ Bytes: number }> {
+    return this.call("POST", `/moor/volumes/${checkedName("volume", name)}/backup`, { file: options.file, nonce: options.nonce, compression: options.compression, ...writersQuery(options.writers), operation: options.operation });
+  }
+
   /** A plain tar of a volume's content (podman's `volume export` format), as it streams. */
   async volumeExport(name: string, options: { writers: WritersPolicy; operation?: string }): Promise<Readable> {
     const query = queryString({ ...writersQuery(options.writers), operation: options.operation });

@@ -2,11 +2,13 @@
  * `moor volume backup|restore|verify|clone|rename|export|import|backups`: moor's own volume care (engine side in
  * engine/volumes/backup.ts), streamed through the engine's `/moor/volumes/...` endpoints.
  */
-import { closeSync, createReadStream, fstatSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
 import { rename, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { randomBytes } from "node:crypto";
 import type { EngineClient, WritersPolicy } from "../../client/client.ts";
+import { MoorError } from "../../errors.ts";
 import type { WireBackupSchedule, WireVolumeArchiveSummary, WireVolumeBackups } from "../../wire/volumes.ts";
 import { humanSize } from "../../util/units.ts";
 import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
@@ -42,8 +44,17 @@ moor volume backup pgdata | ssh other moor volume restore -`,
     const output = (flags.output as string | undefined) ?? "-";
     await withClient(ctx, async (client) => {
       await withEngineProgress(ctx, client, `Backing up volume ${args[0]}`, async (operation) => {
-        const archive = await client.volumeBackup(args[0], { compression: flags.gzip ? "gzip" : "zstd", writers: writersPolicy(flags), operation });
-        await writeArchive(ctx, archive, output, `backup of ${args[0]}`);
+        const options = { compression: flags.gzip ? ("gzip" as const) : ("zstd" as const), writers: writersPolicy(flags), operation };
+        const what = `backup of ${args[0]}`;
+        if (output === "-") {
+          await writeArchive(ctx, await client.volumeBackup(args[0], options), output, what);
+          return;
+        }
+        await writeArchiveFile(output, what, async (partial) => {
+          if (!(await writtenByEngine(partial, (nonce) => client.volumeBackupToFile(args[0], { ...options, file: partial, nonce })))) {
+            await writeNewFile(partial, await client.volumeBackup(args[0], options));
+          }
+        });
       });
     });
     if (output !== "-") ctx.stderr.write(`Backed up volume ${args[0]} to ${output}\n`);
@@ -53,18 +64,47 @@ moor volume backup pgdata | ssh other moor volume restore -`,
 
 /** An archive to stdout, or to a file written aside and renamed, so a failure never leaves a truncated archive behind. */
 async function writeArchive(ctx: CommandContext, archive: AsyncIterable<Buffer>, output: string, what: string): Promise<void> {
-  if (output === "-" && (ctx.stdout as NodeJS.WriteStream).isTTY) throw new CommandError("cowardly refusing to write an archive to a terminal. Use the -o flag or redirect");
-  const partial = `${output}.partial-${process.pid}`;
+  if (output !== "-") {
+    await writeArchiveFile(output, what, (partial) => writeNewFile(partial, archive));
+    return;
+  }
+  if ((ctx.stdout as NodeJS.WriteStream).isTTY) throw new CommandError("cowardly refusing to write an archive to a terminal. Use the -o flag or redirect");
   try {
-    if (output === "-") {
-      await pipeline(archive, ctx.stdout, { end: false });
-    } else {
-      await writeNewFile(partial, archive);
-      await rename(partial, output);
-    }
+    await pipeline(archive, ctx.stdout, { end: false });
   } catch (err) {
-    if (output !== "-") await rm(partial, { force: true });
-    throw new CommandError(`${what} failed: ${(err as Error).message}${output === "-" ? "" : "; no archive was written"}`);
+    throw new CommandError(`${what} failed: ${(err as Error).message}`);
+  }
+}
+
+/** `fill` writes the archive under a partial name beside `output`, which it gets once complete; a failure leaves nothing behind. */
+async function writeArchiveFile(output: string, what: string, fill: (partial: string) => Promise<void>): Promise<void> {
+  const partial = resolve(`${output}.partial-${process.pid}`);
+  try {
+    await fill(partial);
+    await rename(partial, output);
+  } catch (err) {
+    await rm(partial, { force: true });
+    // The engine's own refusals (no such volume, writers running) read as they are.
+    if (err instanceof MoorError) throw err;
+    throw new CommandError(`${what} failed: ${(err as Error).message}; no archive was written`);
+  }
+}
+
+/**
+ * Has the engine write the archive into `partial` itself when it runs on this machine, sparing
+ * the archive the trip through the socket: the file is made here holding only a random nonce,
+ * which the engine checks before writing. False (and no file) when the engine cannot see it.
+ */
+async function writtenByEngine(partial: string, write: (nonce: string) => Promise<unknown>): Promise<boolean> {
+  const nonce = randomBytes(16).toString("hex");
+  writeFileSync(partial, nonce, { flag: "wx" });
+  try {
+    await write(nonce);
+    return true;
+  } catch (err) {
+    if (!(err instanceof MoorError && err.kind === "not_found")) throw err;
+    await rm(partial, { force: true });
+    return false;
   }
 }
 

@@ -18,14 +18,18 @@ export function runCommand(file: string, args: readonly string[]): Promise<strin
   });
 }
 
-/** Runs a binary with `input` streamed to its stdin; a non-zero exit becomes a MoorError. */
-export function runWithInput(file: string, args: readonly string[], input: AsyncIterable<Buffer>): Promise<void> {
+/**
+ * Runs a binary with `input` streamed to its stdin (its stdout discarded, or written to the open
+ * file `stdout`); a non-zero exit becomes a MoorError.
+ */
+export function runWithInput(file: string, args: readonly string[], input: AsyncIterable<Buffer>, { stdout }: { stdout?: number } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ["pipe", "ignore", "pipe"] });
+    const child = spawn(file, args, { stdio: ["pipe", stdout ?? "ignore", "pipe"] });
+    const stdin = child.stdin!;
     // If the tool exits early, writes fail with EPIPE; its exit status reports the failure.
-    child.stdin.on("error", () => {});
+    stdin.on("error", () => {});
     let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
       if (code === 0) resolve();
@@ -34,9 +38,9 @@ export function runWithInput(file: string, args: readonly string[], input: Async
     void (async () => {
       try {
         for await (const chunk of input) {
-          if (!child.stdin.write(chunk)) await new Promise<void>((r) => child.stdin.once("drain", () => r()));
+          if (!stdin.write(chunk)) await new Promise<void>((r) => stdin.once("drain", () => r()));
         }
-        child.stdin.end();
+        stdin.end();
       } catch (err) {
         child.kill("SIGKILL");
         reject(err);

@@ -144,8 +144,7 @@ export class BackupScheduler {
     const id = this.store.startRun(schedule.volume, started.toISOString(), file);
     try {
       await mkdir(schedule.target, { recursive: true, mode: 0o700 });
-      const archive = await this.backups.backup(schedule.volume, { compression: "zstd", writers: schedule.writers });
-      const bytes = await writeWhole(file, archive);
+      const bytes = await writeWhole(file, (fd) => this.backups.backupToFile(schedule.volume, fd, { compression: "zstd", writers: schedule.writers }));
       this.store.finishRun(id, { finished: new Date().toISOString(), status: "ok", bytes, error: null });
       this.log.info({ volume: schedule.volume, file, bytes }, "scheduled backup done");
     } catch (err) {
@@ -178,16 +177,13 @@ function partialName(file: string): string {
   return `${file}.partial`;
 }
 
-/** Writes the stream under a partial name, syncs it, and gives it its name; returns its size. */
-async function writeWhole(file: string, chunks: AsyncIterable<Buffer>): Promise<number> {
+/** Has `write` fill a new file under a partial name, syncs it, and gives it its name; returns its size. */
+async function writeWhole(file: string, write: (fd: number) => Promise<number>): Promise<number> {
   const partial = partialName(file);
   const handle = await open(partial, "wx", 0o600);
-  let bytes = 0;
+  let bytes: number;
   try {
-    for await (const chunk of chunks) {
-      for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset)).bytesWritten;
-      bytes += chunk.length;
-    }
+    bytes = await write(handle.fd);
     await handle.sync();
   } catch (err) {
     await handle.close();
