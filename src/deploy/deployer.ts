@@ -122,6 +122,12 @@ interface Done {
 export class Deployer {
   constructor(private readonly ctx: DeployContext) {}
 
+  /**
+   * Image ID → its VOLUME paths, kept from the inspections that pin a deploy's images, so that
+   * writing the revision's record after the last health gate asks the engine one thing less.
+   */
+  private readonly volumesOfImages = new Map<string, string[]>();
+
   private get client(): EngineClient {
     return this.ctx.client;
   }
@@ -402,7 +408,10 @@ export class Deployer {
     const imageOf = (service: Service) => service.image ?? `${project.name}-${service.name}`;
     const inspect = (image: string) =>
       this.client.imageInspect(image).then(
-        (found) => found.Id,
+        (found) => {
+          this.volumesOfImages.set(found.Id, volumePaths(found));
+          return found.Id;
+        },
         (err: unknown) => {
           if (err instanceof MoorError && err.kind === "not_found") return undefined;
           throw err;
@@ -727,9 +736,13 @@ export class Deployer {
   }
 
   /** The image's VOLUME paths. */
+  /** The image's VOLUME paths; those of images this deploy inspected already are not asked for again. */
   private async imageVolumes(image: string): Promise<string[]> {
-    const inspected = await this.client.imageInspect(image);
-    return Object.keys((inspected.Config as { Volumes?: Record<string, unknown> | null } | null)?.Volumes ?? {});
+    const known = this.volumesOfImages.get(image);
+    if (known !== undefined) return known;
+    const paths = volumePaths(await this.client.imageInspect(image));
+    this.volumesOfImages.set(image, paths);
+    return paths;
   }
 
   private async lastLogLines(container: string): Promise<string> {
@@ -747,6 +760,11 @@ export class Deployer {
       return "";
     }
   }
+}
+
+/** An image's VOLUME paths, from its inspection. */
+function volumePaths(inspected: { Config?: unknown }): string[] {
+  return Object.keys((inspected.Config as { Volumes?: Record<string, unknown> | null } | null)?.Volumes ?? {});
 }
 
 /** The swap that retires a service's container: stopped and renamed, kept for rollback. */
