@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { access, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { execFile, execFileSync } from "node:child_process";
+import { access, copyFile, lstat, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { MoorError } from "../../errors.ts";
 import {
   classifyRuntimeError,
   ConmonRuntime,
+  openFifoForReading,
   parseK8sLog,
   parseRfc3339Nano,
   parseSyncMessage,
@@ -92,6 +94,34 @@ const skip = await (async () => {
   }
   return false;
 })();
+
+describe("opening runc's exec FIFO", () => {
+  test("the reader gets what its writer wrote; a writer that never comes is given up once it is known gone", { timeout: 10_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "moor-fifo-"));
+    try {
+      const fifo = join(dir, "exec.fifo");
+      execFileSync("mkfifo", [fifo]);
+      const writer = setTimeout(() => void open(fifo, "w").then(async (handle) => {
+        await handle.write("0");
+        await handle.close();
+      }), 50);
+      const opened = await openFifoForReading(fifo, async () => false);
+      assert.equal(opened.writerGone, false);
+      assert.equal((await opened.handle.readFile()).toString(), "0");
+      await opened.handle.close();
+      clearTimeout(writer);
+
+      let asked = 0;
+      const abandoned = await openFifoForReading(fifo, async () => ++asked >= 2);
+      assert.equal(abandoned.writerGone, true);
+      assert.equal(asked, 2, "asked every 100 ms until the writer was known gone");
+      assert.equal((await abandoned.handle.readFile()).length, 0);
+      await abandoned.handle.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("ConmonRuntime with real conmon and runc", { skip, concurrency: false }, () => {
   let base = "";
@@ -273,13 +303,25 @@ describe("ConmonRuntime with real conmon and runc", { skip, concurrency: false }
     assert.equal((await runtime.state(b.id)).pid, created.pid);
     assert.equal(await runtime.conmonPid(b.id), created.conmonPid);
     await runtime.start(b.id);
-    assert.equal((await runtime.state(b.id)).status, "running");
+    assert.equal((await runtime.state(b.id)).status, "running", "runc itself sees the container started");
     assert.equal(await runtime.exitCode(b.id), undefined);
+    await assert.rejects(runtime.start(b.id), (err: unknown) => err instanceof MoorError && err.kind === "conflict" && err.message === "cannot start an already running container");
     await assert.rejects(runtime.delete(b.id), (err: unknown) => err instanceof MoorError && err.kind === "conflict");
     await runtime.kill(b.id, 9);
     assert.equal(await runtime.waitForExit(b.id), 137);
     await assert.rejects(runtime.kill(b.id, 9), (err: unknown) => err instanceof MoorError && err.kind === "conflict");
     await runtime.delete(b.id);
+  });
+
+  test("a container whose init died before its start is not started: runc's error, and its exit is recorded", { timeout: 30_000 }, async () => {
+    const b = await bundle(["sleep", "100"]);
+    await mkdir(join(base, "logs"), { recursive: true });
+    const created = await runtime.create({ ...b, terminal: false, stdin: false });
+    process.kill(created.pid, "SIGKILL");
+    assert.equal(await runtime.waitForExit(b.id), 137);
+    await assert.rejects(runtime.start(b.id), (err: unknown) => err instanceof MoorError && err.kind === "conflict" && err.message === "cannot start a container that has stopped");
+    await runtime.delete(b.id);
+    await assert.rejects(runtime.start(b.id), (err: unknown) => err instanceof MoorError && err.kind === "not_found");
   });
 
   test("kill signals only the process runc started: a recorded start time that does not match (a reused pid) is not running", { timeout: 30_000 }, async () => {
