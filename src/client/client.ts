@@ -2,7 +2,7 @@ import { MoorError, kindOfStatus } from "../errors.ts";
 import { versionLessThan } from "../util/versions.ts";
 import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
 import type { WireDiskUsage, WireVersion } from "../wire/system.ts";
-import { UnixHttpConnection, UpgradeRefused, streamRequest, streamingRequest, upgrade, type RawResponse } from "./http1.ts";
+import { UnixHttpPool, UpgradeRefused, streamRequest, streamingRequest, upgrade, type RawResponse } from "./http1.ts";
 import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type {
@@ -40,14 +40,14 @@ function checkedName(kind: "container" | "volume", name: string): string {
 }
 
 export class EngineClient {
-  private readonly connection: UnixHttpConnection;
+  private readonly connection: UnixHttpPool;
   private apiVersion: string | undefined;
 
   constructor(readonly host: string) {
     if (!host.startsWith("unix://")) {
       throw new MoorError("invalid", `unsupported host ${JSON.stringify(host)}: only unix:///path hosts are supported`);
     }
-    this.connection = new UnixHttpConnection(host.slice("unix://".length), host);
+    this.connection = new UnixHttpPool(host.slice("unix://".length), host);
   }
 
   close(): void {

@@ -22,6 +22,50 @@ export class ConnectionError extends Error {
 const crlfcrlf = Buffer.from("\r\n\r\n");
 
 /**
+ * Keep-alive connections to one unix socket, each carrying one request at a time: a request
+ * takes an idle connection, or opens another while the others are busy (up to `size`, then it
+ * waits for one), so that calls made together, such as a deploy's stop of an old container
+ * beside the write of its revision's record, do not queue behind each other.
+ */
+export class UnixHttpPool {
+  private readonly idle: UnixHttpConnection[] = [];
+  private readonly all: UnixHttpConnection[] = [];
+  private readonly waiting: Array<(connection: UnixHttpConnection) => void> = [];
+
+  constructor(
+    private readonly socketPath: string,
+    private readonly host: string,
+    private readonly size = 6,
+  ) {}
+
+  async request(method: string, path: string, headers: Record<string, string | number>, body?: Buffer): Promise<RawResponse> {
+    const connection = await this.take();
+    try {
+      return await connection.request(method, path, headers, body);
+    } finally {
+      const next = this.waiting.shift();
+      if (next !== undefined) next(connection);
+      else this.idle.push(connection);
+    }
+  }
+
+  close(): void {
+    for (const connection of this.all) connection.close();
+  }
+
+  private take(): Promise<UnixHttpConnection> {
+    const idle = this.idle.pop();
+    if (idle !== undefined) return Promise.resolve(idle);
+    if (this.all.length < this.size) {
+      const connection = new UnixHttpConnection(this.socketPath, this.host);
+      this.all.push(connection);
+      return Promise.resolve(connection);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
+
+/**
  * HTTP/1.1 over one keep-alive unix-socket connection, requests one at a time: what the CLI
  * needs and no more. node:http does the same but costs the CLI about ten milliseconds of
  * start-up in lazily compiled internals before its first request, and a short-lived command
