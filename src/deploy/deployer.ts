@@ -735,7 +735,6 @@ export class Deployer {
     }
   }
 
-  /** The image's VOLUME paths. */
   /** The image's VOLUME paths; those of images this deploy inspected already are not asked for again. */
   private async imageVolumes(image: string): Promise<string[]> {
     const known = this.volumesOfImages.get(image);

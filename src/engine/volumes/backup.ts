@@ -570,7 +570,6 @@ class ArchiveReader {
   }
 }
 
-/** Members must stay under `_data`: no absolute path, no `..`. */
 /**
  * Opens, for writing, a regular file a client made at `path` (no symlink followed) that holds
  * exactly `nonce`; anything else reads as the file not being there.
@@ -600,6 +599,7 @@ function openClientFile(path: string, nonce: string): number {
   }
 }
 
+/** Members must stay under `_data`: no absolute path, no `..`. */
 function checkDataPath(path: string, what: string): void {
   checkInside(path, what);
   if (path.replace(/^\.\//, "").split("/")[0] !== dataRoot) throw new TarFormatError(`${what} ${JSON.stringify(path)} would be written outside the volume`);
