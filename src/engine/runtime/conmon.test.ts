@@ -200,13 +200,13 @@ describe("ConmonRuntime with real conmon and runc", { skip, concurrency: false }
     return { id, bundleDir, logPath: join(base, "logs", `${id}.log`) };
   }
 
-  async function run(args: string[]): Promise<{ id: string; code: number; logPath: string }> {
+  async function run(args: string[]): Promise<{ id: string; code: number; logPath: string; conmonPid: number }> {
     const b = await bundle(args);
     await mkdir(join(base, "logs"), { recursive: true });
-    await runtime.create({ ...b, terminal: false, stdin: false });
+    const { conmonPid } = await runtime.create({ ...b, terminal: false, stdin: false });
     await runtime.start(b.id);
     const code = await runtime.waitForExit(b.id);
-    return { id: b.id, code, logPath: b.logPath };
+    return { id: b.id, code, logPath: b.logPath, conmonPid };
   }
 
   async function exists(path: string): Promise<boolean> {
@@ -243,8 +243,14 @@ describe("ConmonRuntime with real conmon and runc", { skip, concurrency: false }
   }
 
   test("echo hi: logged as a full stdout line, exit code 0 in the exit file", { timeout: 30_000 }, async () => {
-    const { id, code, logPath } = await run(["echo", "hi"]);
+    const { id, code, logPath, conmonPid } = await run(["echo", "hi"]);
     assert.equal(code, 0);
+    // conmon writes the code to its persist dir, then to the exit dir, then exits: the wait may
+    // have answered from the first.
+    for (const deadline = Date.now() + 5000; !(await goneOrZombie(conmonPid)); ) {
+      assert.ok(Date.now() < deadline, "conmon still running");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     assert.equal(await readFile(runtime.exitFilePath(id), "utf8"), "0");
     assert.equal(await runtime.exitCode(id), 0);
     const raw = await readFile(logPath, "utf8");
