@@ -2,13 +2,14 @@
 // volume holds its old data, no new volume was made, and no staging directory is left. Killed
 // in the middle of a scheduled backup: the run is recorded as interrupted, its partial archive
 // removed, and the schedule runs again. Killed during a clone: the source is intact and no
-// clone is half made. A disk that fills up during a restore or a clone: the
+// clone is half made. Killed while it writes a backup into the CLI's file: the CLI fails, and
+// neither the archive nor its partial file is left. A disk that fills up during a restore or a clone: the
 // target is as it was, no volume is half made, and the space is given back.
 // Needs root, GNU tar, zstd and a built binary.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -207,5 +208,43 @@ test("kill -9 of the engine during a clone leaves the source as it was and no ha
   } finally {
     await current().stop();
     for (const engine of engines) engine.cleanup();
+  }
+});
+
+test("kill -9 of the engine while it writes a backup into the CLI's file: the CLI fails and leaves no file, the volume intact", async () => {
+  const engines = [await startEngine()];
+  const current = () => engines.at(-1)!;
+  const out = mkdtempSync(join(tmpdir(), "moor-backup-out-"));
+  try {
+    await ok(current(), ["volume", "create", "data"]);
+    const mountpoint = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "data"])).trim();
+    const content = randomBytes(96 << 20);
+    writeFileSync(join(mountpoint, "random"), content);
+
+    const backup = spawn(moorBin, ["volume", "backup", "data", "-o", join(out, "data.tar.zst")], { env: { ...process.env, MOOR_HOST: current().host }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    backup.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => backup.on("close", resolve));
+    // The engine writes the partial file itself: caught once a few MiB of the archive are in it.
+    const deadline = Date.now() + 30_000;
+    const written = () => readdirSync(out).some((entry) => entry.includes(".partial-") && (statSync(join(out, entry), { throwIfNoEntry: false })?.size ?? 0) > 4 << 20);
+    while (!written()) {
+      assert.ok(Date.now() < deadline, "the backup never started writing");
+      await new Promise((wait) => setTimeout(wait, 10));
+    }
+    current().process.kill("SIGSTOP");
+    await current().kill();
+    assert.notEqual(await exited, 0, "the CLI fails");
+    assert.match(stderr, /^backup of data failed: lost the connection to unix:\/\/\S+ before the engine answered; no archive was written\n$/);
+    assert.deepEqual(readdirSync(out), [], "neither the archive nor its partial file is left");
+
+    engines.push(await startEngine({ root: current().root, execRoot: current().execRoot }));
+    assert.ok(readFileSync(join(mountpoint, "random")).equals(content), "the volume is intact");
+    await ok(current(), ["volume", "backup", "data", "-o", join(out, "data.tar.zst")]);
+    assert.match(await ok(current(), ["volume", "verify", join(out, "data.tar.zst")]), /^OK: volume data, 1 files/);
+  } finally {
+    await current().stop();
+    for (const engine of engines) engine.cleanup();
+    rmSync(out, { recursive: true, force: true });
   }
 });

@@ -189,6 +189,10 @@ function reportError(ctx: CommandContext, spec: CommandSpec, err: unknown): numb
     ctx.stderr.write(usageErrorText(program, spec, err));
     return err.exitCode;
   }
+  if (err instanceof ConnectionError && err.lost) {
+    ctx.stderr.write(`The moor engine at ${err.host} closed the connection before it answered (did it stop or crash?).\n`);
+    return 1;
+  }
   if (err instanceof ConnectionError) {
     ctx.stderr.write(
       `Cannot connect to the moor engine at ${err.host}. Is the engine running?\nStart it with 'moor engine', or point --host or MOOR_HOST at a running one.\n`,

@@ -8,13 +8,17 @@ export interface RawResponse {
   body: Buffer;
 }
 
-/** The engine could not be reached at all (no socket, nobody listening). */
+/**
+ * The engine could not be reached at all (no socket, nobody listening), or, `lost`, the
+ * connection broke before the engine answered (it stopped or died meanwhile).
+ */
 export class ConnectionError extends Error {
   constructor(
     readonly host: string,
     cause: unknown,
+    readonly lost = false,
   ) {
-    super(`cannot connect to ${host}`, { cause });
+    super(lost ? `lost the connection to ${host} before the engine answered` : `cannot connect to ${host}`, { cause });
     this.name = "ConnectionError";
   }
 }
@@ -155,7 +159,7 @@ export class UnixHttpConnection {
       const index = found();
       if (index !== -1) return index;
       if (this.failure) throw this.failure;
-      if (this.closed) throw new ConnectionError(this.host, new Error("the engine closed the connection"));
+      if (this.closed) throw new ConnectionError(this.host, new Error("the engine closed the connection"), true);
       await new Promise<void>((resolve) => (this.waiting = resolve));
     }
   }
@@ -180,7 +184,7 @@ export class UnixHttpConnection {
         wake();
       });
       socket.on("error", (err) => {
-        this.failure = new ConnectionError(this.host, err);
+        this.failure = new ConnectionError(this.host, err, this.socket === socket);
         reject(this.failure);
         wake();
       });
