@@ -85,3 +85,26 @@ test("the leftovers of a create interrupted before it was recorded are gone afte
     first.cleanup();
   }
 });
+
+test("an engine following many running containers says nothing of a leak (one abort signal serves every watch)", async () => {
+  const work = mkdtempSync(join(tmpdir(), "moor-restart-"));
+  const first = await startEngine();
+  let second: TestEngine | undefined;
+  try {
+    const tarball = join(work, "busybox.tar");
+    execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
+    await docker(first, ["import", tarball, "busybox"]);
+    for (let i = 0; i < 12; i++) assert.equal((await docker(first, ["run", "-d", "busybox", "sleep", "1000"])).code, 0);
+    await first.stop();
+    second = await startEngine({ root: first.root, execRoot: first.execRoot });
+    assert.equal((await docker(second, ["ps", "-q"])).stdout.trim().split("\n").length, 12, "every container adopted");
+    for (const engine of [first, second]) assert.doesNotMatch(engine.logs(), /MaxListenersExceededWarning|memory leak/);
+  } finally {
+    await removeAllContainers(second ?? first);
+    await second?.stop();
+    second?.cleanup();
+    await first.stop();
+    first.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  }
+});

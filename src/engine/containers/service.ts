@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { closeSync, existsSync, mkdirSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -97,8 +98,12 @@ export class ContainerService {
   private readonly removalWaiters = new Map<string, Set<() => void>>();
   /** Attach requests for containers not started yet: connected between create and start. */
   private readonly pendingAttach = new Map<string, Array<(session: AttachSession | undefined) => void>>();
-  /** Aborted when the engine stops: exits after that are the next engine's to record. */
-  private readonly watching = new AbortController();
+  /**
+   * Aborted when the engine stops: exits after that are the next engine's to record. Every
+   * running container's watch listens to it, so it has no listener limit (node warns of a leak
+   * past 10).
+   */
+  private readonly watching = unlimitedAbortController();
   /** Restarts a restart policy has scheduled, and the backoff delay each used last. */
   private readonly pendingRestarts = new Map<string, NodeJS.Timeout>();
   private readonly restartDelays = new Map<string, number>();
@@ -937,6 +942,12 @@ function runtimeCreateError(err: unknown): MoorError {
     else if (lower.includes("not a directory")) text += ": Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type";
   }
   return new MoorError(classifyRuntimeError(text).kind, text, { cause: err });
+}
+
+function unlimitedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 const sigkill = 9;
