@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chownSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chownSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { request, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -114,6 +114,13 @@ test("the engine writes a backup into a client's file only when it holds the cli
   assert.equal(written.status, 200, written.body);
   assert.equal(JSON.parse(written.body).Bytes, lstatSync(target).size);
   assert.match(await ok(["volume", "verify", target]), /^OK: volume direct, 2 files/);
+  // An export is written the same way, by tar itself.
+  const exported = join(work, "direct.tar");
+  writeFileSync(exported, nonce);
+  const exportWritten = await api(engine(), "POST", `/moor/volumes/direct/export?file=${encodeURIComponent(exported)}&nonce=${nonce}`);
+  assert.equal(exportWritten.status, 200, exportWritten.body);
+  assert.equal(JSON.parse(exportWritten.body).Bytes, lstatSync(exported).size);
+  assert.ok(execFileSync("tar", ["-tf", exported], { encoding: "utf8" }).split("\n").includes("./dir/file.txt"));
 
   // Refused, and the file left as it was: another nonce, a symlink, a FIFO, a relative path, no file.
   const other = join(work, "other");
@@ -332,6 +339,14 @@ test("export and import: a plain tar of the content that moves a volume faithful
   await ok(["volume", "export", "exported", "-o", archive]);
   const names = execFileSync("tar", ["-tf", archive], { encoding: "utf8" }).split("\n");
   assert.ok(names.includes("./dir/file.txt"), "a plain tar of the content, as podman volume export writes it");
+  const streamed = join(work, "exported-streamed.tar");
+  const streamedFd = openSync(streamed, "w");
+  try {
+    execFileSync(moorBin, ["volume", "export", "exported"], { env: { ...process.env, MOOR_HOST: engine().host }, stdio: ["ignore", streamedFd, "inherit"] });
+  } finally {
+    closeSync(streamedFd);
+  }
+  assert.deepEqual(execFileSync("tar", ["-tvf", streamed], { encoding: "utf8" }), execFileSync("tar", ["-tvf", archive], { encoding: "utf8" }), "streamed to stdout, the same archive as written by the engine");
 
   assert.match(await ok(["volume", "import", "imported", archive]), /^Imported 2 files, .* into volume imported\n$/);
   assert.deepEqual(describeTree(await mountpoint("imported")), describeTree(source));

@@ -10,6 +10,7 @@
  *   POST /moor/volumes/{name}/clone?target=NAME&stop=1              answers the new volume, as volume inspect does
  *   POST /moor/volumes/{name}/rename?name=NEW                       answers the renamed volume
  *   GET  /moor/volumes/{name}/export?stop=1                         a plain tar of the volume's content (podman's format)
+ *   POST /moor/volumes/{name}/export?file=PATH&nonce=HEX&...        the same, written by tar into PATH, as for a backup
  *   POST /moor/volumes/{name}/import?force=1                        body: such a tar; answers what it imported
  *   PUT  /moor/volumes/{name}/backup-schedule                       body: {Schedule, Keep, Target, Writers, Owner}
  *   DELETE /moor/volumes/{name}/backup-schedule                     stops scheduled backups (the archives stay)
@@ -87,6 +88,11 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
 
   router.add("GET", "/moor/volumes/:name/export", async ({ res, params, query }) => {
     await sendStream(res, await backups.export(params.name, { writers: writersPolicy(query), operation: query.get("operation") ?? undefined }), "application/x-tar");
+  });
+
+  router.add("POST", "/moor/volumes/:name/export", async ({ res, params, query }) => {
+    const bytes = await backups.exportToClientFile(params.name, query.get("file") ?? "", query.get("nonce") ?? "", { writers: writersPolicy(query), operation: query.get("operation") ?? undefined });
+    sendJson(res, 200, { Bytes: bytes });
   });
 
   router.add("POST", "/moor/volumes/:name/import", async ({ req, res, params, query }) => {

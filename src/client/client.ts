@@ -382,6 +382,11 @@ export class EngineClient {
     return this.call("POST", `/moor/volumes/${checkedName("volume", name)}/backup`, { file: options.file, nonce: options.nonce, compression: options.compression, ...writersQuery(options.writers), operation: options.operation });
   }
 
+  /** The same export written by the engine into `file`, as volumeBackupToFile does. */
+  volumeExportToFile(name: string, options: { file: string; nonce: string; writers: WritersPolicy; operation?: string }): Promise<{ Bytes: number }> {
+    return this.call("POST", `/moor/volumes/${checkedName("volume", name)}/export`, { file: options.file, nonce: options.nonce, ...writersQuery(options.writers), operation: options.operation });
+  }
+
   /** A plain tar of a volume's content (podman's `volume export` format), as it streams. */
   async volumeExport(name: string, options: { writers: WritersPolicy; operation?: string }): Promise<Readable> {
     const query = queryString({ ...writersQuery(options.writers), operation: options.operation });

@@ -45,15 +45,9 @@ moor volume backup pgdata | ssh other moor volume restore -`,
     await withClient(ctx, async (client) => {
       await withEngineProgress(ctx, client, `Backing up volume ${args[0]}`, async (operation) => {
         const options = { compression: flags.gzip ? ("gzip" as const) : ("zstd" as const), writers: writersPolicy(flags), operation };
-        const what = `backup of ${args[0]}`;
-        if (output === "-") {
-          await writeArchive(ctx, await client.volumeBackup(args[0], options), output, what);
-          return;
-        }
-        await writeArchiveFile(output, what, async (partial) => {
-          if (!(await writtenByEngine(partial, (nonce) => client.volumeBackupToFile(args[0], { ...options, file: partial, nonce })))) {
-            await writeNewFile(partial, await client.volumeBackup(args[0], options));
-          }
+        await writeEngineArchive(ctx, output, `backup of ${args[0]}`, {
+          stream: () => client.volumeBackup(args[0], options),
+          intoFile: (file, nonce) => client.volumeBackupToFile(args[0], { ...options, file, nonce }),
         });
       });
     });
@@ -62,15 +56,27 @@ moor volume backup pgdata | ssh other moor volume restore -`,
   },
 };
 
-/** An archive to stdout, or to a file written aside and renamed, so a failure never leaves a truncated archive behind. */
-async function writeArchive(ctx: CommandContext, archive: AsyncIterable<Buffer>, output: string, what: string): Promise<void> {
+/**
+ * An archive the engine makes, to stdout, or to a file written aside and renamed, so a failure
+ * never leaves a truncated archive behind. The engine writes the file itself when it can see it
+ * (see writtenByEngine); otherwise the archive streams through the socket.
+ */
+async function writeEngineArchive(
+  ctx: CommandContext,
+  output: string,
+  what: string,
+  archive: { stream: () => Promise<AsyncIterable<Buffer>>; intoFile: (file: string, nonce: string) => Promise<unknown> },
+): Promise<void> {
   if (output !== "-") {
-    await writeArchiveFile(output, what, (partial) => writeNewFile(partial, archive));
+    await writeArchiveFile(output, what, async (partial) => {
+      if (!(await writtenByEngine(partial, (nonce) => archive.intoFile(partial, nonce)))) await writeNewFile(partial, await archive.stream());
+    });
     return;
   }
   if ((ctx.stdout as NodeJS.WriteStream).isTTY) throw new CommandError("cowardly refusing to write an archive to a terminal. Use the -o flag or redirect");
+  const stream = await archive.stream();
   try {
-    await pipeline(archive, ctx.stdout, { end: false });
+    await pipeline(stream, ctx.stdout, { end: false });
   } catch (err) {
     throw new CommandError(`${what} failed: ${(err as Error).message}`);
   }
@@ -297,7 +303,13 @@ moor volume export pgdata | ssh other-host moor volume import pgdata -`,
   async run(ctx, args, flags) {
     const output = (flags.output as string | undefined) ?? "-";
     await withClient(ctx, (client) =>
-      withEngineProgress(ctx, client, `Exporting volume ${args[0]}`, async (operation) => writeArchive(ctx, await client.volumeExport(args[0], { writers: writersPolicy(flags), operation }), output, `export of ${args[0]}`)),
+      withEngineProgress(ctx, client, `Exporting volume ${args[0]}`, async (operation) => {
+        const options = { writers: writersPolicy(flags), operation };
+        await writeEngineArchive(ctx, output, `export of ${args[0]}`, {
+          stream: () => client.volumeExport(args[0], options),
+          intoFile: (file, nonce) => client.volumeExportToFile(args[0], { ...options, file, nonce }),
+        });
+      }),
     );
     return 0;
   },

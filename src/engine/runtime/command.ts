@@ -146,8 +146,18 @@ export function pipeCommands(producer: [string, readonly string[]], consumer: [s
  * swapped for a symlink meanwhile.
  */
 export function runCommandWithFd(file: string, args: readonly string[], fd: number): Promise<void> {
+  return runWithStdio(file, args, ["ignore", "ignore", "pipe", fd]);
+}
+
+/** Runs a binary with its stdout written straight into the open file `fd`. */
+export function runIntoFile(file: string, args: readonly string[], fd: number): Promise<void> {
+  return runWithStdio(file, args, ["ignore", fd, "pipe"]);
+}
+
+/** Runs a binary to its end with the given stdio (stderr a pipe); a non-zero exit becomes a MoorError with its message. */
+function runWithStdio(file: string, args: readonly string[], stdio: ["ignore", "ignore" | number, "pipe", ...number[]]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ["ignore", "ignore", "pipe", fd] });
+    const child = spawn(file, args, { stdio });
     let stderr = "";
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);

@@ -20,7 +20,7 @@ import { MoorError } from "../../errors.ts";
 import { TarScanner, type ScannedMember, type TarMember } from "../../util/tar-scan.ts";
 import { encodeTarHeader, tarEnd, tarHeader, tarPadding, TarFormatError } from "../../util/tar.ts";
 import { randomId } from "../../util/ids.ts";
-import { runCommand, runWithInput, streamOutput } from "../runtime/command.ts";
+import { runCommand, runIntoFile, runWithInput, streamOutput } from "../runtime/command.ts";
 import { directorySize, removeTree } from "../fs.ts";
 import type { ContainerService } from "../containers/service.ts";
 import type { Logger } from "../logger.ts";
@@ -357,7 +357,7 @@ export class VolumeBackups {
   async export(name: string, options: { writers: WritersPolicy; operation?: string }): Promise<AsyncGenerator<Buffer>> {
     const volume = this.volumes.inspect(name);
     const { progress, end } = await this.begin(name, "an export", "export", options);
-    const archive = streamOutput("tar", ["--create", ...tarFidelity, "--sparse", "-C", volume.mountpoint, "."]);
+    const archive = streamOutput("tar", exportArgs(volume));
     return (async function* () {
       try {
         for await (const chunk of archive) {
@@ -368,6 +368,31 @@ export class VolumeBackups {
         await end();
       }
     })();
+  }
+
+  /**
+   * export() written by tar itself into a file a client made (see backupToClientFile): its bytes
+   * never pass through the engine. Resolves to the archive's size.
+   */
+  async exportToClientFile(name: string, path: string, nonce: string, options: { writers: WritersPolicy; operation?: string }): Promise<number> {
+    const fd = openClientFile(path, nonce);
+    try {
+      const volume = this.volumes.inspect(name);
+      const { progress, end } = await this.begin(name, "an export", "export", options);
+      // tar says nothing while it works: the file's size is how far it is.
+      const measure = setInterval(() => {
+        if (progress !== undefined) progress.done = fstatSync(fd).size;
+      }, 250);
+      try {
+        await runIntoFile("tar", exportArgs(volume), fd);
+      } finally {
+        clearInterval(measure);
+        await end();
+      }
+      return fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /**
@@ -568,6 +593,11 @@ class ArchiveReader {
       throw this.asError(err);
     }
   }
+}
+
+/** GNU tar's arguments for a volume's export: its content, with everything its files carry. */
+function exportArgs(volume: Volume): string[] {
+  return ["--create", ...tarFidelity, "--sparse", "-C", volume.mountpoint, "."];
 }
 
 /**
