@@ -1,5 +1,6 @@
 import { ClientCheckError, ConnectionError, EngineClient } from "../client/client.ts";
 import { MoorError } from "../errors.ts";
+import { compareGoStrings } from "../util/go-strings.ts";
 import {
   CommandError,
   UsageError,
@@ -158,7 +159,7 @@ export async function runCli(argv: string[], ctx: Omit<CommandContext, "globals"
         );
         return inGroup === undefined ? [] : [{ name: inGroup.at(-1)!, description: spec.description }];
       })
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => compareGoStrings(a.name, b.name));
     const extra = words[group.path.length];
     if (extra !== undefined && extra !== "--help" && extra !== "-h") {
       const full = [program, ...group.path].join(" ");

@@ -17,6 +17,7 @@
  * - a property holding a function is a method: `.Label "x"` calls it with the receiver as this.
  * - an object with its own toString is a fmt.Stringer, printed through it.
  */
+import { compareGoStrings } from "./go-strings.ts";
 
 export class TemplateError extends Error {
   override name = "TemplateError";
@@ -1239,18 +1240,9 @@ function sortedEntries(v: Map<unknown, unknown> | Record<string, unknown>): Arra
     v instanceof Map
       ? Array.from(v, ([key, value]): [string, unknown] => [String(key), value])
       : Object.entries(v).filter(([, value]) => typeof value !== "function");
-  return entries.sort(([a], [b]) => compareStrings(a, b));
+  return entries.sort(([a], [b]) => compareGoStrings(a, b));
 }
 
-/** Go compares strings bytewise; for UTF-8 that is code point order, not UTF-16 order. */
-function compareStrings(a: string, b: string): number {
-  const x = Array.from(a, (c) => c.codePointAt(0)!);
-  const y = Array.from(b, (c) => c.codePointAt(0)!);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return x[i] - y[i];
-  }
-  return x.length - y.length;
-}
 
 /** Whether a number stands for a Go int: integral and within int64. */
 function isGoInt(n: number): boolean {
@@ -1827,7 +1819,7 @@ function lt(a: unknown, b: unknown): boolean {
   if (k1 === null || k2 === null) throw new Error("invalid type for comparison");
   if (k1 !== k2) throw new Error("incompatible types for comparison");
   if (k1 === "bool") throw new Error("invalid type for comparison");
-  if (k1 === "string") return compareStrings(a as string, b as string) < 0;
+  if (k1 === "string") return compareGoStrings(a as string, b as string) < 0;
   return (a as number) < (b as number);
 }
 

@@ -5,6 +5,7 @@ import { MoorError } from "../../errors.ts";
 import { withClient } from "../program.ts";
 import { keyValueMap } from "./filters.ts";
 import { ramInBytes } from "../../util/units.ts";
+import { compareGoStrings } from "../../util/go-strings.ts";
 import { mountFlagProblem, storageRequest, type StorageRequest } from "./mount-options.ts";
 import { healthcheckOf, OptionError, parsePublish } from "./run-options.ts";
 import { connectStreams } from "./streams.ts";
@@ -225,7 +226,7 @@ moor run --rm -it -v pgdata:/data busybox sh`,
   args: { min: 1 },
   interspersed: false,
   flags: [...containerFlags, { long: "detach", short: "d", type: "bool" as const, usage: "Run container in background and print container ID" }].sort((a, b) =>
-    a.long.localeCompare(b.long),
+    compareGoStrings(a.long, b.long),
   ),
   async run(ctx, args, flags) {
     const detach = Boolean(flags.detach);
