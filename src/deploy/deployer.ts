@@ -536,23 +536,25 @@ export class Deployer {
       record.snapshots[volume] = snapshot;
       await this.copyVolume(project, from!.imageId, volume, snapshot, false);
     }
-    await retire();
     let toId: string;
     if ("create" in swap.to) {
       const request = swap.to.create;
-      if (from !== undefined && !renewAnonVolumes) await this.inheritAnonymousVolumes(request, from.id);
+      // The old container's new name and its volumes, asked for together.
+      await Promise.all([retire(), from !== undefined && !renewAnonVolumes ? this.inheritAnonymousVolumes(request, from.id) : undefined]);
       say(`creating ${request.name}`);
       const created = await this.client.containerCreate(request.body, request.name);
       for (const warning of created.Warnings ?? []) say(`warning: ${warning}`);
       toId = created.Id;
     } else {
+      await retire();
       toId = swap.to.existing.id;
       if (swap.to.existing.name !== liveName(project, swap.service)) await this.client.containerRename(toId, liveName(project, swap.service));
     }
     record.toId = toId;
     say(`starting ${liveName(project, swap.service)}`);
-    await this.client.containerStart(toId);
-    const gate = gateFor(await this.client.containerInspect(toId), swap.settings, swap.completes);
+    // The gate depends only on the container's config, which its start does not change.
+    const [, inspected] = await Promise.all([this.client.containerStart(toId), this.client.containerInspect(toId)]);
+    const gate = gateFor(inspected, swap.settings, swap.completes);
     say(gateText(gate));
     const outcome = await passGate(this.client, toId, gate, this.ctx.signal);
     if (!outcome.passed) throw new DeployError(`service "${swap.service}": ${liveName(project, swap.service)} ${outcome.reason}${await this.lastLogLines(toId)}`);
