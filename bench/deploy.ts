@@ -241,18 +241,31 @@ async function replaceOne(daemons: Daemon[]): Promise<{ up: Map<Daemon, number>;
   const parts = new Map<Daemon, Breakdown[]>(daemons.map((d) => [d, []]));
   const runDs = new Map<Daemon, number[]>(daemons.map((d) => [d, []]));
   const stops = new Map<Daemon, number[]>(daemons.map((d) => [d, []]));
+  // Each step runs on one engine, then on the other, so that every timed command follows the
+  // same kind of work on the other engine: the replacing `moor up`, the no-change one, run -d.
   for (let i = 0; i < warmUps + replaceRuns; i++) {
+    const replaced = new Map<Daemon, { ms: number; marks: Mark[] }>();
     for (const daemon of daemons) {
       writeApp(daemon, i + 1);
       await pause();
       const { ms, stdout, marks } = await up(daemon);
       expectOutput(daemon, stdout, new RegExp(`Revision \\d+ of ${project} is live: 0 created, 1 replaced, ${serviceCount - 1} kept, 0 retired`), `replace ${changed} alone`);
+      replaced.set(daemon, { ms, marks });
+    }
+    for (const daemon of daemons) {
       await pause();
       const unchanged = await up(daemon);
       expectOutput(daemon, unchanged.stdout, new RegExp(`${project} is up to date at revision \\d+: nothing to do`), "find nothing to do");
+      const { ms, marks } = replaced.get(daemon)!;
+      if (i < warmUps) continue;
+      ups.get(daemon)!.push(ms);
+      addeds.get(daemon)!.push(ms - unchanged.ms);
+      parts.get(daemon)!.push(breakdown(daemon, marks, ms));
+    }
+    for (const daemon of daemons) {
       const name = `moor-bench-run-${process.pid}-${daemon.name}-${i}`;
       daemon.containers.add(name);
-      // The deploy's prune has just removed containers: the engine settles before run -d too.
+      // The deploy's prune has removed containers: the engine settles before run -d too.
       await pause();
       const run = dockerCli(daemon, ["run", "-d", "--name", name, image, ...serviceCommand(i + 1)]).ms;
       // Up a moment, as the replaced container was: its shell has set its trap.
@@ -261,9 +274,6 @@ async function replaceOne(daemons: Daemon[]): Promise<{ up: Map<Daemon, number>;
       dockerCli(daemon, ["rm", "-f", name]);
       daemon.containers.delete(name);
       if (i < warmUps) continue;
-      ups.get(daemon)!.push(ms);
-      addeds.get(daemon)!.push(ms - unchanged.ms);
-      parts.get(daemon)!.push(breakdown(daemon, marks, ms));
       runDs.get(daemon)!.push(run);
       stops.get(daemon)!.push(stop);
     }
