@@ -9,56 +9,20 @@ import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { docker, removeAllContainers, startEngine, type TestEngine } from "./support/engine.ts";
 
-for (const how of ["SIGTERM", "SIGKILL"] as const) {
-  test(`a container keeps running across an engine ${how} and its exit code is recorded after`, async () => {
-    const work = mkdtempSync(join(tmpdir(), "moor-restart-"));
-    const first = await startEngine();
-    let second: TestEngine | undefined;
-    try {
-      const tarball = join(work, "busybox.tar");
-      execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-      await docker(first, ["import", tarball, "busybox"]);
-      const id = (await docker(first, ["run", "-d", "busybox", "sh", "-c", "echo before; sleep 3; echo after; exit 5"])).stdout.trim();
-      const pid = JSON.parse((await docker(first, ["inspect", id])).stdout)[0].State.Pid as number;
-      assert.ok(pid > 0);
-      if (how === "SIGTERM") await first.stop();
-      else await first.kill();
-      assert.equal(existsSync(`/proc/${pid}`), true, "the container outlived its engine");
-
-      second = await startEngine({ root: first.root, execRoot: first.execRoot });
-      const running = JSON.parse((await docker(second, ["inspect", id])).stdout)[0].State;
-      assert.equal(running.Status, "running");
-      assert.equal(running.Pid, pid);
-      assert.deepEqual(await docker(second, ["wait", id]), { code: 0, stdout: "5\n", stderr: "" });
-      assert.deepEqual(await docker(second, ["logs", id]), { code: 0, stdout: "before\nafter\n", stderr: "" }, "no log line was lost");
-      assert.doesNotMatch(second.logs(), /"level":(40|50)/, second.logs());
-    } finally {
-      await removeAllContainers(second ?? first);
-      await second?.stop();
-      second?.cleanup();
-      await first.stop();
-      first.cleanup();
-      rmSync(work, { recursive: true, force: true });
-    }
-  });
-}
-
-test("a paused container stays paused across an engine restart, and unpauses after", async () => {
-  const work = mkdtempSync(join(tmpdir(), "moor-restart-paused-"));
+/**
+ * Runs `body` with an engine that holds the busybox image, and `restart`, which starts a second
+ * engine on its root and exec root (once the body has stopped or killed the first). Every
+ * container, both engines and their files are gone afterwards.
+ */
+async function acrossRestart(body: (first: TestEngine, restart: () => Promise<TestEngine>) => Promise<void>): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "moor-restart-"));
   const first = await startEngine();
   let second: TestEngine | undefined;
   try {
     const tarball = join(work, "busybox.tar");
     execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
     await docker(first, ["import", tarball, "busybox"]);
-    const id = (await docker(first, ["run", "-d", "busybox", "sleep", "1000"])).stdout.trim();
-    assert.equal((await docker(first, ["pause", id])).code, 0);
-    await first.stop();
-
-    second = await startEngine({ root: first.root, execRoot: first.execRoot });
-    assert.equal((await docker(second, ["inspect", "--format", "{{.State.Status}}", id])).stdout, "paused\n");
-    assert.equal((await docker(second, ["unpause", id])).code, 0);
-    assert.equal((await docker(second, ["inspect", "--format", "{{.State.Status}}", id])).stdout, "running\n");
+    await body(first, async () => (second = await startEngine({ root: first.root, execRoot: first.execRoot })));
   } finally {
     await removeAllContainers(second ?? first);
     await second?.stop();
@@ -67,6 +31,40 @@ test("a paused container stays paused across an engine restart, and unpauses aft
     first.cleanup();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+for (const how of ["SIGTERM", "SIGKILL"] as const) {
+  test(`a container keeps running across an engine ${how} and its exit code is recorded after`, async () => {
+    await acrossRestart(async (first, restart) => {
+      const id = (await docker(first, ["run", "-d", "busybox", "sh", "-c", "echo before; sleep 3; echo after; exit 5"])).stdout.trim();
+      const pid = JSON.parse((await docker(first, ["inspect", id])).stdout)[0].State.Pid as number;
+      assert.ok(pid > 0);
+      if (how === "SIGTERM") await first.stop();
+      else await first.kill();
+      assert.equal(existsSync(`/proc/${pid}`), true, "the container outlived its engine");
+
+      const second = await restart();
+      const running = JSON.parse((await docker(second, ["inspect", id])).stdout)[0].State;
+      assert.equal(running.Status, "running");
+      assert.equal(running.Pid, pid);
+      assert.deepEqual(await docker(second, ["wait", id]), { code: 0, stdout: "5\n", stderr: "" });
+      assert.deepEqual(await docker(second, ["logs", id]), { code: 0, stdout: "before\nafter\n", stderr: "" }, "no log line was lost");
+      assert.doesNotMatch(second.logs(), /"level":(40|50)/, second.logs());
+    });
+  });
+}
+
+test("a paused container stays paused across an engine restart, and unpauses after", async () => {
+  await acrossRestart(async (first, restart) => {
+    const id = (await docker(first, ["run", "-d", "busybox", "sleep", "1000"])).stdout.trim();
+    assert.equal((await docker(first, ["pause", id])).code, 0);
+    await first.stop();
+
+    const second = await restart();
+    assert.equal((await docker(second, ["inspect", "--format", "{{.State.Status}}", id])).stdout, "paused\n");
+    assert.equal((await docker(second, ["unpause", id])).code, 0);
+    assert.equal((await docker(second, ["inspect", "--format", "{{.State.Status}}", id])).stdout, "running\n");
+  });
 });
 
 test("the leftovers of a create interrupted before it was recorded are gone after a restart", async () => {
@@ -87,24 +85,11 @@ test("the leftovers of a create interrupted before it was recorded are gone afte
 });
 
 test("an engine following many running containers says nothing of a leak (one abort signal serves every watch)", async () => {
-  const work = mkdtempSync(join(tmpdir(), "moor-restart-"));
-  const first = await startEngine();
-  let second: TestEngine | undefined;
-  try {
-    const tarball = join(work, "busybox.tar");
-    execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-    await docker(first, ["import", tarball, "busybox"]);
+  await acrossRestart(async (first, restart) => {
     for (let i = 0; i < 12; i++) assert.equal((await docker(first, ["run", "-d", "busybox", "sleep", "1000"])).code, 0);
     await first.stop();
-    second = await startEngine({ root: first.root, execRoot: first.execRoot });
+    const second = await restart();
     assert.equal((await docker(second, ["ps", "-q"])).stdout.trim().split("\n").length, 12, "every container adopted");
     for (const engine of [first, second]) assert.doesNotMatch(engine.logs(), /MaxListenersExceededWarning|memory leak/);
-  } finally {
-    await removeAllContainers(second ?? first);
-    await second?.stop();
-    second?.cleanup();
-    await first.stop();
-    first.cleanup();
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
