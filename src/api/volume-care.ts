@@ -87,11 +87,11 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
   });
 
   router.add("GET", "/moor/volumes/:name/export", async ({ res, params, query }) => {
-    await sendStream(res, await backups.export(params.name, { writers: writersPolicy(query), operation: query.get("operation") ?? undefined }), "application/x-tar");
+    await sendStream(res, await backups.export(params.name, copyOptions(query)), "application/x-tar");
   });
 
   router.add("POST", "/moor/volumes/:name/export", async ({ res, params, query }) => {
-    const bytes = await backups.exportToClientFile(params.name, query.get("file") ?? "", query.get("nonce") ?? "", { writers: writersPolicy(query), operation: query.get("operation") ?? undefined });
+    const bytes = await backups.exportToClientFile(params.name, query.get("file") ?? "", query.get("nonce") ?? "", copyOptions(query));
     sendJson(res, 200, { Bytes: bytes });
   });
 
@@ -111,7 +111,7 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
   router.add("POST", "/moor/volumes/:name/clone", async ({ res, params, query }) => {
     const target = query.get("target") ?? "";
     if (target === "") throw new MoorError("invalid", "bad parameter: target (the new volume's name) cannot be empty");
-    sendJson(res, 201, toWireVolume(await backups.clone(params.name, target, { writers: writersPolicy(query), operation: query.get("operation") ?? undefined })));
+    sendJson(res, 201, toWireVolume(await backups.clone(params.name, target, copyOptions(query))));
   });
 }
 
@@ -150,13 +150,19 @@ function sendSummary(res: ServerResponse, summary: ArchiveSummary): void {
   sendJson(res, 200, { Volume: summary.volume, Files: summary.files, Bytes: summary.bytes, Checksum: summary.checksum, Created: summary.created });
 }
 
-/** `stop=1` or `pause=1`: what to do with running containers that write to the volume. */
+/** A backup's compression, besides what copyOptions reads. */
 function backupOptions(query: URLSearchParams): BackupOptions {
   const compression = query.get("compression") || "zstd";
   if (compression !== "zstd" && compression !== "gzip") throw new MoorError("invalid", `invalid compression ${JSON.stringify(compression)}: zstd or gzip`);
-  return { compression, writers: writersPolicy(query), operation: query.get("operation") ?? undefined };
+  return { compression, ...copyOptions(query) };
 }
 
+/** What a copy of a volume (backup, export, clone) takes: its writers' policy and the operation id a client follows it by. */
+function copyOptions(query: URLSearchParams): { writers: WritersPolicy; operation: string | undefined } {
+  return { writers: writersPolicy(query), operation: query.get("operation") ?? undefined };
+}
+
+/** `stop=1` or `pause=1`: what to do with running containers that write to the volume. */
 function writersPolicy(query: URLSearchParams): WritersPolicy {
   const stop = queryBool(query, "stop");
   const pause = queryBool(query, "pause");

@@ -207,12 +207,7 @@ export class VolumeBackups {
    * (a client on another machine gets not_found, and streams the backup instead).
    */
   async backupToClientFile(name: string, path: string, nonce: string, options: BackupOptions): Promise<number> {
-    const fd = openClientFile(path, nonce);
-    try {
-      return await this.backupToFile(name, fd, options);
-    } finally {
-      closeSync(fd);
-    }
+    return intoClientFile(path, nonce, (fd) => this.backupToFile(name, fd, options));
   }
 
   /** The start of a backup: writers quiesced, the volume mounted if it needs it, its tar stream; `finish` undoes the first two. */
@@ -375,8 +370,7 @@ export class VolumeBackups {
    * never pass through the engine. Resolves to the archive's size.
    */
   async exportToClientFile(name: string, path: string, nonce: string, options: { writers: WritersPolicy; operation?: string }): Promise<number> {
-    const fd = openClientFile(path, nonce);
-    try {
+    return intoClientFile(path, nonce, async (fd) => {
       const volume = this.volumes.inspect(name);
       const { progress, end } = await this.begin(name, "an export", "export", options);
       // tar says nothing while it works: the file's size is how far it is.
@@ -390,9 +384,7 @@ export class VolumeBackups {
         await end();
       }
       return fstatSync(fd).size;
-    } finally {
-      closeSync(fd);
-    }
+    });
   }
 
   /**
@@ -598,6 +590,16 @@ class ArchiveReader {
 /** GNU tar's arguments for a volume's export: its content, with everything its files carry. */
 function exportArgs(volume: Volume): string[] {
   return ["--create", ...tarFidelity, "--sparse", "-C", volume.mountpoint, "."];
+}
+
+/** Runs `write` on the open file a client made (see openClientFile), closed afterwards. */
+async function intoClientFile(path: string, nonce: string, write: (fd: number) => Promise<number>): Promise<number> {
+  const fd = openClientFile(path, nonce);
+  try {
+    return await write(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
