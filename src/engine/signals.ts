@@ -7,6 +7,9 @@ const standard: Record<string, number> = {
   QUIT: 3, SEGV: 11, STKFLT: 16, STOP: 19, SYS: 31, TERM: 15, TRAP: 5, TSTP: 20, TTIN: 21, TTOU: 22, URG: 23, USR1: 10, USR2: 12, VTALRM: 26,
   WINCH: 28, XCPU: 24, XFSZ: 25,
 };
+export const sigkill = standard.KILL;
+export const sigterm = standard.TERM;
+
 const realTimeMin = 34;
 const realTimeMax = 64;
 

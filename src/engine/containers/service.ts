@@ -16,7 +16,7 @@ import { generateContainerName, normalizeContainerName } from "./names.ts";
 import type { AttachSession, ConmonRuntime } from "../runtime/conmon.ts";
 import { classifyRuntimeError } from "../runtime/conmon.ts";
 import { buildSpec, type SpecMount } from "./oci-spec.ts";
-import { isPlatformSignal, parseSignal } from "../signals.ts";
+import { isPlatformSignal, parseSignal, sigkill, sigterm } from "../signals.ts";
 import { ensureInitLayer, mountRootfs, resolveUser, unmountRootfs, writeEtcFiles } from "./rootfs.ts";
 import type { ContainerHostFacts } from "./host-runtime.ts";
 import { KeyedMutex } from "../../util/keyed-mutex.ts";
@@ -949,9 +949,6 @@ function unlimitedAbortController(): AbortController {
   setMaxListeners(0, controller.signal);
   return controller;
 }
-
-const sigkill = 9;
-const sigterm = 15;
 
 /** A signal's number as dockerd reads it (name or number); one it does not know is refused as dockerd's API does. */
 function signalNumber(signal: string): number {

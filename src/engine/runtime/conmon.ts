@@ -4,6 +4,7 @@ import { lstat, mkdir, open, readFile, readlink, rm, symlink, unlink, writeFile,
 import { basename, join } from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { MoorError, type ErrorKind } from "../../errors.ts";
+import { sigkill } from "../signals.ts";
 
 /**
  * Runs containers the way podman does: one conmon process per container holds the container's
@@ -669,7 +670,7 @@ export class ConmonRuntime {
     checkId(id);
     if (options.force && (await this.conmonPid(id)) !== undefined) {
       try {
-        await this.kill(id, 9);
+        await this.kill(id, sigkill);
       } catch (err) {
         if (!(err instanceof MoorError) || (err.kind !== "conflict" && err.kind !== "not_found")) throw err;
       }
