@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
-import { docker, moor, removeAllContainers, startEngine, useEngine, type TestEngine } from "./support/engine.ts";
+import { acrossRestart, docker, moor, removeAllContainers, useEngine, type TestEngine } from "./support/engine.ts";
 
 let tarball: string;
 const work = mkdtempSync(join(tmpdir(), "moor-restart-policy-"));
@@ -102,10 +102,7 @@ test("invalid policies are refused with dockerd's texts", async () => {
 });
 
 test("an engine that starts brings back always containers, and unless-stopped ones a user did not stop", async () => {
-  const first = await startEngine();
-  let second: TestEngine | undefined;
-  try {
-    assert.equal((await docker(first, ["import", tarball, "busybox"])).code, 0);
+  await acrossRestart(async (first, restart) => {
     for (const [name, policy] of [["always-stopped", "always"], ["unless-stopped-stopped", "unless-stopped"], ["unless-stopped-running", "unless-stopped"], ["no-policy", "no"]]) {
       assert.equal((await docker(first, ["run", "-d", "--name", name, "--restart", policy, "busybox", "sleep", "1000"])).code, 0);
     }
@@ -114,16 +111,10 @@ test("an engine that starts brings back always containers, and unless-stopped on
     const pid = (await inspect(first, "unless-stopped-running")).State.Pid;
     await first.stop();
     process.kill(pid, "SIGKILL");
-    second = await startEngine({ root: first.root, execRoot: first.execRoot });
+    const second = await restart();
     await until(second, "always-stopped", (c) => c.State.Status === "running");
     await until(second, "unless-stopped-running", (c) => c.State.Status === "running" && c.State.Pid !== pid);
     assert.equal((await inspect(second, "unless-stopped-stopped")).State.Status, "exited");
     assert.equal((await inspect(second, "no-policy")).State.Status, "running", "untouched, still running under conmon");
-  } finally {
-    await removeAllContainers(second ?? first);
-    await second?.stop();
-    second?.cleanup();
-    await first.stop();
-    first.cleanup();
-  }
+  });
 });

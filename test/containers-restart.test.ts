@@ -3,35 +3,10 @@
 // Needs root, conmon, runc, busybox-static and a built binary.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
-import { docker, removeAllContainers, startEngine, type TestEngine } from "./support/engine.ts";
-
-/**
- * Runs `body` with an engine that holds the busybox image, and `restart`, which starts a second
- * engine on its root and exec root (once the body has stopped or killed the first). Every
- * container, both engines and their files are gone afterwards.
- */
-async function acrossRestart(body: (first: TestEngine, restart: () => Promise<TestEngine>) => Promise<void>): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), "moor-restart-"));
-  const first = await startEngine();
-  let second: TestEngine | undefined;
-  try {
-    const tarball = join(work, "busybox.tar");
-    execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-    await docker(first, ["import", tarball, "busybox"]);
-    await body(first, async () => (second = await startEngine({ root: first.root, execRoot: first.execRoot })));
-  } finally {
-    await removeAllContainers(second ?? first);
-    await second?.stop();
-    second?.cleanup();
-    await first.stop();
-    first.cleanup();
-    rmSync(work, { recursive: true, force: true });
-  }
-}
+import { acrossRestart, docker, startEngine, type TestEngine } from "./support/engine.ts";
 
 for (const how of ["SIGTERM", "SIGKILL"] as const) {
   test(`a container keeps running across an engine ${how} and its exit code is recorded after`, async () => {

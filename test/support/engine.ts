@@ -1,7 +1,8 @@
 // Starts a real moor engine (the built binary, as users run it) on a temporary root, exec
 // root and socket, and cleans up after it: the process it started, by PID, and the
 // directories it made. Needs root (the engine mounts and chowns) and a prior `npm run build`.
-import { spawn, type ChildProcess } from "node:child_process";
+import assert from "node:assert/strict";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { after, before } from "node:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request, type OutgoingHttpHeaders } from "node:http";
@@ -197,4 +198,28 @@ export function writeContext(dir: string, files: Record<string, string>): string
     writeFileSync(join(dir, path), content);
   }
   return dir;
+}
+
+/**
+ * Runs `body` with an engine that holds the busybox image, and `restart`, which starts a second
+ * engine on its root and exec root (once the body has stopped or killed the first). Every
+ * container, both engines and their files are gone afterwards.
+ */
+export async function acrossRestart(body: (first: TestEngine, restart: () => Promise<TestEngine>) => Promise<void>): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "moor-restart-"));
+  const first = await startEngine();
+  let second: TestEngine | undefined;
+  try {
+    const tarball = join(work, "busybox.tar");
+    execFileSync(resolve(import.meta.dirname, "../../scripts/make-test-image.sh"), [tarball]);
+    assert.equal((await docker(first, ["import", tarball, "busybox"])).code, 0);
+    await body(first, async () => (second = await startEngine({ root: first.root, execRoot: first.execRoot })));
+  } finally {
+    await removeAllContainers(second ?? first);
+    await second?.stop();
+    second?.cleanup();
+    await first.stop();
+    first.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  }
 }
