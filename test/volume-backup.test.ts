@@ -103,6 +103,56 @@ test("backup then restore under another name: every file, owner, mode, time, lin
   assert.deepEqual(describeTree(await mountpoint("keep")), describeTree(await mountpoint("keep-copy")), "--force replaced the data");
 });
 
+test("a backup is two archives: GNU tar's of the volume, then the manifest with each file's sha256 as sha256sum prints it", async () => {
+  const data = await filledVolume("layout");
+  const archive = join(work, "layout.tar.zst");
+  await ok(["volume", "backup", "layout", "-o", archive]);
+  const first = execFileSync("sh", ["-c", `zstd -d -c ${archive} | tar -t`], { encoding: "utf8" }).trim().split("\n");
+  assert.equal(first[0], "moor-volume.json");
+  assert.ok(first.includes("_data/dir/file.txt") && !first.includes("moor-manifest.json"), "plain tar reads the volume's archive");
+  const manifest = JSON.parse(execFileSync("sh", ["-c", `zstd -d -c ${archive} | tar -x -O --ignore-zeros moor-manifest.json`], { encoding: "utf8" })) as { files: number; sha256: Record<string, string> };
+  const sums = execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 sha256sum"], { cwd: data, encoding: "utf8" }).trim().split("\n");
+  assert.deepEqual(
+    Object.entries(manifest.sha256).sort(),
+    sums.map((line) => [`_data/${line.slice(66).replace(/^\.\//, "")}`, line.slice(0, 64)]).sort(),
+    "every regular file, hard links and the sparse file too, with sha256sum's checksum",
+  );
+  assert.equal(manifest.files, 2, "file.txt (with its hard link) and sparse.img");
+});
+
+test("a backup of a volume that something outside moor's containers writes to meanwhile fails and leaves no archive", async () => {
+  await ok(["volume", "create", "scribbled"]);
+  const data = await mountpoint("scribbled");
+  writeFileSync(join(data, "random"), randomBytes(8 * 1024 * 1024));
+  const scribbler = spawn("sh", ["-c", `while :; do echo x >> ${join(data, "log")}; done`], { stdio: "ignore" });
+  try {
+    const archive = join(work, "scribbled.tar.zst");
+    const result = await moor(engine(), ["volume", "backup", "scribbled", "-o", archive]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^Error response from daemon: _data\/log in volume scribbled changed while it was being backed up, so the archive would not match its checksums: stop what writes to the volume \(outside moor's containers too\) and back it up again\n$/);
+    assert.deepEqual(readdirSync(work).filter((name) => name.startsWith("scribbled.tar.zst")), [], "no archive and no partial file");
+  } finally {
+    scribbler.kill("SIGKILL");
+  }
+});
+
+test("archives of format 1 (single-archive, checksummed as stored) are still verified and restored", async () => {
+  const archive = resolve(import.meta.dirname, "fixtures/volume-backup-v1.tar.zst");
+  assert.match(await ok(["volume", "verify", archive]), /^OK: volume fixture-v1, 2 files, .*, sha256 [0-9a-f]{64}\n$/);
+  assert.match(await ok(["volume", "restore", archive, "from-v1"]), /^Restored volume from-v1: 2 files/);
+  const data = await mountpoint("from-v1");
+  assert.equal(readFileSync(join(data, "dir/hello.txt"), "utf8"), "hello moor\n");
+  assert.equal(lstatSync(join(data, "dir/hello.txt")).ino, lstatSync(join(data, "dir/hello-link.txt")).ino, "the hard link");
+  assert.equal(readlinkSync(join(data, "dir/symlink")), "hello.txt");
+  const sparse = readFileSync(join(data, "sparse.bin"));
+  assert.equal(sparse.length, 1024 * 1024);
+  assert.equal(sparse.subarray(500000, 500018).toString(), "data in the middle");
+  assert.ok(lstatSync(join(data, "sparse.bin")).blocks * 512 < 64 * 1024, "still sparse");
+  assert.deepEqual([lstatSync(join(data, "dir/sub")).uid, lstatSync(join(data, "dir/sub")).gid], [1234, 5678]);
+  assert.match(execFileSync("getfattr", ["-n", "user.note", join(data, "dir/hello.txt")], { encoding: "utf8" }), /user\.note="fixture"/);
+  assert.equal((await ok(["volume", "inspect", "--format", "{{json .Labels}}", "from-v1"])).trim(), '{"purpose":"fixture"}');
+});
+
 test("the engine writes a backup into a client's file only when it holds the client's nonce; a client it cannot see streams it instead", async () => {
   await filledVolume("direct");
   const nonce = randomBytes(16).toString("hex");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -31,7 +31,7 @@ test("members of GNU tar's pax archives, fed in any chunk size: names from pax h
     assert.equal(file.name, `data/${"d".repeat(120)}/file`, "the long name comes from the pax header");
     assert.equal(file.sha256, createHash("sha256").update("content\n").digest("hex"));
     assert.equal(members.find((member) => member.name === "data/link")?.linkName, "target");
-    assert.equal(scanner.membersLength, archive.length - 1024, "the end-of-archive blocks start there");
+    assert.equal(file.contentSha256, file.sha256, "a file that is not sparse: its content is its stored data");
     const first = members[0];
     assert.equal(first.precedingSha256, createHash("sha256").digest("hex"), "nothing comes before the first member");
   }
@@ -47,4 +47,45 @@ test("a truncated archive, a corrupt header and a zero block in the middle are e
   assert.throws(() => new TarScanner(() => undefined).push(corrupt), /checksum does not match/);
   const holed = Buffer.concat([archive.subarray(0, 512 * 3), Buffer.alloc(512), archive.subarray(512 * 3)]);
   assert.throws(() => new TarScanner(() => undefined).push(holed), /a zero block in the middle/);
+});
+
+test("with ignoreZeros, archives in a row are read as one, and the stream must end after zero blocks", () => {
+  const archive = gnuTar();
+  const scan = (bytes: Buffer, ignoreZeros: boolean) => {
+    const names: string[] = [];
+    const scanner = new TarScanner((member) => names.push(member.name), undefined, undefined, { ignoreZeros });
+    scanner.push(bytes);
+    scanner.finish();
+    return names;
+  };
+  const once = scan(archive, false);
+  assert.ok(once.includes("data/link"));
+  assert.deepEqual(scan(Buffer.concat([archive, archive]), true), [...once, ...once], "the second archive's members too");
+  assert.deepEqual(scan(Buffer.concat([archive, archive]), false), once, "without it, the first archive's end is the end");
+  assert.throws(() => scan(Buffer.concat([archive, archive.subarray(0, archive.length - 1024)]), true), /the archive is truncated/);
+});
+
+test("a sparse file in GNU's format 1.0: named by GNU.sparse.name, its content digest counts the holes as zeros", () => {
+  const dir = mkdtempSync(join(tmpdir(), "moor-tar-scan-"));
+  try {
+    const file = join(dir, "holey");
+    execFileSync("truncate", ["-s", "3M", file]);
+    execFileSync("sh", ["-c", `printf start | dd of=${file} conv=notrunc status=none && printf middle | dd of=${file} bs=1 seek=1500000 conv=notrunc status=none`]);
+    const content = readFileSync(file);
+    const archive = execFileSync("tar", ["--create", "--format=posix", "--sparse", "-C", dir, "holey"]);
+    for (const size of [1, 700, archive.length]) {
+      const members: ScannedMember[] = [];
+      const scanner = new TarScanner((member) => members.push(member));
+      for (let offset = 0; offset < archive.length; offset += size) scanner.push(archive.subarray(offset, offset + size));
+      scanner.finish();
+      assert.equal(members.length, 1);
+      assert.equal(members[0].name, "holey", "the name it is extracted to");
+      assert.match(members[0].storedName!, /^\.\/GNUSparseFile\.[0-9]+\/holey$/);
+      assert.ok(members[0].size < 64 * 1024, `only the data regions are stored (${members[0].size} bytes)`);
+      assert.equal(members[0].contentSha256, createHash("sha256").update(content).digest("hex"));
+      assert.notEqual(members[0].sha256, members[0].contentSha256);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,4 +1,5 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import type { Writable } from "node:stream";
 import { MoorError } from "../../errors.ts";
 
 /**
@@ -22,7 +23,7 @@ export function runCommand(file: string, args: readonly string[]): Promise<strin
  * Runs a binary with `input` streamed to its stdin (its stdout discarded, or written to the open
  * file `stdout`); a non-zero exit becomes a MoorError.
  */
-export function runWithInput(file: string, args: readonly string[], input: AsyncIterable<Buffer>, { stdout }: { stdout?: number } = {}): Promise<void> {
+export function runWithInput(file: string, args: readonly string[], input: AsyncIterable<Buffer> | Iterable<Buffer>, { stdout }: { stdout?: number } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ["pipe", stdout ?? "ignore", "pipe"] });
     const stdin = child.stdin!;
@@ -69,7 +70,7 @@ export function runWithOutput(file: string, args: readonly string[], output: Nod
  * non-zero exit is thrown after the last chunk, as is a failure to read `input`. Stopping
  * early kills the binary.
  */
-export async function* streamOutput(file: string, args: readonly string[], input?: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function* streamOutput(file: string, args: readonly string[], input?: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<Buffer> {
   const child = spawn(file, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
   let inputError: unknown;
   if (input !== undefined) {
@@ -109,13 +110,15 @@ export async function* streamOutput(file: string, args: readonly string[], input
 }
 
 /**
- * `producer | consumer`: the first binary's stdout feeds the second's stdin. A non-zero exit of
- * either becomes a MoorError with its message: the producer's, unless it was stopped because
- * the consumer failed.
+ * `producer | consumer` with the pipe between them held by the two binaries alone: the engine
+ * never reads or copies what passes. The consumer's stdout is ignored, written into the open
+ * file `stdout`, or (`"pipe"`) returned as `output`. `done` settles once both have exited; a
+ * non-zero exit becomes a MoorError with its message: the producer's, unless it was stopped
+ * because the consumer failed. `stop` kills both; `producerPid` is the producer's process.
  */
-export function pipeCommands(producer: [string, readonly string[]], consumer: [string, readonly string[]]): Promise<void> {
-  const run = (file: string, args: readonly string[], stdio: ["ignore" | "pipe", "pipe" | "ignore", "pipe"]) => {
-    const child = spawn(file, args, { stdio });
+function startPipeline(producer: [string, readonly string[]], consumer: [string, readonly string[]], stdout: "ignore" | "pipe" | number) {
+  const run = (file: string, args: readonly string[], stdio: [StdioOption, StdioOption, "pipe"]) => {
+    const child: ChildProcess = spawn(file, args, { stdio });
     let stderr = "";
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const done = new Promise<void>((resolve, reject) => {
@@ -124,20 +127,54 @@ export function pipeCommands(producer: [string, readonly string[]], consumer: [s
     });
     return { child, done };
   };
-  const first = run(producer[0], producer[1], ["ignore", "pipe", "pipe"]);
-  const second = run(consumer[0], consumer[1], ["pipe", "ignore", "pipe"]);
-  second.child.stdin!.on("error", () => {});
-  first.child.stdout!.pipe(second.child.stdin!);
+  const second = run(consumer[0], consumer[1], ["pipe", stdout, "pipe"]);
+  const first = run(producer[0], producer[1], ["ignore", second.child.stdin!, "pipe"]);
+  // The producer holds the pipe's writing end now: the consumer sees its end once the producer exits.
+  second.child.stdin!.destroy();
   // A consumer that fails early leaves the producer writing into a closed pipe: stop it.
   let producerStopped = false;
   second.done.catch(() => {
     producerStopped = true;
     first.child.kill("SIGKILL");
   });
-  return Promise.allSettled([first.done, second.done]).then(([a, b]) => {
+  const done = Promise.allSettled([first.done, second.done]).then(([a, b]) => {
     if (a.status === "rejected" && !producerStopped) throw a.reason;
     if (b.status === "rejected") throw b.reason;
   });
+  const stop = () => {
+    first.child.kill("SIGKILL");
+    second.child.kill("SIGKILL");
+  };
+  return { output: second.child.stdout, done, stop, producerPid: first.child.pid };
+}
+
+type StdioOption = "ignore" | "pipe" | number | Writable;
+
+/**
+ * Runs `producer | consumer` to their end (see startPipeline), the consumer's stdout ignored or
+ * written into the open file `stdout`; `started` gets the producer's pid, to follow it.
+ */
+export function pipeCommands(producer: [string, readonly string[]], consumer: [string, readonly string[]], { stdout, started }: { stdout?: number; started?: (producerPid: number | undefined) => void } = {}): Promise<void> {
+  const pipeline = startPipeline(producer, consumer, stdout ?? "ignore");
+  started?.(pipeline.producerPid);
+  return pipeline.done;
+}
+
+/** `producer | consumer` (see pipeCommands) with the consumer's stdout as a stream; stopping early kills both. */
+export async function* streamPipeline(producer: [string, readonly string[]], consumer: [string, readonly string[]], { started }: { started?: (producerPid: number | undefined) => void } = {}): AsyncGenerator<Buffer> {
+  const { output, done, stop, producerPid } = startPipeline(producer, consumer, "pipe");
+  started?.(producerPid);
+  let finished = false;
+  try {
+    yield* output!;
+    await done;
+    finished = true;
+  } finally {
+    if (!finished) {
+      stop();
+      await done.catch(() => undefined);
+    }
+  }
 }
 
 /**

@@ -1,32 +1,41 @@
 /**
- * Backups of volumes: a tar stream (zstd or gzip compressed) that GNU tar writes from the
- * volume's directory, keeping owners, modes, times, symlinks, hard links, sparse files, extended
- * attributes and ACLs, between two members moor adds:
+ * Backups of volumes (format moor-volume-backup/2): two tar archives one after the other, each
+ * compressed on its own (zstd or gzip; their decompressors read the two as one stream):
  *
- *   moor-volume.json     first: the format, and the volume's name, driver, options, labels, creation
- *   _data/...            the volume's data, as GNU tar wrote it
- *   moor-manifest.json   last: the sha256 of each member's stored data, the file count and bytes,
- *                        and the sha256 of every byte of the archive before it
+ *   1. what GNU tar writes of the volume, keeping owners, modes, times, symlinks, hard links,
+ *      sparse files, extended attributes and ACLs:
+ *        moor-volume.json    first: the format, and the volume's name, driver, options, labels, creation
+ *        _data/...           the volume's data
+ *   2. moor-manifest.json   the sha256 of each regular file's content, the file count and bytes,
+ *                           and the sha256 of all of them listed as `sha256sum` prints them
+ *
+ * tar writes into the compressor directly; meanwhile the engine reads the volume's files itself
+ * for their checksums, and afterwards checks that none changed since it read them, so that the
+ * manifest describes exactly what tar archived. (`tar -x` of a backup stops after the first
+ * archive; `tar -x --ignore-zeros` reads the manifest too.) Format 1, still read, was a single
+ * archive that passed through the engine on its way to the compressor; its manifest held the
+ * sha256 of each member's stored data and of every byte before it.
  *
  * A restore checks each member's name before any of its data is used (nothing may land outside
  * `_data`), unpacks into a staging directory, compares every checksum, and only then makes the
  * result the volume's data, in one rename; a failed or interrupted restore changes nothing.
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
-import { createHash } from "node:crypto";
 import { MoorError } from "../../errors.ts";
 import { TarScanner, type ScannedMember, type TarMember } from "../../util/tar-scan.ts";
 import { encodeTarHeader, tarEnd, tarHeader, tarPadding, TarFormatError } from "../../util/tar.ts";
 import { randomId } from "../../util/ids.ts";
-import { runCommand, runIntoFile, runWithInput, streamOutput } from "../runtime/command.ts";
+import { pipeCommands, runCommand, runIntoFile, runWithInput, streamOutput, streamPipeline } from "../runtime/command.ts";
 import { directorySize, removeTree } from "../fs.ts";
+import { digestFiles, firstChange, listingChecksum } from "./file-digests.ts";
 import type { ContainerService } from "../containers/service.ts";
 import type { Logger } from "../logger.ts";
 import type { Volume, VolumeService } from "./service.ts";
 
-export const backupFormat = "moor-volume-backup/1";
+export const backupFormat = "moor-volume-backup/2";
+const backupFormatV1 = "moor-volume-backup/1";
 const headerMember = "moor-volume.json";
 const manifestMember = "moor-manifest.json";
 const dataRoot = "_data";
@@ -56,6 +65,17 @@ interface BackupHeader {
 }
 
 interface BackupManifest {
+  /** Regular files, each hard-linked file counted once. */
+  files: number;
+  bytes: number;
+  /** Path of each regular file (hard links too) → sha256 of its content. */
+  sha256: Record<string, string>;
+  /** listingChecksum() of `sha256`. */
+  checksum: string;
+}
+
+/** Format 1's manifest. */
+interface BackupManifestV1 {
   files: number;
   bytes: number;
   /** Member name → sha256 of its stored data. */
@@ -77,11 +97,12 @@ export interface ArchiveSummary {
 const tarFidelity = ["--format=posix", "--xattrs", "--xattrs-include=*", "--acls", "--numeric-owner"];
 
 /**
- * Records of 64 KiB (128 blocks), the size of a pipe's buffer, instead of GNU tar's 10 KiB: a
- * backup reads tar's output in half as many chunks. The record size only decides how many zeros
- * pad tar's end, which a backup replaces with its own.
+ * Records of 64 KiB (128 blocks), the size of a pipe's buffer, instead of GNU tar's 10 KiB: tar
+ * writes into the compressor in half as many writes.
  */
 const tarRecordBlocks = 128;
+
+const compressorArgs = ["-c", "-q"];
 
 export class VolumeBackups {
   constructor(
@@ -175,11 +196,11 @@ export class VolumeBackups {
    * unless `writers` stops or pauses them for the backup; they run again after it, even if it fails.
    */
   async backup(name: string, options: BackupOptions): Promise<AsyncGenerator<Buffer>> {
-    const { archive, finish } = await this.openBackup(name, options);
-    const compressed = streamOutput(options.compression, ["-c", "-q"], archive);
+    const { volume, progress, finish } = await this.openBackup(name, options);
+    const archive = this.archive(volume, progress, options.compression);
     return (async function* () {
       try {
-        yield* compressed;
+        yield* archive;
       } finally {
         await finish();
       }
@@ -188,13 +209,14 @@ export class VolumeBackups {
 
   /**
    * The volume's backup written into the open file `fd` (from its start), with the same rules
-   * as backup(): the compressor writes it there itself, so the archive never passes through the
-   * engine. Resolves to the archive's size.
+   * as backup(): tar and the compressor write it there themselves, so the archive never passes
+   * through the engine. Resolves to the archive's size.
    */
   async backupToFile(name: string, fd: number, options: BackupOptions): Promise<number> {
-    const { archive, finish } = await this.openBackup(name, options);
+    const { volume, progress, finish } = await this.openBackup(name, options);
     try {
-      await runWithInput(options.compression, ["-c", "-q"], archive, { stdout: fd });
+      // Written into the file: nothing comes out.
+      for await (const _ of this.archive(volume, progress, options.compression, fd));
     } finally {
       await finish();
     }
@@ -210,8 +232,8 @@ export class VolumeBackups {
     return intoClientFile(path, nonce, (fd) => this.backupToFile(name, fd, options));
   }
 
-  /** The start of a backup: writers quiesced, the volume mounted if it needs it, its tar stream; `finish` undoes the first two. */
-  private async openBackup(name: string, options: BackupOptions): Promise<{ archive: AsyncGenerator<Buffer>; finish: () => Promise<void> }> {
+  /** The start of a backup: writers quiesced and the volume mounted if it needs it; `finish` undoes both. */
+  private async openBackup(name: string, options: BackupOptions): Promise<{ volume: Volume; progress: OperationProgress | undefined; finish: () => Promise<void> }> {
     const volume = this.volumes.inspect(name);
     const { progress, end } = await this.begin(name, "a backup", "back up", options);
     const user = `backup-${randomId().slice(0, 12)}`;
@@ -223,7 +245,8 @@ export class VolumeBackups {
       });
     }
     return {
-      archive: this.archive(volume, progress),
+      volume,
+      progress,
       finish: async () => {
         if (mounted) await this.volumes.unmount(name, user).catch(() => undefined);
         await end();
@@ -231,57 +254,54 @@ export class VolumeBackups {
     };
   }
 
-  private async *archive(volume: Volume, progress: OperationProgress | undefined): AsyncGenerator<Buffer> {
-    const whole = createHash("sha256");
-    const emit = (chunk: Buffer) => {
-      whole.update(chunk);
-      return chunk;
-    };
+  /**
+   * The volume's backup, compressed: yielded, or with `into` written into that open file (and
+   * nothing yielded). Progress counts the bytes tar has read.
+   */
+  private async *archive(volume: Volume, progress: OperationProgress | undefined, compression: Compression, into?: number): AsyncGenerator<Buffer> {
     const header: BackupHeader = {
       format: backupFormat,
       created: new Date().toISOString(),
       volume: { name: volume.name, driver: volume.driver, options: volume.options, labels: volume.labels, createdAt: volume.createdAt },
     };
-    yield emit(await smallMember(headerMember, Buffer.from(`${JSON.stringify(header, null, 2)}\n`)));
-
-    const manifest: BackupManifest = { files: 0, bytes: 0, members: {}, checksum: "" };
-    const scanner = new TarScanner(
-      (member) => {
-        manifest.members[member.name] = member.sha256;
-        if (member.type === "0") {
-          manifest.files += 1;
-          manifest.bytes += member.size;
-        }
-      },
-      undefined,
-      undefined,
-      // The whole archive's checksum is taken below, over what is sent.
-      false,
-    );
-    // GNU tar ends its stream with end-of-archive blocks (then zeros to a whole record); they are
-    // held back (the manifest goes before them). Chunks are sent whole, unsplit and uncopied, once
-    // at least 1024 bytes have come after them; the chunk where the members end is cut there.
-    const unsent: Buffer[] = [];
-    let unsentLength = 0;
-    let sent = 0;
-    for await (const chunk of streamOutput("tar", ["--create", ...tarFidelity, "--sparse", `--blocking-factor=${tarRecordBlocks}`, "-C", dirname(volume.mountpoint), dataRoot])) {
-      scanner.push(chunk);
-      if (progress !== undefined) progress.done += chunk.length;
-      unsent.push(chunk);
-      unsentLength += chunk.length;
-      const end = scanner.membersLength;
-      while (unsent.length > 0 && (end !== undefined || unsentLength - unsent[0].length >= tarEnd.length)) {
-        const next = unsent.shift()!;
-        unsentLength -= next.length;
-        const part = end === undefined ? next : next.subarray(0, Math.max(0, end - sent));
-        if (part.length > 0) yield emit(part);
-        sent += part.length;
+    // tar takes the header member from a file of its own, so that one tar writes the first archive whole.
+    const headerDir = this.volumes.stagingDir();
+    const reading = new AbortController();
+    let digesting: ReturnType<typeof digestFiles> | undefined;
+    // tar says nothing while it works: what it has read so far is how far it is.
+    let tarPid: number | undefined;
+    const measure = setInterval(() => {
+      if (progress !== undefined && tarPid !== undefined) progress.done = bytesReadBy(tarPid) ?? progress.done;
+    }, 250);
+    const started = (pid: number | undefined) => (tarPid = pid);
+    try {
+      await writeFile(join(headerDir, headerMember), `${JSON.stringify(header, null, 2)}\n`, { mode: 0o644 });
+      digesting = digestFiles(volume.mountpoint, dataRoot, { signal: reading.signal });
+      // A failure is awaited below, once tar is done; until then it must not count as unhandled.
+      digesting.catch(() => undefined);
+      const tar: [string, string[]] = ["tar", ["--create", ...tarFidelity, "--sparse", `--blocking-factor=${tarRecordBlocks}`, "-C", headerDir, headerMember, "-C", dirname(volume.mountpoint), dataRoot]];
+      const changedMeanwhile = (path: string) =>
+        new MoorError("conflict", `${path} in volume ${volume.name} changed while it was being backed up, so the archive would not match its checksums: stop what writes to the volume (outside moor's containers too) and back it up again`);
+      try {
+        if (into === undefined) yield* streamPipeline(tar, [compression, compressorArgs], { started });
+        else await pipeCommands(tar, [compression, compressorArgs], { stdout: into, started });
+      } catch (err) {
+        const changed = /tar: (.+): file changed as we read it/.exec((err as Error).message);
+        throw changed === null ? err : changedMeanwhile(changed[1]);
       }
+      const digests = await digesting;
+      const changed = await firstChange(volume.mountpoint, dataRoot, digests);
+      if (changed !== undefined) throw changedMeanwhile(changed);
+      const manifest: BackupManifest = { files: digests.files, bytes: digests.bytes, sha256: Object.fromEntries(digests.sha256), checksum: listingChecksum(digests.sha256) };
+      const manifestArchive = [Buffer.concat([await smallMember(manifestMember, Buffer.from(`${JSON.stringify(manifest)}\n`)), tarEnd])];
+      if (into === undefined) yield* streamOutput(compression, compressorArgs, manifestArchive);
+      else await runWithInput(compression, compressorArgs, manifestArchive, { stdout: into });
+    } finally {
+      clearInterval(measure);
+      reading.abort();
+      await digesting?.catch(() => undefined);
+      await removeTree(headerDir);
     }
-    scanner.finish();
-    manifest.checksum = whole.digest("hex");
-    yield await smallMember(manifestMember, Buffer.from(`${JSON.stringify(manifest)}\n`));
-    yield tarEnd;
   }
 
   /**
@@ -338,7 +358,7 @@ export class VolumeBackups {
   async restore(input: AsyncIterable<Buffer>, options: { name?: string; force: boolean }): Promise<ArchiveSummary> {
     if (options.name !== undefined) await this.checkTarget(options.name, options.force);
     const reader = new ArchiveReader();
-    return this.unpack(input, reader, ".", async (staging) => {
+    return this.unpack(input, reader, { root: ".", ignoreZeros: true }, async (staging) => {
       const summary = reader.finish();
       const name = options.name ?? reader.header!.volume.name;
       await rm(join(staging, headerMember), { force: true });
@@ -425,7 +445,7 @@ export class VolumeBackups {
         }
       },
     };
-    return this.unpack(input, reader, dataRoot, async (staging) => {
+    return this.unpack(input, reader, { root: dataRoot, ignoreZeros: false }, async (staging) => {
       reader.finish();
       await this.install(staging, name, null, options.force);
       return summary;
@@ -435,9 +455,10 @@ export class VolumeBackups {
   /**
    * Unpacks an archive into a new staging directory (at `root` in it), each chunk seen by
    * `reader` before tar gets it, then hands the staging directory to `finish`; on any failure
-   * the staging directory goes and nothing else changed.
+   * the staging directory goes and nothing else changed. `ignoreZeros` (only for a reader that
+   * skips zero blocks too) reads on past an archive's end, into the one after it.
    */
-  private async unpack<T>(input: AsyncIterable<Buffer>, reader: { push(chunk: Buffer): void; finish(): unknown }, root: string, finish: (staging: string) => Promise<T>): Promise<T> {
+  private async unpack<T>(input: AsyncIterable<Buffer>, reader: { push(chunk: Buffer): void; finish(): unknown }, { root, ignoreZeros }: { root: string; ignoreZeros: boolean }, finish: (staging: string) => Promise<T>): Promise<T> {
     const staging = this.volumes.stagingDir();
     try {
       const checked = (async function* () {
@@ -447,7 +468,7 @@ export class VolumeBackups {
         }
       })();
       await mkdir(join(staging, root), { recursive: true });
-      await runWithInput("tar", ["--extract", ...tarFidelity, "--same-permissions", "--same-owner", "-C", join(staging, root)], checked).catch((err: unknown) => {
+      await runWithInput("tar", ["--extract", ...tarFidelity, "--same-permissions", "--same-owner", ...(ignoreZeros ? ["--ignore-zeros"] : []), "-C", join(staging, root)], checked).catch((err: unknown) => {
         // The reader's own complaint (a bad member, a truncated or corrupt stream) says more than tar's.
         reader.finish();
         throw err;
@@ -520,13 +541,16 @@ async function* decompressed(input: AsyncIterable<Buffer>): AsyncGenerator<Buffe
 /** Follows an archive's members, refusing what does not belong, and checks its checksums at the end. */
 class ArchiveReader {
   header: BackupHeader | undefined;
-  private manifest: { member: ScannedMember; value: BackupManifest } | undefined;
+  private manifest: { member: ScannedMember; content: Buffer } | undefined;
   private readonly members: ScannedMember[] = [];
   private failure: Error | undefined;
+  // Zero blocks are skipped as `tar --ignore-zeros` skips them, which a restore's tar is given
+  // (a backup is two archives in a row): every member that tar extracts is seen here first.
   private readonly scanner = new TarScanner(
     (member) => this.onMember(member),
     (member) => this.onHeader(member),
     (member) => member.name === headerMember || member.name === manifestMember,
+    { ignoreZeros: true },
   );
 
   push(chunk: Buffer): void {
@@ -556,10 +580,12 @@ class ArchiveReader {
   private onMember(member: ScannedMember): void {
     if (member.name === headerMember) {
       const header = parseJson<BackupHeader>(member.content!, headerMember);
-      if (header.format !== backupFormat) throw new TarFormatError(`its format is ${JSON.stringify(header.format)}, this moor reads ${backupFormat}`);
+      if (header.format !== backupFormat && header.format !== backupFormatV1) throw new TarFormatError(`its format is ${JSON.stringify(header.format)}, this moor reads ${backupFormat} and ${backupFormatV1}`);
+      // Only format 1 checksums the stream's bytes.
+      this.scanner.trackPreceding = header.format === backupFormatV1;
       this.header = header;
     } else if (member.name === manifestMember) {
-      this.manifest = { member, value: parseJson<BackupManifest>(member.content!, manifestMember) };
+      this.manifest = { member, content: member.content! };
     } else {
       this.members.push(member);
     }
@@ -572,18 +598,54 @@ class ArchiveReader {
       this.scanner.finish();
       if (this.header === undefined) throw new TarFormatError("it is empty");
       if (this.manifest === undefined) throw new TarFormatError(`${manifestMember} is missing: the archive is truncated`);
-      const { member, value } = this.manifest;
-      const expected = value.members ?? {};
-      for (const scanned of this.members) {
-        if (expected[scanned.name] === undefined) throw new TarFormatError(`member ${JSON.stringify(scanned.name)} is not in the manifest`);
-        if (expected[scanned.name] !== scanned.sha256) throw new TarFormatError(`the checksum of ${JSON.stringify(scanned.name)} does not match: its data is corrupt`);
-      }
-      if (Object.keys(expected).length !== this.members.length) throw new TarFormatError(`${Object.keys(expected).length - this.members.length} member(s) of the manifest are missing`);
-      if (member.precedingSha256 !== value.checksum) throw new TarFormatError("the archive's checksum does not match: it was changed or is corrupt");
-      return { volume: this.header.volume.name, files: value.files, bytes: value.bytes, checksum: value.checksum, created: this.header.created };
+      const summary = (manifest: { files: number; bytes: number; checksum: string }) => ({ volume: this.header!.volume.name, files: manifest.files, bytes: manifest.bytes, checksum: manifest.checksum, created: this.header!.created });
+      if (this.header.format === backupFormatV1) return summary(this.checkV1(this.manifest.member, parseJson<BackupManifestV1>(this.manifest.content, manifestMember)));
+      return summary(this.check(parseJson<BackupManifest>(this.manifest.content, manifestMember)));
     } catch (err) {
       throw this.asError(err);
     }
+  }
+
+  /** Every regular file's content (a hard link's is its target's) against the manifest's checksums. */
+  private check(manifest: BackupManifest): BackupManifest {
+    const expected = manifest.sha256 ?? {};
+    const contents = new Map<string, string>();
+    for (const scanned of this.members) {
+      const regular = scanned.type === "0" || scanned.type === "7";
+      const content = regular ? scanned.contentSha256 : scanned.type === "1" ? contents.get(scanned.linkName) : undefined;
+      if (regular && content === undefined) throw new TarFormatError(`${JSON.stringify(scanned.name)} is stored in a sparse format this moor does not read`);
+      if (content === undefined) continue;
+      contents.set(scanned.name, content);
+      if (expected[scanned.name] === undefined) throw new TarFormatError(`file ${JSON.stringify(scanned.name)} is not in the manifest`);
+      if (expected[scanned.name] !== content) throw new TarFormatError(`the checksum of ${JSON.stringify(scanned.name)} does not match: its data is corrupt`);
+    }
+    const missing = Object.keys(expected).filter((path) => !contents.has(path)).length;
+    if (missing > 0) throw new TarFormatError(`${missing} file(s) of the manifest are missing`);
+    if (listingChecksum(Object.entries(expected)) !== manifest.checksum) throw new TarFormatError("the manifest's checksum does not match: it was changed or is corrupt");
+    return manifest;
+  }
+
+  /** Format 1: each member's stored data, and every byte before the manifest, against the manifest's checksums. */
+  private checkV1(member: ScannedMember, manifest: BackupManifestV1): BackupManifestV1 {
+    const expected = manifest.members ?? {};
+    for (const scanned of this.members) {
+      const name = scanned.storedName ?? scanned.name;
+      if (expected[name] === undefined) throw new TarFormatError(`member ${JSON.stringify(name)} is not in the manifest`);
+      if (expected[name] !== scanned.sha256) throw new TarFormatError(`the checksum of ${JSON.stringify(name)} does not match: its data is corrupt`);
+    }
+    if (Object.keys(expected).length !== this.members.length) throw new TarFormatError(`${Object.keys(expected).length - this.members.length} member(s) of the manifest are missing`);
+    if (member.precedingSha256 !== manifest.checksum) throw new TarFormatError("the archive's checksum does not match: it was changed or is corrupt");
+    return manifest;
+  }
+}
+
+/** Bytes the process `pid` has read (its `rchar` in /proc; undefined once it is gone). */
+function bytesReadBy(pid: number): number | undefined {
+  try {
+    const match = /^rchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, "latin1"));
+    return match === null ? undefined : Number(match[1]);
+  } catch {
+    return undefined;
   }
 }
 

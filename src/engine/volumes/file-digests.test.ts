@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { appendFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { digestFiles, firstChange, listingChecksum } from "./file-digests.ts";
+
+function tree(): string {
+  const root = mkdtempSync(join(tmpdir(), "moor-file-digests-"));
+  mkdirSync(join(root, "a/b"), { recursive: true });
+  writeFileSync(join(root, "a/b/small.txt"), "small\n");
+  writeFileSync(join(root, "a/large.bin"), Buffer.alloc(3 * 1024 * 1024 + 17, 7));
+  writeFileSync(join(root, "empty"), "");
+  linkSync(join(root, "a/b/small.txt"), join(root, "hardlink"));
+  symlinkSync("a/b/small.txt", join(root, "symlink"));
+  execFileSync("truncate", ["-s", "5M", join(root, "sparse")]);
+  execFileSync("mkfifo", [join(root, "fifo")]);
+  return root;
+}
+
+/** What `sha256sum` says of every regular file, as path → sum, the paths under `prefix`. */
+function sha256sum(root: string, prefix: string): Map<string, string> {
+  const listing = execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 sha256sum"], { cwd: root, encoding: "utf8" });
+  return new Map(listing.trim().split("\n").map((line) => [`${prefix}/${line.slice(66).replace(/^\.\//, "")}`, line.slice(0, 64)]));
+}
+
+test("every regular file's content digest, named under the prefix, as sha256sum has it; hard links counted once", async () => {
+  const root = tree();
+  try {
+    let reported = 0;
+    const digests = await digestFiles(root, "_data", { onBytes: (bytes) => (reported += bytes) });
+    assert.deepEqual(new Map([...digests.sha256].sort()), new Map([...sha256sum(root, "_data")].sort()));
+    assert.equal(digests.files, 4, "small.txt (with its hard link), large.bin, empty, sparse");
+    assert.equal(digests.bytes, 6 + 3 * 1024 * 1024 + 17 + 5 * 1024 * 1024);
+    assert.equal(reported, digests.bytes, "progress counts every byte read");
+
+    const listing = execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 sha256sum | sed 's#  \\./#  _data/#' | LC_ALL=C sort -k2 | sha256sum"], { cwd: root, encoding: "utf8" });
+    assert.equal(listingChecksum(digests.sha256), listing.slice(0, 64), "the checksum of sha256sum's listing, sorted by path");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("firstChange names a file written, added or removed since the digest, and nothing when all is as it was", async () => {
+  const root = tree();
+  try {
+    const digests = await digestFiles(root, "_data");
+    assert.equal(await firstChange(root, "_data", digests), undefined);
+    appendFileSync(join(root, "a/large.bin"), "more");
+    assert.equal(await firstChange(root, "_data", digests), "_data/a/large.bin");
+    const again = await digestFiles(root, "_data");
+    writeFileSync(join(root, "a/b/new"), "new");
+    assert.equal(await firstChange(root, "_data", again), "_data/a/b/new");
+    unlinkSync(join(root, "a/b/new"));
+    unlinkSync(join(root, "empty"));
+    assert.equal(await firstChange(root, "_data", again), "_data/empty");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("an aborted digest stops with the abort's reason", async () => {
+  const root = tree();
+  try {
+    const controller = new AbortController();
+    controller.abort(new Error("stopped"));
+    await assert.rejects(digestFiles(root, "_data", { signal: controller.signal }), /stopped/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
