@@ -8,7 +8,8 @@ import { composeSpecValidatorPlugin } from "./compose-spec-plugin.mjs";
 rmSync("dist", { recursive: true, force: true });
 
 await build({
-  entryPoints: ["src/main.ts"],
+  // The worker thread that digests a volume's files for a backup is loaded by its own file name.
+  entryPoints: { main: "src/main.ts", "digest-worker": "src/engine/volumes/digest-worker.ts" },
   outdir: "dist",
   bundle: true,
   splitting: true,

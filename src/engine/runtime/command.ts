@@ -109,14 +109,26 @@ export async function* streamOutput(file: string, args: readonly string[], input
   }
 }
 
+/** How a pipeline is followed and ended (see startPipeline). */
+export interface PipelineOptions {
+  /** Called with the producer's pid once it runs, to follow it. */
+  started?: (producerPid: number | undefined) => void;
+  /**
+   * Bytes for the consumer after the producer's, made once the producer has exited successfully;
+   * throwing there stops the pipeline with that error.
+   */
+  trailer?: () => Promise<Buffer>;
+}
+
 /**
  * `producer | consumer` with the pipe between them held by the two binaries alone: the engine
- * never reads or copies what passes. The consumer's stdout is ignored, written into the open
- * file `stdout`, or (`"pipe"`) returned as `output`. `done` settles once both have exited; a
- * non-zero exit becomes a MoorError with its message: the producer's, unless it was stopped
- * because the consumer failed. `stop` kills both; `producerPid` is the producer's process.
+ * never reads or copies what passes (it writes only the trailer, if any, after the producer
+ * ended). The consumer's stdout is ignored, written into the open file `stdout`, or (`"pipe"`)
+ * returned as `output`. `done` settles once both have exited; a non-zero exit becomes a
+ * MoorError with its message: the producer's, unless it was stopped because the consumer
+ * failed; a trailer's failure comes first. `stop` kills both.
  */
-function startPipeline(producer: [string, readonly string[]], consumer: [string, readonly string[]], stdout: "ignore" | "pipe" | number) {
+function startPipeline(producer: [string, readonly string[]], consumer: [string, readonly string[]], stdout: "ignore" | "pipe" | number, { started, trailer }: PipelineOptions) {
   const run = (file: string, args: readonly string[], stdio: [StdioOption, StdioOption, "pipe"]) => {
     const child: ChildProcess = spawn(file, args, { stdio });
     let stderr = "";
@@ -129,8 +141,26 @@ function startPipeline(producer: [string, readonly string[]], consumer: [string,
   };
   const second = run(consumer[0], consumer[1], ["pipe", stdout, "pipe"]);
   const first = run(producer[0], producer[1], ["ignore", second.child.stdin!, "pipe"]);
-  // The producer holds the pipe's writing end now: the consumer sees its end once the producer exits.
-  second.child.stdin!.destroy();
+  started?.(first.child.pid);
+  const stop = () => {
+    first.child.kill("SIGKILL");
+    second.child.kill("SIGKILL");
+  };
+  const input = second.child.stdin!;
+  // If the consumer exits early, writes fail with EPIPE; its exit status reports the failure.
+  input.on("error", () => {});
+  let trailerFailure: { error: unknown } | undefined;
+  if (trailer === undefined) {
+    // The producer holds the pipe's writing end now: the consumer sees its end once the producer exits.
+    input.destroy();
+  } else {
+    first.done
+      .then(async () => input.end(await trailer()))
+      .catch((err: unknown) => {
+        trailerFailure ??= { error: err };
+        stop();
+      });
+  }
   // A consumer that fails early leaves the producer writing into a closed pipe: stop it.
   let producerStopped = false;
   second.done.catch(() => {
@@ -139,31 +169,22 @@ function startPipeline(producer: [string, readonly string[]], consumer: [string,
   });
   const done = Promise.allSettled([first.done, second.done]).then(([a, b]) => {
     if (a.status === "rejected" && !producerStopped) throw a.reason;
+    if (trailerFailure !== undefined) throw trailerFailure.error;
     if (b.status === "rejected") throw b.reason;
   });
-  const stop = () => {
-    first.child.kill("SIGKILL");
-    second.child.kill("SIGKILL");
-  };
-  return { output: second.child.stdout, done, stop, producerPid: first.child.pid };
+  return { output: second.child.stdout, done, stop };
 }
 
 type StdioOption = "ignore" | "pipe" | number | Writable;
 
-/**
- * Runs `producer | consumer` to their end (see startPipeline), the consumer's stdout ignored or
- * written into the open file `stdout`; `started` gets the producer's pid, to follow it.
- */
-export function pipeCommands(producer: [string, readonly string[]], consumer: [string, readonly string[]], { stdout, started }: { stdout?: number; started?: (producerPid: number | undefined) => void } = {}): Promise<void> {
-  const pipeline = startPipeline(producer, consumer, stdout ?? "ignore");
-  started?.(pipeline.producerPid);
-  return pipeline.done;
+/** Runs `producer | consumer` to their end (see startPipeline), the consumer's stdout ignored or written into the open file `stdout`. */
+export function pipeCommands(producer: [string, readonly string[]], consumer: [string, readonly string[]], { stdout, ...options }: PipelineOptions & { stdout?: number } = {}): Promise<void> {
+  return startPipeline(producer, consumer, stdout ?? "ignore", options).done;
 }
 
-/** `producer | consumer` (see pipeCommands) with the consumer's stdout as a stream; stopping early kills both. */
-export async function* streamPipeline(producer: [string, readonly string[]], consumer: [string, readonly string[]], { started }: { started?: (producerPid: number | undefined) => void } = {}): AsyncGenerator<Buffer> {
-  const { output, done, stop, producerPid } = startPipeline(producer, consumer, "pipe");
-  started?.(producerPid);
+/** `producer | consumer` (see startPipeline) with the consumer's stdout as a stream; stopping early kills both. */
+export async function* streamPipeline(producer: [string, readonly string[]], consumer: [string, readonly string[]], options: PipelineOptions = {}): AsyncGenerator<Buffer> {
+  const { output, done, stop } = startPipeline(producer, consumer, "pipe", options);
   let finished = false;
   try {
     yield* output!;

@@ -1,6 +1,6 @@
 /**
- * Backups of volumes (format moor-volume-backup/2): two tar archives one after the other, each
- * compressed on its own (zstd or gzip; their decompressors read the two as one stream):
+ * Backups of volumes (format moor-volume-backup/2): two tar archives one after the other,
+ * compressed together (zstd or gzip):
  *
  *   1. what GNU tar writes of the volume, keeping owners, modes, times, symlinks, hard links,
  *      sparse files, extended attributes and ACLs:
@@ -10,8 +10,9 @@
  *                           and the sha256 of all of them listed as `sha256sum` prints them
  *
  * tar writes into the compressor directly; meanwhile the engine reads the volume's files itself
- * for their checksums, and afterwards checks that none changed since it read them, so that the
- * manifest describes exactly what tar archived. (`tar -x` of a backup stops after the first
+ * for their checksums, and once tar is done checks that none changed since it read them (so
+ * that the manifest describes exactly what tar archived) and writes the manifest's archive into
+ * the compressor after tar's. (`tar -x` of a backup stops after the first
  * archive; `tar -x --ignore-zeros` reads the manifest too.) Format 1, still read, was a single
  * archive that passed through the engine on its way to the compressor; its manifest held the
  * sha256 of each member's stored data and of every byte before it.
@@ -29,7 +30,7 @@ import { encodeTarHeader, tarEnd, tarHeader, tarPadding, TarFormatError } from "
 import { randomId } from "../../util/ids.ts";
 import { pipeCommands, runCommand, runIntoFile, runWithInput, streamOutput, streamPipeline } from "../runtime/command.ts";
 import { directorySize, removeTree } from "../fs.ts";
-import { digestFiles, firstChange, listingChecksum } from "./file-digests.ts";
+import { digestFilesInBackground, firstChange, listingChecksum, type FileDigests } from "./file-digests.ts";
 import type { ContainerService } from "../containers/service.ts";
 import type { Logger } from "../logger.ts";
 import type { Volume, VolumeService } from "./service.ts";
@@ -267,7 +268,7 @@ export class VolumeBackups {
     // tar takes the header member from a file of its own, so that one tar writes the first archive whole.
     const headerDir = this.volumes.stagingDir();
     const reading = new AbortController();
-    let digesting: ReturnType<typeof digestFiles> | undefined;
+    let digesting: Promise<FileDigests> | undefined;
     // tar says nothing while it works: what it has read so far is how far it is.
     let tarPid: number | undefined;
     const measure = setInterval(() => {
@@ -276,26 +277,27 @@ export class VolumeBackups {
     const started = (pid: number | undefined) => (tarPid = pid);
     try {
       await writeFile(join(headerDir, headerMember), `${JSON.stringify(header, null, 2)}\n`, { mode: 0o644 });
-      digesting = digestFiles(volume.mountpoint, dataRoot, { signal: reading.signal });
+      digesting = digestFilesInBackground(volume.mountpoint, dataRoot, reading.signal);
       // A failure is awaited below, once tar is done; until then it must not count as unhandled.
       digesting.catch(() => undefined);
       const tar: [string, string[]] = ["tar", ["--create", ...tarFidelity, "--sparse", `--blocking-factor=${tarRecordBlocks}`, "-C", headerDir, headerMember, "-C", dirname(volume.mountpoint), dataRoot]];
       const changedMeanwhile = (path: string) =>
         new MoorError("conflict", `${path} in volume ${volume.name} changed while it was being backed up, so the archive would not match its checksums: stop what writes to the volume (outside moor's containers too) and back it up again`);
+      // The manifest archive follows tar's into the same compressor, once tar is done and no file changed since it was digested.
+      const trailer = async () => {
+        const digests = await digesting!;
+        const changed = await firstChange(volume.mountpoint, dataRoot, digests);
+        if (changed !== undefined) throw changedMeanwhile(changed);
+        const manifest: BackupManifest = { files: digests.files, bytes: digests.bytes, sha256: Object.fromEntries(digests.sha256), checksum: listingChecksum(digests.sha256) };
+        return Buffer.concat([await smallMember(manifestMember, Buffer.from(`${JSON.stringify(manifest)}\n`)), tarEnd]);
+      };
       try {
-        if (into === undefined) yield* streamPipeline(tar, [compression, compressorArgs], { started });
-        else await pipeCommands(tar, [compression, compressorArgs], { stdout: into, started });
+        if (into === undefined) yield* streamPipeline(tar, [compression, compressorArgs], { started, trailer });
+        else await pipeCommands(tar, [compression, compressorArgs], { stdout: into, started, trailer });
       } catch (err) {
-        const changed = /tar: (.+): file changed as we read it/.exec((err as Error).message);
+        const changed = /tar: (.+): (file changed as we read it|File removed before we read it)/.exec((err as Error).message);
         throw changed === null ? err : changedMeanwhile(changed[1]);
       }
-      const digests = await digesting;
-      const changed = await firstChange(volume.mountpoint, dataRoot, digests);
-      if (changed !== undefined) throw changedMeanwhile(changed);
-      const manifest: BackupManifest = { files: digests.files, bytes: digests.bytes, sha256: Object.fromEntries(digests.sha256), checksum: listingChecksum(digests.sha256) };
-      const manifestArchive = [Buffer.concat([await smallMember(manifestMember, Buffer.from(`${JSON.stringify(manifest)}\n`)), tarEnd])];
-      if (into === undefined) yield* streamOutput(compression, compressorArgs, manifestArchive);
-      else await runWithInput(compression, compressorArgs, manifestArchive, { stdout: into });
     } finally {
       clearInterval(measure);
       reading.abort();

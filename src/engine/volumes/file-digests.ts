@@ -5,8 +5,9 @@
  * changed since it was read, which would make the archive and its checksums disagree.
  */
 import { createHash } from "node:crypto";
-import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readSync, type BigIntStats } from "node:fs";
+import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readSync, type BigIntStats, type Dirent } from "node:fs";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 
 export interface FileDigests {
   /** Path (under the prefix given) → sha256 of the file's content, hex; hard links share their file's. */
@@ -15,67 +16,95 @@ export interface FileDigests {
   files: number;
   /** Their bytes, each hard-linked file counted once. */
   bytes: number;
-  /** Path → what identifies the version of the file that was read (see identity). */
+  /**
+   * Path → what identifies the version of each file that was read, and of each directory whose
+   * entries were listed (see identity): a directory's ctime changes when an entry is added,
+   * removed or renamed in it.
+   */
   identities: Map<string, string>;
 }
 
 /** Bytes read from a file at a time. */
 const chunkSize = 1024 * 1024;
 
-/** Entries a walk handles between two turns of the event loop. */
-const walkSlice = 256;
+/**
+ * The niceness of the thread that digests a volume for a backup: below tar and the compressor,
+ * which write the archive meanwhile, so that the compressor (the slowest part) keeps a whole core.
+ */
+const digestNiceness = 10;
 
-/** How long a digest holds the event loop at most before letting it turn (about two chunks' work), in ms. */
-const digestSlice = 4;
-
-/** A pause that lets the event loop turn once `digestSlice` ms have passed since the last. */
-function slicer(): () => Promise<void> {
-  let since = performance.now();
-  return async () => {
-    if (performance.now() - since < digestSlice) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    since = performance.now();
-  };
+/**
+ * digestFiles() on a thread of its own (the engine's stays free; this one runs at a lower
+ * priority, see digestNiceness); `signal` ends it.
+ */
+export function digestFilesInBackground(root: string, prefix: string, signal: AbortSignal): Promise<FileDigests> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  // The engine runs built (scripts/build.mjs): digest-worker.js is beside this module's chunk.
+  const worker = new Worker(new URL("./digest-worker.js", import.meta.url), { workerData: { root, prefix, niceness: digestNiceness } });
+  return new Promise<FileDigests>((resolve, reject) => {
+    const stop = () => {
+      void worker.terminate();
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", stop, { once: true });
+    const settle = () => signal.removeEventListener("abort", stop);
+    worker.once("message", (digests: FileDigests) => {
+      settle();
+      resolve(digests);
+    });
+    worker.once("error", (err) => {
+      settle();
+      reject(err);
+    });
+  });
 }
 
 /**
- * Digests every regular file under `root`, named `prefix/<path relative to root>`. Each read is
- * reported to `onBytes`; `signal` stops the walk between two reads.
+ * Digests every regular file under `root`, named `prefix/<path relative to root>`. Synchronous:
+ * it runs on a thread of its own (digestFilesInBackground). A file removed meanwhile is left out;
+ * its directory's changed identity tells firstChange.
  */
-export async function digestFiles(root: string, prefix: string, { onBytes, signal }: { onBytes?: (bytes: number) => void; signal?: AbortSignal } = {}): Promise<FileDigests> {
+export function digestFiles(root: string, prefix: string): FileDigests {
   const digests: FileDigests = { sha256: new Map(), files: 0, bytes: 0, identities: new Map() };
   const byInode = new Map<string, string>();
   const buffer = Buffer.allocUnsafe(chunkSize);
-  const pause = slicer();
-  for await (const { path, stats } of regularFiles(root, prefix)) {
-    signal?.throwIfAborted();
+  walk(root, prefix, digests.identities, (path, stats) => {
     const inode = `${stats.dev}:${stats.ino}`;
     let sha256 = stats.nlink > 1n ? byInode.get(inode) : undefined;
     if (sha256 === undefined) {
-      sha256 = await digestFile(join(root, path.slice(prefix.length + 1)), Number(stats.size), buffer, pause, onBytes, signal);
+      sha256 = digestFile(join(root, path.slice(prefix.length + 1)), Number(stats.size), buffer);
+      if (sha256 === undefined) return;
       if (stats.nlink > 1n) byInode.set(inode, sha256);
       digests.files += 1;
       digests.bytes += Number(stats.size);
     }
     digests.sha256.set(path, sha256);
     digests.identities.set(path, identity(stats));
-  }
+  });
   return digests;
 }
 
 /**
- * The first file under `root` that is not as `digests` read it: changed, added or removed since
- * (undefined: none). A file's ctime changes with any write to it, so an unchanged identity means
- * its content is what was digested.
+ * A file or directory under `root` that is not as `digests` read it (undefined: none): a file
+ * written, removed or replaced since, or a directory with entries added, removed or renamed. A
+ * file's ctime changes with any write to it, so an unchanged identity means its content is what
+ * was digested. The event loop turns every few hundred lstat calls.
  */
 export async function firstChange(root: string, prefix: string, digests: FileDigests): Promise<string | undefined> {
-  const seen = new Set<string>();
-  for await (const { path, stats } of regularFiles(root, prefix)) {
-    if (digests.identities.get(path) !== identity(stats)) return path;
-    seen.add(path);
+  let sinceYield = 0;
+  for (const [path, known] of digests.identities) {
+    if (++sinceYield >= walkSlice) {
+      sinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const stats = lstatSync(path === prefix ? root : join(root, path.slice(prefix.length + 1)), { bigint: true, throwIfNoEntry: false });
+    if (stats === undefined || identity(stats) !== known) return path;
   }
-  return [...digests.identities.keys()].find((path) => !seen.has(path));
+  return undefined;
 }
+
+/** Entries firstChange checks between two turns of the event loop. */
+const walkSlice = 256;
 
 /**
  * The sha256 of a listing of `sha256` in the form `sha256sum` prints (`<sha256>  <path>`, one
@@ -92,32 +121,47 @@ function identity(stats: BigIntStats): string {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.ctimeNs}`;
 }
 
-/** Every regular file under root (symlinks not followed), with its lstat. */
-async function* regularFiles(root: string, prefix: string): AsyncGenerator<{ path: string; stats: BigIntStats }> {
+/**
+ * Calls `file` with every regular file under root (symlinks not followed) and its lstat; each
+ * directory's identity goes into `directories`, taken before its entries are listed. Entries
+ * removed meanwhile are skipped.
+ */
+function walk(root: string, prefix: string, directories: Map<string, string>, file: (path: string, stats: BigIntStats) => void): void {
   const pending: Array<[string, string]> = [[root, prefix]];
-  let sinceYield = 0;
   while (pending.length > 0) {
     const [dir, name] = pending.pop()!;
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (++sinceYield >= walkSlice) {
-        sinceYield = 0;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+    const stats = lstatSync(dir, { bigint: true, throwIfNoEntry: false });
+    if (stats === undefined) continue;
+    directories.set(name, identity(stats));
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw err;
+    }
+    for (const entry of entries) {
       const path = `${name}/${entry.name}`;
       if (entry.isDirectory()) pending.push([join(dir, entry.name), path]);
-      else if (entry.isFile()) yield { path, stats: lstatSync(join(dir, entry.name), { bigint: true }) };
+      else if (entry.isFile()) {
+        const fileStats = lstatSync(join(dir, entry.name), { bigint: true, throwIfNoEntry: false });
+        if (fileStats?.isFile()) file(path, fileStats);
+      }
     }
   }
 }
 
-/**
- * sha256 of a file's content, read with synchronous reads: per file, the thread pool's round
- * trips cost more than the reads themselves (most files of a volume are small, and in the page
- * cache). The event loop turns between slices of a few milliseconds (see pause()).
- */
-async function digestFile(path: string, size: number, buffer: Buffer, pause: () => Promise<void>, onBytes: ((bytes: number) => void) | undefined, signal: AbortSignal | undefined): Promise<string> {
+/** sha256 of a file's content (undefined: it is gone). */
+function digestFile(path: string, size: number, buffer: Buffer): string | undefined {
   const hash = createHash("sha256");
-  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  let fd: number;
+  try {
+    // Non-blocking: a FIFO put in a file's place meanwhile must not hold the thread up (its read fails).
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
   try {
     // Reading stops at the size lstat gave: a file that grew meanwhile shows as changed later.
     for (let done = 0; done < size; ) {
@@ -125,9 +169,6 @@ async function digestFile(path: string, size: number, buffer: Buffer, pause: () 
       if (read === 0) break;
       hash.update(buffer.subarray(0, read));
       done += read;
-      onBytes?.(read);
-      await pause();
-      signal?.throwIfAborted();
     }
     return hash.digest("hex");
   } finally {
