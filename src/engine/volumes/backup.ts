@@ -283,13 +283,17 @@ export class VolumeBackups {
       const tar: [string, string[]] = ["tar", ["--create", ...tarFidelity, "--sparse", `--blocking-factor=${tarRecordBlocks}`, "-C", headerDir, headerMember, "-C", dirname(volume.mountpoint), dataRoot]];
       const changedMeanwhile = (path: string) =>
         new MoorError("conflict", `${path} in volume ${volume.name} changed while it was being backed up, so the archive would not match its checksums: stop what writes to the volume (outside moor's containers too) and back it up again`);
-      // The manifest archive follows tar's into the same compressor, once tar is done and no file changed since it was digested.
-      const trailer = async () => {
-        const digests = await digesting!;
-        const changed = await firstChange(volume.mountpoint, dataRoot, digests);
-        if (changed !== undefined) throw changedMeanwhile(changed);
-        const manifest: BackupManifest = { files: digests.files, bytes: digests.bytes, sha256: Object.fromEntries(digests.sha256), checksum: listingChecksum(digests.sha256) };
+      // The manifest's archive is made as soon as the digest is done (usually well before tar),
+      // and follows tar's into the same compressor once no file changed since it was digested.
+      const manifestArchive = digesting.then(async (digests) => {
+        const manifest: BackupManifest = { files: digests.files, bytes: digests.bytes, sha256: Object.fromEntries(digests.sha256), checksum: digests.checksum };
         return Buffer.concat([await smallMember(manifestMember, Buffer.from(`${JSON.stringify(manifest)}\n`)), tarEnd]);
+      });
+      manifestArchive.catch(() => undefined);
+      const trailer = async () => {
+        const changed = await firstChange(volume.mountpoint, dataRoot, await digesting!);
+        if (changed !== undefined) throw changedMeanwhile(changed);
+        return manifestArchive;
       };
       try {
         if (into === undefined) yield* streamPipeline(tar, [compression, compressorArgs], { started, trailer });

@@ -16,6 +16,8 @@ export interface FileDigests {
   files: number;
   /** Their bytes, each hard-linked file counted once. */
   bytes: number;
+  /** listingChecksum() of `sha256`. */
+  checksum: string;
   /**
    * Path → what identifies the version of each file that was read, and of each directory whose
    * entries were listed (see identity): a directory's ctime changes when an entry is added,
@@ -65,7 +67,7 @@ export function digestFilesInBackground(root: string, prefix: string, signal: Ab
  * its directory's changed identity tells firstChange.
  */
 export function digestFiles(root: string, prefix: string): FileDigests {
-  const digests: FileDigests = { sha256: new Map(), files: 0, bytes: 0, identities: new Map() };
+  const digests: FileDigests = { sha256: new Map(), files: 0, bytes: 0, checksum: "", identities: new Map() };
   const byInode = new Map<string, string>();
   const buffer = Buffer.allocUnsafe(chunkSize);
   walk(root, prefix, digests.identities, (path, stats) => {
@@ -81,6 +83,7 @@ export function digestFiles(root: string, prefix: string): FileDigests {
     digests.sha256.set(path, sha256);
     digests.identities.set(path, identity(stats));
   });
+  digests.checksum = listingChecksum(digests.sha256);
   return digests;
 }
 
