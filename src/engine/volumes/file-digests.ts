@@ -58,6 +58,11 @@ export function digestFilesInBackground(root: string, prefix: string, signal: Ab
       settle();
       reject(err);
     });
+    // After its message or error this changes nothing; without either, it is the only word.
+    worker.once("exit", (code) => {
+      settle();
+      reject(new Error(`the thread digesting ${root} ended (exit code ${code}) without an answer`));
+    });
   });
 }
 
