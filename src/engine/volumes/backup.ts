@@ -30,7 +30,7 @@ import { encodeTarHeader, tarEnd, tarHeader, tarPadding, TarFormatError } from "
 import { randomId } from "../../util/ids.ts";
 import { pipeCommands, runCommand, runIntoFile, runWithInput, streamOutput, streamPipeline } from "../runtime/command.ts";
 import { directorySize, removeTree } from "../fs.ts";
-import { digestFilesInBackground, firstChange, listingChecksum, type FileDigests } from "./file-digests.ts";
+import { digestInBackground, listingChecksum, type BackgroundDigest } from "./file-digests.ts";
 import type { ContainerService } from "../containers/service.ts";
 import type { Logger } from "../logger.ts";
 import type { Volume, VolumeService } from "./service.ts";
@@ -267,8 +267,7 @@ export class VolumeBackups {
     };
     // tar takes the header member from a file of its own, so that one tar writes the first archive whole.
     const headerDir = this.volumes.stagingDir();
-    const reading = new AbortController();
-    let digesting: Promise<FileDigests> | undefined;
+    let digest: BackgroundDigest | undefined;
     // tar says nothing while it works: what it has read so far is how far it is.
     let tarPid: number | undefined;
     const measure = setInterval(() => {
@@ -277,7 +276,8 @@ export class VolumeBackups {
     const started = (pid: number | undefined) => (tarPid = pid);
     try {
       await writeFile(join(headerDir, headerMember), `${JSON.stringify(header, null, 2)}\n`, { mode: 0o644 });
-      digesting = digestFilesInBackground(volume.mountpoint, dataRoot, reading.signal);
+      digest = digestInBackground(volume.mountpoint, dataRoot);
+      const digesting = digest.digests;
       // A failure is awaited below, once tar is done; until then it must not count as unhandled.
       digesting.catch(() => undefined);
       const tar: [string, string[]] = ["tar", ["--create", ...tarFidelity, "--sparse", `--blocking-factor=${tarRecordBlocks}`, "-C", headerDir, headerMember, "-C", dirname(volume.mountpoint), dataRoot]];
@@ -291,7 +291,7 @@ export class VolumeBackups {
       });
       manifestArchive.catch(() => undefined);
       const trailer = async () => {
-        const changed = await firstChange(volume.mountpoint, dataRoot, await digesting!);
+        const changed = await digest!.firstChange();
         if (changed !== undefined) throw changedMeanwhile(changed);
         return manifestArchive;
       };
@@ -304,8 +304,7 @@ export class VolumeBackups {
       }
     } finally {
       clearInterval(measure);
-      reading.abort();
-      await digesting?.catch(() => undefined);
+      digest?.stop(new Error("the backup ended"));
       await removeTree(headerDir);
     }
   }

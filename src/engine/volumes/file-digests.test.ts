@@ -4,7 +4,7 @@ import { appendFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-// digestFilesInBackground() runs the built worker, so the engine's backup tests cover it.
+// digestInBackground() runs the built worker, so the engine's backup tests cover it.
 import { digestFiles, firstChange, listingChecksum } from "./file-digests.ts";
 
 function tree(): string {
@@ -45,15 +45,15 @@ test("firstChange names a file written or removed since the digest, or the direc
   const root = tree();
   try {
     const digests = digestFiles(root, "_data");
-    assert.equal(await firstChange(root, "_data", digests), undefined);
+    assert.equal(await firstChange(root, "_data", digests.identities), undefined);
     appendFileSync(join(root, "a/large.bin"), "more");
-    assert.equal(await firstChange(root, "_data", digests), "_data/a/large.bin");
+    assert.equal(await firstChange(root, "_data", digests.identities), "_data/a/large.bin");
     const again = digestFiles(root, "_data");
     writeFileSync(join(root, "a/b/new"), "new");
-    assert.equal(await firstChange(root, "_data", again), "_data/a/b");
+    assert.equal(await firstChange(root, "_data", again.identities), "_data/a/b");
     const third = digestFiles(root, "_data");
     unlinkSync(join(root, "empty"));
-    assert.ok(["_data/empty", "_data"].includes((await firstChange(root, "_data", third))!), "the file, or the directory it was in");
+    assert.ok(["_data/empty", "_data"].includes((await firstChange(root, "_data", third.identities))!), "the file, or the directory it was in");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -35,35 +35,49 @@ const chunkSize = 1024 * 1024;
  */
 const digestNiceness = 10;
 
+/** A digest running on a thread of its own (see digestInBackground). */
+export interface BackgroundDigest {
+  digests: Promise<FileDigests>;
+  /** firstChange() since the digest, half of it on the digest's thread (idle by then), half on this one. */
+  firstChange(): Promise<string | undefined>;
+  /** Ends the thread; a digest not done yet rejects with `reason`. */
+  stop(reason: Error): void;
+}
+
+/** What the digest's thread is asked once its digests are in: the first change among its identities from `from` on. */
+export interface CheckRequest {
+  from: number;
+}
+
 /**
- * digestFiles() on a thread of its own (the engine's stays free; this one runs at a lower
- * priority, see digestNiceness); `signal` ends it.
+ * digestFiles() on a thread of its own, which runs at a lower priority (see digestNiceness) and
+ * leaves the engine's thread free.
  */
-export function digestFilesInBackground(root: string, prefix: string, signal: AbortSignal): Promise<FileDigests> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+export function digestInBackground(root: string, prefix: string): BackgroundDigest {
   // The engine runs built (scripts/build.mjs): digest-worker.js is beside this module's chunk.
   const worker = new Worker(new URL("./digest-worker.js", import.meta.url), { workerData: { root, prefix, niceness: digestNiceness } });
-  return new Promise<FileDigests>((resolve, reject) => {
-    const stop = () => {
+  let failed: (err: unknown) => void = () => undefined;
+  const ended = new Promise<never>((_, reject) => (failed = reject));
+  ended.catch(() => undefined);
+  worker.once("error", failed);
+  worker.once("exit", (code) => failed(new Error(`the thread digesting ${root} ended (exit code ${code}) without an answer`)));
+  const answer = <T>() => Promise.race([new Promise<T>((resolve) => worker.once("message", resolve)), ended]);
+  const digests = answer<FileDigests>();
+  return {
+    digests,
+    firstChange: async () => {
+      const known = await digests;
+      const half = Math.ceil(known.identities.size / 2);
+      const theirs = answer<string | undefined>();
+      worker.postMessage({ from: half } satisfies CheckRequest);
+      const ours = await firstChange(root, prefix, [...known.identities].slice(0, half));
+      return ours ?? (await theirs);
+    },
+    stop: (reason) => {
+      failed(reason);
       void worker.terminate();
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", stop, { once: true });
-    const settle = () => signal.removeEventListener("abort", stop);
-    worker.once("message", (digests: FileDigests) => {
-      settle();
-      resolve(digests);
-    });
-    worker.once("error", (err) => {
-      settle();
-      reject(err);
-    });
-    // After its message or error this changes nothing; without either, it is the only word.
-    worker.once("exit", (code) => {
-      settle();
-      reject(new Error(`the thread digesting ${root} ended (exit code ${code}) without an answer`));
-    });
-  });
+    },
+  };
 }
 
 /**
@@ -93,14 +107,15 @@ export function digestFiles(root: string, prefix: string): FileDigests {
 }
 
 /**
- * A file or directory under `root` that is not as `digests` read it (undefined: none): a file
- * written, removed or replaced since, or a directory with entries added, removed or renamed. A
- * file's ctime changes with any write to it, so an unchanged identity means its content is what
- * was digested. The event loop turns every few hundred lstat calls.
+ * Of `identities` (a digest's, or some of them), a file or directory under `root` that is not as
+ * the digest read it (undefined: none): a file written, removed or replaced since, or a
+ * directory with entries added, removed or renamed. A file's ctime changes with any write to it,
+ * so an unchanged identity means its content is what was digested. The event loop turns every
+ * few hundred lstat calls.
  */
-export async function firstChange(root: string, prefix: string, digests: FileDigests): Promise<string | undefined> {
+export async function firstChange(root: string, prefix: string, identities: Iterable<readonly [string, string]>): Promise<string | undefined> {
   let sinceYield = 0;
-  for (const [path, known] of digests.identities) {
+  for (const [path, known] of identities) {
     if (++sinceYield >= walkSlice) {
       sinceYield = 0;
       await new Promise((resolve) => setImmediate(resolve));
