@@ -26,13 +26,8 @@ export async function directorySize(root: string): Promise<number> {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const dir = pending.pop()!;
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw err;
-    }
+    const entries = entriesOf(dir);
+    if (entries === undefined) continue;
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
@@ -51,6 +46,16 @@ export async function directorySize(root: string): Promise<number> {
     sinceYield += entries.length;
   }
   return total;
+}
+
+/** A directory's entries, synchronously; undefined when it is gone (removed during a walk). */
+export function entriesOf(dir: string): Dirent[] | undefined {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
 }
 
 /** Entries a walk handles between two turns of the event loop (a few milliseconds' work). */

@@ -5,9 +5,10 @@
  * changed since it was read, which would make the archive and its checksums disagree.
  */
 import { createHash } from "node:crypto";
-import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readSync, type BigIntStats, type Dirent } from "node:fs";
+import { closeSync, constants as fsConstants, lstatSync, openSync, readSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import { entriesOf } from "../fs.ts";
 
 export interface FileDigests {
   /** Path (under the prefix given) → sha256 of the file's content, hex; hard links share their file's. */
@@ -156,13 +157,8 @@ function walk(root: string, prefix: string, directories: Map<string, string>, fi
     const stats = lstatSync(dir, { bigint: true, throwIfNoEntry: false });
     if (stats === undefined) continue;
     directories.set(name, identity(stats));
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
-      throw err;
-    }
+    const entries = entriesOf(dir);
+    if (entries === undefined) continue;
     for (const entry of entries) {
       const path = `${name}/${entry.name}`;
       if (entry.isDirectory()) pending.push([join(dir, entry.name), path]);
