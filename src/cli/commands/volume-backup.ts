@@ -231,7 +231,8 @@ const verify: CommandSpec = {
   usage: "FILE|-",
   description: `Check a backup archive without restoring it
 
-Every member's checksum, and the whole archive's, as a restore checks them.`,
+Every file's checksum, and the one of them all (the archive's whole, for
+archives of moor's first format), as a restore checks them.`,
   args: { min: 1, max: 1 },
   async run(ctx, args) {
     const summary = await readingArchive(args[0], () => withClient(ctx, (client) => sendArchive(ctx, archiveInput(ctx, args[0]), "Verifying", (body) => client.volumeVerify(body))));
