@@ -120,6 +120,23 @@ test("a backup is two archives: GNU tar's of the volume, then the manifest with 
   assert.equal(manifest.files, 2, "file.txt (with its hard link) and sparse.img");
 });
 
+test("a volume whose driver options bind a host directory is mounted for its backup, streamed or written, and unmounted after", async () => {
+  const source = join(work, "bound-source");
+  mkdirSync(source);
+  writeFileSync(join(source, "file.txt"), "bound data\n");
+  await ok(["volume", "create", "--opt", "type=none", "--opt", "o=bind", "--opt", `device=${source}`, "bound"]);
+  const archive = join(work, "bound.tar.zst");
+  await ok(["volume", "backup", "bound", "-o", archive]);
+  const streamed = execFileSync(moorBin, ["volume", "backup", "--gzip", "bound"], { env: { ...process.env, MOOR_HOST: engine().host } });
+  writeFileSync(join(work, "bound.tar.gz"), streamed);
+  const expected = execFileSync("sha256sum", [join(source, "file.txt")], { encoding: "utf8" }).slice(0, 64);
+  for (const [file, decompress] of [[archive, "zstd -dc"], [join(work, "bound.tar.gz"), "gzip -dc"]]) {
+    const manifest = JSON.parse(execFileSync("sh", ["-c", `${decompress} ${file} | tar -x -O --ignore-zeros moor-manifest.json`], { encoding: "utf8" })) as { sha256: Record<string, string> };
+    assert.deepEqual(manifest.sha256, { "_data/file.txt": expected }, file);
+  }
+  assert.ok(!readFileSync("/proc/self/mountinfo", "utf8").includes(join(engine().root, "volumes/bound")), "unmounted after the backups");
+});
+
 test("a backup of a volume that something outside moor's containers writes to meanwhile fails and leaves no archive", async () => {
   await ok(["volume", "create", "scribbled"]);
   const data = await mountpoint("scribbled");
