@@ -154,12 +154,18 @@ function startPipeline(producer: [string, readonly string[]], consumer: [string,
     // The producer holds the pipe's writing end now: the consumer sees its end once the producer exits.
     input.destroy();
   } else {
-    first.done
-      .then(async () => input.end(await trailer()))
-      .catch((err: unknown) => {
-        trailerFailure ??= { error: err };
-        stop();
-      });
+    first.done.then(
+      async () => {
+        try {
+          input.end(await trailer());
+        } catch (err) {
+          trailerFailure = { error: err };
+          stop();
+        }
+      },
+      // The producer failed: the consumer gets the end of its input, and the producer's error is the one reported.
+      () => input.end(),
+    );
   }
   // A consumer that fails early leaves the producer writing into a closed pipe: stop it.
   let producerStopped = false;
