@@ -2,12 +2,11 @@
 // leaves nothing once the engine starts again: no build container, no mount, no scratch file,
 // no half-made image. Needs root, runc, conmon and busybox-static, and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
-import { docker, removeAllContainers, startEngine, type TestEngine } from "./support/engine.ts";
+import { acrossRestart, docker, type TestEngine } from "./support/engine.ts";
 
 async function buildUntil(engine: TestEngine, dir: string, marker: string): Promise<void> {
   const child = spawn("docker", ["-H", engine.host, "build", dir], { env: { ...process.env, DOCKER_BUILDKIT: "0" } });
@@ -25,20 +24,14 @@ async function buildUntil(engine: TestEngine, dir: string, marker: string): Prom
 }
 
 test("an engine killed mid-build cleans the build up when it starts again", async () => {
-  const work = mkdtempSync(join(tmpdir(), "moor-build-crash-"));
-  const first = await startEngine();
-  let second: TestEngine | undefined;
-  try {
-    const tarball = join(work, "busybox.tar");
-    execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-    assert.equal((await docker(first, ["import", tarball, "busybox"])).code, 0);
+  await acrossRestart(async (first, restart, work) => {
     const images = (await docker(first, ["images", "-a", "-q"])).stdout;
     const dir = join(work, "ctx");
     mkdirSync(dir);
     writeFileSync(join(dir, "Dockerfile"), "FROM busybox\nRUN echo started; sleep 60\n");
     await buildUntil(first, dir, "\nstarted\n");
 
-    second = await startEngine({ root: first.root, execRoot: first.execRoot });
+    const second = await restart();
     assert.equal((await docker(second, ["ps", "-aq"])).stdout, "", "the RUN step's container is gone");
     assert.deepEqual(readdirSync(join(first.root, "builds")), [], "no scratch directory is left");
     const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((line) => line.includes(first.root));
@@ -49,15 +42,5 @@ test("an engine killed mid-build cleans the build up when it starts again", asyn
       env: { DOCKER_BUILDKIT: "0" },
     });
     assert.equal(built.code, 0, `the engine builds again: ${built.stderr}`);
-  } finally {
-    if (second !== undefined) {
-      await removeAllContainers(second);
-      await second.stop();
-      second.cleanup();
-    } else {
-      await first.kill();
-    }
-    first.cleanup();
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });

@@ -3,12 +3,11 @@
 // recorded, removes what the interrupted deploy made, and finishes; no data and no volume is
 // lost. Needs root, runc, conmon and busybox-static, and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
-import { docker, moor, moorBin, removeAllContainers, startEngine, type TestEngine } from "./support/engine.ts";
+import { acrossRestart, docker, moor, moorBin, type TestEngine } from "./support/engine.ts";
 
 function appFile(dir: string, options: { setting: string; healthFile: string }): void {
   writeFileSync(
@@ -39,13 +38,7 @@ async function ok(engine: TestEngine, args: string[]): Promise<string> {
 }
 
 test("an engine killed in the middle of a deploy: the next moor up cleans up and finishes, with the data", async () => {
-  const work = mkdtempSync(join(tmpdir(), "moor-deploy-crash-"));
-  const first = await startEngine();
-  let second: TestEngine | undefined;
-  try {
-    const tarball = join(work, "busybox.tar");
-    execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-    await ok(first, ["import", "-c", 'CMD ["sh"]', tarball, "busybox"]);
+  await acrossRestart(async (first, restart, work) => {
     appFile(work, { setting: "one", healthFile: "/data/starts" });
     const deployed = await moor(first, ["up"], { cwd: work });
     assert.equal(deployed.code, 0, deployed.stderr);
@@ -66,7 +59,7 @@ test("an engine killed in the middle of a deploy: the next moor up cleans up and
     await first.kill();
     assert.notEqual(await exited, 0, "moor up fails when its engine dies");
 
-    second = await startEngine({ root: first.root, execRoot: first.execRoot });
+    const second = await restart();
     const status = await moor(second, ["status"], { cwd: work });
     assert.match(status.stdout, /crash-db-1 was left by an interrupted deploy: the next moor up removes it/);
     assert.match(status.stdout, /db +crash-db-rev1 +Exited .*renamed to crash-db-rev1 \(deployed as crash-db-1\)/);
@@ -81,16 +74,5 @@ test("an engine killed in the middle of a deploy: the next moor up cleans up and
     assert.equal((await ok(second, ["inspect", "-f", "{{.Name}} {{.State.Status}}", revision1])).trim(), "/crash-db-rev1 exited", "revision 1's container is kept for rollback");
     const names = (await ok(second, ["ps", "-a", "--format", "{{.Names}}"])).trim().split("\n").sort();
     assert.deepEqual(names, ["crash-db-1", "crash-db-rev1", "crash-revision-1", "crash-revision-2"], "nothing else is left");
-  } finally {
-    if (second !== undefined) {
-      await moor(second, ["down", "--volumes", "--yes"], { cwd: work });
-      await removeAllContainers(second);
-      await second.stop();
-      second.cleanup();
-    } else {
-      await first.kill();
-    }
-    first.cleanup();
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });

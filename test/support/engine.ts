@@ -201,21 +201,24 @@ export function writeContext(dir: string, files: Record<string, string>): string
 }
 
 /**
- * Runs `body` with an engine that holds the busybox image, and `restart`, which starts a second
- * engine on its root and exec root (once the body has stopped or killed the first). Every
- * container, both engines and their files are gone afterwards.
+ * Runs `body` with an engine that holds the busybox image (`CMD ["sh"]`), `restart`, which
+ * starts a second engine on its root and exec root (once the body has stopped or killed the
+ * first), and a scratch directory. Every container (through whichever engine still runs), both
+ * engines and their files are gone afterwards.
  */
-export async function acrossRestart(body: (first: TestEngine, restart: () => Promise<TestEngine>) => Promise<void>): Promise<void> {
+export async function acrossRestart(body: (first: TestEngine, restart: () => Promise<TestEngine>, work: string) => Promise<void>): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "moor-restart-"));
   const first = await startEngine();
   let second: TestEngine | undefined;
   try {
     const tarball = join(work, "busybox.tar");
     execFileSync(resolve(import.meta.dirname, "../../scripts/make-test-image.sh"), [tarball]);
-    assert.equal((await docker(first, ["import", tarball, "busybox"])).code, 0);
-    await body(first, async () => (second = await startEngine({ root: first.root, execRoot: first.execRoot })));
+    assert.equal((await docker(first, ["import", "-c", 'CMD ["sh"]', tarball, "busybox"])).code, 0);
+    await body(first, async () => (second = await startEngine({ root: first.root, execRoot: first.execRoot })), work);
   } finally {
-    await removeAllContainers(second ?? first);
+    // A first engine the body killed, with no second started, has no API left to remove containers through.
+    const live = second ?? first;
+    if (live.process.exitCode === null && live.process.signalCode === null) await removeAllContainers(live);
     await second?.stop();
     second?.cleanup();
     await first.stop();
