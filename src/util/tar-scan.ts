@@ -253,8 +253,9 @@ class SparseContentDigest {
     for (;;) {
       const newline = this.mapBytes!.indexOf(0x0a, start);
       if (newline === -1) return undefined;
-      const value = Number(this.mapBytes!.subarray(start, newline).toString("latin1"));
-      if (!/^[0-9]+$/.test(this.mapBytes!.subarray(start, newline).toString("latin1")) || !Number.isSafeInteger(value)) throw new TarFormatError("a sparse member's map is malformed: the archive is corrupt");
+      const line = this.mapBytes!.subarray(start, newline).toString("latin1");
+      const value = Number(line);
+      if (!/^[0-9]+$/.test(line) || !Number.isSafeInteger(value)) throw new TarFormatError("a sparse member's map is malformed: the archive is corrupt");
       numbers.push(value);
       start = newline + 1;
       if (numbers.length === 1 + 2 * numbers[0]) break;
