@@ -70,6 +70,8 @@ export function digestInBackground(root: string, prefix: string): BackgroundDige
       const known = await digests;
       const half = Math.ceil(known.identities.size / 2);
       const theirs = answer<string | undefined>();
+      // Not awaited when this thread's half has a change: its end (stop() rejects it) must not go unhandled.
+      theirs.catch(() => undefined);
       worker.postMessage({ from: half } satisfies CheckRequest);
       const ours = await firstChange(root, prefix, [...known.identities].slice(0, half));
       return ours ?? (await theirs);
