@@ -30,7 +30,7 @@ import { encodeTarHeader, tarEnd, tarHeader, tarPadding, TarFormatError } from "
 import { randomId } from "../../util/ids.ts";
 import { pipeCommands, runCommand, runIntoFile, runWithInput, streamOutput, streamPipeline } from "../runtime/command.ts";
 import { directorySize, removeTree } from "../fs.ts";
-import { digestInBackground, listingChecksum, type BackgroundDigest } from "./file-digests.ts";
+import { changeMark, digestInBackground, listingChecksum, type BackgroundDigest } from "./file-digests.ts";
 import type { ContainerService } from "../containers/service.ts";
 import type { Logger } from "../logger.ts";
 import type { Volume, VolumeService } from "./service.ts";
@@ -276,6 +276,7 @@ export class VolumeBackups {
     const started = (pid: number | undefined) => (tarPid = pid);
     try {
       await writeFile(join(headerDir, headerMember), `${JSON.stringify(header, null, 2)}\n`, { mode: 0o644 });
+      const began = await changeMark(join(headerDir, headerMember));
       digest = digestInBackground(volume.mountpoint, dataRoot);
       const digesting = digest.digests;
       // A failure is awaited below, once tar is done; until then it must not count as unhandled.
@@ -291,7 +292,7 @@ export class VolumeBackups {
       });
       manifestArchive.catch(() => undefined);
       const trailer = async () => {
-        const changed = await digest!.firstChange();
+        const changed = await digest!.firstChange(began);
         if (changed !== undefined) throw changedMeanwhile(changed);
         return manifestArchive;
       };

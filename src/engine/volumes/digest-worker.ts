@@ -12,8 +12,8 @@ const { root, prefix, niceness } = workerData as { root: string; prefix: string;
 // /proc/thread-self is /proc/<pid>/task/<this thread's id>.
 setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), niceness);
 const digests = digestFiles(root, prefix);
-parentPort!.once("message", ({ from }: CheckRequest) => {
-  void firstChange(root, prefix, [...digests.identities].slice(from)).then((changed) => {
+parentPort!.once("message", ({ from, since }: CheckRequest) => {
+  void firstChange(root, prefix, [...digests.identities].slice(from), since).then((changed) => {
     parentPort!.postMessage(changed);
     parentPort!.close();
   });

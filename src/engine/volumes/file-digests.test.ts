@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 // digestInBackground() runs the built worker, so the engine's backup tests cover it.
-import { digestFiles, firstChange, listingChecksum } from "./file-digests.ts";
+import { changeMark, digestFiles, firstChange, listingChecksum } from "./file-digests.ts";
 
 function tree(): string {
   const root = mkdtempSync(join(tmpdir(), "moor-file-digests-"));
@@ -41,19 +41,48 @@ test("every regular file's content digest, named under the prefix, as sha256sum 
   }
 });
 
+/** changeMark() of a file written now, outside the tree (writing in it would change a directory). */
+async function markNow(): Promise<bigint> {
+  const dir = mkdtempSync(join(tmpdir(), "moor-file-digests-mark-"));
+  try {
+    writeFileSync(join(dir, "mark"), "");
+    return await changeMark(join(dir, "mark"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test("firstChange names a file written or removed since the digest, or the directory a file was added to; nothing when all is as it was", async () => {
   const root = tree();
   try {
+    const since = await markNow();
     const digests = digestFiles(root, "_data");
-    assert.equal(await firstChange(root, "_data", digests.identities), undefined);
+    assert.equal(await firstChange(root, "_data", digests.identities, since), undefined);
     appendFileSync(join(root, "a/large.bin"), "more");
-    assert.equal(await firstChange(root, "_data", digests.identities), "_data/a/large.bin");
+    assert.equal(await firstChange(root, "_data", digests.identities, since), "_data/a/large.bin");
     const again = digestFiles(root, "_data");
     writeFileSync(join(root, "a/b/new"), "new");
-    assert.equal(await firstChange(root, "_data", again.identities), "_data/a/b");
+    assert.equal(await firstChange(root, "_data", again.identities, await markNow()), "_data/a/b");
     const third = digestFiles(root, "_data");
     unlinkSync(join(root, "empty"));
-    assert.ok(["_data/empty", "_data"].includes((await firstChange(root, "_data", third.identities))!), "the file, or the directory it was in");
+    assert.ok(["_data/empty", "_data"].includes((await firstChange(root, "_data", third.identities, await markNow()))!), "the file, or the directory it was in");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("firstChange names a file changed after the mark even when the digest read it changed (tar may have read it before the change)", async () => {
+  const root = tree();
+  try {
+    const since = await markNow();
+    appendFileSync(join(root, "a/large.bin"), "later\n");
+    const digests = digestFiles(root, "_data");
+    assert.equal(await firstChange(root, "_data", digests.identities, since), "_data/a/large.bin");
+    const after = await markNow();
+    assert.equal(await firstChange(root, "_data", digests.identities, after), undefined, "nothing changed after the second mark");
+    writeFileSync(join(root, "a/new"), "new\n");
+    const withNew = digestFiles(root, "_data");
+    assert.equal(await firstChange(root, "_data", withNew.identities, after), "_data/a", "the directory a file was added to after the mark");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -6,7 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, constants as fsConstants, lstatSync, openSync, readSync, type BigIntStats } from "node:fs";
+import { lstat } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { entriesOf } from "../fs.ts";
 
@@ -39,15 +41,16 @@ const digestNiceness = 10;
 /** A digest running on a thread of its own (see digestInBackground). */
 export interface BackgroundDigest {
   digests: Promise<FileDigests>;
-  /** firstChange() since the digest, half of it on the digest's thread (idle by then), half on this one. */
-  firstChange(): Promise<string | undefined>;
+  /** firstChange() since the digest and `since`, half of it on the digest's thread (idle by then), half on this one. */
+  firstChange(since: bigint): Promise<string | undefined>;
   /** Ends the thread; a digest not done yet rejects with `reason`. */
   stop(reason: Error): void;
 }
 
-/** What the digest's thread is asked once its digests are in: the first change among its identities from `from` on. */
+/** What the digest's thread is asked once its digests are in: the first change among its identities from `from` on, and since `since`. */
 export interface CheckRequest {
   from: number;
+  since: bigint;
 }
 
 /**
@@ -66,14 +69,14 @@ export function digestInBackground(root: string, prefix: string): BackgroundDige
   const digests = answer<FileDigests>();
   return {
     digests,
-    firstChange: async () => {
+    firstChange: async (since) => {
       const known = await digests;
       const half = Math.ceil(known.identities.size / 2);
       const theirs = answer<string | undefined>();
       // Not awaited when this thread's half has a change: its end (stop() rejects it) must not go unhandled.
       theirs.catch(() => undefined);
-      worker.postMessage({ from: half } satisfies CheckRequest);
-      const ours = await firstChange(root, prefix, [...known.identities].slice(0, half));
+      worker.postMessage({ from: half, since } satisfies CheckRequest);
+      const ours = await firstChange(root, prefix, [...known.identities].slice(0, half), since);
       return ours ?? (await theirs);
     },
     stop: (reason) => {
@@ -113,10 +116,13 @@ export function digestFiles(root: string, prefix: string): FileDigests {
  * Of `identities` (a digest's, or some of them), a file or directory under `root` that is not as
  * the digest read it (undefined: none): a file written, removed or replaced since, or a
  * directory with entries added, removed or renamed. A file's ctime changes with any write to it,
- * so an unchanged identity means its content is what was digested. The event loop turns every
- * few hundred lstat calls.
+ * so an unchanged identity means its content is what was digested. A ctime later than `since`
+ * (a ctime taken on the same clock before the archive and the digest began) counts as a change
+ * too, even with the identity the digest saw: the change may have come after tar read the file
+ * and before the digest did, so that the two disagree. The event loop turns every few hundred
+ * lstat calls.
  */
-export async function firstChange(root: string, prefix: string, identities: Iterable<readonly [string, string]>): Promise<string | undefined> {
+export async function firstChange(root: string, prefix: string, identities: Iterable<readonly [string, string]>, since: bigint): Promise<string | undefined> {
   let sinceYield = 0;
   for (const [path, known] of identities) {
     if (++sinceYield >= walkSlice) {
@@ -124,9 +130,22 @@ export async function firstChange(root: string, prefix: string, identities: Iter
       await new Promise((resolve) => setImmediate(resolve));
     }
     const stats = lstatSync(path === prefix ? root : join(root, path.slice(prefix.length + 1)), { bigint: true, throwIfNoEntry: false });
-    if (stats === undefined || identity(stats) !== known) return path;
+    if (stats === undefined || identity(stats) !== known || stats.ctimeNs > since) return path;
   }
   return undefined;
+}
+
+/**
+ * The ctime of `path`, a file just written, for firstChange's `since`: resolved once the clock
+ * that stamps ctimes has moved on, so that any change made after this resolves has a later
+ * ctime. That clock is the kernel's coarse one, a tick (1 to 10 ms) behind the real time.
+ */
+export async function changeMark(path: string): Promise<bigint> {
+  const mark = (await lstat(path, { bigint: true })).ctimeNs;
+  const tickNs = 10_000_000n;
+  const waitNs = mark + tickNs - BigInt(Date.now()) * 1_000_000n;
+  if (waitNs > 0n) await delay(Math.ceil(Number(waitNs) / 1_000_000) + 1);
+  return mark;
 }
 
 /** Entries firstChange checks between two turns of the event loop. */
