@@ -111,8 +111,8 @@ export class ContainerService {
   private readonly lifecycleListeners = new Set<(event: LifecycleEvent) => void>();
   /** Removed containers whose files are still being deleted. */
   private readonly backgroundRemovals = new Set<Promise<void>>();
-  /** Exits whose mounts are still being released: a removal waits for them, so its volumes are free once it answers. */
-  private readonly exitCleanups = new Map<string, Promise<void>>();
+  /** Exits whose volumes are still being released: a removal waits for them, so its volumes are free once it answers. */
+  private readonly volumeReleases = new Map<string, Promise<void>>();
   private readonly containersDir: string;
   private readonly initLayer: string;
 
@@ -599,13 +599,16 @@ export class ContainerService {
       if (!restart && container.hostConfig.AutoRemove) {
         autoRemoval = this.remove(id, { volumes: true }).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "auto-remove failed"));
       }
-      // runc's state and the mounts are independent: both go at once.
+      // runc's state and the mounts are independent: both go at once. A removal waits for the
+      // volumes alone; the runtime's state and the root filesystem go under this lock, which its
+      // deletion of the files waits for.
+      const volumesReleased = this.releaseVolumes(container, container.mounts.filter((m) => m.volumeName !== null).map((m) => m.volumeName!));
       const cleanup = Promise.all([
         this.runtime.delete(id).catch((err: unknown) => this.log.warn({ container: id, err: String(err) }, "runtime cleanup failed")),
-        this.cleanupAfterExit(container, container.mounts.filter((m) => m.volumeName !== null).map((m) => m.volumeName!)),
-      ]).then(() => undefined);
-      this.exitCleanups.set(id, cleanup);
-      await cleanup.finally(() => this.exitCleanups.delete(id));
+        volumesReleased.then(() => this.unmountRootfsAfterExit(container)),
+      ]);
+      this.volumeReleases.set(id, volumesReleased);
+      await cleanup.finally(() => this.volumeReleases.delete(id));
     });
     this.log.info({ container: id, exitCode }, "container exited");
     if (restart) this.scheduleRestart(id, Date.now() - Date.parse(container.state.startedAt));
@@ -642,8 +645,16 @@ export class ContainerService {
   }
 
   private async cleanupAfterExit(container: Container, volumeNames: string[]): Promise<void> {
+    await this.releaseVolumes(container, volumeNames);
+    await this.unmountRootfsAfterExit(container);
+  }
+
+  private async releaseVolumes(container: Container, volumeNames: string[]): Promise<void> {
     await this.releaseSubpaths(container.dir).catch((err: unknown) => this.log.warn({ container: container.id, err: String(err) }, "could not unmount volume subpaths"));
     for (const name of volumeNames) await this.volumes.unmount(name, container.id).catch(() => undefined);
+  }
+
+  private async unmountRootfsAfterExit(container: Container): Promise<void> {
     await unmountRootfs(container.dir).catch((err: unknown) => this.log.warn({ container: container.id, err: String(err) }, "could not unmount the root filesystem"));
   }
 
@@ -889,7 +900,7 @@ export class ContainerService {
       await this.signal(container, sigkill).catch(() => undefined);
       await exited;
     }
-    await this.exitCleanups.get(container.id);
+    await this.volumeReleases.get(container.id);
     // The row goes first: from here on the container does not exist for anyone, and a crash
     // leaves only files without a row, which the next engine's recover() removes.
     this.store.transaction(() => this.store.delete(container.id));
