@@ -25,6 +25,7 @@ import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync,
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import { MoorError } from "../../errors.ts";
+import { TarListingFollower } from "../../util/tar-listing.ts";
 import { TarScanner, type ScannedMember, type TarMember } from "../../util/tar-scan.ts";
 import { encodeTarHeader, tarEnd, tarHeader, tarPadding, TarFormatError } from "../../util/tar.ts";
 import { randomId } from "../../util/ids.ts";
@@ -268,20 +269,32 @@ export class VolumeBackups {
     // tar takes the header member from a file of its own, so that one tar writes the first archive whole.
     const headerDir = this.volumes.stagingDir();
     let digest: BackgroundDigest | undefined;
+    let listing: TarListingFollower | undefined;
     // tar says nothing while it works: what it has read so far is how far it is.
     let tarPid: number | undefined;
     const measure = setInterval(() => {
       if (progress !== undefined && tarPid !== undefined) progress.done = bytesReadBy(tarPid) ?? progress.done;
-    }, 250);
+      try {
+        listing?.read();
+      } catch {
+        // read again, and its failure reported, once tar is done
+      }
+    }, 100);
     const started = (pid: number | undefined) => (tarPid = pid);
     try {
       await writeFile(join(headerDir, headerMember), `${JSON.stringify(header, null, 2)}\n`, { mode: 0o644 });
       const began = await changeMark(join(headerDir, headerMember));
-      digest = digestInBackground(volume.mountpoint, dataRoot);
+      digest = digestInBackground(volume.mountpoint, dataRoot, began);
       const digesting = digest.digests;
       // A failure is awaited below, once tar is done; until then it must not count as unhandled.
       digesting.catch(() => undefined);
-      const tar: [string, string[]] = ["tar", ["--create", ...tarFidelity, "--sparse", `--blocking-factor=${tarRecordBlocks}`, "-C", headerDir, headerMember, "-C", dirname(volume.mountpoint), dataRoot]];
+      // tar lists each member into a file as it opens it: read now and then, it tells the digest's
+      // thread what tar is done with, to check for changes meanwhile, so little is left to check
+      // once tar ends. (A file, because tar opens the path it is given: a pipe from the engine
+      // is a socket, which cannot be opened by path.)
+      const listingPath = join(headerDir, "listing");
+      const tar: [string, string[]] = ["tar", ["--create", ...tarFidelity, "--sparse", `--blocking-factor=${tarRecordBlocks}`, "--verbose", `--index-file=${listingPath}`, "-C", headerDir, headerMember, "-C", dirname(volume.mountpoint), dataRoot]];
+      listing = new TarListingFollower(listingPath, (paths) => digest!.passed(paths));
       const changedMeanwhile = (path: string) =>
         new MoorError("conflict", `${path} in volume ${volume.name} changed while it was being backed up, so the archive would not match its checksums: stop what writes to the volume (outside moor's containers too) and back it up again`);
       // The manifest's archive is made as soon as the digest is done (usually well before tar),
@@ -292,7 +305,8 @@ export class VolumeBackups {
       });
       manifestArchive.catch(() => undefined);
       const trailer = async () => {
-        const changed = await digest!.firstChange(began);
+        listing!.readToEnd();
+        const changed = await digest!.firstChange();
         if (changed !== undefined) throw changedMeanwhile(changed);
         return manifestArchive;
       };
@@ -305,6 +319,7 @@ export class VolumeBackups {
       }
     } finally {
       clearInterval(measure);
+      listing?.close();
       digest?.stop(new Error("the backup ended"));
       await removeTree(headerDir);
     }

@@ -57,15 +57,15 @@ test("firstChange names a file written or removed since the digest, or the direc
   try {
     const since = await markNow();
     const digests = digestFiles(root, "_data");
-    assert.equal(await firstChange(root, "_data", digests.identities, since), undefined);
+    assert.equal(firstChange(root, "_data", digests.identities, since), undefined);
     appendFileSync(join(root, "a/large.bin"), "more");
-    assert.equal(await firstChange(root, "_data", digests.identities, since), "_data/a/large.bin");
+    assert.equal(firstChange(root, "_data", digests.identities, since), "_data/a/large.bin");
     const again = digestFiles(root, "_data");
     writeFileSync(join(root, "a/b/new"), "new");
-    assert.equal(await firstChange(root, "_data", again.identities, await markNow()), "_data/a/b");
+    assert.equal(firstChange(root, "_data", again.identities, await markNow()), "_data/a/b");
     const third = digestFiles(root, "_data");
     unlinkSync(join(root, "empty"));
-    assert.ok(["_data/empty", "_data"].includes((await firstChange(root, "_data", third.identities, await markNow()))!), "the file, or the directory it was in");
+    assert.ok(["_data/empty", "_data"].includes((firstChange(root, "_data", third.identities, await markNow()))!), "the file, or the directory it was in");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -77,12 +77,12 @@ test("firstChange names a file changed after the mark even when the digest read 
     const since = await markNow();
     appendFileSync(join(root, "a/large.bin"), "later\n");
     const digests = digestFiles(root, "_data");
-    assert.equal(await firstChange(root, "_data", digests.identities, since), "_data/a/large.bin");
+    assert.equal(firstChange(root, "_data", digests.identities, since), "_data/a/large.bin");
     const after = await markNow();
-    assert.equal(await firstChange(root, "_data", digests.identities, after), undefined, "nothing changed after the second mark");
+    assert.equal(firstChange(root, "_data", digests.identities, after), undefined, "nothing changed after the second mark");
     writeFileSync(join(root, "a/new"), "new\n");
     const withNew = digestFiles(root, "_data");
-    assert.equal(await firstChange(root, "_data", withNew.identities, after), "_data/a", "the directory a file was added to after the mark");
+    assert.equal(firstChange(root, "_data", withNew.identities, after), "_data/a", "the directory a file was added to after the mark");
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -40,44 +40,49 @@ const digestNiceness = 10;
 
 /** A digest running on a thread of its own (see digestInBackground). */
 export interface BackgroundDigest {
-  digests: Promise<FileDigests>;
-  /** firstChange() since the digest and `since`, half of it on the digest's thread (idle by then), half on this one. */
-  firstChange(since: bigint): Promise<string | undefined>;
+  /** The digests (without the identities, which stay with the thread). */
+  digests: Promise<Omit<FileDigests, "identities">>;
+  /**
+   * Tells the thread that the archive has read these paths (it is past them): once its digest is
+   * in, it checks them for changes (see firstChange) while the archive goes on.
+   */
+  passed(paths: string[]): void;
+  /**
+   * Once the archive is done: the first change the thread found among the paths passed, or else
+   * among those never passed, which it checks now (undefined: no change).
+   */
+  firstChange(): Promise<string | undefined>;
   /** Ends the thread; a digest not done yet rejects with `reason`. */
   stop(reason: Error): void;
 }
 
-/** What the digest's thread is asked once its digests are in: the first change among its identities from `from` on, and since `since`. */
-export interface CheckRequest {
-  from: number;
-  since: bigint;
-}
+/** What the engine tells the digest's thread: paths the archive has passed, or that the archive is done. */
+export type DigestMessage = { passed: string[] } | { done: true };
 
 /**
  * digestFiles() on a thread of its own, which runs at a lower priority (see digestNiceness) and
- * leaves the engine's thread free.
+ * leaves the engine's thread free; then firstChange() of what the archive has passed, as it
+ * passes it, with `since` (see firstChange).
  */
-export function digestInBackground(root: string, prefix: string): BackgroundDigest {
+export function digestInBackground(root: string, prefix: string, since: bigint): BackgroundDigest {
   // The engine runs built (scripts/build.mjs): digest-worker.js is beside this module's chunk.
-  const worker = new Worker(new URL("./digest-worker.js", import.meta.url), { workerData: { root, prefix, niceness: digestNiceness } });
+  const worker = new Worker(new URL("./digest-worker.js", import.meta.url), { workerData: { root, prefix, since, niceness: digestNiceness } });
   let failed: (err: unknown) => void = () => undefined;
   const ended = new Promise<never>((_, reject) => (failed = reject));
   ended.catch(() => undefined);
   worker.once("error", failed);
   worker.once("exit", (code) => failed(new Error(`the thread digesting ${root} ended (exit code ${code}) without an answer`)));
   const answer = <T>() => Promise.race([new Promise<T>((resolve) => worker.once("message", resolve)), ended]);
-  const digests = answer<FileDigests>();
+  const digests = answer<Omit<FileDigests, "identities">>();
+  const tell = (message: DigestMessage) => worker.postMessage(message);
   return {
     digests,
-    firstChange: async (since) => {
-      const known = await digests;
-      const half = Math.ceil(known.identities.size / 2);
-      const theirs = answer<string | undefined>();
-      // Not awaited when this thread's half has a change: its end (stop() rejects it) must not go unhandled.
-      theirs.catch(() => undefined);
-      worker.postMessage({ from: half, since } satisfies CheckRequest);
-      const ours = await firstChange(root, prefix, [...known.identities].slice(0, half), since);
-      return ours ?? (await theirs);
+    passed: (paths) => tell({ passed: paths }),
+    firstChange: async () => {
+      await digests;
+      const changed = answer<string | undefined>();
+      tell({ done: true });
+      return changed;
     },
     stop: (reason) => {
       failed(reason);
@@ -119,16 +124,10 @@ export function digestFiles(root: string, prefix: string): FileDigests {
  * so an unchanged identity means its content is what was digested. A ctime later than `since`
  * (a ctime taken on the same clock before the archive and the digest began) counts as a change
  * too, even with the identity the digest saw: the change may have come after tar read the file
- * and before the digest did, so that the two disagree. The event loop turns every few hundred
- * lstat calls.
+ * and before the digest did, so that the two disagree.
  */
-export async function firstChange(root: string, prefix: string, identities: Iterable<readonly [string, string]>, since: bigint): Promise<string | undefined> {
-  let sinceYield = 0;
+export function firstChange(root: string, prefix: string, identities: Iterable<readonly [string, string]>, since: bigint): string | undefined {
   for (const [path, known] of identities) {
-    if (++sinceYield >= walkSlice) {
-      sinceYield = 0;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
     const stats = lstatSync(path === prefix ? root : join(root, path.slice(prefix.length + 1)), { bigint: true, throwIfNoEntry: false });
     if (stats === undefined || identity(stats) !== known || stats.ctimeNs > since) return path;
   }
@@ -147,9 +146,6 @@ export async function changeMark(path: string): Promise<bigint> {
   if (waitNs > 0n) await delay(Math.ceil(Number(waitNs) / 1_000_000) + 1);
   return mark;
 }
-
-/** Entries firstChange checks between two turns of the event loop. */
-const walkSlice = 256;
 
 /**
  * The sha256 of a listing of `sha256` in the form `sha256sum` prints (`<sha256>  <path>`, one
