@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, symlink
 import { lstat, readFile, readlink, writeFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { MoorError } from "../../errors.ts";
-import { runCommand } from "../runtime/command.ts";
+import { mountOverlay, unmount } from "../runtime/syscalls.ts";
 import { mountsUnder } from "../fs.ts";
 
 /**
@@ -12,8 +12,7 @@ import { mountsUnder } from "../fs.ts";
 export async function mountRootfs(dir: string, layerDirsBottomFirst: string[]): Promise<string> {
   const rootfs = join(dir, "rootfs");
   if ((await mountsUnder(rootfs)).includes(rootfs)) return rootfs;
-  const lower = [...layerDirsBottomFirst].reverse().join(":");
-  await runCommand("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=${lower},upperdir=${join(dir, "upper")},workdir=${join(dir, "work")}`, rootfs]);
+  mountOverlay([...layerDirsBottomFirst].reverse(), join(dir, "upper"), join(dir, "work"), rootfs);
   return rootfs;
 }
 
@@ -67,12 +66,12 @@ export async function unmountRootfs(dir: string): Promise<void> {
 async function unmountRetrying(target: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await runCommand("umount", [target]);
+      await unmount(target);
       return;
     } catch (err) {
       if (!/busy/i.test((err as Error).message)) throw err;
       if (attempt >= 50) {
-        await runCommand("umount", ["--lazy", target]);
+        await unmount(target, { detach: true });
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 50));

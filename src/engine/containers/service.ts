@@ -29,7 +29,7 @@ import { parseMountInfo } from "../mounts/propagation.ts";
 import { registerMountPoints, type RegisteredMount, type RegistrationContext } from "../mounts/register.ts";
 import { specMounts, type MountPointAtStart } from "../mounts/setup.ts";
 import { openSubpath } from "../mounts/subpath.ts";
-import { runCommand } from "../runtime/command.ts";
+import { bindMount, unmount } from "../runtime/syscalls.ts";
 
 /** Bind sources as dockerd checks them: stat, so a symlink to something counts. */
 const hostPaths = { pathExists: (path: string) => existsSync(path) };
@@ -546,7 +546,7 @@ export class ContainerService {
       const target = join(dir, randomId().slice(0, 12));
       if (opened.isDirectory) await mkdir(target, { mode: 0o700 });
       else await writeFile(target, "", { mode: 0o600 });
-      await runCommand("mount", ["--bind", `/proc/${process.pid}/fd/${opened.fd}`, target]);
+      bindMount(`/proc/self/fd/${opened.fd}`, target);
       return target;
     } finally {
       closeSync(opened.fd);
@@ -555,7 +555,7 @@ export class ContainerService {
 
   private async releaseSubpaths(containerDir: string): Promise<void> {
     const dir = join(containerDir, "subpaths");
-    for (const mount of await mountsUnder(dir)) await runCommand("umount", [mount]);
+    for (const mount of await mountsUnder(dir)) await unmount(mount);
     await removeTree(dir);
   }
 

@@ -1,0 +1,68 @@
+/**
+ * The one place moor calls the C library itself (through koffi, a foreign function interface):
+ * mount(2) and umount2(2) for the mounts the engine makes on every container start and undoes at
+ * every exit, where running mount(8) or umount(8) would fork the engine's large process and
+ * start a binary each time (some 3 to 5 ms, and the fork holds up the engine's thread). Volumes
+ * with driver options keep mount(8) and umount(8) (local-driver.ts): their options and helpers
+ * (NFS, CIFS) are mount(8)'s.
+ */
+import koffi, { type KoffiFunc } from "koffi";
+import { MoorError } from "../../errors.ts";
+
+/** MS_BIND from linux/mount.h. */
+const bindFlag = 4096;
+/** MNT_DETACH from linux/mount.h. */
+const detachFlag = 2;
+
+interface Libc {
+  mount: (source: string, target: string, fstype: string | null, flags: number, data: string | null) => number;
+  umount2: KoffiFunc<(target: string, flags: number) => number>;
+  strerror: (errno: number) => string;
+}
+
+let libc: Libc | undefined;
+
+function loadLibc(): Libc {
+  if (libc === undefined) {
+    const library = koffi.load("libc.so.6");
+    libc = {
+      mount: library.func("int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)"),
+      umount2: library.func("int umount2(const char *target, int flags)"),
+      strerror: library.func("const char *strerror(int errnum)"),
+    };
+  }
+  return libc;
+}
+
+function mount(what: string, source: string, target: string, fstype: string | null, flags: number, data: string | null): void {
+  const c = loadLibc();
+  if (c.mount(source, target, fstype, flags, data) === 0) return;
+  throw new MoorError("internal", `mount ${what} on ${target}: ${c.strerror(koffi.errno())}`);
+}
+
+/** An overlay filesystem at `target`: `lowerdirs` topmost first, as overlayfs's lowerdir option takes them. */
+export function mountOverlay(lowerdirs: string[], upperdir: string, workdir: string, target: string): void {
+  mount("overlay", "overlay", target, "overlay", 0, `lowerdir=${lowerdirs.join(":")},upperdir=${upperdir},workdir=${workdir}`);
+}
+
+/** `source` (a file or a directory, or /proc/self/fd/N of one open) bound at `target`. */
+export function bindMount(source: string, target: string): void {
+  mount(source, source, target, null, bindFlag, null);
+}
+
+/**
+ * Unmounts `target`; `detach` (a lazy unmount) takes it out of the tree at once even if busy,
+ * and the kernel frees it when its last user is gone. Runs on a thread of libuv's pool:
+ * unmounting an overlay syncs its upper filesystem, which can take seconds.
+ */
+export function unmount(target: string, { detach = false } = {}): Promise<void> {
+  const c = loadLibc();
+  return new Promise((resolve, reject) => {
+    c.umount2.async(target, detach ? detachFlag : 0, (err, result) => {
+      if (err) reject(err);
+      // koffi sets errno to the call's for the time of this callback.
+      else if (result !== 0) reject(new MoorError("internal", `unmount ${target}: ${c.strerror(koffi.errno())}`));
+      else resolve();
+    });
+  });
+}
