@@ -319,6 +319,26 @@ describe("ConmonRuntime with real conmon and runc", { skip, concurrency: false }
     await runtime.delete(b.id);
   });
 
+  test("deleting a stopped container removes its cgroups, one made inside them included, and runc's state", { timeout: 30_000 }, async () => {
+    const b = await bundle(["sleep", "100"]);
+    await mkdir(join(base, "logs"), { recursive: true });
+    await runtime.create({ ...b, terminal: false, stdin: false });
+    await runtime.start(b.id);
+    const stateDir = join(base, "exec", "runc", b.id);
+    const state = JSON.parse(await readFile(join(stateDir, "state.json"), "utf8")) as { cgroup_paths: Record<string, string> };
+    const cgroups = [...new Set(Object.values(state.cgroup_paths))];
+    assert.ok(cgroups.length > 0, "runc made cgroups");
+    for (const path of cgroups) assert.ok(await exists(path), `${path} exists while the container runs`);
+    // As a privileged container may make one.
+    const nested = join(cgroups[0], "nested");
+    await mkdir(nested);
+    await runtime.kill(b.id, 9);
+    assert.equal(await runtime.waitForExit(b.id), 137);
+    await runtime.delete(b.id);
+    for (const path of [...cgroups, nested]) assert.equal(await exists(path), false, `${path} removed`);
+    assert.equal(await exists(stateDir), false, "runc's state removed");
+  });
+
   test("a container whose init died before its start is not started: runc's error, and its exit is recorded", { timeout: 30_000 }, async () => {
     const b = await bundle(["sleep", "100"]);
     await mkdir(join(base, "logs"), { recursive: true });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { constants as fsConstants, watch, type FSWatcher } from "node:fs";
-import { lstat, mkdir, open, readFile, readlink, rm, symlink, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, readFile, readlink, rm, rmdir, symlink, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { MoorError, type ErrorKind } from "../../errors.ts";
@@ -520,12 +520,7 @@ export class ConmonRuntime {
   private async runningInit(id: string): Promise<number | undefined> {
     const state = await readFileOrUndefined(join(this.runcRoot, id, "state.json"));
     if (state === undefined) throw runtimeError("container does not exist");
-    const { init_process_pid: pid, init_process_start: start } = JSON.parse(state) as { init_process_pid: number; init_process_start: number | string };
-    const stat = await readFileOrUndefined(`/proc/${pid}/stat`);
-    // After the command name (in parentheses, which may hold anything): state, then 18 more fields up to starttime.
-    const fields = stat?.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields === undefined || fields[0] === "Z" || fields[0] === "X" || fields[19] !== String(start)) return undefined;
-    return pid;
+    return liveInit(JSON.parse(state) as RuncStateFile);
   }
 
   /** Freezes every process of the container (the cgroup freezer). */
@@ -676,8 +671,7 @@ export class ConmonRuntime {
       }
       await this.waitForExit(id, { signal: AbortSignal.timeout(10_000), pollMs: 100 }).catch(() => {});
     }
-    // Most deletes find runc done with the container already: no process is spawned then.
-    if (await pathExists(join(this.runcRoot, id))) {
+    if ((await pathExists(join(this.runcRoot, id))) && !(await this.forgetStopped(id))) {
       try {
         await this.runc(options.force ? ["delete", "--force", id] : ["delete", id]);
       } catch (err) {
@@ -686,6 +680,28 @@ export class ConmonRuntime {
     }
     await this.waitConmonGone(id, 5000);
     await this.removeLeftovers(id, false);
+  }
+
+  /**
+   * What `runc delete` does for a stopped container, done here to spare every exit a runc
+   * process (some 10 ms of CPU): its cgroups removed (sub-cgroups first), then its state
+   * directory. Only for a container whose init has exited in a PID namespace of its own (the
+   * kernel ended its other processes with it) and that has no hooks; false (runc must do it)
+   * otherwise, or when a cgroup stays busy.
+   */
+  private async forgetStopped(id: string): Promise<boolean> {
+    const stateDir = join(this.runcRoot, id);
+    const text = await readFileOrUndefined(join(stateDir, "state.json"));
+    if (text === undefined) return false;
+    const state = JSON.parse(text) as RuncStateFile;
+    const ownPidNamespace = state.config?.namespaces?.some((ns) => ns.type === "NEWPID" && ns.path === "") ?? false;
+    const hooks = Object.values(state.config?.Hooks ?? {}).some((list) => Array.isArray(list) && list.length > 0);
+    if (!ownPidNamespace || hooks || state.intel_rdt_path || (await liveInit(state)) !== undefined) return false;
+    for (const path of new Set(Object.values(state.cgroup_paths ?? {}))) {
+      if (!(await removeCgroup(path))) return false;
+    }
+    await rm(stateDir, { recursive: true, force: true });
+    return true;
   }
 
   private async waitConmonGone(id: string, ms: number): Promise<void> {
@@ -1115,6 +1131,53 @@ export async function openFifoForReading(path: string, writerGone: () => Promise
   } finally {
     clearInterval(watch);
   }
+}
+
+/** What moor reads of runc's state.json (libcontainer's State). */
+interface RuncStateFile {
+  init_process_pid: number;
+  init_process_start: number | string;
+  cgroup_paths?: Record<string, string>;
+  intel_rdt_path?: string;
+  config?: { namespaces?: Array<{ type: string; path: string }>; Hooks?: Record<string, unknown> | null };
+}
+
+/** The init process runc recorded, if it still runs: alive, not a zombie, and started when runc recorded (so not a reused pid). */
+async function liveInit({ init_process_pid: pid, init_process_start: start }: RuncStateFile): Promise<number | undefined> {
+  const stat = await readFileOrUndefined(`/proc/${pid}/stat`);
+  // After the command name (in parentheses, which may hold anything): state, then 18 more fields up to starttime.
+  const fields = stat?.slice(stat.lastIndexOf(")") + 2).split(" ");
+  if (fields === undefined || fields[0] === "Z" || fields[0] === "X" || fields[19] !== String(start)) return undefined;
+  return pid;
+}
+
+/**
+ * Removes a cgroup directory and the cgroups made under it (cgroupfs holds only directories that
+ * rmdir removes); false if one stays busy (its last processes may take a moment to leave, so
+ * like runc it tries again for a while) or cannot be removed.
+ */
+async function removeCgroup(path: string): Promise<boolean> {
+  let children;
+  try {
+    children = await readdir(path, { withFileTypes: true });
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT";
+  }
+  for (const child of children) {
+    if (child.isDirectory() && !(await removeCgroup(join(path, child.name)))) return false;
+  }
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await rmdir(path);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return true;
+      if (code !== "EBUSY") return false;
+      await delay(5 * (attempt + 1));
+    }
+  }
+  return false;
 }
 
 async function pathExists(path: string): Promise<boolean> {
