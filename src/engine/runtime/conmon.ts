@@ -663,6 +663,8 @@ export class ConmonRuntime {
    */
   async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
     checkId(id);
+    // Never created, or deleted already (the state directory goes last): nothing to remove.
+    if (!(await pathExists(this.stateDir(id))) && !(await pathExists(join(this.runcRoot, id)))) return;
     if (options.force && (await this.conmonPid(id)) !== undefined) {
       try {
         await this.kill(id, sigkill);
