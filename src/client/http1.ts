@@ -209,7 +209,8 @@ export class UpgradeRefused extends Error {
 
 /**
  * A request answered by 101 and a hijacked connection (attach, exec start): resolves with the
- * socket, positioned after the response head. An error answer rejects with UpgradeRefused.
+ * socket, positioned after the response head and paused (the caller resumes it once it
+ * listens). An error answer rejects with UpgradeRefused.
  */
 export function upgrade(socketPath: string, host: string, method: string, path: string, body?: Buffer): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -225,6 +226,8 @@ export function upgrade(socketPath: string, host: string, method: string, path: 
         const status = Number.parseInt(head.split(" ")[1] ?? "", 10);
         if (status === 101) {
           socket.off("data", onData);
+          // Without a listener a flowing socket would drop what came with the answer or after it.
+          socket.pause();
           const rest = buffered.subarray(end + 4);
           if (rest.length > 0) socket.unshift(rest);
           resolve(socket);

@@ -11,6 +11,8 @@ export function connectStreams(ctx: CommandContext, socket: Socket, { tty, inter
   const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
   const demux = new Demultiplexer((stream, data) => (stream === "stderr" ? ctx.stderr : ctx.stdout).write(data));
   socket.on("data", (chunk: Buffer) => (tty ? ctx.stdout.write(chunk) : demux.push(chunk)));
+  // The client hands the connection over paused (see upgrade()).
+  socket.resume();
   if (interactive) {
     ctx.stdin.on("data", (chunk: Buffer) => socket.write(chunk));
     ctx.stdin.once("end", () => socket.end());
