@@ -120,6 +120,25 @@ test("a backup is two archives: GNU tar's of the volume, then the manifest with 
   assert.equal(manifest.files, 2, "file.txt (with its hard link) and sparse.img");
 });
 
+test("a second backup reads again only what changed since the first: its manifest holds every file's current checksum", async () => {
+  const data = await filledVolume("again");
+  const manifestOf = (archive: string) =>
+    JSON.parse(execFileSync("sh", ["-c", `zstd -d -c ${archive} | tar -x -O --ignore-zeros moor-manifest.json`], { encoding: "utf8" })) as { sha256: Record<string, string> };
+  const sums = () =>
+    execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 sha256sum"], { cwd: data, encoding: "utf8" }).trim().split("\n").map((line) => [`_data/${line.slice(66).replace(/^\.\//, "")}`, line.slice(0, 64)]).sort();
+  await ok(["volume", "backup", "again", "-o", join(work, "again-1.tar.zst")]);
+  // The checksums are kept beside the data, where no container sees them, and not archived.
+  const cache = JSON.parse(readFileSync(join(data, "..", "digests.json"), "utf8")) as { entries: Array<[string, string, string]> };
+  assert.deepEqual(cache.entries.map(([path, , sha256]) => [path, sha256]).sort(), Object.entries(manifestOf(join(work, "again-1.tar.zst")).sha256).sort());
+  writeFileSync(join(data, "dir/file.txt"), "changed content\n", { flag: "a" });
+  writeFileSync(join(data, "new.txt"), "new\n");
+  const second = join(work, "again-2.tar.zst");
+  await ok(["volume", "backup", "again", "-o", second]);
+  assert.deepEqual(Object.entries(manifestOf(second).sha256).sort(), sums(), "the changed and the new file's checksums are their current ones");
+  assert.match(await ok(["volume", "verify", second]), /sha256 [0-9a-f]{64}/);
+  assert.ok(!execFileSync("sh", ["-c", `zstd -d -c ${second} | tar -t --ignore-zeros`], { encoding: "utf8" }).includes("digests.json"));
+});
+
 test("a volume whose driver options bind a host directory is mounted for its backup, streamed or written, and unmounted after", async () => {
   const source = join(work, "bound-source");
   mkdirSync(source);

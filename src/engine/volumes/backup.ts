@@ -284,7 +284,7 @@ export class VolumeBackups {
     try {
       await writeFile(join(headerDir, headerMember), `${JSON.stringify(header, null, 2)}\n`, { mode: 0o644 });
       const began = await changeMark(join(headerDir, headerMember));
-      digest = digestInBackground(volume.mountpoint, dataRoot, began);
+      digest = digestInBackground(volume.mountpoint, dataRoot, began, { path: this.volumes.digestCachePath(volume.name), stagingDir: headerDir });
       const digesting = digest.digests;
       // A failure is awaited below, once tar is done; until then it must not count as unhandled.
       digesting.catch(() => undefined);

@@ -1,18 +1,26 @@
 /**
  * The thread digestInBackground() starts: it lowers its own priority (this thread only: on
- * Linux a thread's niceness is its own), digests the tree and posts the digests; then checks
- * each path the engine says the archive has passed for changes (firstChange), as they come,
- * and once told the archive is done, checks what was never passed and posts the first change.
+ * Linux a thread's niceness is its own), digests the tree (with the volume's digest cache, which
+ * it then replaces) and posts the digests; then checks each path the engine says the archive
+ * has passed for changes (firstChange), as they come, and once told the archive is done, checks
+ * what was never passed and posts the first change.
  */
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
-import { digestFiles, firstChange, type DigestMessage } from "./file-digests.ts";
+import { digestFiles, firstChange, readDigestCache, writeDigestCache, type DigestMessage } from "./file-digests.ts";
 
-const { root, prefix, since, niceness } = workerData as { root: string; prefix: string; since: bigint; niceness: number };
+const { root, prefix, since, cache, niceness } = workerData as { root: string; prefix: string; since: bigint; cache: { path: string; stagingDir: string }; niceness: number };
 // /proc/thread-self is /proc/<pid>/task/<this thread's id>.
 setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), niceness);
-const { identities, ...digests } = digestFiles(root, prefix);
+const taken = digestFiles(root, prefix, readDigestCache(cache.path));
+const { identities, ...digests } = taken;
+parentPort!.postMessage(digests);
+try {
+  writeDigestCache(cache.path, taken, since, cache.stagingDir);
+} catch {
+  // The next backup reads every file again.
+}
 // Messages sent while the digest ran wait in the port's queue: they arrive from here on.
 let changed: string | undefined;
 parentPort!.on("message", (message: DigestMessage) => {
@@ -31,4 +39,3 @@ parentPort!.on("message", (message: DigestMessage) => {
   parentPort!.postMessage(changed ?? firstChange(root, prefix, identities, since));
   parentPort!.close();
 });
-parentPort!.postMessage(digests);

@@ -67,4 +67,9 @@ export interface VolumeDriver {
   discover(): Promise<DiscoveredVolume[]>;
   /** Bytes used by the volume's data, as dockerd counts them. */
   size(name: string): Promise<number>;
+  /**
+   * Where backups keep the checksums of the volume's files (see digest caches in
+   * file-digests.ts): beside its data, out of containers' reach, renamed and removed with it.
+   */
+  digestCachePath(name: string): string;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 // digestInBackground() runs the built worker, so the engine's backup tests cover it.
-import { changeMark, digestFiles, firstChange, listingChecksum } from "./file-digests.ts";
+import { changeMark, digestFiles, firstChange, listingChecksum, readDigestCache, writeDigestCache } from "./file-digests.ts";
 
 function tree(): string {
   const root = mkdtempSync(join(tmpdir(), "moor-file-digests-"));
@@ -85,5 +85,41 @@ test("firstChange names a file changed after the mark even when the digest read 
     assert.equal(firstChange(root, "_data", withNew.identities, after), "_data/a", "the directory a file was added to after the mark");
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a digest reads only the files its cache does not hold as they are; the cache it writes keeps only files unchanged since the mark", async () => {
+  const root = tree();
+  const cacheDir = mkdtempSync(join(tmpdir(), "moor-file-digests-cache-"));
+  try {
+    const cachePath = join(cacheDir, "digests.json");
+    assert.deepEqual(readDigestCache(cachePath), new Map(), "no cache yet");
+    writeFileSync(cachePath, "{ not json");
+    assert.deepEqual(readDigestCache(cachePath), new Map(), "a cache that cannot be read counts as none");
+
+    const since = await markNow();
+    const first = digestFiles(root, "_data");
+    writeDigestCache(cachePath, first, since, mkdtempSync(join(cacheDir, "staging-")));
+    const cache = readDigestCache(cachePath);
+    assert.deepEqual(new Map([...cache].map(([path, entry]) => [path, entry.sha256])), first.sha256, "every file, unchanged since the mark");
+
+    // An entry that matches the file's identity is taken as it is: the file is not read again.
+    const planted = new Map(cache);
+    planted.set("_data/a/large.bin", { ...cache.get("_data/a/large.bin")!, sha256: "0".repeat(64) });
+    assert.equal(digestFiles(root, "_data", planted).sha256.get("_data/a/large.bin"), "0".repeat(64));
+    // A file changed since has another identity: it is read again.
+    appendFileSync(join(root, "a/large.bin"), "more");
+    const again = digestFiles(root, "_data", planted);
+    assert.equal(again.sha256.get("_data/a/large.bin"), sha256sum(root, "_data").get("_data/a/large.bin"));
+    assert.deepEqual(new Map([...again.sha256].sort()), new Map([...sha256sum(root, "_data")].sort()));
+
+    // Changed after this mark: left out of the cache written with it.
+    writeDigestCache(cachePath, again, since, mkdtempSync(join(cacheDir, "staging-")));
+    const kept = readDigestCache(cachePath);
+    assert.equal(kept.has("_data/a/large.bin"), false, "changed after the mark");
+    assert.equal(kept.has("_data/a/b/small.txt"), true);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
   }
 });

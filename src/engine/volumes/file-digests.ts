@@ -5,9 +5,9 @@
  * changed since it was read, which would make the archive and its checksums disagree.
  */
 import { createHash } from "node:crypto";
-import { closeSync, constants as fsConstants, lstatSync, openSync, readSync, type BigIntStats } from "node:fs";
+import { closeSync, constants as fsConstants, lstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync, type BigIntStats } from "node:fs";
 import { lstat } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { entriesOf } from "../fs.ts";
@@ -61,12 +61,13 @@ export type DigestMessage = { passed: string[] } | { done: true };
 
 /**
  * digestFiles() on a thread of its own, which runs at a lower priority (see digestNiceness) and
- * leaves the engine's thread free; then firstChange() of what the archive has passed, as it
- * passes it, with `since` (see firstChange).
+ * leaves the engine's thread free, with the digest cache in `cache.path`, which it then replaces
+ * with this digest's (see writeDigestCache); then firstChange() of what the archive has passed, as it passes it, with
+ * `since` (see firstChange).
  */
-export function digestInBackground(root: string, prefix: string, since: bigint): BackgroundDigest {
+export function digestInBackground(root: string, prefix: string, since: bigint, cache: { path: string; stagingDir: string }): BackgroundDigest {
   // The engine runs built (scripts/build.mjs): digest-worker.js is beside this module's chunk.
-  const worker = new Worker(new URL("./digest-worker.js", import.meta.url), { workerData: { root, prefix, since, niceness: digestNiceness } });
+  const worker = new Worker(new URL("./digest-worker.js", import.meta.url), { workerData: { root, prefix, since, cache, niceness: digestNiceness } });
   let failed: (err: unknown) => void = () => undefined;
   const ended = new Promise<never>((_, reject) => (failed = reject));
   ended.catch(() => undefined);
@@ -92,11 +93,56 @@ export function digestInBackground(root: string, prefix: string, since: bigint):
 }
 
 /**
- * Digests every regular file under `root`, named `prefix/<path relative to root>`. Synchronous:
- * it runs on a thread of its own (digestFilesInBackground). A file removed meanwhile is left out;
- * its directory's changed identity tells firstChange.
+ * The checksums an earlier digest of the same tree took: path → the identity the file had when
+ * it was read, and its sha256. Kept only for files whose ctime was no later than that digest's
+ * mark (see changeMark): a change after the mark gives a file a later ctime, so a file whose
+ * identity still matches has the content that was read, and is not read again.
  */
-export function digestFiles(root: string, prefix: string): FileDigests {
+export type DigestCache = ReadonlyMap<string, { identity: string; sha256: string }>;
+
+/** The format of a digest cache's file. */
+const digestCacheFormat = "moor-digest-cache/1";
+
+/** The digest cache in `path`; empty if there is none, or it cannot be read as one. */
+export function readDigestCache(path: string): DigestCache {
+  try {
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as { format?: unknown; entries?: unknown };
+    if (parsed.format !== digestCacheFormat || !Array.isArray(parsed.entries)) return new Map();
+    const cache = new Map<string, { identity: string; sha256: string }>();
+    for (const entry of parsed.entries as unknown[]) {
+      if (!Array.isArray(entry) || entry.length !== 3 || !entry.every((field) => typeof field === "string")) return new Map();
+      const [path, identity, sha256] = entry as [string, string, string];
+      cache.set(path, { identity, sha256 });
+    }
+    return cache;
+  } catch {
+    return new Map();
+  }
+}
+
+/**
+ * Writes the digest cache of `digests` (its files whose ctime is no later than `since`, the mark
+ * taken before they were read) into `path`, whole or not at all: written first into
+ * `stagingDir` (on the same filesystem, removed if the engine stops meanwhile), then renamed.
+ */
+export function writeDigestCache(path: string, digests: FileDigests, since: bigint, stagingDir: string): void {
+  const entries: Array<[string, string, string]> = [];
+  for (const [file, sha256] of digests.sha256) {
+    const known = digests.identities.get(file);
+    if (known !== undefined && BigInt(known.slice(known.lastIndexOf(":") + 1)) <= since) entries.push([file, known, sha256]);
+  }
+  const staged = join(stagingDir, basename(path));
+  writeFileSync(staged, JSON.stringify({ format: digestCacheFormat, entries }), { mode: 0o600 });
+  renameSync(staged, path);
+}
+
+/**
+ * Digests every regular file under `root`, named `prefix/<path relative to root>`, reading only
+ * those `cache` does not hold as they are. Synchronous: it runs on a thread of its own
+ * (digestInBackground). A file removed meanwhile is left out; its directory's changed identity
+ * tells firstChange.
+ */
+export function digestFiles(root: string, prefix: string, cache: DigestCache = new Map()): FileDigests {
   const digests: FileDigests = { sha256: new Map(), files: 0, bytes: 0, checksum: "", identities: new Map() };
   const byInode = new Map<string, string>();
   const buffer = Buffer.allocUnsafe(chunkSize);
@@ -104,7 +150,8 @@ export function digestFiles(root: string, prefix: string): FileDigests {
     const inode = `${stats.dev}:${stats.ino}`;
     let sha256 = stats.nlink > 1n ? byInode.get(inode) : undefined;
     if (sha256 === undefined) {
-      sha256 = digestFile(join(root, path.slice(prefix.length + 1)), Number(stats.size), buffer);
+      const cached = cache.get(path);
+      sha256 = cached !== undefined && cached.identity === identity(stats) ? cached.sha256 : digestFile(join(root, path.slice(prefix.length + 1)), Number(stats.size), buffer);
       if (sha256 === undefined) return;
       if (stats.nlink > 1n) byInode.set(inode, sha256);
       digests.files += 1;

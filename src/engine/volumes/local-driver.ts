@@ -26,6 +26,8 @@ const copyUpDirName = "_data.copy-up";
 // A restore's verified data, beside `_data` until it is swapped in; and the data it replaced.
 const restoredDirName = "_data.restored";
 const replacedDirName = "_data.replaced";
+// The checksums of the files a backup read, for the next backup (see file-digests.ts).
+const digestCacheName = "digests.json";
 // Never valid volume names (those start with a letter or digit), so never listed or adopted.
 const trashPrefix = ".trash-";
 const stagingPrefix = ".restore-";
@@ -85,6 +87,10 @@ export class LocalDriver implements VolumeDriver {
 
   dataPath(name: string): string {
     return join(this.volumesDir, name, dataDirName);
+  }
+
+  digestCachePath(name: string): string {
+    return join(this.volumesDir, name, digestCacheName);
   }
 
   async create(name: string): Promise<void> {

@@ -144,6 +144,11 @@ export class VolumeService {
     return this.driver(volume.driver).isEmpty(name);
   }
 
+  /** Where backups keep the checksums of the volume's files (see VolumeDriver.digestCachePath). */
+  digestCachePath(name: string): string {
+    return this.driver(this.inspect(name).driver).digestCachePath(name);
+  }
+
   /** A new, empty staging directory for a restore (the local driver's, where volumes live). */
   stagingDir(): string {
     return this.driver(defaultDriverName).stagingDir();
