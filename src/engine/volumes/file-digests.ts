@@ -62,8 +62,8 @@ export type DigestMessage = { passed: string[] } | { done: true };
 /**
  * digestFiles() on a thread of its own, which runs at a lower priority (see digestNiceness) and
  * leaves the engine's thread free, with the digest cache in `cache.path`, which it then replaces
- * with this digest's (see writeDigestCache); then firstChange() of what the archive has passed, as it passes it, with
- * `since` (see firstChange).
+ * with this digest's (see writeDigestCache); then firstChange() of what the archive has passed,
+ * as it passes it, with `since` (see firstChange).
  */
 export function digestInBackground(root: string, prefix: string, since: bigint, cache: { path: string; stagingDir: string }): BackgroundDigest {
   // The engine runs built (scripts/build.mjs): digest-worker.js is beside this module's chunk.
@@ -129,7 +129,7 @@ export function writeDigestCache(path: string, digests: FileDigests, since: bigi
   const entries: Array<[string, string, string]> = [];
   for (const [file, sha256] of digests.sha256) {
     const known = digests.identities.get(file);
-    if (known !== undefined && BigInt(known.slice(known.lastIndexOf(":") + 1)) <= since) entries.push([file, known, sha256]);
+    if (known !== undefined && ctimeOf(known) <= since) entries.push([file, known, sha256]);
   }
   const staged = join(stagingDir, basename(path));
   writeFileSync(staged, JSON.stringify({ format: digestCacheFormat, entries }), { mode: 0o600 });
@@ -149,16 +149,17 @@ export function digestFiles(root: string, prefix: string, cache: DigestCache = n
   walk(root, prefix, digests.identities, (path, stats) => {
     const inode = `${stats.dev}:${stats.ino}`;
     let sha256 = stats.nlink > 1n ? byInode.get(inode) : undefined;
+    const known = identity(stats);
     if (sha256 === undefined) {
       const cached = cache.get(path);
-      sha256 = cached !== undefined && cached.identity === identity(stats) ? cached.sha256 : digestFile(join(root, path.slice(prefix.length + 1)), Number(stats.size), buffer);
+      sha256 = cached !== undefined && cached.identity === known ? cached.sha256 : digestFile(join(root, path.slice(prefix.length + 1)), Number(stats.size), buffer);
       if (sha256 === undefined) return;
       if (stats.nlink > 1n) byInode.set(inode, sha256);
       digests.files += 1;
       digests.bytes += Number(stats.size);
     }
     digests.sha256.set(path, sha256);
-    digests.identities.set(path, identity(stats));
+    digests.identities.set(path, known);
   });
   digests.checksum = listingChecksum(digests.sha256);
   return digests;
@@ -207,6 +208,11 @@ export function listingChecksum(sha256: Iterable<readonly [string, string]>): st
 
 function identity(stats: BigIntStats): string {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.ctimeNs}`;
+}
+
+/** The ctime an identity() holds (its last field). */
+function ctimeOf(identity: string): bigint {
+  return BigInt(identity.slice(identity.lastIndexOf(":") + 1));
 }
 
 /**
