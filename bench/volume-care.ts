@@ -19,10 +19,11 @@
 // started from the built binary on a temporary root; no reference dockerd is needed. Everything
 // made here is removed at the end.
 import { randomFillSync } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { moorBin, startEngine, type TestEngine } from "../test/support/engine.ts";
 import { median, timedRun } from "./support.ts";
 
@@ -107,22 +108,28 @@ function moor(args: string[]): { ms: number; stdout: string } {
   return timedRun(moorBin, args, { MOOR_HOST: engine!.host });
 }
 
-function removeVolume(name: string): void {
+/**
+ * Removes a volume and waits for the engine's background deletion of its data: otherwise the
+ * next timed command (the tool's, as often as not) would run beside that deletion.
+ */
+async function removeVolume(name: string): Promise<void> {
   moor(["volume", "rm", name]);
   volumes.delete(name);
+  const volumesDir = join(engine!.root, "volumes");
+  while (readdirSync(volumesDir).some((entry) => entry.startsWith(".trash-"))) await sleep(50);
 }
 
 /** Runs the pair warm-up first, then `runs` times alternately; returns both medians. */
-function measure(label: string, moorRun: () => number, toolRun: () => number): { moor: number; tool: number } {
+async function measure(label: string, moorRun: () => number | Promise<number>, toolRun: () => number): Promise<{ moor: number; tool: number }> {
   process.stdout.write(`${label}: warm-up`);
-  moorRun();
+  await moorRun();
   toolRun();
   const moorTimes: number[] = [];
   const toolTimes: number[] = [];
   for (let i = 0; i < runs; i++) {
     // Start each timed command without dirty pages left by the one before.
     timedRun("sync", []);
-    moorTimes.push(moorRun());
+    moorTimes.push(await moorRun());
     timedRun("sync", []);
     toolTimes.push(toolRun());
     process.stdout.write(` ${moorTimes[i].toFixed(0)}/${toolTimes[i].toFixed(0)}`);
@@ -150,12 +157,12 @@ try {
   // the first with the kept checksums removed before each run.
   const keptChecksums = join(dirname(mountpoint), "digests.json");
   const tarBackup = () => { rmSync(tarArchive, { force: true }); return timedRun("tar", ["--zstd", "-cf", tarArchive, "-C", mountpoint, "."]).ms; };
-  const backup = measure(
+  const backup = await measure(
     "backup (first)",
     () => { rmSync(moorArchive, { force: true }); rmSync(keptChecksums, { force: true }); return moor(["volume", "backup", source, "-o", moorArchive]).ms; },
     tarBackup,
   );
-  const backupAgain = measure(
+  const backupAgain = await measure(
     "backup (again)",
     () => { rmSync(moorArchive, { force: true }); return moor(["volume", "backup", source, "-o", moorArchive]).ms; },
     tarBackup,
@@ -165,12 +172,12 @@ try {
 
   const restored = "bench-care-restored";
   const extractDir = join(work, "extract");
-  const restore = measure(
+  const restore = await measure(
     "restore",
-    () => {
+    async () => {
       volumes.add(restored);
       const ms = moor(["volume", "restore", moorArchive, restored]).ms;
-      removeVolume(restored);
+      await removeVolume(restored);
       return ms;
     },
     () => {
@@ -185,12 +192,12 @@ try {
 
   const cloned = "bench-care-clone";
   const copyDir = join(work, "copy");
-  const clone = measure(
+  const clone = await measure(
     "clone",
-    () => {
+    async () => {
       volumes.add(cloned);
       const ms = moor(["volume", "clone", source, cloned]).ms;
-      removeVolume(cloned);
+      await removeVolume(cloned);
       return ms;
     },
     () => {

@@ -9,7 +9,7 @@ rmSync("dist", { recursive: true, force: true });
 
 await build({
   // The worker thread that digests a volume's files for a backup is loaded by its own file name.
-  entryPoints: { main: "src/main.ts", "digest-worker": "src/engine/volumes/digest-worker.ts" },
+  entryPoints: { main: "src/main.ts", "digest-worker": "src/engine/volumes/digest-worker.ts", "unpack-worker": "src/engine/volumes/unpack-worker.ts" },
   outdir: "dist",
   bundle: true,
   splitting: true,

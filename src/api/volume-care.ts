@@ -21,7 +21,8 @@
  */
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
-import type { ArchiveSummary, BackupOptions, VolumeBackups, WritersPolicy } from "../engine/volumes/backup.ts";
+import type { BackupOptions, VolumeBackups, WritersPolicy } from "../engine/volumes/backup.ts";
+import type { ArchiveSummary } from "../engine/volumes/backup-reader.ts";
 import type { VolumeService } from "../engine/volumes/service.ts";
 import type { BackupScheduler, ScheduledBackup } from "../engine/volumes/backup-schedule.ts";
 import type { WireBackupSchedule, WireBackupScheduleRequest, WireVolumeBackups } from "../wire/volumes.ts";
@@ -96,16 +97,16 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
   });
 
   router.add("POST", "/moor/volumes/:name/import", async ({ req, res, params, query }) => {
-    sendSummary(res, await drained(req, backups.import(req, params.name, { force: queryBool(query, "force") })));
+    sendSummary(res, await drained(req, backups.import({ stream: req }, params.name, { force: queryBool(query, "force") })));
   });
 
   router.add("POST", "/moor/volumes/restore", async ({ req, res, query }) => {
-    const summary = await drained(req, backups.restore(req, { name: query.get("name") || undefined, force: queryBool(query, "force") }));
+    const summary = await drained(req, backups.restore({ stream: req }, { name: query.get("name") || undefined, force: queryBool(query, "force") }));
     sendSummary(res, summary);
   });
 
   router.add("POST", "/moor/volumes/verify", async ({ req, res }) => {
-    sendSummary(res, await drained(req, backups.verify(req)));
+    sendSummary(res, await drained(req, backups.verify({ stream: req })));
   });
 
   router.add("POST", "/moor/volumes/:name/clone", async ({ res, params, query }) => {

@@ -129,18 +129,8 @@ export interface PipelineOptions {
  * failed; a trailer's failure comes first. `stop` kills both.
  */
 function startPipeline(producer: [string, readonly string[]], consumer: [string, readonly string[]], stdout: "ignore" | "pipe" | number, { started, trailer }: PipelineOptions) {
-  const run = (file: string, args: readonly string[], stdio: [StdioOption, StdioOption, "pipe"]) => {
-    const child: ChildProcess = spawn(file, args, { stdio });
-    let stderr = "";
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const done = new Promise<void>((resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", (code) => (code === 0 ? resolve() : reject(new MoorError("internal", stderr.trim().replace(/\s+/g, " ") || `${file} exited with ${code}`))));
-    });
-    return { child, done };
-  };
-  const second = run(consumer[0], consumer[1], ["pipe", stdout, "pipe"]);
-  const first = run(producer[0], producer[1], ["ignore", second.child.stdin!, "pipe"]);
+  const second = startCommand(consumer[0], consumer[1], ["pipe", stdout, "pipe"]);
+  const first = startCommand(producer[0], producer[1], ["ignore", second.child.stdin!, "pipe"]);
   started?.(first.child.pid);
   const stop = () => {
     first.child.kill("SIGKILL");
@@ -220,14 +210,21 @@ export function runIntoFile(file: string, args: readonly string[], fd: number): 
 
 /** Runs a binary to its end with the given stdio (stderr a pipe); a non-zero exit becomes a MoorError with its message. */
 function runWithStdio(file: string, args: readonly string[], stdio: ["ignore", "ignore" | number, "pipe", ...number[]]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio });
-    let stderr = "";
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return startCommand(file, args, stdio).done;
+}
+
+/**
+ * Starts a binary with the given stdio (stderr a pipe, kept for its message): `done` settles
+ * once it has exited, a non-zero exit becoming a MoorError with its message. Descriptors given
+ * as numbers are the child's from here on: the caller closes its own copies.
+ */
+export function startCommand(file: string, args: readonly string[], stdio: [StdioOption, StdioOption, "pipe", ...number[]]): { child: ChildProcess; done: Promise<void> } {
+  const child = spawn(file, args, { stdio });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<void>((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve();
-      else reject(new MoorError("internal", stderr.trim().replace(/\s+/g, " ") || `${file} exited with ${code}`));
-    });
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new MoorError("internal", stderr.trim().replace(/\s+/g, " ") || `${file} exited with ${code}`))));
   });
+  return { child, done };
 }

@@ -4,7 +4,8 @@
  * every exit, where running mount(8) or umount(8) would fork the engine's large process and
  * start a binary each time (some 3 to 5 ms, and the fork holds up the engine's thread). Volumes
  * with driver options keep mount(8) and umount(8) (local-driver.ts): their options and helpers
- * (NFS, CIFS) are mount(8)'s.
+ * (NFS, CIFS) are mount(8)'s. And pipe2(2), for pipes between tools and a thread of the engine
+ * that reads and writes them with plain blocking calls (Node makes only its own stream pipes).
  */
 import koffi, { type KoffiFunc } from "koffi";
 import { MoorError } from "../../errors.ts";
@@ -13,11 +14,17 @@ import { MoorError } from "../../errors.ts";
 const bindFlag = 4096;
 /** MNT_DETACH from linux/mount.h. */
 const detachFlag = 2;
+/** O_CLOEXEC from asm-generic/fcntl.h: no other child the engine starts inherits the pipe. */
+const closeOnExecFlag = 0o2000000;
+/** F_SETPIPE_SZ from linux/fcntl.h. */
+const setPipeSizeCommand = 1031;
 
 interface Libc {
   mount: (source: string, target: string, fstype: string | null, flags: number, data: string | null) => number;
   umount2: KoffiFunc<(target: string, flags: number) => number>;
   strerror: (errno: number) => string;
+  pipe2: (fds: Int32Array, flags: number) => number;
+  fcntl: (fd: number, command: number, ...rest: unknown[]) => number;
 }
 
 let libc: Libc | undefined;
@@ -29,6 +36,8 @@ function loadLibc(): Libc {
       mount: library.func("int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)"),
       umount2: library.func("int umount2(const char *target, int flags)"),
       strerror: library.func("const char *strerror(int errnum)"),
+      pipe2: library.func("int pipe2(_Out_ int *fds, int flags)"),
+      fcntl: library.func("int fcntl(int fd, int cmd, ...)"),
     };
   }
   return libc;
@@ -65,4 +74,18 @@ export function unmount(target: string, { detach = false } = {}): Promise<void> 
       else resolve();
     });
   });
+}
+
+/**
+ * A new pipe, blocking, closed on exec: [its reading end, its writing end]. Its buffer is raised
+ * to `capacity` bytes where the system allows it (/proc/sys/fs/pipe-max-size, 1 MiB by default),
+ * so that a megabyte passes in one read and one write instead of sixteen.
+ */
+export function pipe(capacity: number): [number, number] {
+  const c = loadLibc();
+  const fds = new Int32Array(2);
+  if (c.pipe2(fds, closeOnExecFlag) !== 0) throw new MoorError("internal", `pipe: ${c.strerror(koffi.errno())}`);
+  // A smaller buffer only costs more calls: a refusal (EPERM above the limit) is no failure.
+  c.fcntl(fds[1], setPipeSizeCommand, "int", capacity);
+  return [fds[0], fds[1]];
 }

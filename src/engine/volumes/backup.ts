@@ -26,21 +26,17 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import { MoorError } from "../../errors.ts";
 import { TarListingFollower } from "../../util/tar-listing.ts";
-import { TarScanner, type ScannedMember, type TarMember } from "../../util/tar-scan.ts";
-import { encodeTarHeader, tarEnd, tarHeader, tarPadding, TarFormatError } from "../../util/tar.ts";
+import { encodeTarHeader, tarEnd, tarHeader, tarPadding } from "../../util/tar.ts";
 import { randomId } from "../../util/ids.ts";
-import { pipeCommands, runCommand, runIntoFile, runWithInput, streamOutput, streamPipeline } from "../runtime/command.ts";
+import { pipeCommands, runCommand, runIntoFile, streamOutput, streamPipeline } from "../runtime/command.ts";
 import { directorySize, removeTree } from "../fs.ts";
-import { changeMark, digestInBackground, listingChecksum, type BackgroundDigest } from "./file-digests.ts";
+import { backupFormat, dataRoot, headerMember, manifestMember, type ArchiveSummary, type BackupHeader, type BackupManifest } from "./backup-reader.ts";
+import { changeMark, digestInBackground, type BackgroundDigest } from "./file-digests.ts";
+import { unpackArchive, type ArchiveSource } from "./unpack.ts";
 import type { ContainerService } from "../containers/service.ts";
 import type { Logger } from "../logger.ts";
 import type { Volume, VolumeService } from "./service.ts";
 
-export const backupFormat = "moor-volume-backup/2";
-const backupFormatV1 = "moor-volume-backup/1";
-const headerMember = "moor-volume.json";
-const manifestMember = "moor-manifest.json";
-const dataRoot = "_data";
 
 export type Compression = "zstd" | "gzip";
 
@@ -58,41 +54,6 @@ export interface BackupOptions {
   writers: WritersPolicy;
   /** An id under which a client follows the backup's progress. */
   operation?: string;
-}
-
-interface BackupHeader {
-  format: string;
-  created: string;
-  volume: { name: string; driver: string; options: Record<string, string> | null; labels: Record<string, string> | null; createdAt: number };
-}
-
-interface BackupManifest {
-  /** Regular files, each hard-linked file counted once. */
-  files: number;
-  bytes: number;
-  /** Path of each regular file (hard links too) → sha256 of its content. */
-  sha256: Record<string, string>;
-  /** listingChecksum() of `sha256`. */
-  checksum: string;
-}
-
-/** Format 1's manifest. */
-interface BackupManifestV1 {
-  files: number;
-  bytes: number;
-  /** Member name → sha256 of its stored data. */
-  members: Record<string, string>;
-  /** sha256 of every byte of the archive before the manifest member. */
-  checksum: string;
-}
-
-/** What a verified archive holds. */
-export interface ArchiveSummary {
-  volume: string;
-  files: number;
-  bytes: number;
-  checksum: string;
-  created: string;
 }
 
 /** GNU tar, keeping everything a volume's files carry. */
@@ -365,10 +326,8 @@ export class VolumeBackups {
   }
 
   /** Checks an archive without restoring it. */
-  async verify(input: AsyncIterable<Buffer>): Promise<ArchiveSummary> {
-    const reader = new ArchiveReader();
-    for await (const chunk of decompressed(input)) reader.push(chunk);
-    return reader.finish();
+  async verify(source: ArchiveSource): Promise<ArchiveSummary> {
+    return (await unpackArchive(source, "backup", null)).summary;
   }
 
   /**
@@ -376,15 +335,13 @@ export class VolumeBackups {
    * volume, an empty one, or with `force` one whose data it replaces. Refused while a running
    * container uses the volume.
    */
-  async restore(input: AsyncIterable<Buffer>, options: { name?: string; force: boolean }): Promise<ArchiveSummary> {
+  async restore(source: ArchiveSource, options: { name?: string; force: boolean }): Promise<ArchiveSummary> {
     if (options.name !== undefined) await this.checkTarget(options.name, options.force);
-    const reader = new ArchiveReader();
-    return this.unpack(input, reader, { root: ".", ignoreZeros: true }, async (staging) => {
-      const summary = reader.finish();
-      const name = options.name ?? reader.header!.volume.name;
+    return this.unpack(source, "backup", { root: ".", ignoreZeros: true }, async (staging, { summary, labels }) => {
+      const name = options.name ?? summary.volume;
       await rm(join(staging, headerMember), { force: true });
       await rm(join(staging, manifestMember), { force: true });
-      await this.install(staging, name, reader.header!.volume.labels, options.force);
+      await this.install(staging, name, labels, options.force);
       return { ...summary, volume: name };
     });
   }
@@ -433,68 +390,27 @@ export class VolumeBackups {
    * volume's content: into a new or empty volume, or with `force` replacing its data. Members
    * that would land outside the volume are refused before anything is written.
    */
-  async import(input: AsyncIterable<Buffer>, name: string, options: { force: boolean }): Promise<ArchiveSummary> {
+  async import(source: ArchiveSource, name: string, options: { force: boolean }): Promise<ArchiveSummary> {
     await this.checkTarget(name, options.force);
-    const summary: ArchiveSummary = { volume: name, files: 0, bytes: 0, checksum: "", created: "" };
-    let failure: Error | undefined;
-    const scanner = new TarScanner(
-      (member) => {
-        if (member.type !== "0") return;
-        summary.files += 1;
-        summary.bytes += member.size;
-      },
-      (member) => {
-        checkInside(member.name, "member");
-        if (member.type === "1") checkInside(member.linkName, "hard link target");
-      },
-    );
-    const reader = {
-      push: (chunk: Buffer) => {
-        try {
-          scanner.push(chunk);
-        } catch (err) {
-          failure = new MoorError("invalid", `the archive cannot be imported: ${(err as Error).message}; nothing was changed`);
-          throw failure;
-        }
-      },
-      finish: () => {
-        if (failure !== undefined) throw failure;
-        try {
-          scanner.finish();
-        } catch (err) {
-          throw new MoorError("invalid", `the archive cannot be imported: ${(err as Error).message}; nothing was changed`);
-        }
-      },
-    };
-    return this.unpack(input, reader, { root: dataRoot, ignoreZeros: false }, async (staging) => {
-      reader.finish();
+    return this.unpack(source, "plain", { root: dataRoot, ignoreZeros: false }, async (staging, { summary }) => {
       await this.install(staging, name, null, options.force);
-      return summary;
+      return { ...summary, volume: name };
     });
   }
 
   /**
-   * Unpacks an archive into a new staging directory (at `root` in it), each chunk seen by
-   * `reader` before tar gets it, then hands the staging directory to `finish`; on any failure
-   * the staging directory goes and nothing else changed. `ignoreZeros` (only for a reader that
-   * skips zero blocks too) reads on past an archive's end, into the one after it.
+   * Unpacks an archive into a new staging directory (at `root` in it), each piece seen by
+   * `reader` before tar gets it (see unpackArchive), then hands the staging directory and the
+   * reader's summary to `finish`; on any failure the staging directory goes and nothing else
+   * changed. `ignoreZeros` (only for a reader that skips zero blocks too) reads on past an
+   * archive's end, into the one after it.
    */
-  private async unpack<T>(input: AsyncIterable<Buffer>, reader: { push(chunk: Buffer): void; finish(): unknown }, { root, ignoreZeros }: { root: string; ignoreZeros: boolean }, finish: (staging: string) => Promise<T>): Promise<T> {
+  private async unpack<T>(source: ArchiveSource, reader: "backup" | "plain", { root, ignoreZeros }: { root: string; ignoreZeros: boolean }, finish: (staging: string, read: { summary: ArchiveSummary; labels: Record<string, string> | null }) => Promise<T>): Promise<T> {
     const staging = this.volumes.stagingDir();
     try {
-      const checked = (async function* () {
-        for await (const chunk of decompressed(input)) {
-          reader.push(chunk);
-          yield chunk;
-        }
-      })();
       await mkdir(join(staging, root), { recursive: true });
-      await runWithInput("tar", ["--extract", ...tarFidelity, "--same-permissions", "--same-owner", ...(ignoreZeros ? ["--ignore-zeros"] : []), "-C", join(staging, root)], checked).catch((err: unknown) => {
-        // The reader's own complaint (a bad member, a truncated or corrupt stream) says more than tar's.
-        reader.finish();
-        throw err;
-      });
-      return await finish(staging);
+      const read = await unpackArchive(source, reader, ["--extract", ...tarFidelity, "--same-permissions", "--same-owner", ...(ignoreZeros ? ["--ignore-zeros"] : []), "-C", join(staging, root)]);
+      return await finish(staging, read);
     } catch (err) {
       await removeTree(staging).catch(() => undefined);
       throw diskFull(err, "the archive's content");
@@ -537,128 +453,6 @@ async function smallMember(name: string, content: Buffer): Promise<Buffer> {
   return Buffer.concat([header, content, tarPadding(content.length)]);
 }
 
-/** The archive decompressed by what its first bytes say it is (zstd, gzip, or plain tar). */
-async function* decompressed(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const iterator = input[Symbol.asyncIterator]();
-  let head = Buffer.alloc(0);
-  while (head.length < 4) {
-    const next = await iterator.next();
-    if (next.done) break;
-    head = Buffer.concat([head, next.value]);
-  }
-  const rest = (async function* () {
-    yield head;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  })();
-  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) yield* streamOutput("zstd", ["-d", "-c", "-q"], rest);
-  else if (head[0] === 0x1f && head[1] === 0x8b) yield* streamOutput("gzip", ["-d", "-c"], rest);
-  else yield* rest;
-}
-
-/** Follows an archive's members, refusing what does not belong, and checks its checksums at the end. */
-class ArchiveReader {
-  header: BackupHeader | undefined;
-  private manifest: { member: ScannedMember; content: Buffer } | undefined;
-  private readonly members: ScannedMember[] = [];
-  private failure: Error | undefined;
-  // Zero blocks are skipped as `tar --ignore-zeros` skips them, which a restore's tar is given
-  // (a backup is two archives in a row): every member that tar extracts is seen here first.
-  private readonly scanner = new TarScanner(
-    (member) => this.onMember(member),
-    (member) => this.onHeader(member),
-    (member) => member.name === headerMember || member.name === manifestMember,
-    { ignoreZeros: true },
-  );
-
-  push(chunk: Buffer): void {
-    try {
-      this.scanner.push(chunk);
-    } catch (err) {
-      this.failure ??= err as Error;
-      throw this.asError(err);
-    }
-  }
-
-  private asError(err: unknown): Error {
-    return err instanceof MoorError ? err : new MoorError("invalid", `the archive is not a valid moor volume backup: ${(err as Error).message}; nothing was changed`);
-  }
-
-  private onHeader(member: TarMember): void {
-    const seen = this.members.length + (this.header === undefined ? 0 : 1);
-    if (this.manifest !== undefined) throw new TarFormatError(`member ${JSON.stringify(member.name)} comes after the manifest`);
-    if (seen === 0 && member.name !== headerMember) {
-      throw new TarFormatError(`its first member is ${JSON.stringify(member.name)}, not ${headerMember} (a plain tar of a volume is imported with moor volume import)`);
-    }
-    if (member.name === headerMember || member.name === manifestMember) return;
-    checkDataPath(member.name, "member");
-    if (member.type === "1") checkDataPath(member.linkName, "hard link target");
-  }
-
-  private onMember(member: ScannedMember): void {
-    if (member.name === headerMember) {
-      const header = parseJson<BackupHeader>(member.content!, headerMember);
-      if (header.format !== backupFormat && header.format !== backupFormatV1) throw new TarFormatError(`its format is ${JSON.stringify(header.format)}, this moor reads ${backupFormat} and ${backupFormatV1}`);
-      // Only format 1 checksums the stream's bytes.
-      this.scanner.trackPreceding = header.format === backupFormatV1;
-      this.header = header;
-    } else if (member.name === manifestMember) {
-      this.manifest = { member, content: member.content! };
-    } else {
-      this.members.push(member);
-    }
-  }
-
-  /** The archive's summary once every checksum matched. */
-  finish(): ArchiveSummary {
-    if (this.failure !== undefined) throw this.asError(this.failure);
-    try {
-      this.scanner.finish();
-      if (this.header === undefined) throw new TarFormatError("it is empty");
-      if (this.manifest === undefined) throw new TarFormatError(`${manifestMember} is missing: the archive is truncated`);
-      const summary = (manifest: { files: number; bytes: number; checksum: string }) => ({ volume: this.header!.volume.name, files: manifest.files, bytes: manifest.bytes, checksum: manifest.checksum, created: this.header!.created });
-      if (this.header.format === backupFormatV1) return summary(this.checkV1(this.manifest.member, parseJson<BackupManifestV1>(this.manifest.content, manifestMember)));
-      return summary(this.check(parseJson<BackupManifest>(this.manifest.content, manifestMember)));
-    } catch (err) {
-      throw this.asError(err);
-    }
-  }
-
-  /** Every regular file's content (a hard link's is its target's) against the manifest's checksums. */
-  private check(manifest: BackupManifest): BackupManifest {
-    const expected = manifest.sha256 ?? {};
-    const contents = new Map<string, string>();
-    for (const scanned of this.members) {
-      const regular = scanned.type === "0" || scanned.type === "7";
-      const content = regular ? scanned.contentSha256 : scanned.type === "1" ? contents.get(scanned.linkName) : undefined;
-      if (regular && content === undefined) throw new TarFormatError(`${JSON.stringify(scanned.name)} is stored in a sparse format this moor does not read`);
-      if (content === undefined) continue;
-      contents.set(scanned.name, content);
-      if (expected[scanned.name] === undefined) throw new TarFormatError(`file ${JSON.stringify(scanned.name)} is not in the manifest`);
-      if (expected[scanned.name] !== content) throw new TarFormatError(`the checksum of ${JSON.stringify(scanned.name)} does not match: its data is corrupt`);
-    }
-    const missing = Object.keys(expected).filter((path) => !contents.has(path)).length;
-    if (missing > 0) throw new TarFormatError(`${missing} file(s) of the manifest are missing`);
-    if (listingChecksum(Object.entries(expected)) !== manifest.checksum) throw new TarFormatError("the manifest's checksum does not match: it was changed or is corrupt");
-    return manifest;
-  }
-
-  /** Format 1: each member's stored data, and every byte before the manifest, against the manifest's checksums. */
-  private checkV1(member: ScannedMember, manifest: BackupManifestV1): BackupManifestV1 {
-    const expected = manifest.members ?? {};
-    for (const scanned of this.members) {
-      const name = scanned.storedName ?? scanned.name;
-      if (expected[name] === undefined) throw new TarFormatError(`member ${JSON.stringify(name)} is not in the manifest`);
-      if (expected[name] !== scanned.sha256) throw new TarFormatError(`the checksum of ${JSON.stringify(name)} does not match: its data is corrupt`);
-    }
-    if (Object.keys(expected).length !== this.members.length) throw new TarFormatError(`${Object.keys(expected).length - this.members.length} member(s) of the manifest are missing`);
-    if (member.precedingSha256 !== manifest.checksum) throw new TarFormatError("the archive's checksum does not match: it was changed or is corrupt");
-    return manifest;
-  }
-}
 
 /** Bytes the process `pid` has read (its `rchar` in /proc; undefined once it is gone). */
 function bytesReadBy(pid: number): number | undefined {
@@ -714,24 +508,6 @@ function openClientFile(path: string, nonce: string): number {
   }
 }
 
-/** Members must stay under `_data`: no absolute path, no `..`. */
-function checkDataPath(path: string, what: string): void {
-  checkInside(path, what);
-  if (path.replace(/^\.\//, "").split("/")[0] !== dataRoot) throw new TarFormatError(`${what} ${JSON.stringify(path)} would be written outside the volume`);
-}
-
-/** No absolute path, no `..`: the member stays inside the directory it is unpacked into. */
-function checkInside(path: string, what: string): void {
-  if (path.startsWith("/") || path.split("/").includes("..")) throw new TarFormatError(`${what} ${JSON.stringify(path)} would be written outside the volume`);
-}
-
-function parseJson<T>(content: Buffer, name: string): T {
-  try {
-    return JSON.parse(content.toString("utf8")) as T;
-  } catch {
-    throw new TarFormatError(`${name} is not valid JSON`);
-  }
-}
 
 /** A failure because the disk filled up, said plainly: the tools' own words are about single files. */
 function diskFull(err: unknown, what: string): unknown {
