@@ -12,6 +12,7 @@ import { request, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
+import { headSha256 } from "../src/util/file-head.ts";
 import { encodeTarHeader, tarEnd, tarHeader, tarPadding } from "../src/util/tar.ts";
 import { api, docker, moor, moorBin, useEngine } from "./support/engine.ts";
 
@@ -232,6 +233,63 @@ test("the engine writes a backup into a client's file only when it holds the cli
   const streamed = execFileSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", script], { encoding: "utf8", env: { ...process.env, MOOR_HOST: engine().host } });
   assert.match(streamed, /^OK: volume direct, 2 files.*\nx\.tar\.zst\n$/s, "verified, and no partial file left");
   assert.deepEqual(readdirSync(privateDir), [], "written inside the namespace only");
+});
+
+test("the engine reads a restore's or a verify's archive from a client's file only when its size and first bytes match; a client it cannot see streams it instead", async () => {
+  const source = await filledVolume("read-source");
+  const archive = join(work, "read-source.tar.zst");
+  await ok(["volume", "backup", "read-source", "-o", archive]);
+  const size = lstatSync(archive).size;
+  const head = (file: string) => {
+    const fd = openSync(file, "r");
+    try {
+      return headSha256(fd, lstatSync(file).size);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const post = (action: "restore" | "verify", query: Record<string, string>) => api(engine(), "POST", `/moor/volumes/${action}?${new URLSearchParams(query)}`);
+  const named = (file: string, extra: Record<string, string> = {}) => ({ file, size: String(size), head: head(archive), ...extra });
+
+  const verified = await post("verify", named(archive));
+  assert.equal(verified.status, 200, verified.body);
+  assert.equal(JSON.parse(verified.body).Volume, "read-source");
+  const restored = await post("restore", named(archive, { name: "read-restored" }));
+  assert.equal(restored.status, 200, restored.body);
+  assert.equal(JSON.parse(restored.body).Volume, "read-restored");
+  assert.deepEqual(describeTree(await mountpoint("read-restored")), describeTree(source));
+  assert.match(await ok(["volume", "inspect", "--format", "{{json .Labels}}", "read-restored"]), /"team":"shop"/);
+
+  // Refused, and nothing restored: other first bytes, another size, a symlink, a FIFO, no file; a relative path or a malformed head or operation id.
+  const other = join(work, "other-archive.tar.zst");
+  const bytes = readFileSync(archive);
+  bytes[100] ^= 0xff;
+  writeFileSync(other, bytes);
+  const unseen = await post("restore", named(other, { name: "not-restored" }));
+  assert.equal(unseen.status, 404);
+  assert.match(JSON.parse(unseen.body).message, /the engine does not see the client's file .*other-archive\.tar\.zst \(is the client on another machine\?\)/);
+  assert.equal((await post("restore", { ...named(archive), size: String(size - 1), name: "not-restored" })).status, 404);
+  assert.equal((await post("verify", { ...named(archive), head: head(other) })).status, 404);
+  const link = join(work, "link-to-archive");
+  symlinkSync(archive, link);
+  assert.equal((await post("restore", named(link, { name: "not-restored" }))).status, 404);
+  const fifo = join(work, "archive-fifo");
+  execFileSync("mkfifo", [fifo]);
+  assert.equal((await post("verify", named(fifo))).status, 404);
+  assert.equal((await post("verify", named(join(work, "missing.tar.zst")))).status, 404);
+  assert.equal((await post("verify", named("relative.tar.zst"))).status, 400);
+  assert.equal((await post("verify", { ...named(archive), head: "short" })).status, 400);
+  const badOperation = await post("restore", named(archive, { name: "not-restored", operation: "NOT-HEX" }));
+  assert.deepEqual([badOperation.status, JSON.parse(badOperation.body).message], [400, 'invalid operation id "NOT-HEX": 16 to 64 lowercase hex digits']);
+  assert.equal((await moor(engine(), ["volume", "inspect", "not-restored"])).code, 1, "no volume was created");
+
+  // A CLI in its own mount namespace reads an archive the engine cannot see: it streams it.
+  const privateDir = join(work, "private-restore");
+  mkdirSync(privateDir);
+  const script = `mount -t tmpfs tmpfs ${privateDir} && cp ${archive} ${privateDir}/x.tar.zst && ${moorBin} volume verify ${privateDir}/x.tar.zst && ${moorBin} volume restore ${privateDir}/x.tar.zst read-streamed`;
+  const streamed = execFileSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", script], { encoding: "utf8", env: { ...process.env, MOOR_HOST: engine().host } });
+  assert.match(streamed, /^OK: volume read-source, 2 files.*\nRestored volume read-streamed: 2 files/s);
+  assert.deepEqual(describeTree(await mountpoint("read-streamed")), describeTree(source));
 });
 
 test("corrupt, truncated and foreign archives are refused, and nothing is created or changed", async () => {

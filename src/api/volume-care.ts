@@ -6,7 +6,11 @@
  *                                                                   machine that holds only NONCE (32-128 hex digits): {Bytes};
  *                                                                   404 when the engine does not see such a file there
  *   POST /moor/volumes/restore?name=NAME&force=1                    body: an archive; answers what it restored
+ *   POST /moor/volumes/restore?file=PATH&size=N&head=HEX&...        the same, read by the engine from PATH, a file on its machine
+ *                                                                   of N bytes whose first 64 KiB have the sha256 HEX (operation=id
+ *                                                                   follows it); 404 when the engine does not see such a file there
  *   POST /moor/volumes/verify                                       body: an archive; answers what it holds
+ *   POST /moor/volumes/verify?file=PATH&size=N&head=HEX             the same, read by the engine from PATH, as for a restore
  *   POST /moor/volumes/{name}/clone?target=NAME&stop=1              answers the new volume, as volume inspect does
  *   POST /moor/volumes/{name}/rename?name=NEW                       answers the renamed volume
  *   GET  /moor/volumes/{name}/export?stop=1                         a plain tar of the volume's content (podman's format)
@@ -21,7 +25,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
-import type { BackupOptions, VolumeBackups, WritersPolicy } from "../engine/volumes/backup.ts";
+import type { BackupOptions, ClientArchive, VolumeBackups, WritersPolicy } from "../engine/volumes/backup.ts";
 import type { ArchiveSummary } from "../engine/volumes/backup-reader.ts";
 import type { VolumeService } from "../engine/volumes/service.ts";
 import type { BackupScheduler, ScheduledBackup } from "../engine/volumes/backup-schedule.ts";
@@ -101,12 +105,15 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
   });
 
   router.add("POST", "/moor/volumes/restore", async ({ req, res, query }) => {
-    const summary = await drained(req, backups.restore({ stream: req }, { name: query.get("name") || undefined, force: queryBool(query, "force") }));
+    const options = { name: query.get("name") || undefined, force: queryBool(query, "force") };
+    const file = clientArchive(query);
+    const summary = file === undefined ? await drained(req, backups.restore({ stream: req }, options)) : await backups.restoreClientFile(file, { ...options, operation: query.get("operation") ?? undefined });
     sendSummary(res, summary);
   });
 
-  router.add("POST", "/moor/volumes/verify", async ({ req, res }) => {
-    sendSummary(res, await drained(req, backups.verify({ stream: req })));
+  router.add("POST", "/moor/volumes/verify", async ({ req, res, query }) => {
+    const file = clientArchive(query);
+    sendSummary(res, file === undefined ? await drained(req, backups.verify({ stream: req })) : await backups.verifyClientFile(file, { operation: query.get("operation") ?? undefined }));
   });
 
   router.add("POST", "/moor/volumes/:name/clone", async ({ res, params, query }) => {
@@ -114,6 +121,13 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
     if (target === "") throw new MoorError("invalid", "bad parameter: target (the new volume's name) cannot be empty");
     sendJson(res, 201, toWireVolume(await backups.clone(params.name, target, copyOptions(query))));
   });
+}
+
+/** The archive file a client names in the query (file, size, head), if it names one. */
+function clientArchive(query: URLSearchParams): ClientArchive | undefined {
+  const path = query.get("file");
+  if (path === null) return undefined;
+  return { path, size: Number(query.get("size") ?? Number.NaN), head: query.get("head") ?? "" };
 }
 
 /**

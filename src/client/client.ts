@@ -405,6 +405,14 @@ export class EngineClient {
     return this.uploadForJson("/moor/volumes/restore", queryString({ name: options.name, force: options.force ? "1" : undefined }), archive);
   }
 
+  /**
+   * The same restore read by the engine from `file.path`, a file on its machine (`file.head`:
+   * util/file-head.ts's headSha256 of it); not_found when the engine does not see that file.
+   */
+  volumeRestoreFromFile(file: { path: string; size: number; head: string }, options: { name?: string; force: boolean; operation?: string }): Promise<WireVolumeArchiveSummary> {
+    return this.call("POST", "/moor/volumes/restore", { file: file.path, size: String(file.size), head: file.head, name: options.name, force: options.force ? "1" : undefined, operation: options.operation });
+  }
+
   /** moor's full copy of a volume under a new name. */
   volumeClone(source: string, target: string, options: { writers: WritersPolicy; operation?: string }): Promise<WireVolume> {
     return this.call("POST", `/moor/volumes/${checkedName("volume", source)}/clone`, { target, ...writersQuery(options.writers), operation: options.operation });
@@ -443,6 +451,11 @@ export class EngineClient {
   /** Checks a moor volume backup without restoring it. */
   async volumeVerify(archive: AsyncIterable<Buffer>): Promise<WireVolumeArchiveSummary> {
     return this.uploadForJson("/moor/volumes/verify", "", archive);
+  }
+
+  /** The same check read by the engine from a file on its machine, as volumeRestoreFromFile does. */
+  volumeVerifyFromFile(file: { path: string; size: number; head: string }, options: { operation?: string }): Promise<WireVolumeArchiveSummary> {
+    return this.call("POST", "/moor/volumes/verify", { file: file.path, size: String(file.size), head: file.head, operation: options.operation });
   }
 
   private async uploadForJson<T>(path: string, query: string, body: AsyncIterable<Buffer>): Promise<T> {

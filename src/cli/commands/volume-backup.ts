@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { EngineClient, WritersPolicy } from "../../client/client.ts";
 import { MoorError } from "../../errors.ts";
 import type { WireBackupSchedule, WireVolumeArchiveSummary, WireVolumeBackups } from "../../wire/volumes.ts";
+import { headSha256 } from "../../util/file-head.ts";
 import { humanSize } from "../../util/units.ts";
 import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
 import { withClient } from "../program.ts";
@@ -160,6 +161,41 @@ async function writeNewFile(path: string, chunks: AsyncIterable<Buffer>): Promis
 }
 
 /**
+ * An archive handed to the engine. A named regular file the engine reads itself when it runs on
+ * this machine (it checks the file's size and the sha256 of its first bytes, so a client on
+ * another machine gets not_found), sparing the archive the trip through the socket; otherwise
+ * it is sent. Progress on stderr either way when that is a terminal.
+ */
+async function handArchive<T>(
+  ctx: CommandContext,
+  client: EngineClient,
+  file: string,
+  label: string,
+  { fromFile, send }: { fromFile: (file: { path: string; size: number; head: string }, operation: string | undefined) => Promise<T>; send: (body: AsyncIterable<Buffer>) => Promise<T> },
+): Promise<T> {
+  const named = file === "-" ? undefined : regularFile(file);
+  if (named !== undefined) {
+    try {
+      return await withEngineProgress(ctx, client, label, (operation) => fromFile(named, operation));
+    } catch (err) {
+      if (!(err instanceof MoorError && err.kind === "not_found")) throw err;
+    }
+  }
+  return sendArchive(ctx, archiveInput(ctx, file), label, send);
+}
+
+/** A named file's absolute path, size and headSha256(), if it is a regular file (a pipe or a device is streamed). */
+function regularFile(file: string): { path: string; size: number; head: string } | undefined {
+  const fd = openSync(file, "r");
+  try {
+    const stats = fstatSync(fd);
+    return stats.isFile() ? { path: resolve(file), size: stats.size, head: headSha256(fd, stats.size) } : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * An archive sent to the engine, with progress on stderr meanwhile when it is a terminal (the
  * share done and the time left when the archive is a file).
  */
@@ -218,8 +254,14 @@ moor volume restore --force pgdata.tar.zst          # replace the data of an exi
   args: { min: 1, max: 2 },
   flags: [{ long: "force", short: "f", type: "bool", usage: "Replace the data of an existing, non-empty volume" }],
   async run(ctx, args, flags) {
+    const options = { name: args[1], force: Boolean(flags.force) };
     const summary = await readingArchive(args[0], () =>
-      withClient(ctx, (client) => sendArchive(ctx, archiveInput(ctx, args[0]), "Restoring", (body) => client.volumeRestore(body, { name: args[1], force: Boolean(flags.force) }))),
+      withClient(ctx, (client) =>
+        handArchive(ctx, client, args[0], "Restoring", {
+          fromFile: (file, operation) => client.volumeRestoreFromFile(file, { ...options, operation }),
+          send: (body) => client.volumeRestore(body, options),
+        }),
+      ),
     );
     ctx.stdout.write(`Restored volume ${summary.Volume}: ${summaryLine(summary)}\n`);
     return 0;
@@ -235,7 +277,14 @@ Every file's checksum, and the one of them all (the archive's whole, for
 archives of moor's first format), as a restore checks them.`,
   args: { min: 1, max: 1 },
   async run(ctx, args) {
-    const summary = await readingArchive(args[0], () => withClient(ctx, (client) => sendArchive(ctx, archiveInput(ctx, args[0]), "Verifying", (body) => client.volumeVerify(body))));
+    const summary = await readingArchive(args[0], () =>
+      withClient(ctx, (client) =>
+        handArchive(ctx, client, args[0], "Verifying", {
+          fromFile: (file, operation) => client.volumeVerifyFromFile(file, { operation }),
+          send: (body) => client.volumeVerify(body),
+        }),
+      ),
+    );
     ctx.stdout.write(`OK: volume ${summary.Volume}, ${summaryLine(summary)}\n`);
     return 0;
   },

@@ -36,6 +36,7 @@ import { unpackArchive, type ArchiveSource } from "./unpack.ts";
 import type { ContainerService } from "../containers/service.ts";
 import type { Logger } from "../logger.ts";
 import type { Volume, VolumeService } from "./service.ts";
+import { headBytes, headSha256 } from "../../util/file-head.ts";
 
 
 export type Compression = "zstd" | "gzip";
@@ -90,14 +91,7 @@ export class VolumeBackups {
    * total. `end` lets go of both; it is called however the copy ends.
    */
   private async begin(name: string, operation: string, verb: string, options: { writers: WritersPolicy; operation?: string }): Promise<{ progress: OperationProgress | undefined; end: () => Promise<void> }> {
-    const id = options.operation;
-    if (id !== undefined) {
-      if (!/^[0-9a-f]{16,64}$/.test(id)) throw new MoorError("invalid", `invalid operation id ${JSON.stringify(id)}: 16 to 64 lowercase hex digits`);
-      if (this.operations.has(id)) throw new MoorError("conflict", `operation ${id} is already under way`);
-    }
-    const progress: OperationProgress | undefined = id === undefined ? undefined : { done: 0, total: await this.volumes.size(name) };
-    if (id !== undefined) this.operations.set(id, progress!);
-    const forget = () => this.operations.delete(id ?? "");
+    const { progress, forget } = this.follow(options.operation, options.operation === undefined ? undefined : await this.volumes.size(name));
     const resume = await this.quiesce(name, operation, verb, options.writers).catch((err: unknown) => {
       forget();
       throw err;
@@ -109,6 +103,16 @@ export class VolumeBackups {
         await resume();
       },
     };
+  }
+
+  /** Follows the operation a client named (if any), of `total` bytes; `forget` ends that. */
+  private follow(id: string | undefined, total: number | undefined): { progress: OperationProgress | undefined; forget: () => void } {
+    if (id === undefined) return { progress: undefined, forget: () => undefined };
+    if (!/^[0-9a-f]{16,64}$/.test(id)) throw new MoorError("invalid", `invalid operation id ${JSON.stringify(id)}: 16 to 64 lowercase hex digits`);
+    if (this.operations.has(id)) throw new MoorError("conflict", `operation ${id} is already under way`);
+    const progress: OperationProgress = { done: 0, total };
+    this.operations.set(id, progress);
+    return { progress, forget: () => this.operations.delete(id) };
   }
 
   /** Running containers that use the volume (`writing`: those that mount it writable). */
@@ -326,8 +330,40 @@ export class VolumeBackups {
   }
 
   /** Checks an archive without restoring it. */
-  async verify(source: ArchiveSource): Promise<ArchiveSummary> {
-    return (await unpackArchive(source, "backup", null)).summary;
+  async verify(source: ArchiveSource, { started }: { started?: (pid: number | undefined) => void } = {}): Promise<ArchiveSummary> {
+    return (await unpackArchive(source, "backup", null, { started })).summary;
+  }
+
+  /** verify() of an archive in a file a client names on this machine (see fromClientFile). */
+  async verifyClientFile(file: ClientArchive, options: { operation?: string }): Promise<ArchiveSummary> {
+    return this.fromClientFile(file, options.operation, (source, started) => this.verify(source, { started }));
+  }
+
+  /** restore() of an archive in a file a client names on this machine (see fromClientFile). */
+  async restoreClientFile(file: ClientArchive, options: { name?: string; force: boolean; operation?: string }): Promise<ArchiveSummary> {
+    return this.fromClientFile(file, options.operation, (source, started) => this.restore(source, options, { started }));
+  }
+
+  /**
+   * Runs `work` on an archive in a file a client names (see openClientArchive), which its
+   * decompressor reads itself: the archive never passes through the socket. The operation a
+   * client named (if any) follows how much of the file the decompressor has read.
+   */
+  private async fromClientFile<T>(file: ClientArchive, operation: string | undefined, work: (source: ArchiveSource, started: (pid: number | undefined) => void) => Promise<T>): Promise<T> {
+    const fd = openClientArchive(file);
+    let followed: ReturnType<VolumeBackups["follow"]> | undefined;
+    let decompressor: number | undefined;
+    const measure = setInterval(() => {
+      if (followed?.progress !== undefined && decompressor !== undefined) followed.progress.done = bytesReadBy(decompressor) ?? followed.progress.done;
+    }, 250);
+    try {
+      followed = this.follow(operation, file.size);
+      return await work({ fd }, (pid) => (decompressor = pid));
+    } finally {
+      clearInterval(measure);
+      followed?.forget();
+      closeSync(fd);
+    }
   }
 
   /**
@@ -335,9 +371,9 @@ export class VolumeBackups {
    * volume, an empty one, or with `force` one whose data it replaces. Refused while a running
    * container uses the volume.
    */
-  async restore(source: ArchiveSource, options: { name?: string; force: boolean }): Promise<ArchiveSummary> {
+  async restore(source: ArchiveSource, options: { name?: string; force: boolean }, { started }: { started?: (pid: number | undefined) => void } = {}): Promise<ArchiveSummary> {
     if (options.name !== undefined) await this.checkTarget(options.name, options.force);
-    return this.unpack(source, "backup", { root: ".", ignoreZeros: true }, async (staging, { summary, labels }) => {
+    return this.unpack(source, "backup", { root: ".", ignoreZeros: true, started }, async (staging, { summary, labels }) => {
       const name = options.name ?? summary.volume;
       await rm(join(staging, headerMember), { force: true });
       await rm(join(staging, manifestMember), { force: true });
@@ -405,11 +441,11 @@ export class VolumeBackups {
    * changed. `ignoreZeros` (only for a reader that skips zero blocks too) reads on past an
    * archive's end, into the one after it.
    */
-  private async unpack<T>(source: ArchiveSource, reader: "backup" | "plain", { root, ignoreZeros }: { root: string; ignoreZeros: boolean }, finish: (staging: string, read: { summary: ArchiveSummary; labels: Record<string, string> | null }) => Promise<T>): Promise<T> {
+  private async unpack<T>(source: ArchiveSource, reader: "backup" | "plain", { root, ignoreZeros, started }: { root: string; ignoreZeros: boolean; started?: (pid: number | undefined) => void }, finish: (staging: string, read: { summary: ArchiveSummary; labels: Record<string, string> | null }) => Promise<T>): Promise<T> {
     const staging = this.volumes.stagingDir();
     try {
       await mkdir(join(staging, root), { recursive: true });
-      const read = await unpackArchive(source, reader, ["--extract", ...tarFidelity, "--same-permissions", "--same-owner", ...(ignoreZeros ? ["--ignore-zeros"] : []), "-C", join(staging, root)]);
+      const read = await unpackArchive(source, reader, ["--extract", ...tarFidelity, "--same-permissions", "--same-owner", ...(ignoreZeros ? ["--ignore-zeros"] : []), "-C", join(staging, root)], { started });
       return await finish(staging, read);
     } catch (err) {
       await removeTree(staging).catch(() => undefined);
@@ -508,6 +544,41 @@ function openClientFile(path: string, nonce: string): number {
   }
 }
 
+
+/**
+ * Opens, for reading, a regular file a client names at `path` (no symlink followed) whose size
+ * and first bytes' sha256 are what the client says: that shows the client could read it and
+ * sees the same file as the engine. Anything else reads as the file not being there.
+ */
+function openClientArchive({ path, size, head }: ClientArchive): number {
+  if (!isAbsolute(path)) throw new MoorError("invalid", `the archive's file must be an absolute path, not ${JSON.stringify(path)}`);
+  if (!Number.isSafeInteger(size) || size < 0) throw new MoorError("invalid", `size: the archive's size in bytes, not ${JSON.stringify(size)}`);
+  if (!/^[0-9a-f]{64}$/.test(head)) throw new MoorError("invalid", `head: the sha256 of the archive's first ${headBytes} bytes, 64 lowercase hex digits`);
+  const unseen = () => new MoorError("not_found", `the engine does not see the client's file ${path} (is the client on another machine?)`);
+  let fd: number;
+  try {
+    // Non-blocking: a FIFO put there must not hold the engine up (it is refused below).
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch {
+    throw unseen();
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.size !== size) throw unseen();
+    if (headSha256(fd, size) !== head) throw unseen();
+    return fd;
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+/** A file a client names for the engine to read: its absolute path, its size, and headSha256() of it. */
+export interface ClientArchive {
+  path: string;
+  size: number;
+  head: string;
+}
 
 /** A failure because the disk filled up, said plainly: the tools' own words are about single files. */
 function diskFull(err: unknown, what: string): unknown {
