@@ -15,7 +15,8 @@
 // The volume holds about 60 % incompressible random data in files of 4 KB to 32 MB and 40 % of
 // text-like, compressible files of 1 to 64 KB, written straight into its mountpoint. Each figure
 // is the median of BENCH_RUNS (3) runs alternating moor and the tool, after one unmeasured
-// warm-up of each (the page cache cannot be dropped reliably here, so both start warm). moor is
+// warm-up of each (the page cache cannot be dropped reliably here, so both start warm), each on
+// idle disks (see settleDisks: a deleted tree is still being discarded after sync). moor is
 // started from the built binary on a temporary root; no reference dockerd is needed. Everything
 // made here is removed at the end.
 import { randomFillSync } from "node:crypto";
@@ -25,7 +26,7 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { moorBin, startEngine, type TestEngine } from "../test/support/engine.ts";
-import { median, timedRun } from "./support.ts";
+import { median, settleDisks, timedRun } from "./support.ts";
 
 const totalMiB = Number(process.env.BENCH_VOLUME_MB ?? 1024);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -127,10 +128,10 @@ async function measure(label: string, moorRun: () => number | Promise<number>, t
   const moorTimes: number[] = [];
   const toolTimes: number[] = [];
   for (let i = 0; i < runs; i++) {
-    // Start each timed command without dirty pages left by the one before.
-    timedRun("sync", []);
+    // Start each timed command on idle disks: no dirty pages or discards left by the one before.
+    await settleDisks();
     moorTimes.push(await moorRun());
-    timedRun("sync", []);
+    await settleDisks();
     toolTimes.push(toolRun());
     process.stdout.write(` ${moorTimes[i].toFixed(0)}/${toolTimes[i].toFixed(0)}`);
   }

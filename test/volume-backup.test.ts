@@ -235,7 +235,7 @@ test("the engine writes a backup into a client's file only when it holds the cli
   assert.deepEqual(readdirSync(privateDir), [], "written inside the namespace only");
 });
 
-test("the engine reads a restore's or a verify's archive from a client's file only when its size and first bytes match; a client it cannot see streams it instead", async () => {
+test("the engine reads a restore's, an import's or a verify's archive from a client's file only when its size and first bytes match; a client it cannot see streams it instead", async () => {
   const source = await filledVolume("read-source");
   const archive = join(work, "read-source.tar.zst");
   await ok(["volume", "backup", "read-source", "-o", archive]);
@@ -259,6 +259,12 @@ test("the engine reads a restore's or a verify's archive from a client's file on
   assert.equal(JSON.parse(restored.body).Volume, "read-restored");
   assert.deepEqual(describeTree(await mountpoint("read-restored")), describeTree(source));
   assert.match(await ok(["volume", "inspect", "--format", "{{json .Labels}}", "read-restored"]), /"team":"shop"/);
+  // A plain tar is imported the same way.
+  const plain = join(work, "read-source.tar");
+  await ok(["volume", "export", "read-source", "-o", plain]);
+  const imported = await api(engine(), "POST", `/moor/volumes/read-imported/import?${new URLSearchParams({ file: plain, size: String(lstatSync(plain).size), head: head(plain) })}`);
+  assert.equal(imported.status, 200, imported.body);
+  assert.deepEqual(describeTree(await mountpoint("read-imported")), describeTree(source));
 
   // Refused, and nothing restored: other first bytes, another size, a symlink, a FIFO, no file; a relative path or a malformed head or operation id.
   const other = join(work, "other-archive.tar.zst");

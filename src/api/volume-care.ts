@@ -16,6 +16,7 @@
  *   GET  /moor/volumes/{name}/export?stop=1                         a plain tar of the volume's content (podman's format)
  *   POST /moor/volumes/{name}/export?file=PATH&nonce=HEX&...        the same, written by tar into PATH, as for a backup
  *   POST /moor/volumes/{name}/import?force=1                        body: such a tar; answers what it imported
+ *   POST /moor/volumes/{name}/import?file=PATH&size=N&head=HEX&...  the same, read by the engine from PATH, as for a restore
  *   PUT  /moor/volumes/{name}/backup-schedule                       body: {Schedule, Keep, Target, Writers, Owner}
  *   DELETE /moor/volumes/{name}/backup-schedule                     stops scheduled backups (the archives stay)
  *   GET  /moor/volumes/{name}/backups                               the schedule and the record of its runs
@@ -101,7 +102,9 @@ export function addVolumeCareRoutes(router: Router, backups: VolumeBackups, volu
   });
 
   router.add("POST", "/moor/volumes/:name/import", async ({ req, res, params, query }) => {
-    sendSummary(res, await drained(req, backups.import({ stream: req }, params.name, { force: queryBool(query, "force") })));
+    const options = { force: queryBool(query, "force") };
+    const file = clientArchive(query);
+    sendSummary(res, file === undefined ? await drained(req, backups.import({ stream: req }, params.name, options)) : await backups.importClientFile(file, params.name, { ...options, operation: query.get("operation") ?? undefined }));
   });
 
   router.add("POST", "/moor/volumes/restore", async ({ req, res, query }) => {

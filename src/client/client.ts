@@ -400,6 +400,11 @@ export class EngineClient {
     return this.uploadForJson(`/moor/volumes/${checkedName("volume", name)}/import`, queryString({ force: options.force ? "1" : undefined }), archive);
   }
 
+  /** The same import read by the engine from a file on its machine, as volumeRestoreFromFile does. */
+  volumeImportFromFile(name: string, file: { path: string; size: number; head: string }, options: { force: boolean; operation?: string }): Promise<WireVolumeArchiveSummary> {
+    return this.call("POST", `/moor/volumes/${checkedName("volume", name)}/import`, { file: file.path, size: String(file.size), head: file.head, force: options.force ? "1" : undefined, operation: options.operation });
+  }
+
   /** Restores a moor volume backup into `name` (default: the archived volume's name). */
   async volumeRestore(archive: AsyncIterable<Buffer>, options: { name?: string; force: boolean }): Promise<WireVolumeArchiveSummary> {
     return this.uploadForJson("/moor/volumes/restore", queryString({ name: options.name, force: options.force ? "1" : undefined }), archive);

@@ -381,7 +381,15 @@ ssh other-host moor volume export pgdata | moor volume import pgdata -`,
   flags: [{ long: "force", short: "f", type: "bool", usage: "Replace the data of an existing, non-empty volume" }],
   async run(ctx, args, flags) {
     const file = args[1] ?? "-";
-    const summary = await readingArchive(file, () => withClient(ctx, (client) => sendArchive(ctx, archiveInput(ctx, file), `Importing into volume ${args[0]}`, (body) => client.volumeImport(args[0], body, { force: Boolean(flags.force) }))));
+    const options = { force: Boolean(flags.force) };
+    const summary = await readingArchive(file, () =>
+      withClient(ctx, (client) =>
+        handArchive(ctx, client, file, `Importing into volume ${args[0]}`, {
+          fromFile: (named, operation) => client.volumeImportFromFile(args[0], named, { ...options, operation }),
+          send: (body) => client.volumeImport(args[0], body, options),
+        }),
+      ),
+    );
     ctx.stdout.write(`Imported ${summary.Files} files, ${humanSize(summary.Bytes)} into volume ${summary.Volume}\n`);
     return 0;
   },

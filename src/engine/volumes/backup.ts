@@ -339,6 +339,11 @@ export class VolumeBackups {
     return this.fromClientFile(file, options.operation, (source, started) => this.verify(source, { started }));
   }
 
+  /** import() of an archive in a file a client names on this machine (see fromClientFile). */
+  async importClientFile(file: ClientArchive, name: string, options: { force: boolean; operation?: string }): Promise<ArchiveSummary> {
+    return this.fromClientFile(file, options.operation, (source, started) => this.import(source, name, options, { started }));
+  }
+
   /** restore() of an archive in a file a client names on this machine (see fromClientFile). */
   async restoreClientFile(file: ClientArchive, options: { name?: string; force: boolean; operation?: string }): Promise<ArchiveSummary> {
     return this.fromClientFile(file, options.operation, (source, started) => this.restore(source, options, { started }));
@@ -426,9 +431,9 @@ export class VolumeBackups {
    * volume's content: into a new or empty volume, or with `force` replacing its data. Members
    * that would land outside the volume are refused before anything is written.
    */
-  async import(source: ArchiveSource, name: string, options: { force: boolean }): Promise<ArchiveSummary> {
+  async import(source: ArchiveSource, name: string, options: { force: boolean }, { started }: { started?: (pid: number | undefined) => void } = {}): Promise<ArchiveSummary> {
     await this.checkTarget(name, options.force);
-    return this.unpack(source, "plain", { root: dataRoot, ignoreZeros: false }, async (staging, { summary }) => {
+    return this.unpack(source, "plain", { root: dataRoot, ignoreZeros: false, started }, async (staging, { summary }) => {
       await this.install(staging, name, null, options.force);
       return { ...summary, volume: name };
     });
