@@ -1,10 +1,11 @@
 // Needs root: it mounts and unmounts (in a temporary directory, all undone at the end).
 import assert from "node:assert/strict";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { bindMount, mountOverlay, unmount } from "./syscalls.ts";
+import { bindMount, mountOverlay, pipe, unmount } from "./syscalls.ts";
 
 function mounted(path: string): boolean {
   return readFileSync("/proc/self/mountinfo", "utf8").split("\n").some((line) => line.split(" ")[4] === path);
@@ -66,5 +67,30 @@ test("a failed mount or unmount says what and why", async () => {
     await assert.rejects(unmount(dir), { message: `unmount ${dir}: Invalid argument` });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a pipe passes bytes from its writing end to its reading end, holds half a megabyte unread, is closed on exec, and ends when written to no more", () => {
+  const [reading, writing] = pipe(1024 * 1024);
+  let writingOpen = true;
+  try {
+    for (const fd of [reading, writing]) {
+      const flags = /^flags:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))![1];
+      assert.ok((parseInt(flags, 8) & 0o2000000) !== 0, `fd ${fd} is closed on exec (flags ${flags})`);
+    }
+    // A writer that fills it with nobody reading: done at once when the buffer holds it all, stuck (and killed) if not.
+    const filled = spawnSync("sh", ["-c", "head -c 524288 /dev/zero >&3"], { stdio: ["ignore", "ignore", "pipe", writing], timeout: 10_000 });
+    assert.equal(filled.status, 0, `the pipe held 512 KiB unread: ${filled.signal ?? filled.stderr}`);
+    writeSync(writing, "end");
+    closeSync(writing);
+    writingOpen = false;
+    const into = Buffer.alloc(1024 * 1024);
+    let total = 0;
+    for (let read; (read = readSync(reading, into, total, into.length - total, null)) > 0; ) total += read;
+    assert.equal(total, 524288 + 3);
+    assert.equal(into.subarray(524288, total).toString(), "end");
+  } finally {
+    closeSync(reading);
+    if (writingOpen) closeSync(writing);
   }
 });

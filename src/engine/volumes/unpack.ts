@@ -55,17 +55,27 @@ export async function unpackArchive(source: ArchiveSource, reader: UnpackJob["re
   if (tarEnds !== undefined) closeSync(tarEnds[0]);
   started?.(decompressing.child.pid);
   const toTar = tarEnds?.[1] ?? null;
+  const closeThreadEnds = () => {
+    // Closing the pipe into tar ends tar's input; closing the other stops a decompressor still writing.
+    closeSync(fromDecompressor);
+    if (toTar !== null) closeSync(toTar);
+  };
   const verdict = new Promise<UnpackVerdict>((resolve, reject) => {
     const job: UnpackJob = { reader, input: fromDecompressor, output: toTar };
-    // The engine runs built (scripts/build.mjs): unpack-worker.js is beside this module's chunk.
-    const worker = new Worker(new URL("./unpack-worker.js", import.meta.url), { workerData: job });
+    let worker: Worker;
+    try {
+      // The engine runs built (scripts/build.mjs): unpack-worker.js is beside this module's chunk.
+      worker = new Worker(new URL("./unpack-worker.js", import.meta.url), { workerData: job });
+    } catch (err) {
+      closeThreadEnds();
+      reject(err);
+      return;
+    }
     let message: UnpackVerdict | undefined;
     worker.on("message", (posted: UnpackVerdict) => (message = posted));
     worker.on("error", reject);
     worker.on("exit", () => {
-      // Closing the pipe into tar ends tar's input; closing the other stops a decompressor still writing.
-      closeSync(fromDecompressor);
-      if (toTar !== null) closeSync(toTar);
+      closeThreadEnds();
       if (message === undefined) reject(new MoorError("internal", "the thread reading the archive stopped without a verdict"));
       else resolve(message);
     });
