@@ -1,5 +1,6 @@
-// An engine killed (kill -9) in the middle of a restore: once it starts again the target
-// volume holds its old data, no new volume was made, and no staging directory is left. Killed
+// An engine killed (kill -9) in the middle of a restore (streamed to it, or read from the
+// client's file): once it starts again the target volume holds its old data, no new volume was
+// made, and no staging directory is left. Killed
 // in the middle of a scheduled backup: the run is recorded as interrupted, its partial archive
 // removed, and the schedule runs again. Killed during a clone: the source is intact and no
 // clone is half made. Killed while it writes a backup into the CLI's file: the CLI fails, and
@@ -75,6 +76,44 @@ test("kill -9 of the engine during a restore leaves the volume as it was, and ma
 
     await ok(current(), ["volume", "restore", "--force", archiveFile, "target"]);
     assert.ok(existsSync(join(targetData, "random")), "a whole restore still works afterwards");
+  } finally {
+    await current().stop();
+    for (const engine of engines) engine.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test("kill -9 of the engine during a restore it reads from the client's file makes no volume and leaves no staging directory", async () => {
+  const work = mkdtempSync(join(tmpdir(), "moor-restore-file-crash-"));
+  const engines = [await startEngine()];
+  const current = () => engines.at(-1)!;
+  try {
+    await ok(current(), ["volume", "create", "large"]);
+    const largeData = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "large"])).trim();
+    // Large enough that the restore is still unpacking well after its staging directory appears.
+    for (let part = 0; part < 4; part++) writeFileSync(join(largeData, `random-${part}`), randomBytes(32 << 20));
+    const archiveFile = join(work, "large.tar.zst");
+    await ok(current(), ["volume", "backup", "large", "-o", archiveFile]);
+
+    const engine = current();
+    const child = spawn(moorBin, ["volume", "restore", archiveFile, "restored"], { env: { ...process.env, MOOR_HOST: engine.host }, stdio: "ignore" });
+    const volumesDir = join(engine.root, "volumes");
+    const deadline = Date.now() + 20_000;
+    while (!readdirSync(volumesDir).some((entry) => entry.startsWith(".restore-"))) {
+      assert.ok(Date.now() < deadline, "the restore never started");
+      await new Promise((wait) => setTimeout(wait, 5));
+    }
+    // Stopped at once, so that the restore cannot finish before the kill.
+    engine.process.kill("SIGSTOP");
+    assert.ok(!readdirSync(volumesDir).includes("restored"), "the restore was still under way when the engine stopped");
+    await engine.kill();
+    child.kill("SIGKILL");
+    engines.push(await startEngine({ root: engine.root, execRoot: engine.execRoot }));
+    assert.equal((await moor(current(), ["volume", "inspect", "restored"])).code, 1, "no half-made volume");
+    assert.equal(await stagingLeft(current()), false, "the staging directory is removed");
+    await ok(current(), ["volume", "restore", archiveFile, "restored"]);
+    const restoredData = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "restored"])).trim();
+    assert.ok(readFileSync(join(restoredData, "random-3")).equals(readFileSync(join(largeData, "random-3"))), "a whole restore from the file works afterwards");
   } finally {
     await current().stop();
     for (const engine of engines) engine.cleanup();
