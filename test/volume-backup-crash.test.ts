@@ -22,24 +22,57 @@ async function ok(engine: TestEngine, args: string[]): Promise<string> {
   return result.stdout;
 }
 
-/**
- * Sends half of `archive` to `moor volume restore ...`, kills the engine once the restore has
- * begun unpacking, and starts a new engine on the same root.
- */
-async function restoreAndCrash(engine: TestEngine, args: string[], archive: Buffer): Promise<TestEngine> {
-  const child = spawn(moorBin, args, { env: { ...process.env, MOOR_HOST: engine.host }, stdio: ["pipe", "ignore", "ignore"] });
-  child.stdin.on("error", () => {});
-  child.stdin.write(archive.subarray(0, archive.length >> 1));
-  const volumesDir = join(engine.root, "volumes");
-  const deadline = Date.now() + 20_000;
-  while (!readdirSync(volumesDir).some((entry) => entry.startsWith(".restore-"))) {
-    assert.ok(Date.now() < deadline, "the restore never started");
-    await new Promise((wait) => setTimeout(wait, 20));
+/** The engines of one test: the newest, and another started on the same root once the test killed it. */
+interface Engines {
+  current(): TestEngine;
+  restart(): Promise<void>;
+}
+
+/** Runs `body` with an engine and a scratch directory; every engine it started is stopped and removed after, and the directory too. */
+async function withEngines(body: (engines: Engines, work: string) => Promise<void>): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "moor-volume-crash-"));
+  const started = [await startEngine()];
+  const engines: Engines = {
+    current: () => started.at(-1)!,
+    restart: async () => {
+      started.push(await startEngine({ root: started[0].root, execRoot: started[0].execRoot }));
+    },
+  };
+  try {
+    await body(engines, work);
+  } finally {
+    await engines.current().stop();
+    for (const engine of started) engine.cleanup();
+    rmSync(work, { recursive: true, force: true });
   }
-  await new Promise((wait) => setTimeout(wait, 200));
+}
+
+/**
+ * Runs `moor args` (given `input` on its stdin, left open), kills the engine (kill -9) while the
+ * operation's staging directory exists, kills the CLI, and starts a new engine on the same root.
+ */
+async function crashWhileStaging(engines: Engines, args: string[], input?: Buffer): Promise<void> {
+  const engine = engines.current();
+  const cli = spawn(moorBin, args, { env: { ...process.env, MOOR_HOST: engine.host }, stdio: [input === undefined ? "ignore" : "pipe", "ignore", "ignore"] });
+  if (input !== undefined) {
+    cli.stdin!.on("error", () => {});
+    cli.stdin!.write(input);
+  }
+  const volumesDir = join(engine.root, "volumes");
+  const staging = () => readdirSync(volumesDir).some((entry) => entry.startsWith(".restore-"));
+  const deadline = Date.now() + 30_000;
+  while (!staging()) {
+    assert.ok(Date.now() < deadline, `moor ${args.join(" ")} never began`);
+    await new Promise((wait) => setTimeout(wait, 5));
+  }
+  // Given part of its archive only, a restore cannot finish: it unpacks some first. Otherwise
+  // the engine is frozen (SIGSTOP) at once, so that the operation cannot finish before the kill.
+  if (input !== undefined) await new Promise((wait) => setTimeout(wait, 200));
+  engine.process.kill("SIGSTOP");
+  assert.ok(staging(), `moor ${args.join(" ")} was still under way when the engine stopped`);
   await engine.kill();
-  child.kill("SIGKILL");
-  return startEngine({ root: engine.root, execRoot: engine.execRoot });
+  cli.kill("SIGKILL");
+  await engines.restart();
 }
 
 async function stagingLeft(engine: TestEngine): Promise<boolean> {
@@ -52,10 +85,8 @@ async function stagingLeft(engine: TestEngine): Promise<boolean> {
 }
 
 test("kill -9 of the engine during a restore leaves the volume as it was, and makes no volume", async () => {
-  const work = mkdtempSync(join(tmpdir(), "moor-restore-crash-"));
-  const engines = [await startEngine()];
-  const current = () => engines.at(-1)!;
-  try {
+  await withEngines(async (engines, work) => {
+    const current = engines.current;
     await ok(current(), ["volume", "create", "big"]);
     const bigData = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "big"])).trim();
     writeFileSync(join(bigData, "random"), randomBytes(32 << 20));
@@ -66,28 +97,22 @@ test("kill -9 of the engine during a restore leaves the volume as it was, and ma
     const targetData = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "target"])).trim();
     writeFileSync(join(targetData, "old"), "old data\n");
 
-    engines.push(await restoreAndCrash(current(), ["volume", "restore", "--force", "-", "target"], archive));
+    await crashWhileStaging(engines, ["volume", "restore", "--force", "-", "target"], archive.subarray(0, archive.length >> 1));
     assert.deepEqual(readdirSync(targetData), ["old"], "the target keeps its old data");
     assert.equal(await stagingLeft(current()), false, "the staging directory is removed");
 
-    engines.push(await restoreAndCrash(current(), ["volume", "restore", "-", "fresh"], archive));
+    await crashWhileStaging(engines, ["volume", "restore", "-", "fresh"], archive.subarray(0, archive.length >> 1));
     assert.equal((await moor(current(), ["volume", "inspect", "fresh"])).code, 1, "no half-made volume");
     assert.equal(await stagingLeft(current()), false);
 
     await ok(current(), ["volume", "restore", "--force", archiveFile, "target"]);
     assert.ok(existsSync(join(targetData, "random")), "a whole restore still works afterwards");
-  } finally {
-    await current().stop();
-    for (const engine of engines) engine.cleanup();
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 test("kill -9 of the engine during a restore it reads from the client's file makes no volume and leaves no staging directory", async () => {
-  const work = mkdtempSync(join(tmpdir(), "moor-restore-file-crash-"));
-  const engines = [await startEngine()];
-  const current = () => engines.at(-1)!;
-  try {
+  await withEngines(async (engines, work) => {
+    const current = engines.current;
     await ok(current(), ["volume", "create", "large"]);
     const largeData = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "large"])).trim();
     // Large enough that the restore is still unpacking well after its staging directory appears.
@@ -95,37 +120,18 @@ test("kill -9 of the engine during a restore it reads from the client's file mak
     const archiveFile = join(work, "large.tar.zst");
     await ok(current(), ["volume", "backup", "large", "-o", archiveFile]);
 
-    const engine = current();
-    const child = spawn(moorBin, ["volume", "restore", archiveFile, "restored"], { env: { ...process.env, MOOR_HOST: engine.host }, stdio: "ignore" });
-    const volumesDir = join(engine.root, "volumes");
-    const deadline = Date.now() + 20_000;
-    while (!readdirSync(volumesDir).some((entry) => entry.startsWith(".restore-"))) {
-      assert.ok(Date.now() < deadline, "the restore never started");
-      await new Promise((wait) => setTimeout(wait, 5));
-    }
-    // Stopped at once, so that the restore cannot finish before the kill.
-    engine.process.kill("SIGSTOP");
-    assert.ok(!readdirSync(volumesDir).includes("restored"), "the restore was still under way when the engine stopped");
-    await engine.kill();
-    child.kill("SIGKILL");
-    engines.push(await startEngine({ root: engine.root, execRoot: engine.execRoot }));
+    await crashWhileStaging(engines, ["volume", "restore", archiveFile, "restored"]);
     assert.equal((await moor(current(), ["volume", "inspect", "restored"])).code, 1, "no half-made volume");
     assert.equal(await stagingLeft(current()), false, "the staging directory is removed");
     await ok(current(), ["volume", "restore", archiveFile, "restored"]);
     const restoredData = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "restored"])).trim();
     assert.ok(readFileSync(join(restoredData, "random-3")).equals(readFileSync(join(largeData, "random-3"))), "a whole restore from the file works afterwards");
-  } finally {
-    await current().stop();
-    for (const engine of engines) engine.cleanup();
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 test("kill -9 of the engine during a scheduled backup: the run is recorded as interrupted, its partial archive removed", async () => {
-  const work = mkdtempSync(join(tmpdir(), "moor-scheduled-crash-"));
-  const engines = [await startEngine()];
-  const current = () => engines.at(-1)!;
-  try {
+  await withEngines(async (engines, work) => {
+    const current = engines.current;
     await ok(current(), ["volume", "create", "nightly"]);
     const data = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "nightly"])).trim();
     writeFileSync(join(data, "random"), randomBytes(64 << 20));
@@ -147,7 +153,7 @@ test("kill -9 of the engine during a scheduled backup: the run is recorded as in
     }
     const caught = partial()!;
     await current().kill();
-    engines.push(await startEngine({ root: current().root, execRoot: current().execRoot }));
+    await engines.restart();
 
     assert.equal(existsSync(join(work, caught)), false, "the partial archive is removed");
     const report = JSON.parse((await api(current(), "GET", "/v1.45/moor/volumes/nightly/backups")).body) as { Runs: Array<{ Status: string; File: string; Error: string | null }> };
@@ -158,11 +164,7 @@ test("kill -9 of the engine during a scheduled backup: the run is recorded as in
       await new Promise((wait) => setTimeout(wait, 100));
     }
     await api(current(), "DELETE", "/v1.45/moor/volumes/nightly/backup-schedule");
-  } finally {
-    await current().stop();
-    for (const engine of engines) engine.cleanup();
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 });
 
 /** Whether a run newer than the one that wrote `file` finished well. */
@@ -217,44 +219,24 @@ test("a disk that fills up during a restore or a clone leaves the target as it w
 });
 
 test("kill -9 of the engine during a clone leaves the source as it was and no half-made clone", async () => {
-  const engines = [await startEngine()];
-  const current = () => engines.at(-1)!;
-  try {
+  await withEngines(async (engines) => {
+    const current = engines.current;
     await ok(current(), ["volume", "create", "--label", "tier=db", "source"]);
     const source = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "source"])).trim();
     const content = randomBytes(96 << 20);
     writeFileSync(join(source, "random"), content);
-    const volumesDir = join(current().root, "volumes");
-    const staging = () => readdirSync(volumesDir).some((entry) => entry.startsWith(".restore-"));
-
-    // Frozen (SIGSTOP) while its staging directory exists, the engine is caught inside the clone.
-    const clone = spawn(moorBin, ["volume", "clone", "source", "copy"], { env: { ...process.env, MOOR_HOST: current().host }, stdio: "ignore" });
-    const deadline = Date.now() + 30_000;
-    while (!staging()) {
-      assert.ok(Date.now() < deadline, "the clone never started");
-      await new Promise((wait) => setTimeout(wait, 5));
-    }
-    current().process.kill("SIGSTOP");
-    assert.ok(staging(), "caught while the copy is under way");
-    await current().kill();
-    clone.kill("SIGKILL");
-    engines.push(await startEngine({ root: current().root, execRoot: current().execRoot }));
+    await crashWhileStaging(engines, ["volume", "clone", "source", "copy"]);
 
     assert.equal((await moor(current(), ["volume", "inspect", "copy"])).code, 1, "no half-made clone");
     assert.equal(await stagingLeft(current()), false, "the staging directory is removed");
     assert.ok(readFileSync(join(source, "random")).equals(content), "the source is intact");
     assert.equal(await ok(current(), ["volume", "clone", "source", "copy"]), "copy\n", "a clone works afterwards");
-  } finally {
-    await current().stop();
-    for (const engine of engines) engine.cleanup();
-  }
+  });
 });
 
 test("kill -9 of the engine while it writes a backup into the CLI's file: the CLI fails and leaves no file, the volume intact", async () => {
-  const engines = [await startEngine()];
-  const current = () => engines.at(-1)!;
-  const out = mkdtempSync(join(tmpdir(), "moor-backup-out-"));
-  try {
+  await withEngines(async (engines, out) => {
+    const current = engines.current;
     await ok(current(), ["volume", "create", "data"]);
     const mountpoint = (await ok(current(), ["volume", "inspect", "--format", "{{.Mountpoint}}", "data"])).trim();
     const content = randomBytes(96 << 20);
@@ -277,13 +259,9 @@ test("kill -9 of the engine while it writes a backup into the CLI's file: the CL
     assert.match(stderr, /^backup of data failed: lost the connection to unix:\/\/\S+ before the engine answered; no archive was written\n$/);
     assert.deepEqual(readdirSync(out), [], "neither the archive nor its partial file is left");
 
-    engines.push(await startEngine({ root: current().root, execRoot: current().execRoot }));
+    await engines.restart();
     assert.ok(readFileSync(join(mountpoint, "random")).equals(content), "the volume is intact");
     await ok(current(), ["volume", "backup", "data", "-o", join(out, "data.tar.zst")]);
     assert.match(await ok(current(), ["volume", "verify", join(out, "data.tar.zst")]), /^OK: volume data, 1 files/);
-  } finally {
-    await current().stop();
-    for (const engine of engines) engine.cleanup();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });
