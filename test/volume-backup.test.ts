@@ -328,6 +328,10 @@ test("corrupt, truncated and foreign archives are refused, and nothing is create
     const restore = await moor(engine(), ["volume", "restore", file, `from-${label}`]);
     assert.equal(restore.code, 1, label);
     assert.match(restore.stderr, error, label);
+    // Streamed (from a pipe, as from another host), it is refused with the same words.
+    const streamed = await moor(engine(), ["volume", "restore", "-", `from-${label}`], { input: bytes });
+    assert.equal(streamed.code, 1, `${label}, streamed`);
+    assert.match(streamed.stderr, error, `${label}, streamed`);
     assert.equal((await moor(engine(), ["volume", "inspect", `from-${label}`])).code, 1, `${label}: no volume was created`);
   }
   const volumesDir = join(engine().root, "volumes");
@@ -348,6 +352,9 @@ test("an archive whose members would land outside the volume is refused before a
     const result = await moor(engine(), ["volume", "restore", file, "hostile"]);
     assert.equal(result.code, 1, name);
     assert.match(result.stderr, /would be written outside the volume; nothing was changed/, name);
+    const streamed = await moor(engine(), ["volume", "restore", "-", "hostile"], { input: archive });
+    assert.equal(streamed.code, 1, `${name}, streamed`);
+    assert.match(streamed.stderr, /would be written outside the volume; nothing was changed/, `${name}, streamed`);
     assert.throws(() => lstatSync(outside), "nothing was written outside");
     assert.equal((await moor(engine(), ["volume", "inspect", "hostile"])).code, 1);
   }
