@@ -298,6 +298,19 @@ test("the engine reads a restore's, an import's or a verify's archive from a cli
   assert.deepEqual(describeTree(await mountpoint("read-streamed")), describeTree(source));
 });
 
+test("a large archive streamed to a restore is fed to its decompressor with backpressure and nothing piled up", async () => {
+  await ok(["volume", "create", "streamed-large"]);
+  const content = randomBytes(48 << 20);
+  writeFileSync(join(await mountpoint("streamed-large"), "random"), content);
+  const archive = join(work, "streamed-large.tar.zst");
+  await ok(["volume", "backup", "streamed-large", "-o", archive]);
+  const restored = await moor(engine(), ["volume", "restore", "-", "streamed-large-copy"], { input: readFileSync(archive) });
+  assert.equal(restored.code, 0, restored.stderr);
+  assert.ok(readFileSync(join(await mountpoint("streamed-large-copy"), "random")).equals(content));
+  // A listener added per wait and never removed would pass Node's limit of ten and say so.
+  assert.doesNotMatch(engine().logs(), /MaxListenersExceededWarning/);
+});
+
 test("corrupt, truncated and foreign archives are refused, and nothing is created or changed", async () => {
   await filledVolume("source");
   const archive = join(work, "source.tar");

@@ -97,18 +97,26 @@ function feed(stdin: Writable, chunks: AsyncIterable<Buffer>, stop: () => void):
     try {
       for await (const chunk of chunks) {
         if (stdin.destroyed) return;
-        if (!stdin.write(chunk)) {
-          await new Promise<void>((resolve) => {
-            stdin.once("drain", resolve);
-            stdin.once("close", resolve);
-          });
-        }
+        if (!stdin.write(chunk)) await drainedOrClosed(stdin);
       }
       stdin.end();
     } catch {
       stop();
     }
   })();
+}
+
+/** Resolves once `stream` takes writes again, or is closed; the listener that did not fire goes too (a long upload waits thousands of times). */
+function drainedOrClosed(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
 }
 
 /** The first bytes of an archive file, without moving its offset. */
