@@ -3,13 +3,13 @@
 // built binary.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { api, docker, moor, useEngine } from "./support/engine.ts";
+import { api, docker, moor, startEngine, useEngine, type TestEngine } from "./support/engine.ts";
 
 const engine = useEngine();
 let work: string;
@@ -172,4 +172,34 @@ test("image prune removes untagged images, and with --all every unused one", asy
   const all = await moor(engine(), ["image", "prune", "-a", "-f"]);
   assert.match(all.stdout, new RegExp(`^Deleted Images:\\nuntagged: kept:1\\ndeleted: ${tagged}\\n\\nTotal reclaimed space: 1\\.\\d+MB\\n$`));
   assert.equal((await moor(engine(), ["images", "-q"])).stdout, "");
+});
+
+test("an import that fills the disk fails saying so, the engine runs on, and the space is free again", async () => {
+  const base = mkdtempSync(join(tmpdir(), "moor-images-full-"));
+  const root = join(base, "root");
+  mkdirSync(root);
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=24m", "tmpfs", root]);
+  let full: TestEngine | undefined;
+  try {
+    full = await startEngine({ root, execRoot: join(base, "exec") });
+    const rootfs = join(base, "rootfs");
+    mkdirSync(rootfs);
+    writeFileSync(join(rootfs, "blob"), randomBytes(40 << 20));
+    const big = join(base, "big.tar");
+    execFileSync("tar", ["-cf", big, "-C", rootfs, "."]);
+    const free = () => statfsSync(root).bavail;
+    const freeBefore = free();
+
+    const imported = await docker(full, ["import", big, "big"]);
+    assert.equal(imported.code, 1);
+    assert.equal(imported.stderr, "Error response from daemon: the disk holding the images is full: there is no room for the image's layers (No space left on device). Nothing was changed; free some space and try again\n");
+    const images = await docker(full, ["images", "-q"]);
+    assert.deepEqual([images.code, images.stdout], [0, ""], "the engine runs on, and no image was made");
+    assert.equal(free(), freeBefore, "the space is free again");
+  } finally {
+    await full?.stop();
+    full?.cleanup();
+    execFileSync("umount", [root]);
+    rmSync(base, { recursive: true, force: true });
+  }
 });

@@ -103,3 +103,14 @@ export async function mkdirAll(path: string, mode: number): Promise<void> {
     throw Object.assign(new Error(`mkdir ${path}: ${goErrnoText(code) ?? code}`), { code });
   }
 }
+
+/**
+ * A failure because the disk filled up, said plainly (the tools' own words are about single
+ * files): the disk holding `holding` has no room for `what`. Any other failure as it was. GNU
+ * tar reports a write cut short by a full disk as "Wrote only N of M bytes", without the reason.
+ */
+export function diskFull(err: unknown, holding: string, what: string): unknown {
+  const failure = err as (Error & { code?: string }) | undefined;
+  if (failure?.code !== "ENOSPC" && !/No space left on device|Wrote only \d+ of \d+ bytes/.test(String(failure?.message ?? err))) return err;
+  return new MoorError("internal", `the disk holding ${holding} is full: there is no room for ${what} (No space left on device). Nothing was changed; free some space and try again`, { cause: err });
+}

@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync, renameSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, renameSync, type WriteStream } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { MoorError } from "../../errors.ts";
+import { drainedOrClosed } from "../../util/drain.ts";
 import { randomId } from "../../util/ids.ts";
 import { runCommand, runWithInput } from "../runtime/command.ts";
-import { directorySize, removeTree } from "../fs.ts";
+import { directorySize, diskFull, removeTree } from "../fs.ts";
 
 export interface UnpackedLayer {
   /** "sha256:<hex>" of the uncompressed tar stream. */
@@ -52,11 +53,11 @@ export class LayerStore {
     mkdirSync(diff, { recursive: true, mode: 0o755 });
     try {
       const hash = createHash("sha256");
-      const tarFile = createWriteStream(join(work, "layer.tar"));
+      const tarFile = layerTarFile(join(work, "layer.tar"));
       const tee = async function* (): AsyncGenerator<Buffer> {
         for await (const chunk of decompressed(input)) {
           hash.update(chunk);
-          if (!tarFile.write(chunk)) await new Promise<void>((r) => tarFile.once("drain", () => r()));
+          if (!tarFile.write(chunk)) await drainedOrClosed(tarFile);
           yield chunk;
         }
       };
@@ -81,7 +82,7 @@ export class LayerStore {
       return { diffId, size, created: true };
     } catch (err) {
       await removeTree(work).catch(() => undefined);
-      throw err;
+      throw diskFull(err, "the images", "the image's layers");
     }
   }
 
@@ -96,10 +97,10 @@ export class LayerStore {
     mkdirSync(work, { mode: 0o700 });
     try {
       const hash = createHash("sha256");
-      const tarFile = createWriteStream(join(work, "layer.tar"));
+      const tarFile = layerTarFile(join(work, "layer.tar"));
       for await (const chunk of archive) {
         hash.update(chunk);
-        if (!tarFile.write(chunk)) await new Promise<void>((r) => tarFile.once("drain", () => r()));
+        if (!tarFile.write(chunk)) await drainedOrClosed(tarFile);
       }
       await new Promise<void>((resolve, reject) => tarFile.end((err?: Error | null) => (err ? reject(err) : resolve())));
       const diffId = `sha256:${hash.digest("hex")}`;
@@ -121,7 +122,7 @@ export class LayerStore {
       return { diffId, size, created: true };
     } catch (err) {
       await removeTree(work).catch(() => undefined);
-      throw err;
+      throw diskFull(err, "the images", "the image's layers");
     }
   }
 
@@ -149,6 +150,17 @@ export class LayerStore {
   }
 }
 
+/**
+ * A new file for a layer's tarball, written as the layer streams in. A failed write (a full
+ * disk) is reported by its end() (see unpack and adopt); without a listener, the stream's error
+ * event would end the engine's process.
+ */
+function layerTarFile(path: string): WriteStream {
+  const file = createWriteStream(path);
+  file.on("error", () => {});
+  return file;
+}
+
 function hexOf(diffId: string): string {
   return diffId.replace(/^sha256:/, "");
 }
@@ -172,7 +184,7 @@ async function* decompressed(input: AsyncIterable<Buffer>): AsyncGenerator<Buffe
     void (async () => {
       try {
         for await (const chunk of rest()) {
-          if (!gunzip.write(chunk)) await new Promise<void>((r) => gunzip.once("drain", () => r()));
+          if (!gunzip.write(chunk)) await drainedOrClosed(gunzip);
         }
         gunzip.end();
       } catch (err) {

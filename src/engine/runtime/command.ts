@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
 import { MoorError } from "../../errors.ts";
+import { drainedOrClosed } from "../../util/drain.ts";
 
 /**
  * The one place moor spawns host binaries (mount, umount, and later runc and conmon).
@@ -39,7 +40,7 @@ export function runWithInput(file: string, args: readonly string[], input: Async
     void (async () => {
       try {
         for await (const chunk of input) {
-          if (!stdin.write(chunk)) await new Promise<void>((r) => stdin.once("drain", () => r()));
+          if (!stdin.write(chunk)) await drainedOrClosed(stdin);
         }
         stdin.end();
       } catch (err) {
@@ -79,7 +80,7 @@ export async function* streamOutput(file: string, args: readonly string[], input
     void (async () => {
       try {
         for await (const chunk of input) {
-          if (!child.stdin!.write(chunk)) await new Promise<void>((r) => child.stdin!.once("drain", () => r()));
+          if (!child.stdin!.write(chunk)) await drainedOrClosed(child.stdin!);
         }
         child.stdin!.end();
       } catch (err) {

@@ -29,7 +29,7 @@ import { TarListingFollower } from "../../util/tar-listing.ts";
 import { encodeTarHeader, tarEnd, tarHeader, tarPadding } from "../../util/tar.ts";
 import { randomId } from "../../util/ids.ts";
 import { pipeCommands, runCommand, runIntoFile, streamOutput, streamPipeline } from "../runtime/command.ts";
-import { directorySize, removeTree } from "../fs.ts";
+import { directorySize, diskFull, removeTree } from "../fs.ts";
 import { backupFormat, dataRoot, headerMember, manifestMember, type ArchiveSummary, type BackupHeader, type BackupManifest } from "./backup-reader.ts";
 import { changeMark, digestInBackground, type BackgroundDigest } from "./file-digests.ts";
 import { unpackArchive, type ArchiveSource } from "./unpack.ts";
@@ -322,7 +322,7 @@ export class VolumeBackups {
       return await this.volumes.createFromStaged({ name: target, labels: volume.labels === null ? null : { ...volume.labels } }, staging);
     } catch (err) {
       await removeTree(staging).catch(() => undefined);
-      throw diskFull(err, `a copy of volume ${source}`);
+      throw diskFull(err, "the volumes", `a copy of volume ${source}`);
     } finally {
       clearInterval(measure);
       await end?.();
@@ -454,7 +454,7 @@ export class VolumeBackups {
       return await finish(staging, read);
     } catch (err) {
       await removeTree(staging).catch(() => undefined);
-      throw diskFull(err, "the archive's content");
+      throw diskFull(err, "the volumes", "the archive's content");
     }
   }
 
@@ -585,8 +585,3 @@ export interface ClientArchive {
   head: string;
 }
 
-/** A failure because the disk filled up, said plainly: the tools' own words are about single files. */
-function diskFull(err: unknown, what: string): unknown {
-  if (!String((err as Error | undefined)?.message ?? err).includes("No space left on device")) return err;
-  return new MoorError("internal", `the disk holding the volumes is full: there is no room for ${what} (No space left on device). Nothing was changed; free some space and try again`, { cause: err });
-}

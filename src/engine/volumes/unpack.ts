@@ -11,6 +11,7 @@ import { closeSync, readSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { Worker } from "node:worker_threads";
 import { MoorError, type ErrorKind } from "../../errors.ts";
+import { drainedOrClosed } from "../../util/drain.ts";
 import { startCommand } from "../runtime/command.ts";
 import { pipe } from "../runtime/syscalls.ts";
 import type { ArchiveSummary } from "./backup-reader.ts";
@@ -104,19 +105,6 @@ function feed(stdin: Writable, chunks: AsyncIterable<Buffer>, stop: () => void):
       stop();
     }
   })();
-}
-
-/** Resolves once `stream` takes writes again, or is closed; the listener that did not fire goes too (a long upload waits thousands of times). */
-function drainedOrClosed(stream: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-  });
 }
 
 /** The first bytes of an archive file, without moving its offset. */
