@@ -174,7 +174,7 @@ test("image prune removes untagged images, and with --all every unused one", asy
   assert.equal((await moor(engine(), ["images", "-q"])).stdout, "");
 });
 
-test("an import that fills the disk fails saying so, the engine runs on, and the space is free again", async () => {
+test("an import or a load that fills the disk fails saying so, the engine runs on, and the space is free again", async () => {
   const base = mkdtempSync(join(tmpdir(), "moor-images-full-"));
   const root = join(base, "root");
   mkdirSync(root);
@@ -193,6 +193,15 @@ test("an import that fills the disk fails saying so, the engine runs on, and the
     const imported = await docker(full, ["import", big, "big"]);
     assert.equal(imported.code, 1);
     assert.equal(imported.stderr, "Error response from daemon: the disk holding the images is full: there is no room for the image's layers (No space left on device). Nothing was changed; free some space and try again\n");
+    // The same image saved by an engine with room, loaded into the full one.
+    assert.equal((await docker(engine(), ["import", big, "big"])).code, 0);
+    const saved = join(base, "big-saved.tar");
+    assert.equal((await docker(engine(), ["save", "-o", saved, "big"])).code, 0);
+    assert.equal((await docker(engine(), ["rmi", "big"])).code, 0);
+    const loaded = await docker(full, ["load", "-i", saved]);
+    assert.equal(loaded.code, 1);
+    assert.match(loaded.stderr, /^Error response from daemon: the disk holding the images is full: there is no room for the image (archive|'s layers) \(No space left on device\)\. Nothing was changed; free some space and try again\n$/);
+
     const images = await docker(full, ["images", "-q"]);
     assert.deepEqual([images.code, images.stdout], [0, ""], "the engine runs on, and no image was made");
     assert.equal(free(), freeBefore, "the space is free again");

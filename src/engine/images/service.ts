@@ -6,6 +6,7 @@ import { runWithInput, runWithOutput } from "../runtime/command.ts";
 import { MoorError } from "../../errors.ts";
 import type { ImageRecord, ImageStore } from "../../store/image-store.ts";
 import { Filters } from "../filters.ts";
+import { diskFull } from "../fs.ts";
 import { applyChanges } from "./changes.ts";
 import { emptyContainerConfig, orderedContainerConfig, type ContainerConfig, type ImageConfig } from "./image-config.ts";
 import { rfc3339Nano } from "../../util/time.ts";
@@ -164,7 +165,8 @@ export class ImageService {
   async load(body: AsyncIterable<Buffer>): Promise<Array<{ id: string; tags: string[] }>> {
     return this.layers.withScratchDir(async (dir) => {
       await runWithInput("tar", ["-x", "-f", "-", "-C", dir, "--no-same-owner", "--no-same-permissions"], body).catch((err: unknown) => {
-        throw new MoorError("invalid", `error loading image archive: ${(err as Error).message}`, { cause: err });
+        const full = diskFull(err, "the images", "the image archive");
+        throw full !== err ? full : new MoorError("invalid", `error loading image archive: ${(err as Error).message}`, { cause: err });
       });
       const entries = await archiveEntries(dir);
       const loaded: Array<{ id: string; tags: string[] }> = [];
