@@ -26,6 +26,7 @@ import { openDatabase } from "./store/database.ts";
 import { EngineStore } from "./store/engine-store.ts";
 import { VolumeStore } from "./store/volume-store.ts";
 import { IdleCollector } from "./util/idle-gc.ts";
+import { SpaceReserve } from "./engine/space-reserve.ts";
 import { moorVersion } from "./version.ts";
 
 export interface EngineOptions {
@@ -42,6 +43,9 @@ export interface RunningEngine {
 }
 
 /** The composition root: the only place that constructs the engine's parts. */
+/** What the engine keeps free for its metadata on the disk that holds its root (see SpaceReserve). */
+const spaceReserveBytes = 8 * 1024 * 1024;
+
 export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
   const log = pino({ level: options.logLevel, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
   const socketPath = unixSocketPath(options.host);
@@ -52,6 +56,9 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   await mkdir(volumesDir, { recursive: true, mode: 0o701 });
 
   const releaseRoot = await lockRoot(options.root);
+  // Before the database opens: on a full disk, even the engine's start writes to it.
+  const reserve = new SpaceReserve(join(options.root, "space-reserve"), spaceReserveBytes, log);
+  reserve.check();
   const db = openDatabase(join(options.root, "moor.db"));
   const volumes = new VolumeService(new VolumeStore(db), new Map([["local", new LocalDriver(volumesDir, log)]]), log);
   const containerStore = new ContainerStore(db);
@@ -100,6 +107,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 
   const idle = new IdleCollector();
   server.on("request", (_req, res) => res.once("finish", () => idle.touch()));
+  // Ahead of the API's handler: the request's own writes find the room.
+  server.prependListener("request", () => reserve.check());
 
   await claimSocket(socketPath);
   await new Promise<void>((resolve, reject) => {

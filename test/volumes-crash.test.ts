@@ -1,11 +1,14 @@
 // kill -9 of the engine in the middle of volume creates and removes: after a restart every
-// volume is whole (row and directory) or gone, and the engine starts cleanly.
+// volume is whole (row and directory) or gone, and the engine starts cleanly. A disk filled up
+// to its last block: a volume's removal still works.
 // Needs root and a built binary.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { api, startEngine, type TestEngine } from "./support/engine.ts";
+import { api, docker, startEngine, type TestEngine } from "./support/engine.ts";
 
 
 /** Every listed volume has its _data directory, and every volume directory is listed. */
@@ -69,5 +72,48 @@ test("a volume directory found without metadata is adopted at start, as dockerd 
       second.cleanup();
     }
     first.cleanup();
+  }
+});
+
+test("on a full disk a volume's removal still works: the engine gives up its space reserve, and makes it again once there is room", async () => {
+  const base = mkdtempSync(join(tmpdir(), "moor-full-reserve-"));
+  const root = join(base, "root");
+  mkdirSync(root);
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=48m", "tmpfs", root]);
+  let engine: TestEngine | undefined;
+  try {
+    engine = await startEngine({ root, execRoot: join(base, "exec") });
+    const reserve = join(root, "space-reserve");
+    assert.equal(statSync(reserve).size, 8 << 20, "the engine reserves space at start");
+    assert.equal((await docker(engine, ["volume", "create", "filler"])).code, 0);
+    const data = (await docker(engine, ["volume", "inspect", "--format", "{{.Mountpoint}}", "filler"])).stdout.trim();
+    // Filled from the host to the last block, as a container writing to the volume would fill it.
+    const fd = openSync(join(data, "big"), "w");
+    try {
+      const chunk = Buffer.alloc(1 << 20, 1);
+      for (;;) writeSync(fd, chunk);
+    } catch (err) {
+      assert.equal((err as NodeJS.ErrnoException).code, "ENOSPC");
+    } finally {
+      closeSync(fd);
+    }
+
+    const removed = await docker(engine, ["volume", "rm", "filler"]);
+    assert.deepEqual([removed.code, removed.stdout, removed.stderr], [0, "filler\n", ""], "removed on a full disk");
+    assert.equal(existsSync(reserve), false, "the reserve was given up");
+    assert.match(engine.logs(), /the disk holding moor's data is full: gave up the space reserved for the engine's metadata/);
+    // The data goes in the background; a later request with room makes the reserve again.
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(reserve)) {
+      assert.ok(Date.now() < deadline, "the reserve is made again once there is room");
+      await new Promise((wait) => setTimeout(wait, 100));
+      assert.equal((await docker(engine, ["volume", "ls", "-q"])).code, 0);
+    }
+    assert.equal(statSync(reserve).size, 8 << 20);
+  } finally {
+    await engine?.stop();
+    engine?.cleanup();
+    execFileSync("umount", [root]);
+    rmSync(base, { recursive: true, force: true });
   }
 });
