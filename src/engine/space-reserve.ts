@@ -8,7 +8,7 @@ import type { Logger } from "./logger.ts";
  * volume filled up, not even a removal, which would free space, could be recorded. Before each
  * request the engine looks at the room left on the disk: with less than the reserve holds, the
  * reserve is given up, so that the removals that free space work; once there is room again
- * (four times the reserve), it is made again.
+ * (twice what the reserve holds: not at once after giving it up), it is made again.
  */
 export class SpaceReserve {
   private present: boolean;
@@ -29,7 +29,7 @@ export class SpaceReserve {
         this.present = false;
         unlinkSync(this.path);
         this.log.warn({ path: this.path, free }, "the disk holding moor's data is full: gave up the space reserved for the engine's metadata, so that removals can free space");
-      } else if (!this.present && free > 4 * this.bytes) {
+      } else if (!this.present && free > 2 * this.bytes) {
         this.make();
       }
     } catch (err) {
