@@ -8,6 +8,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { docker, useEngine, writeContext, type RunResult } from "./support/engine.ts";
@@ -83,6 +84,7 @@ test("every instruction shapes the image's config and filesystem, with the class
       "COPY --chown=1000:1000 app.txt .",
       "COPY --chmod=0750 tool.sh /usr/local/bin/tool",
       "ADD bundle.tar /opt/bundle/",
+      "ADD bundle.tar.gz /opt/gzipped/",
       `ADD ${"${REMOTE_URL}"} /opt/remote/`,
       "RUN echo \"$GREETING from $(pwd)\" > greeting.txt \\",
       "    && id -u > builder-uid.txt",
@@ -102,12 +104,13 @@ test("every instruction shapes the image's config and filesystem, with the class
     "tool.sh": "#!/bin/sh\necho tool\n",
   });
   execFileSync("tar", ["-c", "-f", join(dir, "bundle.tar"), "-C", dir, "app.txt", "tool.sh"]);
+  writeFileSync(join(dir, "bundle.tar.gz"), gzipSync(readFileSync(join(dir, "bundle.tar"))));
   const result = await build(["-t", "every:1", "-t", "every:latest", dir]);
   assert.equal(result.code, 0, result.stderr);
   const steps = result.stdout.split("\n").filter((line) => line.startsWith("Step "));
-  assert.equal(steps.length, 17);
-  assert.equal(steps[0], "Step 1/17 : FROM busybox AS base");
-  assert.equal(steps[8], 'Step 9/17 : RUN echo "$GREETING from $(pwd)" > greeting.txt     && id -u > builder-uid.txt');
+  assert.equal(steps.length, 18);
+  assert.equal(steps[0], "Step 1/18 : FROM busybox AS base");
+  assert.equal(steps[9], 'Step 10/18 : RUN echo "$GREETING from $(pwd)" > greeting.txt     && id -u > builder-uid.txt');
   assert.match(result.stdout, / ---> Running in [0-9a-f]{12}\n/);
   assert.match(result.stdout, /Successfully built [0-9a-f]{12}\nSuccessfully tagged every:1\nSuccessfully tagged every:latest\n$/);
 
@@ -130,13 +133,13 @@ test("every instruction shapes the image's config and filesystem, with the class
   assert.equal(run.stdout, "hello world from /srv/app\n", "the RUN saw ENV and WORKDIR; CMD runs through the ENTRYPOINT");
   const files = await docker(engine(), [
     "run", "--rm", "--user", "0", "--entrypoint", "sh", "every:1", "-c",
-    "cat builder-uid.txt; stat -c '%u:%g %a' app.txt /usr/local/bin/tool /opt/bundle/app.txt; cat /opt/bundle/tool.sh /opt/remote/remote.txt; stat -c '%a %Y' /opt/remote/remote.txt",
+    "cat builder-uid.txt; stat -c '%u:%g %a' app.txt /usr/local/bin/tool /opt/bundle/app.txt; cat /opt/bundle/tool.sh /opt/gzipped/app.txt /opt/remote/remote.txt; stat -c '%a %Y' /opt/remote/remote.txt",
   ]);
   assert.equal(files.code, 0, files.stderr);
   assert.equal(
     files.stdout,
-    "0\n1000:1000 644\n0:0 750\n0:0 644\n#!/bin/sh\necho tool\nfetched by the engine\n600 1445412480\n",
-    "RUN ran as root before USER; --chown, --chmod, ADD's tar extraction and URL download",
+    "0\n1000:1000 644\n0:0 750\n0:0 644\n#!/bin/sh\necho tool\napplication\nfetched by the engine\n600 1445412480\n",
+    "RUN ran as root before USER; --chown, --chmod, ADD's tar extraction (plain and gzip) and URL download",
   );
 });
 

@@ -58,6 +58,12 @@ export async function isArchive(path: string): Promise<boolean> {
 export async function* decompressedFile(path: string): AsyncGenerator<Buffer> {
   const { compression } = await sniff(path);
   if (compression === "none") yield* createReadStream(path);
-  else if (compression === "gzip") yield* createReadStream(path).pipe(createGunzip());
+  else if (compression === "gzip") {
+    // pipe() does not pass a read error on: unlistened, it would end the engine's process.
+    const file = createReadStream(path);
+    const gunzip = createGunzip();
+    file.on("error", (err) => gunzip.destroy(err));
+    yield* file.pipe(gunzip);
+  }
   else yield* streamOutput(compression === "bzip2" ? "bzip2" : compression === "xz" ? "xz" : "zstd", ["-d", "-c", path]);
 }
