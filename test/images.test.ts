@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { api, docker, moor, startEngine, useEngine, type TestEngine } from "./support/engine.ts";
+import { api, docker, moor, onSmallDisk, useEngine } from "./support/engine.ts";
 
 const engine = useEngine();
 let work: string;
@@ -175,17 +175,11 @@ test("image prune removes untagged images, and with --all every unused one", asy
 });
 
 test("an import or a load that fills the disk fails saying so, the engine runs on, and the space is free again", async () => {
-  const base = mkdtempSync(join(tmpdir(), "moor-images-full-"));
-  const root = join(base, "root");
-  mkdirSync(root);
-  execFileSync("mount", ["-t", "tmpfs", "-o", "size=24m", "tmpfs", root]);
-  let full: TestEngine | undefined;
-  try {
-    full = await startEngine({ root, execRoot: join(base, "exec") });
-    const rootfs = join(base, "rootfs");
+  await onSmallDisk(24, async (full, root, work) => {
+    const rootfs = join(work, "rootfs");
     mkdirSync(rootfs);
     writeFileSync(join(rootfs, "blob"), randomBytes(40 << 20));
-    const big = join(base, "big.tar");
+    const big = join(work, "big.tar");
     execFileSync("tar", ["-cf", big, "-C", rootfs, "."]);
     const free = () => statfsSync(root).bavail;
     const freeBefore = free();
@@ -195,7 +189,7 @@ test("an import or a load that fills the disk fails saying so, the engine runs o
     assert.equal(imported.stderr, "Error response from daemon: the disk holding the images is full: there is no room for the image's layers (No space left on device). Nothing was changed; free some space and try again\n");
     // The same image saved by an engine with room, loaded into the full one.
     assert.equal((await docker(engine(), ["import", big, "big"])).code, 0);
-    const saved = join(base, "big-saved.tar");
+    const saved = join(work, "big-saved.tar");
     assert.equal((await docker(engine(), ["save", "-o", saved, "big"])).code, 0);
     assert.equal((await docker(engine(), ["rmi", "big"])).code, 0);
     const loaded = await docker(full, ["load", "-i", saved]);
@@ -205,10 +199,5 @@ test("an import or a load that fills the disk fails saying so, the engine runs o
     const images = await docker(full, ["images", "-q"]);
     assert.deepEqual([images.code, images.stdout], [0, ""], "the engine runs on, and no image was made");
     assert.equal(free(), freeBefore, "the space is free again");
-  } finally {
-    await full?.stop();
-    full?.cleanup();
-    execFileSync("umount", [root]);
-    rmSync(base, { recursive: true, force: true });
-  }
+  });
 });

@@ -8,13 +8,13 @@
 // target is as it was, no volume is half made, and the space is given back.
 // Needs root, GNU tar, zstd and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { api, moor, moorBin, startEngine, type TestEngine } from "./support/engine.ts";
+import { api, moor, moorBin, onSmallDisk, startEngine, type TestEngine } from "./support/engine.ts";
 
 async function ok(engine: TestEngine, args: string[]): Promise<string> {
   const result = await moor(engine, args);
@@ -174,17 +174,11 @@ async function backupsAfter(engine: TestEngine, file: string): Promise<boolean> 
 }
 
 test("a disk that fills up during a restore or a clone leaves the target as it was, no half-made volume, and the space free again", async () => {
-  const base = mkdtempSync(join(tmpdir(), "moor-full-disk-"));
-  const root = join(base, "root");
-  mkdirSync(root);
-  execFileSync("mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", root]);
-  let engine: TestEngine | undefined;
-  try {
-    engine = await startEngine({ root, execRoot: join(base, "exec") });
-    const mountpoint = async (name: string) => (await ok(engine!, ["volume", "inspect", "--format", "{{.Mountpoint}}", name])).trim();
+  await onSmallDisk(64, async (engine, root, work) => {
+    const mountpoint = async (name: string) => (await ok(engine, ["volume", "inspect", "--format", "{{.Mountpoint}}", name])).trim();
     await ok(engine, ["volume", "create", "big"]);
     writeFileSync(join(await mountpoint("big"), "random"), randomBytes(40 << 20));
-    const archive = join(base, "big.tar.zst");
+    const archive = join(work, "big.tar.zst");
     await ok(engine, ["volume", "backup", "big", "-o", archive]);
     await ok(engine, ["volume", "rm", "big"]);
     await ok(engine, ["volume", "create", "filler"]);
@@ -210,12 +204,7 @@ test("a disk that fills up during a restore or a clone leaves the target as it w
     assert.deepEqual(readdirSync(target), ["old"]);
     assert.equal(readFileSync(join(target, "old"), "utf8"), "old data\n", "the target kept its data");
     assert.deepEqual(readdirSync(join(root, "volumes")).filter((entry) => entry.startsWith(".")), [], "no staging directory left");
-  } finally {
-    await engine?.stop();
-    engine?.cleanup();
-    execFileSync("umount", [root]);
-    rmSync(base, { recursive: true, force: true });
-  }
+  });
 });
 
 test("kill -9 of the engine during a clone leaves the source as it was and no half-made clone", async () => {

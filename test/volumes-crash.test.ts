@@ -3,12 +3,10 @@
 // to its last block: a volume's removal still works.
 // Needs root and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { api, docker, startEngine, type TestEngine } from "./support/engine.ts";
+import { api, docker, onSmallDisk, startEngine, type TestEngine } from "./support/engine.ts";
 
 
 /** Every listed volume has its _data directory, and every volume directory is listed. */
@@ -76,13 +74,7 @@ test("a volume directory found without metadata is adopted at start, as dockerd 
 });
 
 test("on a full disk a volume's removal still works: the engine gives up its space reserve, and makes it again once there is room", async () => {
-  const base = mkdtempSync(join(tmpdir(), "moor-full-reserve-"));
-  const root = join(base, "root");
-  mkdirSync(root);
-  execFileSync("mount", ["-t", "tmpfs", "-o", "size=48m", "tmpfs", root]);
-  let engine: TestEngine | undefined;
-  try {
-    engine = await startEngine({ root, execRoot: join(base, "exec") });
+  await onSmallDisk(48, async (engine, root) => {
     const reserve = join(root, "space-reserve");
     assert.equal(statSync(reserve).size, 8 << 20, "the engine reserves space at start");
     assert.equal((await docker(engine, ["volume", "create", "filler"])).code, 0);
@@ -110,10 +102,5 @@ test("on a full disk a volume's removal still works: the engine gives up its spa
       assert.equal((await docker(engine, ["volume", "ls", "-q"])).code, 0);
     }
     assert.equal(statSync(reserve).size, 8 << 20);
-  } finally {
-    await engine?.stop();
-    engine?.cleanup();
-    execFileSync("umount", [root]);
-    rmSync(base, { recursive: true, force: true });
-  }
+  });
 });

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
+import { drainedOrClosed } from "../util/drain.ts";
 import { archiveContainerPath, extractToContainer, statContainerPath } from "../engine/containers/archive.ts";
 import type { PathStat } from "../engine/tree-archive.ts";
 import type { ContainerService } from "../engine/containers/service.ts";
@@ -81,16 +82,6 @@ export function encodePathStat(stat: PathStat): string {
 export async function writeAll(res: ServerResponse, chunks: AsyncIterable<Buffer>): Promise<void> {
   for await (const chunk of chunks) {
     if (res.destroyed) return;
-    if (!res.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off("drain", done);
-          res.off("close", done);
-          resolve();
-        };
-        res.on("drain", done);
-        res.on("close", done);
-      });
-    }
+    if (!res.write(chunk)) await drainedOrClosed(res);
   }
 }

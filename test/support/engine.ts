@@ -226,3 +226,27 @@ export async function acrossRestart(body: (first: TestEngine, restart: () => Pro
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * Runs `body` with an engine whose root is a tmpfs of `sizeMiB` (a disk it can fill) and a
+ * scratch directory beside it (`work`, on the ordinary disk); stops the engine, unmounts the
+ * tmpfs and removes both after. Needs root.
+ */
+export async function onSmallDisk(sizeMiB: number, body: (engine: TestEngine, root: string, work: string) => Promise<void>): Promise<void> {
+  const base = mkdtempSync(join(tmpdir(), "moor-small-disk-"));
+  const root = join(base, "root");
+  const work = join(base, "work");
+  mkdirSync(root);
+  mkdirSync(work);
+  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeMiB}m`, "tmpfs", root]);
+  let engine: TestEngine | undefined;
+  try {
+    engine = await startEngine({ root, execRoot: join(base, "exec") });
+    await body(engine, root, work);
+  } finally {
+    await engine?.stop();
+    engine?.cleanup();
+    execFileSync("umount", [root]);
+    rmSync(base, { recursive: true, force: true });
+  }
+}
