@@ -23,6 +23,17 @@ export { ConnectionError } from "./http1.ts";
 
 type Query = Record<string, string | number | boolean | string[] | undefined>;
 
+/** An archive file for the engine to read itself: its absolute path, its size, and util/file-head.ts's headSha256() of it. */
+export interface NamedArchive {
+  path: string;
+  size: number;
+  head: string;
+}
+
+function namedArchiveQuery(file: NamedArchive): Query {
+  return { file: file.path, size: file.size, head: file.head };
+}
+
 /**
  * A typed Docker Engine API client over a unix socket. It works against moor and against
  * dockerd alike. Requests use this client's newest API version until the engine says it is too
@@ -401,8 +412,8 @@ export class EngineClient {
   }
 
   /** The same import read by the engine from a file on its machine, as volumeRestoreFromFile does. */
-  volumeImportFromFile(name: string, file: { path: string; size: number; head: string }, options: { force: boolean; operation?: string }): Promise<WireVolumeArchiveSummary> {
-    return this.call("POST", `/moor/volumes/${checkedName("volume", name)}/import`, { file: file.path, size: String(file.size), head: file.head, force: options.force ? "1" : undefined, operation: options.operation });
+  volumeImportFromFile(name: string, file: NamedArchive, options: { force: boolean; operation?: string }): Promise<WireVolumeArchiveSummary> {
+    return this.call("POST", `/moor/volumes/${checkedName("volume", name)}/import`, { ...namedArchiveQuery(file), force: options.force ? "1" : undefined, operation: options.operation });
   }
 
   /** Restores a moor volume backup into `name` (default: the archived volume's name). */
@@ -414,8 +425,8 @@ export class EngineClient {
    * The same restore read by the engine from `file.path`, a file on its machine (`file.head`:
    * util/file-head.ts's headSha256 of it); not_found when the engine does not see that file.
    */
-  volumeRestoreFromFile(file: { path: string; size: number; head: string }, options: { name?: string; force: boolean; operation?: string }): Promise<WireVolumeArchiveSummary> {
-    return this.call("POST", "/moor/volumes/restore", { file: file.path, size: String(file.size), head: file.head, name: options.name, force: options.force ? "1" : undefined, operation: options.operation });
+  volumeRestoreFromFile(file: NamedArchive, options: { name?: string; force: boolean; operation?: string }): Promise<WireVolumeArchiveSummary> {
+    return this.call("POST", "/moor/volumes/restore", { ...namedArchiveQuery(file), name: options.name, force: options.force ? "1" : undefined, operation: options.operation });
   }
 
   /** moor's full copy of a volume under a new name. */
@@ -459,8 +470,8 @@ export class EngineClient {
   }
 
   /** The same check read by the engine from a file on its machine, as volumeRestoreFromFile does. */
-  volumeVerifyFromFile(file: { path: string; size: number; head: string }, options: { operation?: string }): Promise<WireVolumeArchiveSummary> {
-    return this.call("POST", "/moor/volumes/verify", { file: file.path, size: String(file.size), head: file.head, operation: options.operation });
+  volumeVerifyFromFile(file: NamedArchive, options: { operation?: string }): Promise<WireVolumeArchiveSummary> {
+    return this.call("POST", "/moor/volumes/verify", { ...namedArchiveQuery(file), operation: options.operation });
   }
 
   private async uploadForJson<T>(path: string, query: string, body: AsyncIterable<Buffer>): Promise<T> {

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { rename, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { randomBytes } from "node:crypto";
-import type { EngineClient, WritersPolicy } from "../../client/client.ts";
+import type { EngineClient, NamedArchive, WritersPolicy } from "../../client/client.ts";
 import { MoorError } from "../../errors.ts";
 import type { WireBackupSchedule, WireVolumeArchiveSummary, WireVolumeBackups } from "../../wire/volumes.ts";
 import { headSha256 } from "../../util/file-head.ts";
@@ -171,7 +171,7 @@ async function handArchive<T>(
   client: EngineClient,
   file: string,
   label: string,
-  { fromFile, send }: { fromFile: (file: { path: string; size: number; head: string }, operation: string | undefined) => Promise<T>; send: (body: AsyncIterable<Buffer>) => Promise<T> },
+  { fromFile, send }: { fromFile: (file: NamedArchive, operation: string | undefined) => Promise<T>; send: (body: AsyncIterable<Buffer>) => Promise<T> },
 ): Promise<T> {
   const named = file === "-" ? undefined : regularFile(file);
   if (named !== undefined) {
@@ -185,7 +185,7 @@ async function handArchive<T>(
 }
 
 /** A named file's absolute path, size and headSha256(), if it is a regular file (a pipe or a device is streamed). */
-function regularFile(file: string): { path: string; size: number; head: string } | undefined {
+function regularFile(file: string): NamedArchive | undefined {
   const fd = openSync(file, "r");
   try {
     const stats = fstatSync(fd);

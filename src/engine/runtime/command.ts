@@ -27,9 +27,6 @@ export function runCommand(file: string, args: readonly string[]): Promise<strin
 export function runWithInput(file: string, args: readonly string[], input: AsyncIterable<Buffer> | Iterable<Buffer>, { stdout }: { stdout?: number } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ["pipe", stdout ?? "ignore", "pipe"] });
-    const stdin = child.stdin!;
-    // If the tool exits early, writes fail with EPIPE; its exit status reports the failure.
-    stdin.on("error", () => {});
     let stderr = "";
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
@@ -37,18 +34,30 @@ export function runWithInput(file: string, args: readonly string[], input: Async
       if (code === 0) resolve();
       else reject(new MoorError("internal", stderr.trim().replace(/\s+/g, " ") || `${file} exited with ${code}`));
     });
-    void (async () => {
-      try {
-        for await (const chunk of input) {
-          if (!stdin.write(chunk)) await drainedOrClosed(stdin);
-        }
-        stdin.end();
-      } catch (err) {
-        child.kill("SIGKILL");
-        reject(err);
-      }
-    })();
+    feedInput(child.stdin!, input, (err) => {
+      child.kill("SIGKILL");
+      reject(err);
+    });
   });
+}
+
+/**
+ * Writes `chunks` into a tool's `stdin` as they come, with backpressure, and ends it after the
+ * last. If the tool exits early, writes fail with EPIPE and are let go: its exit status reports
+ * the failure. A failure to read `chunks` goes to `failed`, which stops the tool.
+ */
+export function feedInput(stdin: Writable, chunks: AsyncIterable<Buffer> | Iterable<Buffer>, failed: (err: unknown) => void): void {
+  stdin.on("error", () => {});
+  void (async () => {
+    try {
+      for await (const chunk of chunks) {
+        if (!stdin.write(chunk)) await drainedOrClosed(stdin);
+      }
+      stdin.end();
+    } catch (err) {
+      failed(err);
+    }
+  })();
 }
 
 /** Runs a binary with its stdout streamed into `output`; a non-zero exit becomes a MoorError. */
@@ -75,19 +84,10 @@ export async function* streamOutput(file: string, args: readonly string[], input
   const child = spawn(file, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
   let inputError: unknown;
   if (input !== undefined) {
-    // If the tool exits early, writes fail with EPIPE; its exit status reports the failure.
-    child.stdin!.on("error", () => {});
-    void (async () => {
-      try {
-        for await (const chunk of input) {
-          if (!child.stdin!.write(chunk)) await drainedOrClosed(child.stdin!);
-        }
-        child.stdin!.end();
-      } catch (err) {
-        inputError = err;
-        child.kill("SIGKILL");
-      }
-    })();
+    feedInput(child.stdin!, input, (err) => {
+      inputError = err;
+      child.kill("SIGKILL");
+    });
   }
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

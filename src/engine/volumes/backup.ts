@@ -527,28 +527,14 @@ async function intoClientFile(path: string, nonce: string, write: (fd: number) =
 function openClientFile(path: string, nonce: string): number {
   if (!isAbsolute(path)) throw new MoorError("invalid", `the file to write the backup to must be an absolute path, not ${JSON.stringify(path)}`);
   if (!/^[0-9a-f]{32,128}$/.test(nonce)) throw new MoorError("invalid", "nonce: 32 to 128 lowercase hex digits");
-  const unseen = () => new MoorError("not_found", `the engine does not see the client's file ${path} (is the client on another machine?)`);
-  let fd: number;
-  try {
-    // Non-blocking: a FIFO put there must not hold the engine up (it is refused below).
-    fd = openSync(path, fsConstants.O_RDWR | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-  } catch {
-    throw unseen();
-  }
-  try {
-    const stats = fstatSync(fd);
+  // The archive overwrites the nonce (any archive is longer). Not truncated first: on ext4 a
+  // file truncated to nothing is flushed to disk when closed (auto_da_alloc), which costs a
+  // large backup a tenth of a second or more.
+  return openSeenFile(path, fsConstants.O_RDWR, (fd, size) => {
     const content = Buffer.alloc(nonce.length);
-    if (!stats.isFile() || stats.size !== nonce.length || readSync(fd, content, 0, content.length, 0) !== nonce.length || content.toString("latin1") !== nonce) throw unseen();
-    // The archive overwrites the nonce (any archive is longer). Not truncated first: on ext4 a
-    // file truncated to nothing is flushed to disk when closed (auto_da_alloc), which costs a
-    // large backup a tenth of a second or more.
-    return fd;
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
+    return size === nonce.length && readSync(fd, content, 0, content.length, 0) === nonce.length && content.toString("latin1") === nonce;
+  });
 }
-
 
 /**
  * Opens, for reading, a regular file a client names at `path` (no symlink followed) whose size
@@ -559,18 +545,26 @@ function openClientArchive({ path, size, head }: ClientArchive): number {
   if (!isAbsolute(path)) throw new MoorError("invalid", `the archive's file must be an absolute path, not ${JSON.stringify(path)}`);
   if (!Number.isSafeInteger(size) || size < 0) throw new MoorError("invalid", `size: the archive's size in bytes, not ${JSON.stringify(size)}`);
   if (!/^[0-9a-f]{64}$/.test(head)) throw new MoorError("invalid", `head: the sha256 of the archive's first ${headBytes} bytes, 64 lowercase hex digits`);
+  return openSeenFile(path, fsConstants.O_RDONLY, (fd, actualSize) => actualSize === size && headSha256(fd, size) === head);
+}
+
+/**
+ * Opens a client's file at `path` (`access`: O_RDONLY or O_RDWR; no symlink followed) if it is
+ * a regular file that `matches` (given the open file and its size) says is the client's; any
+ * other file, or none, is not_found: the engine does not see the client's file.
+ */
+function openSeenFile(path: string, access: number, matches: (fd: number, size: number) => boolean): number {
   const unseen = () => new MoorError("not_found", `the engine does not see the client's file ${path} (is the client on another machine?)`);
   let fd: number;
   try {
     // Non-blocking: a FIFO put there must not hold the engine up (it is refused below).
-    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    fd = openSync(path, access | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
   } catch {
     throw unseen();
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.size !== size) throw unseen();
-    if (headSha256(fd, size) !== head) throw unseen();
+    if (!stats.isFile() || !matches(fd, stats.size)) throw unseen();
     return fd;
   } catch (err) {
     closeSync(fd);

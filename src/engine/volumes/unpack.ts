@@ -8,11 +8,9 @@
  * the engine's other requests meanwhile.
  */
 import { closeSync, readSync } from "node:fs";
-import type { Writable } from "node:stream";
 import { Worker } from "node:worker_threads";
 import { MoorError, type ErrorKind } from "../../errors.ts";
-import { drainedOrClosed } from "../../util/drain.ts";
-import { startCommand } from "../runtime/command.ts";
+import { feedInput, startCommand } from "../runtime/command.ts";
 import { pipe } from "../runtime/syscalls.ts";
 import type { ArchiveSummary } from "./backup-reader.ts";
 
@@ -81,30 +79,14 @@ export async function unpackArchive(source: ArchiveSource, reader: UnpackJob["re
       else resolve(message);
     });
   });
-  if (rest !== undefined) feed(decompressing.child.stdin!, rest, () => decompressing.child.kill("SIGKILL"));
+  // A failure to read the stream stops the decompressor, and the reader finds the archive truncated.
+  if (rest !== undefined) feedInput(decompressing.child.stdin!, rest, () => decompressing.child.kill("SIGKILL"));
   const [checked, decompressed, unpacked] = await Promise.allSettled([verdict, decompressing.done, unpacking?.done]);
   if (checked.status === "rejected") throw checked.reason;
   if ("failure" in checked.value) throw new MoorError(checked.value.failure.kind, checked.value.failure.message);
   if (unpacked.status === "rejected") throw unpacked.reason;
   if (decompressed.status === "rejected") throw decompressed.reason;
   return checked.value;
-}
-
-/** Writes `chunks` into the decompressor's stdin, ended after the last; a failure to read them stops the decompressor (`stop`), which the reader then finds truncated. */
-function feed(stdin: Writable, chunks: AsyncIterable<Buffer>, stop: () => void): void {
-  // A decompressor that exits early makes writes fail with EPIPE; its exit status reports the failure.
-  stdin.on("error", () => {});
-  void (async () => {
-    try {
-      for await (const chunk of chunks) {
-        if (stdin.destroyed) return;
-        if (!stdin.write(chunk)) await drainedOrClosed(stdin);
-      }
-      stdin.end();
-    } catch {
-      stop();
-    }
-  })();
 }
 
 /** The first bytes of an archive file, without moving its offset. */
