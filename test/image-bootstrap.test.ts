@@ -85,7 +85,7 @@ test("a second bootstrap reuses the cached tarball and the imported image", { sk
 });
 
 test("bootstrap refuses without root, and without debootstrap says how to install it", async () => {
-  const notRoot = await run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, moorBin, "image", "bootstrap"], {
+  const notRoot = await run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", moorBin, "image", "bootstrap"], {
     env: { MOOR_HOST: engine().host },
   });
   assert.deepEqual(notRoot, {
@@ -101,7 +101,7 @@ test("bootstrap refuses without root, and without debootstrap says how to instal
   assert.equal(located.code, 0, "debootstrap is installed on this machine");
   const hidden = await run(
     "unshare",
-    ["--mount", "sh", "-c", 'mount --bind /dev/null "$1" && shift && exec "$@"', "sh", located.stdout.trim(), process.execPath, moorBin, "image", "bootstrap", "--refresh"],
+    ["--mount", "sh", "-c", 'mount --bind /dev/null "$1" && shift && exec "$@"', "sh", located.stdout.trim(), moorBin, "image", "bootstrap", "--refresh"],
     { env: { MOOR_HOST: engine().host } },
   );
   assert.deepEqual(hidden, {

@@ -314,7 +314,7 @@ test("a large archive streamed to a restore is fed to its decompressor with back
 test("corrupt, truncated and foreign archives are refused, and nothing is created or changed", async () => {
   await filledVolume("source");
   const archive = join(work, "source.tar");
-  const plain = execFileSync("sh", ["-c", `${process.execPath} ${resolve(import.meta.dirname, "../bin/moor.js")} volume backup source | zstd -d -c`], {
+  const plain = execFileSync("sh", ["-c", `${moorBin} volume backup source | zstd -d -c`], {
     env: { ...process.env, MOOR_HOST: engine().host },
     maxBuffer: 256 << 20,
   });

@@ -9,7 +9,7 @@ import { request, type OutgoingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-export const moorBin = resolve(import.meta.dirname, "../../bin/moor.js");
+export const moorBin = resolve(import.meta.dirname, "../../bin/moor");
 
 export interface TestEngine {
   root: string;
