@@ -16,7 +16,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["better-sqlite3", "koffi", "pino"],
+  external: ["@napi-rs/blake-hash", "better-sqlite3", "koffi", "pino"],
   plugins: [composeSpecValidatorPlugin],
   banner: {
     // Bundled CommonJS dependencies call require() for Node's built-in modules.

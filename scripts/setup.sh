@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends ca-certificates mount util-linux attr acl zstd busybox-static conmon runc python3 make g++ debootstrap
+apt-get install -y --no-install-recommends ca-certificates mount util-linux attr acl zstd b3sum busybox-static conmon runc python3 make g++ debootstrap
 npm ci
 npm run build

@@ -83,7 +83,7 @@ test("backup then restore under another name: every file, owner, mode, time, lin
   assert.deepEqual(readFileSync(archive).subarray(0, 4), Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), "zstd by default");
 
   const verified = await ok(["volume", "verify", archive]);
-  assert.match(verified, /^OK: volume keep, 2 files, .*, sha256 [0-9a-f]{64}\n$/);
+  assert.match(verified, /^OK: volume keep, 2 files, .*, blake3 [0-9a-f]{64}\n$/);
 
   const restored = await ok(["volume", "restore", archive, "keep-copy"]);
   assert.match(restored, /^Restored volume keep-copy: 2 files/);
@@ -104,39 +104,41 @@ test("backup then restore under another name: every file, owner, mode, time, lin
   assert.deepEqual(describeTree(await mountpoint("keep")), describeTree(await mountpoint("keep-copy")), "--force replaced the data");
 });
 
-test("a backup is two archives: GNU tar's of the volume, then the manifest with each file's sha256 as sha256sum prints it", async () => {
+test("a backup is two archives: GNU tar's of the volume, then the manifest with each file's BLAKE3 as b3sum prints it", async () => {
   const data = await filledVolume("layout");
   const archive = join(work, "layout.tar.zst");
   await ok(["volume", "backup", "layout", "-o", archive]);
   const first = execFileSync("sh", ["-c", `zstd -d -c ${archive} | tar -t`], { encoding: "utf8" }).trim().split("\n");
   assert.equal(first[0], "moor-volume.json");
   assert.ok(first.includes("_data/dir/file.txt") && !first.includes("moor-manifest.json"), "plain tar reads the volume's archive");
-  const manifest = JSON.parse(execFileSync("sh", ["-c", `zstd -d -c ${archive} | tar -x -O --ignore-zeros moor-manifest.json`], { encoding: "utf8" })) as { files: number; sha256: Record<string, string> };
-  const sums = execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 sha256sum"], { cwd: data, encoding: "utf8" }).trim().split("\n");
+  const manifest = JSON.parse(execFileSync("sh", ["-c", `zstd -d -c ${archive} | tar -x -O --ignore-zeros moor-manifest.json`], { encoding: "utf8" })) as { files: number; blake3: Record<string, string>; checksum: string };
+  const sums = execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 b3sum"], { cwd: data, encoding: "utf8" }).trim().split("\n");
   assert.deepEqual(
-    Object.entries(manifest.sha256).sort(),
+    Object.entries(manifest.blake3).sort(),
     sums.map((line) => [`_data/${line.slice(66).replace(/^\.\//, "")}`, line.slice(0, 64)]).sort(),
-    "every regular file, hard links and the sparse file too, with sha256sum's checksum",
+    "every regular file, hard links and the sparse file too, with b3sum's checksum",
   );
+  const listing = execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 b3sum | sed 's#  \\./#  _data/#' | LC_ALL=C sort -k2 | b3sum"], { cwd: data, encoding: "utf8" });
+  assert.equal(manifest.checksum, listing.slice(0, 64), "the whole's checksum is b3sum's of that listing, sorted by path");
   assert.equal(manifest.files, 2, "file.txt (with its hard link) and sparse.img");
 });
 
 test("a second backup reads again only what changed since the first: its manifest holds every file's current checksum", async () => {
   const data = await filledVolume("again");
   const manifestOf = (archive: string) =>
-    JSON.parse(execFileSync("sh", ["-c", `zstd -d -c ${archive} | tar -x -O --ignore-zeros moor-manifest.json`], { encoding: "utf8" })) as { sha256: Record<string, string> };
+    JSON.parse(execFileSync("sh", ["-c", `zstd -d -c ${archive} | tar -x -O --ignore-zeros moor-manifest.json`], { encoding: "utf8" })) as { blake3: Record<string, string> };
   const sums = () =>
-    execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 sha256sum"], { cwd: data, encoding: "utf8" }).trim().split("\n").map((line) => [`_data/${line.slice(66).replace(/^\.\//, "")}`, line.slice(0, 64)]).sort();
+    execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 b3sum"], { cwd: data, encoding: "utf8" }).trim().split("\n").map((line) => [`_data/${line.slice(66).replace(/^\.\//, "")}`, line.slice(0, 64)]).sort();
   await ok(["volume", "backup", "again", "-o", join(work, "again-1.tar.zst")]);
   // The checksums are kept beside the data, where no container sees them, and not archived.
   const cache = JSON.parse(readFileSync(join(data, "..", "digests.json"), "utf8")) as { entries: Array<[string, string, string]> };
-  assert.deepEqual(cache.entries.map(([path, , sha256]) => [path, sha256]).sort(), Object.entries(manifestOf(join(work, "again-1.tar.zst")).sha256).sort());
+  assert.deepEqual(cache.entries.map(([path, , checksum]) => [path, checksum]).sort(), Object.entries(manifestOf(join(work, "again-1.tar.zst")).blake3).sort());
   writeFileSync(join(data, "dir/file.txt"), "changed content\n", { flag: "a" });
   writeFileSync(join(data, "new.txt"), "new\n");
   const second = join(work, "again-2.tar.zst");
   await ok(["volume", "backup", "again", "-o", second]);
-  assert.deepEqual(Object.entries(manifestOf(second).sha256).sort(), sums(), "the changed and the new file's checksums are their current ones");
-  assert.match(await ok(["volume", "verify", second]), /sha256 [0-9a-f]{64}/);
+  assert.deepEqual(Object.entries(manifestOf(second).blake3).sort(), sums(), "the changed and the new file's checksums are their current ones");
+  assert.match(await ok(["volume", "verify", second]), /blake3 [0-9a-f]{64}/);
   assert.ok(!execFileSync("sh", ["-c", `zstd -d -c ${second} | tar -t --ignore-zeros`], { encoding: "utf8" }).includes("digests.json"));
 });
 
@@ -149,10 +151,10 @@ test("a volume whose driver options bind a host directory is mounted for its bac
   await ok(["volume", "backup", "bound", "-o", archive]);
   const streamed = execFileSync(moorBin, ["volume", "backup", "--gzip", "bound"], { env: { ...process.env, MOOR_HOST: engine().host } });
   writeFileSync(join(work, "bound.tar.gz"), streamed);
-  const expected = execFileSync("sha256sum", [join(source, "file.txt")], { encoding: "utf8" }).slice(0, 64);
+  const expected = execFileSync("b3sum", [join(source, "file.txt")], { encoding: "utf8" }).slice(0, 64);
   for (const [file, decompress] of [[archive, "zstd -dc"], [join(work, "bound.tar.gz"), "gzip -dc"]]) {
-    const manifest = JSON.parse(execFileSync("sh", ["-c", `${decompress} ${file} | tar -x -O --ignore-zeros moor-manifest.json`], { encoding: "utf8" })) as { sha256: Record<string, string> };
-    assert.deepEqual(manifest.sha256, { "_data/file.txt": expected }, file);
+    const manifest = JSON.parse(execFileSync("sh", ["-c", `${decompress} ${file} | tar -x -O --ignore-zeros moor-manifest.json`], { encoding: "utf8" })) as { blake3: Record<string, string> };
+    assert.deepEqual(manifest.blake3, { "_data/file.txt": expected }, file);
   }
   assert.ok(!readFileSync("/proc/self/mountinfo", "utf8").includes(join(engine().root, "volumes/bound")), "unmounted after the backups");
 });
@@ -173,22 +175,25 @@ test("a backup of a volume that something outside moor's containers writes to me
   }
 });
 
-test("archives of format 1 (single-archive, checksummed as stored) are still verified and restored", async () => {
-  const archive = resolve(import.meta.dirname, "fixtures/volume-backup-v1.tar.zst");
-  assert.match(await ok(["volume", "verify", archive]), /^OK: volume fixture-v1, 2 files, .*, sha256 [0-9a-f]{64}\n$/);
-  assert.match(await ok(["volume", "restore", archive, "from-v1"]), /^Restored volume from-v1: 2 files/);
-  const data = await mountpoint("from-v1");
-  assert.equal(readFileSync(join(data, "dir/hello.txt"), "utf8"), "hello moor\n");
-  assert.equal(lstatSync(join(data, "dir/hello.txt")).ino, lstatSync(join(data, "dir/hello-link.txt")).ino, "the hard link");
-  assert.equal(readlinkSync(join(data, "dir/symlink")), "hello.txt");
-  const sparse = readFileSync(join(data, "sparse.bin"));
-  assert.equal(sparse.length, 1024 * 1024);
-  assert.equal(sparse.subarray(500000, 500018).toString(), "data in the middle");
-  assert.ok(lstatSync(join(data, "sparse.bin")).blocks * 512 < 64 * 1024, "still sparse");
-  assert.deepEqual([lstatSync(join(data, "dir/sub")).uid, lstatSync(join(data, "dir/sub")).gid], [1234, 5678]);
-  assert.match(execFileSync("getfattr", ["-n", "user.note", join(data, "dir/hello.txt")], { encoding: "utf8" }), /user\.note="fixture"/);
-  assert.equal((await ok(["volume", "inspect", "--format", "{{json .Labels}}", "from-v1"])).trim(), '{"purpose":"fixture"}');
-});
+for (const [format, described] of [[1, "single-archive, checksummed as stored"], [2, "checksummed with sha256"]] as const) {
+  test(`archives of format ${format} (${described}) are still verified and restored`, async () => {
+    const archive = resolve(import.meta.dirname, `fixtures/volume-backup-v${format}.tar.zst`);
+    assert.match(await ok(["volume", "verify", archive]), new RegExp(`^OK: volume fixture-v${format}, 2 files, .*, sha256 [0-9a-f]{64}\\n$`));
+    const restored = `from-v${format}`;
+    assert.match(await ok(["volume", "restore", archive, restored]), new RegExp(`^Restored volume ${restored}: 2 files`));
+    const data = await mountpoint(restored);
+    assert.equal(readFileSync(join(data, "dir/hello.txt"), "utf8"), "hello moor\n");
+    assert.equal(lstatSync(join(data, "dir/hello.txt")).ino, lstatSync(join(data, "dir/hello-link.txt")).ino, "the hard link");
+    assert.equal(readlinkSync(join(data, "dir/symlink")), "hello.txt");
+    const sparse = readFileSync(join(data, "sparse.bin"));
+    assert.equal(sparse.length, 1024 * 1024);
+    assert.equal(sparse.subarray(500000, 500018).toString(), "data in the middle");
+    assert.ok(lstatSync(join(data, "sparse.bin")).blocks * 512 < 64 * 1024, "still sparse");
+    assert.deepEqual([lstatSync(join(data, "dir/sub")).uid, lstatSync(join(data, "dir/sub")).gid], [1234, 5678]);
+    assert.match(execFileSync("getfattr", ["-n", "user.note", join(data, "dir/hello.txt")], { encoding: "utf8" }), /user\.note="fixture"/);
+    assert.equal((await ok(["volume", "inspect", "--format", "{{json .Labels}}", restored])).trim(), '{"purpose":"fixture"}');
+  });
+}
 
 test("the engine writes a backup into a client's file only when it holds the client's nonce; a client it cannot see streams it instead", async () => {
   await filledVolume("direct");

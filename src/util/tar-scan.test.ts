@@ -5,7 +5,14 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { createHasher, type HashName } from "./content-hash.ts";
 import { TarScanner, type ScannedMember } from "./tar-scan.ts";
+
+function hashOf(hash: HashName, data: Buffer | string): string {
+  const hasher = createHasher(hash);
+  hasher.update(Buffer.from(data));
+  return hasher.digest("hex");
+}
 
 function gnuTar(): Buffer {
   const dir = mkdtempSync(join(tmpdir(), "moor-tar-scan-"));
@@ -29,12 +36,27 @@ test("members of GNU tar's pax archives, fed in any chunk size: names from pax h
     scanner.finish();
     const file = members.find((member) => member.name.endsWith("/file"))!;
     assert.equal(file.name, `data/${"d".repeat(120)}/file`, "the long name comes from the pax header");
-    assert.equal(file.sha256, createHash("sha256").update("content\n").digest("hex"));
+    assert.equal(file.digest, createHash("sha256").update("content\n").digest("hex"));
     assert.equal(members.find((member) => member.name === "data/link")?.linkName, "target");
-    assert.equal(file.contentSha256, file.sha256, "a file that is not sparse: its content is its stored data");
+    assert.equal(file.contentDigest, file.digest, "a file that is not sparse: its content is its stored data");
     const first = members[0];
     assert.equal(first.precedingSha256, createHash("sha256").digest("hex"), "nothing comes before the first member");
   }
+});
+
+test("members are digested with the hash the scanner is given, which a reader may change between members", () => {
+  const archive = gnuTar();
+  const members: ScannedMember[] = [];
+  const scanner = new TarScanner((member) => {
+    members.push(member);
+    scanner.hash = "blake3";
+  });
+  scanner.push(archive);
+  scanner.finish();
+  const file = members.find((member) => member.name.endsWith("/file"))!;
+  assert.equal(file.digest, hashOf("blake3", "content\n"));
+  assert.equal(members[0].digest, hashOf("sha256", ""), "the first member, before the change, with sha256");
+  assert.equal(hashOf("blake3", "abc"), "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85", "BLAKE3's published test vector");
 });
 
 test("a truncated archive, a corrupt header and a zero block in the middle are errors", () => {
@@ -73,17 +95,17 @@ test("a sparse file in GNU's format 1.0: named by GNU.sparse.name, its content d
     execFileSync("sh", ["-c", `printf start | dd of=${file} conv=notrunc status=none && printf middle | dd of=${file} bs=1 seek=1500000 conv=notrunc status=none`]);
     const content = readFileSync(file);
     const archive = execFileSync("tar", ["--create", "--format=posix", "--sparse", "-C", dir, "holey"]);
-    for (const size of [1, 700, archive.length]) {
+    for (const [size, hash] of [[1, "sha256"], [700, "blake3"], [archive.length, "sha256"], [archive.length, "blake3"]] as Array<[number, HashName]>) {
       const members: ScannedMember[] = [];
-      const scanner = new TarScanner((member) => members.push(member));
+      const scanner = new TarScanner((member) => members.push(member), undefined, undefined, { hash });
       for (let offset = 0; offset < archive.length; offset += size) scanner.push(archive.subarray(offset, offset + size));
       scanner.finish();
       assert.equal(members.length, 1);
       assert.equal(members[0].name, "holey", "the name it is extracted to");
       assert.match(members[0].storedName!, /^\.\/GNUSparseFile\.[0-9]+\/holey$/);
       assert.ok(members[0].size < 64 * 1024, `only the data regions are stored (${members[0].size} bytes)`);
-      assert.equal(members[0].contentSha256, createHash("sha256").update(content).digest("hex"));
-      assert.notEqual(members[0].sha256, members[0].contentSha256);
+      assert.equal(members[0].contentDigest, hashOf(hash, content), hash);
+      assert.notEqual(members[0].digest, members[0].contentDigest);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@
  * before extraction.
  */
 import { createHash, type Hash } from "node:crypto";
+import { createHasher, type Hasher, type HashName } from "./content-hash.ts";
 import { TarFormatError } from "./tar.ts";
 
 const blockSize = 512;
@@ -25,13 +26,13 @@ export interface TarMember {
 }
 
 export interface ScannedMember extends TarMember {
-  /** sha256 of the stored data, hex. */
-  sha256: string;
+  /** The digest of the stored data (in the scanner's `hash`), hex. */
+  digest: string;
   /**
-   * sha256 of the file's content, hex: the stored data's, except for a sparse file, whose
+   * The digest of the file's content, hex: the stored data's, except for a sparse file, whose
    * holes count as the zeros they read as (undefined for GNU's sparse formats before 1.0).
    */
-  contentSha256: string | undefined;
+  contentDigest: string | undefined;
   /** The data itself, for members the scanner was asked to keep (small metadata files). */
   content?: Buffer;
   /** sha256 of every byte of the stream before this member's first header block, hex ("" when not tracked). */
@@ -40,7 +41,7 @@ export interface ScannedMember extends TarMember {
 
 type State =
   | { kind: "header" }
-  | { kind: "data"; member: TarMember; remaining: number; padding: number; hash: Hash; sparse: SparseContentDigest | "unread" | undefined; pax: boolean; kept: Buffer[] | undefined }
+  | { kind: "data"; member: TarMember; remaining: number; padding: number; hash: Hasher; sparse: SparseContentDigest | "unread" | undefined; pax: boolean; kept: Buffer[] | undefined }
   | { kind: "padding"; remaining: number }
   | { kind: "end" };
 
@@ -70,18 +71,22 @@ export class TarScanner {
    * @param options.trackPreceding whether to digest the whole stream for `precedingSha256`
    *   (one more sha256 pass over every byte): a reader that learns from a first member that it
    *   will not check it may turn `trackPreceding` off
+   * @param options.hash what members are digested with; a reader that learns from a first
+   *   member which hash the rest is checked with may change `hash`
    */
   constructor(
     private readonly onMember: (member: ScannedMember) => void,
     private readonly onHeader: (member: TarMember) => void = () => undefined,
     private readonly keep: (member: TarMember) => boolean = () => false,
-    { trackPreceding = true, ignoreZeros = false }: { trackPreceding?: boolean; ignoreZeros?: boolean } = {},
+    { trackPreceding = true, ignoreZeros = false, hash = "sha256" }: { trackPreceding?: boolean; ignoreZeros?: boolean; hash?: HashName } = {},
   ) {
     this.trackPreceding = trackPreceding;
     this.ignoreZeros = ignoreZeros;
+    this.hash = hash;
   }
 
   trackPreceding: boolean;
+  hash: HashName;
   private readonly ignoreZeros: boolean;
 
   push(chunk: Buffer): void {
@@ -155,13 +160,13 @@ export class TarScanner {
       linkName: attributes.linkpath ?? cString(block.subarray(157, 257)),
       size: !isPax && attributes.size !== undefined ? Number(attributes.size) : headerSize,
     };
-    const sparse = isPax || !Object.keys(attributes).some((key) => key.startsWith("GNU.sparse.")) ? undefined : sparseDigest(attributes);
+    const sparse = isPax || !Object.keys(attributes).some((key) => key.startsWith("GNU.sparse.")) ? undefined : sparseDigest(attributes, this.hash);
     if (!isPax) {
       this.pax = {};
       this.onHeader(member);
     }
     const kept = isPax || this.keep(member) ? [] : undefined;
-    this.state = { kind: "data", member, remaining: member.size, padding: padding(member.size), hash: createHash("sha256"), sparse, pax: isPax, kept };
+    this.state = { kind: "data", member, remaining: member.size, padding: padding(member.size), hash: createHasher(this.hash), sparse, pax: isPax, kept };
     if (member.size === 0) this.finishMember(this.state);
   }
 
@@ -173,30 +178,29 @@ export class TarScanner {
     } else {
       const preceding = this.memberStart?.digest("hex") ?? "";
       this.memberStart = undefined;
-      const sha256 = state.hash.digest("hex");
-      const contentSha256 = state.sparse === undefined ? sha256 : state.sparse === "unread" ? undefined : state.sparse.digest();
-      this.onMember({ ...state.member, sha256, contentSha256, precedingSha256: preceding, ...(state.kept === undefined ? {} : { content: Buffer.concat(state.kept) }) });
+      const digest = state.hash.digest("hex");
+      const contentDigest = state.sparse === undefined ? digest : state.sparse === "unread" ? undefined : state.sparse.digest();
+      this.onMember({ ...state.member, digest, contentDigest, precedingSha256: preceding, ...(state.kept === undefined ? {} : { content: Buffer.concat(state.kept) }) });
     }
     this.state = state.padding === 0 ? { kind: "header" } : { kind: "padding", remaining: state.padding };
   }
 }
 
 /** A digest of a sparse member's content if it is in GNU's sparse format 1.0 (what GNU tar writes in pax archives), else "unread". */
-function sparseDigest(attributes: Record<string, string>): SparseContentDigest | "unread" {
+function sparseDigest(attributes: Record<string, string>, hash: HashName): SparseContentDigest | "unread" {
   const realSize = Number(attributes["GNU.sparse.realsize"]);
   if (attributes["GNU.sparse.major"] !== "1" || attributes["GNU.sparse.minor"] !== "0" || !Number.isSafeInteger(realSize) || realSize < 0) return "unread";
-  return new SparseContentDigest(realSize);
+  return new SparseContentDigest(realSize, createHasher(hash));
 }
 
 const zeros = Buffer.alloc(1024 * 1024);
 
 /**
- * The sha256 of a sparse file's content from its stored data in GNU's sparse format 1.0: a map
+ * The digest of a sparse file's content from its stored data in GNU's sparse format 1.0: a map
  * (decimal lines: the number of data regions, then each one's offset and size) padded to a
  * whole block, then the regions' data; the holes between regions read as zeros.
  */
 class SparseContentDigest {
-  private readonly hash = createHash("sha256");
   private mapBytes: Buffer | undefined = Buffer.alloc(0);
   private regions: Array<{ offset: number; size: number }> = [];
   /** Bytes of content digested so far. */
@@ -204,7 +208,10 @@ class SparseContentDigest {
   /** Whether the first of `regions` has begun (the zeros before it digested). */
   private inRegion = false;
 
-  constructor(private readonly realSize: number) {}
+  constructor(
+    private readonly realSize: number,
+    private readonly hash: Hasher,
+  ) {}
 
   update(part: Buffer): void {
     if (this.mapBytes !== undefined) {

@@ -35,6 +35,7 @@ export interface WireVolumeArchiveSummary {
   Volume: string;
   Files: number;
   Bytes: number;
+  /** The checksum of the archive's files, `<hash>:<hex>` (blake3, or sha256 for archives of formats 1 and 2). */
   Checksum: string;
   Created: string;
 }

@@ -24,8 +24,8 @@ const backup: CommandSpec = {
 
 The archive (zstd-compressed tar, gzip with --gzip) keeps owners, modes, times,
 symlinks, hard links, sparse files, extended attributes and ACLs, with a
-manifest: the volume's name, driver, options and labels, and a checksum of every
-file and of the whole, which restore and verify check. A volume that running
+manifest: the volume's name, driver, options and labels, and a checksum (BLAKE3)
+of every file and of the whole, which restore and verify check. A volume that running
 containers write to is refused unless --stop, which stops them for the backup
 and starts them again after it, or --pause, which freezes them meanwhile (they
 keep their memory and connections; a database may still need its own recovery
@@ -226,7 +226,9 @@ function archiveInput(ctx: CommandContext, file: string): ArchiveInput {
 }
 
 function summaryLine(summary: WireVolumeArchiveSummary): string {
-  return `${summary.Files} files, ${humanSize(summary.Bytes)}, backed up ${summary.Created}, sha256 ${summary.Checksum}`;
+  // The checksum comes as <hash>:<hex>; the line names the hash as sha256sum or b3sum would be named.
+  const [hash, hex] = summary.Checksum.split(":");
+  return `${summary.Files} files, ${humanSize(summary.Bytes)}, backed up ${summary.Created}, ${hash} ${hex}`;
 }
 
 async function readingArchive<T>(file: string, work: () => Promise<T>): Promise<T> {

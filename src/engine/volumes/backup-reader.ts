@@ -7,10 +7,16 @@
 import { MoorError } from "../../errors.ts";
 import { TarScanner, type ScannedMember, type TarMember } from "../../util/tar-scan.ts";
 import { TarFormatError } from "../../util/tar.ts";
+import type { HashName } from "../../util/content-hash.ts";
 import { listingChecksum } from "./file-digests.ts";
 
-export const backupFormat = "moor-volume-backup/2";
+/** The format backups are written in; every format here is read. */
+export const backupFormat = "moor-volume-backup/3";
+export const backupFormatV2 = "moor-volume-backup/2";
 export const backupFormatV1 = "moor-volume-backup/1";
+
+/** What each format's checksums are taken with: format 3 differs from 2 only in its hash. */
+export const formatHashes: Readonly<Record<string, HashName>> = { [backupFormat]: "blake3", [backupFormatV2]: "sha256", [backupFormatV1]: "sha256" };
 export const headerMember = "moor-volume.json";
 export const manifestMember = "moor-manifest.json";
 export const dataRoot = "_data";
@@ -21,15 +27,17 @@ export interface BackupHeader {
   volume: { name: string; driver: string; options: Record<string, string> | null; labels: Record<string, string> | null; createdAt: number };
 }
 
-export interface BackupManifest {
+/** Formats 2 and 3's manifest: the checksums under their hash's name. */
+export type BackupManifest = {
   /** Regular files, each hard-linked file counted once. */
   files: number;
   bytes: number;
-  /** Path of each regular file (hard links too) → sha256 of its content. */
-  sha256: Record<string, string>;
-  /** listingChecksum() of `sha256`. */
+  /** listingChecksum() of the checksums. */
   checksum: string;
-}
+} & {
+  /** Path of each regular file (hard links too) → its content's checksum. */
+  [hash in HashName]?: Record<string, string>;
+};
 
 /** Format 1's manifest. */
 export interface BackupManifestV1 {
@@ -46,6 +54,7 @@ export interface ArchiveSummary {
   volume: string;
   files: number;
   bytes: number;
+  /** The checksum of them all, as `<hash>:<hex>` ("" when the archive has none). */
   checksum: string;
   created: string;
 }
@@ -92,9 +101,11 @@ export class ArchiveReader {
   private onMember(member: ScannedMember): void {
     if (member.name === headerMember) {
       const header = parseJson<BackupHeader>(member.content!, headerMember);
-      if (header.format !== backupFormat && header.format !== backupFormatV1) throw new TarFormatError(`its format is ${JSON.stringify(header.format)}, this moor reads ${backupFormat} and ${backupFormatV1}`);
+      const hash = Object.hasOwn(formatHashes, header.format) ? formatHashes[header.format] : undefined;
+      if (hash === undefined) throw new TarFormatError(`its format is ${JSON.stringify(header.format)}, this moor reads ${Object.keys(formatHashes).join(", ")}`);
       // Only format 1 checksums the stream's bytes.
       this.scanner.trackPreceding = header.format === backupFormatV1;
+      this.scanner.hash = hash;
       this.header = header;
     } else if (member.name === manifestMember) {
       this.manifest = { member, content: member.content! };
@@ -110,21 +121,22 @@ export class ArchiveReader {
       this.scanner.finish();
       if (this.header === undefined) throw new TarFormatError("it is empty");
       if (this.manifest === undefined) throw new TarFormatError(`${manifestMember} is missing: the archive is truncated`);
-      const summary = (manifest: { files: number; bytes: number; checksum: string }) => ({ volume: this.header!.volume.name, files: manifest.files, bytes: manifest.bytes, checksum: manifest.checksum, created: this.header!.created });
+      const hash = formatHashes[this.header.format];
+      const summary = (manifest: { files: number; bytes: number; checksum: string }) => ({ volume: this.header!.volume.name, files: manifest.files, bytes: manifest.bytes, checksum: `${hash}:${manifest.checksum}`, created: this.header!.created });
       if (this.header.format === backupFormatV1) return summary(this.checkV1(this.manifest.member, parseJson<BackupManifestV1>(this.manifest.content, manifestMember)));
-      return summary(this.check(parseJson<BackupManifest>(this.manifest.content, manifestMember)));
+      return summary(this.check(parseJson<BackupManifest>(this.manifest.content, manifestMember), hash));
     } catch (err) {
       throw this.asError(err);
     }
   }
 
   /** Every regular file's content (a hard link's is its target's) against the manifest's checksums. */
-  private check(manifest: BackupManifest): BackupManifest {
-    const expected = manifest.sha256 ?? {};
+  private check(manifest: BackupManifest, hash: HashName): BackupManifest {
+    const expected = manifest[hash] ?? {};
     const contents = new Map<string, string>();
     for (const scanned of this.members) {
       const regular = scanned.type === "0" || scanned.type === "7";
-      const content = regular ? scanned.contentSha256 : scanned.type === "1" ? contents.get(scanned.linkName) : undefined;
+      const content = regular ? scanned.contentDigest : scanned.type === "1" ? contents.get(scanned.linkName) : undefined;
       if (regular && content === undefined) throw new TarFormatError(`${JSON.stringify(scanned.name)} is stored in a sparse format this moor does not read`);
       if (content === undefined) continue;
       contents.set(scanned.name, content);
@@ -133,7 +145,7 @@ export class ArchiveReader {
     }
     const missing = Object.keys(expected).filter((path) => !contents.has(path)).length;
     if (missing > 0) throw new TarFormatError(`${missing} file(s) of the manifest are missing`);
-    if (listingChecksum(Object.entries(expected)) !== manifest.checksum) throw new TarFormatError("the manifest's checksum does not match: it was changed or is corrupt");
+    if (listingChecksum(Object.entries(expected), hash) !== manifest.checksum) throw new TarFormatError("the manifest's checksum does not match: it was changed or is corrupt");
     return manifest;
   }
 
@@ -143,7 +155,7 @@ export class ArchiveReader {
     for (const scanned of this.members) {
       const name = scanned.storedName ?? scanned.name;
       if (expected[name] === undefined) throw new TarFormatError(`member ${JSON.stringify(name)} is not in the manifest`);
-      if (expected[name] !== scanned.sha256) throw new TarFormatError(`the checksum of ${JSON.stringify(name)} does not match: its data is corrupt`);
+      if (expected[name] !== scanned.digest) throw new TarFormatError(`the checksum of ${JSON.stringify(name)} does not match: its data is corrupt`);
     }
     if (Object.keys(expected).length !== this.members.length) throw new TarFormatError(`${Object.keys(expected).length - this.members.length} member(s) of the manifest are missing`);
     if (member.precedingSha256 !== manifest.checksum) throw new TarFormatError("the archive's checksum does not match: it was changed or is corrupt");

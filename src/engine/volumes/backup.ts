@@ -1,21 +1,23 @@
 /**
- * Backups of volumes (format moor-volume-backup/2): two tar archives one after the other,
+ * Backups of volumes (format moor-volume-backup/3): two tar archives one after the other,
  * compressed together (zstd or gzip):
  *
  *   1. what GNU tar writes of the volume, keeping owners, modes, times, symlinks, hard links,
  *      sparse files, extended attributes and ACLs:
  *        moor-volume.json    first: the format, and the volume's name, driver, options, labels, creation
  *        _data/...           the volume's data
- *   2. moor-manifest.json   the sha256 of each regular file's content, the file count and bytes,
- *                           and the sha256 of all of them listed as `sha256sum` prints them
+ *   2. moor-manifest.json   the BLAKE3 of each regular file's content (under "blake3"), the file
+ *                           count and bytes, and the BLAKE3 of all of them listed as `b3sum`
+ *                           prints them
  *
  * tar writes into the compressor directly; meanwhile the engine reads the volume's files itself
  * for their checksums, and once tar is done checks that none changed since it read them (so
  * that the manifest describes exactly what tar archived) and writes the manifest's archive into
  * the compressor after tar's. (`tar -x` of a backup stops after the first
- * archive; `tar -x --ignore-zeros` reads the manifest too.) Format 1, still read, was a single
- * archive that passed through the engine on its way to the compressor; its manifest held the
- * sha256 of each member's stored data and of every byte before it.
+ * archive; `tar -x --ignore-zeros` reads the manifest too.) Older formats are still read: format
+ * 2 is format 3 with sha256 (under "sha256"), and format 1 was a single archive that passed
+ * through the engine on its way to the compressor, its manifest holding the sha256 of each
+ * member's stored data and of every byte before it.
  *
  * A restore checks each member's name before any of its data is used (nothing may land outside
  * `_data`), unpacks into a staging directory, compares every checksum, and only then makes the
@@ -30,7 +32,7 @@ import { encodeTarHeader, tarEnd, tarHeader, tarPadding } from "../../util/tar.t
 import { randomId } from "../../util/ids.ts";
 import { pipeCommands, runCommand, runIntoFile, streamOutput, streamPipeline } from "../runtime/command.ts";
 import { directorySize, diskFull, removeTree } from "../fs.ts";
-import { backupFormat, dataRoot, headerMember, manifestMember, type ArchiveSummary, type BackupHeader, type BackupManifest } from "./backup-reader.ts";
+import { backupFormat, dataRoot, formatHashes, headerMember, manifestMember, type ArchiveSummary, type BackupHeader, type BackupManifest } from "./backup-reader.ts";
 import { changeMark, digestInBackground, type BackgroundDigest } from "./file-digests.ts";
 import { unpackArchive, type ArchiveSource } from "./unpack.ts";
 import type { ContainerService } from "../containers/service.ts";
@@ -249,7 +251,7 @@ export class VolumeBackups {
     try {
       await writeFile(join(headerDir, headerMember), `${JSON.stringify(header, null, 2)}\n`, { mode: 0o644 });
       const began = await changeMark(join(headerDir, headerMember));
-      digest = digestInBackground(volume.mountpoint, dataRoot, began, { path: this.volumes.digestCachePath(volume.name), stagingDir: headerDir });
+      digest = digestInBackground(volume.mountpoint, dataRoot, began, formatHashes[backupFormat], { path: this.volumes.digestCachePath(volume.name), stagingDir: headerDir });
       const digesting = digest.digests;
       // A failure is awaited below, once tar is done; until then it must not count as unhandled.
       digesting.catch(() => undefined);
@@ -265,7 +267,7 @@ export class VolumeBackups {
       // The manifest's archive is made as soon as the digest is done (usually well before tar),
       // and follows tar's into the same compressor once no file changed since it was digested.
       const manifestArchive = digesting.then(async (digests) => {
-        const manifest: BackupManifest = { files: digests.files, bytes: digests.bytes, sha256: Object.fromEntries(digests.sha256), checksum: digests.checksum };
+        const manifest: BackupManifest = { files: digests.files, bytes: digests.bytes, [digests.hash]: Object.fromEntries(digests.checksums), checksum: digests.checksum };
         return Buffer.concat([await smallMember(manifestMember, Buffer.from(`${JSON.stringify(manifest)}\n`)), tarEnd]);
       });
       manifestArchive.catch(() => undefined);

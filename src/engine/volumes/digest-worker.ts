@@ -8,12 +8,13 @@
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
+import type { HashName } from "../../util/content-hash.ts";
 import { digestFiles, firstChange, readDigestCache, writeDigestCache, type DigestMessage } from "./file-digests.ts";
 
-const { root, prefix, since, cache, niceness } = workerData as { root: string; prefix: string; since: bigint; cache: { path: string; stagingDir: string }; niceness: number };
+const { root, prefix, since, hash, cache, niceness } = workerData as { root: string; prefix: string; since: bigint; hash: HashName; cache: { path: string; stagingDir: string }; niceness: number };
 // /proc/thread-self is /proc/<pid>/task/<this thread's id>.
 setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), niceness);
-const taken = digestFiles(root, prefix, readDigestCache(cache.path));
+const taken = digestFiles(root, prefix, hash, readDigestCache(cache.path, hash));
 const { identities, ...digests } = taken;
 parentPort!.postMessage(digests);
 try {

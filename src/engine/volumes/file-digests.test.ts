@@ -20,22 +20,35 @@ function tree(): string {
   return root;
 }
 
-/** What `sha256sum` says of every regular file, as path → sum, the paths under `prefix`. */
-function sha256sum(root: string, prefix: string): Map<string, string> {
-  const listing = execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 sha256sum"], { cwd: root, encoding: "utf8" });
+/** What `tool` (sha256sum or b3sum) says of every regular file, as path → sum, the paths under `prefix`. */
+function checksums(tool: "sha256sum" | "b3sum", root: string, prefix: string): Map<string, string> {
+  const listing = execFileSync("sh", ["-c", `find . -type f -print0 | xargs -0 ${tool}`], { cwd: root, encoding: "utf8" });
   return new Map(listing.trim().split("\n").map((line) => [`${prefix}/${line.slice(66).replace(/^\.\//, "")}`, line.slice(0, 64)]));
 }
 
 test("every regular file's content digest, named under the prefix, as sha256sum has it; hard links counted once", async () => {
   const root = tree();
   try {
-    const digests = digestFiles(root, "_data");
-    assert.deepEqual(new Map([...digests.sha256].sort()), new Map([...sha256sum(root, "_data")].sort()));
+    const digests = digestFiles(root, "_data", "sha256");
+    assert.deepEqual(new Map([...digests.checksums].sort()), new Map([...checksums("sha256sum", root, "_data")].sort()));
     assert.equal(digests.files, 4, "small.txt (with its hard link), large.bin, empty, sparse");
     assert.equal(digests.bytes, 6 + 3 * 1024 * 1024 + 17 + 5 * 1024 * 1024);
 
     const listing = execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 sha256sum | sed 's#  \\./#  _data/#' | LC_ALL=C sort -k2 | sha256sum"], { cwd: root, encoding: "utf8" });
-    assert.equal(listingChecksum(digests.sha256), listing.slice(0, 64), "the checksum of sha256sum's listing, sorted by path");
+    assert.equal(listingChecksum(digests.checksums, "sha256"), listing.slice(0, 64), "the checksum of sha256sum's listing, sorted by path");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("with BLAKE3, every regular file's checksum is what b3sum says, and the whole's is b3sum's of its listing", async () => {
+  const root = tree();
+  try {
+    const digests = digestFiles(root, "_data", "blake3");
+    assert.deepEqual(new Map([...digests.checksums].sort()), new Map([...checksums("b3sum", root, "_data")].sort()));
+    assert.equal(digests.files, 4);
+    const listing = execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 b3sum | sed 's#  \\./#  _data/#' | LC_ALL=C sort -k2 | b3sum"], { cwd: root, encoding: "utf8" });
+    assert.equal(listingChecksum(digests.checksums, "blake3"), listing.slice(0, 64));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -56,14 +69,14 @@ test("firstChange names a file written or removed since the digest, or the direc
   const root = tree();
   try {
     const since = await markNow();
-    const digests = digestFiles(root, "_data");
+    const digests = digestFiles(root, "_data", "sha256");
     assert.equal(firstChange(root, "_data", digests.identities, since), undefined);
     appendFileSync(join(root, "a/large.bin"), "more");
     assert.equal(firstChange(root, "_data", digests.identities, since), "_data/a/large.bin");
-    const again = digestFiles(root, "_data");
+    const again = digestFiles(root, "_data", "sha256");
     writeFileSync(join(root, "a/b/new"), "new");
     assert.equal(firstChange(root, "_data", again.identities, await markNow()), "_data/a/b");
-    const third = digestFiles(root, "_data");
+    const third = digestFiles(root, "_data", "sha256");
     unlinkSync(join(root, "empty"));
     assert.ok(["_data/empty", "_data"].includes((firstChange(root, "_data", third.identities, await markNow()))!), "the file, or the directory it was in");
   } finally {
@@ -76,12 +89,12 @@ test("firstChange names a file changed after the mark even when the digest read 
   try {
     const since = await markNow();
     appendFileSync(join(root, "a/large.bin"), "later\n");
-    const digests = digestFiles(root, "_data");
+    const digests = digestFiles(root, "_data", "sha256");
     assert.equal(firstChange(root, "_data", digests.identities, since), "_data/a/large.bin");
     const after = await markNow();
     assert.equal(firstChange(root, "_data", digests.identities, after), undefined, "nothing changed after the second mark");
     writeFileSync(join(root, "a/new"), "new\n");
-    const withNew = digestFiles(root, "_data");
+    const withNew = digestFiles(root, "_data", "sha256");
     assert.equal(firstChange(root, "_data", withNew.identities, after), "_data/a", "the directory a file was added to after the mark");
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -93,31 +106,32 @@ test("a digest reads only the files its cache does not hold as they are; the cac
   const cacheDir = mkdtempSync(join(tmpdir(), "moor-file-digests-cache-"));
   try {
     const cachePath = join(cacheDir, "digests.json");
-    assert.deepEqual(readDigestCache(cachePath), new Map(), "no cache yet");
+    assert.deepEqual(readDigestCache(cachePath, "sha256"), new Map(), "no cache yet");
     writeFileSync(cachePath, "{ not json");
-    assert.deepEqual(readDigestCache(cachePath), new Map(), "a cache that cannot be read counts as none");
+    assert.deepEqual(readDigestCache(cachePath, "sha256"), new Map(), "a cache that cannot be read counts as none");
 
     const since = await markNow();
-    const first = digestFiles(root, "_data");
+    const first = digestFiles(root, "_data", "sha256");
     writeDigestCache(cachePath, first, since, mkdtempSync(join(cacheDir, "staging-")));
-    const cache = readDigestCache(cachePath);
-    assert.deepEqual(new Map([...cache].map(([path, entry]) => [path, entry.sha256])), first.sha256, "every file, unchanged since the mark");
+    const cache = readDigestCache(cachePath, "sha256");
+    assert.deepEqual(new Map([...cache].map(([path, entry]) => [path, entry.checksum])), first.checksums, "every file, unchanged since the mark");
 
     // An entry that matches the file's identity is taken as it is: the file is not read again.
     const planted = new Map(cache);
-    planted.set("_data/a/large.bin", { ...cache.get("_data/a/large.bin")!, sha256: "0".repeat(64) });
-    assert.equal(digestFiles(root, "_data", planted).sha256.get("_data/a/large.bin"), "0".repeat(64));
+    planted.set("_data/a/large.bin", { ...cache.get("_data/a/large.bin")!, checksum: "0".repeat(64) });
+    assert.equal(digestFiles(root, "_data", "sha256", planted).checksums.get("_data/a/large.bin"), "0".repeat(64));
     // A file changed since has another identity: it is read again.
     appendFileSync(join(root, "a/large.bin"), "more");
-    const again = digestFiles(root, "_data", planted);
-    assert.equal(again.sha256.get("_data/a/large.bin"), sha256sum(root, "_data").get("_data/a/large.bin"));
-    assert.deepEqual(new Map([...again.sha256].sort()), new Map([...sha256sum(root, "_data")].sort()));
+    const again = digestFiles(root, "_data", "sha256", planted);
+    assert.equal(again.checksums.get("_data/a/large.bin"), checksums("sha256sum", root, "_data").get("_data/a/large.bin"));
+    assert.deepEqual(new Map([...again.checksums].sort()), new Map([...checksums("sha256sum", root, "_data")].sort()));
 
     // Changed after this mark: left out of the cache written with it.
     writeDigestCache(cachePath, again, since, mkdtempSync(join(cacheDir, "staging-")));
-    const kept = readDigestCache(cachePath);
+    const kept = readDigestCache(cachePath, "sha256");
     assert.equal(kept.has("_data/a/large.bin"), false, "changed after the mark");
     assert.equal(kept.has("_data/a/b/small.txt"), true);
+    assert.deepEqual(readDigestCache(cachePath, "blake3"), new Map(), "checksums taken with another hash count as none");
   } finally {
     rmSync(root, { recursive: true, force: true });
     rmSync(cacheDir, { recursive: true, force: true });

@@ -1,10 +1,10 @@
 /**
- * The sha256 of every regular file's content in a directory tree, taken by reading the files
+ * The checksum (sha256 or BLAKE3) of every regular file's content in a directory tree, taken by reading the files
  * themselves (not an archive of them), so that a backup can checksum a volume while GNU tar and
  * the compressor write its archive on their own; and a way to tell afterwards whether any file
  * changed since it was read, which would make the archive and its checksums disagree.
  */
-import { createHash } from "node:crypto";
+import { createHasher, type HashName } from "../../util/content-hash.ts";
 import { closeSync, constants as fsConstants, lstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync, type BigIntStats } from "node:fs";
 import { lstat } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -13,13 +13,15 @@ import { Worker } from "node:worker_threads";
 import { entriesOf } from "../fs.ts";
 
 export interface FileDigests {
-  /** Path (under the prefix given) → sha256 of the file's content, hex; hard links share their file's. */
-  sha256: Map<string, string>;
+  /** What the checksums were taken with. */
+  hash: HashName;
+  /** Path (under the prefix given) → the checksum of the file's content, hex; hard links share their file's. */
+  checksums: Map<string, string>;
   /** Regular files, each hard-linked file counted once. */
   files: number;
   /** Their bytes, each hard-linked file counted once. */
   bytes: number;
-  /** listingChecksum() of `sha256`. */
+  /** listingChecksum() of `checksums`. */
   checksum: string;
   /**
    * Path → what identifies the version of each file that was read, and of each directory whose
@@ -65,9 +67,9 @@ export type DigestMessage = { passed: string[] } | { done: true };
  * with this digest's (see writeDigestCache); then firstChange() of what the archive has passed,
  * as it passes it, with `since` (see firstChange).
  */
-export function digestInBackground(root: string, prefix: string, since: bigint, cache: { path: string; stagingDir: string }): BackgroundDigest {
+export function digestInBackground(root: string, prefix: string, since: bigint, hash: HashName, cache: { path: string; stagingDir: string }): BackgroundDigest {
   // The engine runs built (scripts/build.mjs): digest-worker.js is beside this module's chunk.
-  const worker = new Worker(new URL("./digest-worker.js", import.meta.url), { workerData: { root, prefix, since, cache, niceness: digestNiceness } });
+  const worker = new Worker(new URL("./digest-worker.js", import.meta.url), { workerData: { root, prefix, since, hash, cache, niceness: digestNiceness } });
   let failed: (err: unknown) => void = () => undefined;
   const ended = new Promise<never>((_, reject) => (failed = reject));
   ended.catch(() => undefined);
@@ -94,25 +96,25 @@ export function digestInBackground(root: string, prefix: string, since: bigint, 
 
 /**
  * The checksums an earlier digest of the same tree took: path → the identity the file had when
- * it was read, and its sha256. Kept only for files whose ctime was no later than that digest's
+ * it was read, and its checksum. Kept only for files whose ctime was no later than that digest's
  * mark (see changeMark): a change after the mark gives a file a later ctime, so a file whose
  * identity still matches has the content that was read, and is not read again.
  */
-export type DigestCache = ReadonlyMap<string, { identity: string; sha256: string }>;
+export type DigestCache = ReadonlyMap<string, { identity: string; checksum: string }>;
 
 /** The format of a digest cache's file. */
-const digestCacheFormat = "moor-digest-cache/1";
+const digestCacheFormat = "moor-digest-cache/2";
 
-/** The digest cache in `path`; empty if there is none, or it cannot be read as one. */
-export function readDigestCache(path: string): DigestCache {
+/** The digest cache in `path` of checksums taken with `hash`; empty if there is none, or it cannot be read as one. */
+export function readDigestCache(path: string, hash: HashName): DigestCache {
   try {
-    const parsed = JSON.parse(readFileSync(path, "utf8")) as { format?: unknown; entries?: unknown };
-    if (parsed.format !== digestCacheFormat || !Array.isArray(parsed.entries)) return new Map();
-    const cache = new Map<string, { identity: string; sha256: string }>();
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as { format?: unknown; hash?: unknown; entries?: unknown };
+    if (parsed.format !== digestCacheFormat || parsed.hash !== hash || !Array.isArray(parsed.entries)) return new Map();
+    const cache = new Map<string, { identity: string; checksum: string }>();
     for (const entry of parsed.entries as unknown[]) {
       if (!Array.isArray(entry) || entry.length !== 3 || !entry.every((field) => typeof field === "string")) return new Map();
-      const [path, identity, sha256] = entry as [string, string, string];
-      cache.set(path, { identity, sha256 });
+      const [path, identity, checksum] = entry as [string, string, string];
+      cache.set(path, { identity, checksum });
     }
     return cache;
   } catch {
@@ -127,41 +129,41 @@ export function readDigestCache(path: string): DigestCache {
  */
 export function writeDigestCache(path: string, digests: FileDigests, since: bigint, stagingDir: string): void {
   const entries: Array<[string, string, string]> = [];
-  for (const [file, sha256] of digests.sha256) {
+  for (const [file, checksum] of digests.checksums) {
     const known = digests.identities.get(file);
-    if (known !== undefined && ctimeOf(known) <= since) entries.push([file, known, sha256]);
+    if (known !== undefined && ctimeOf(known) <= since) entries.push([file, known, checksum]);
   }
   const staged = join(stagingDir, basename(path));
-  writeFileSync(staged, JSON.stringify({ format: digestCacheFormat, entries }), { mode: 0o600 });
+  writeFileSync(staged, JSON.stringify({ format: digestCacheFormat, hash: digests.hash, entries }), { mode: 0o600 });
   renameSync(staged, path);
 }
 
 /**
- * Digests every regular file under `root`, named `prefix/<path relative to root>`, reading only
- * those `cache` does not hold as they are. Synchronous: it runs on a thread of its own
+ * Digests every regular file under `root` with `hash`, named `prefix/<path relative to root>`,
+ * reading only those `cache` (of checksums taken with the same hash) does not hold as they are. Synchronous: it runs on a thread of its own
  * (digestInBackground). A file removed meanwhile is left out; its directory's changed identity
  * tells firstChange.
  */
-export function digestFiles(root: string, prefix: string, cache: DigestCache = new Map()): FileDigests {
-  const digests: FileDigests = { sha256: new Map(), files: 0, bytes: 0, checksum: "", identities: new Map() };
+export function digestFiles(root: string, prefix: string, hash: HashName, cache: DigestCache = new Map()): FileDigests {
+  const digests: FileDigests = { hash, checksums: new Map(), files: 0, bytes: 0, checksum: "", identities: new Map() };
   const byInode = new Map<string, string>();
   const buffer = Buffer.allocUnsafe(chunkSize);
   walk(root, prefix, digests.identities, (path, stats) => {
     const inode = `${stats.dev}:${stats.ino}`;
-    let sha256 = stats.nlink > 1n ? byInode.get(inode) : undefined;
+    let checksum = stats.nlink > 1n ? byInode.get(inode) : undefined;
     const known = identity(stats);
-    if (sha256 === undefined) {
+    if (checksum === undefined) {
       const cached = cache.get(path);
-      sha256 = cached !== undefined && cached.identity === known ? cached.sha256 : digestFile(join(root, path.slice(prefix.length + 1)), Number(stats.size), buffer);
-      if (sha256 === undefined) return;
-      if (stats.nlink > 1n) byInode.set(inode, sha256);
+      checksum = cached !== undefined && cached.identity === known ? cached.checksum : digestFile(join(root, path.slice(prefix.length + 1)), Number(stats.size), hash, buffer);
+      if (checksum === undefined) return;
+      if (stats.nlink > 1n) byInode.set(inode, checksum);
       digests.files += 1;
       digests.bytes += Number(stats.size);
     }
-    digests.sha256.set(path, sha256);
+    digests.checksums.set(path, checksum);
     digests.identities.set(path, known);
   });
-  digests.checksum = listingChecksum(digests.sha256);
+  digests.checksum = listingChecksum(digests.checksums, hash);
   return digests;
 }
 
@@ -196,14 +198,19 @@ export async function changeMark(path: string): Promise<bigint> {
 }
 
 /**
- * The sha256 of a listing of `sha256` in the form `sha256sum` prints (`<sha256>  <path>`, one
- * line each), in byte order of the paths: one checksum for all the files' content and names.
+ * The checksum (with `hash`) of a listing of `checksums` (taken with `hash`) in the form
+ * `sha256sum` and `b3sum` print (`<hex>  <path>`, one line each), in byte order of the paths:
+ * one checksum for all the files' content and names.
  */
-export function listingChecksum(sha256: Iterable<readonly [string, string]>): string {
-  const encoded = [...sha256].map(([path, sum]) => [Buffer.from(path), sum] as const).sort(([a], [b]) => Buffer.compare(a, b));
-  const hash = createHash("sha256");
-  for (const [path, sum] of encoded) hash.update(`${sum}  `).update(path).update("\n");
-  return hash.digest("hex");
+export function listingChecksum(checksums: Iterable<readonly [string, string]>, hash: HashName): string {
+  const encoded = [...checksums].map(([path, sum]) => [Buffer.from(path), sum] as const).sort(([a], [b]) => Buffer.compare(a, b));
+  const hasher = createHasher(hash);
+  for (const [path, sum] of encoded) {
+    hasher.update(Buffer.from(`${sum}  `));
+    hasher.update(path);
+    hasher.update(Buffer.from("\n"));
+  }
+  return hasher.digest("hex");
 }
 
 function identity(stats: BigIntStats): string {
@@ -240,9 +247,9 @@ function walk(root: string, prefix: string, directories: Map<string, string>, fi
   }
 }
 
-/** sha256 of a file's content (undefined: it is gone). */
-function digestFile(path: string, size: number, buffer: Buffer): string | undefined {
-  const hash = createHash("sha256");
+/** The checksum of a file's content with `hash` (undefined: the file is gone). */
+function digestFile(path: string, size: number, hash: HashName, buffer: Buffer): string | undefined {
+  const hasher = createHasher(hash);
   let fd: number;
   try {
     // Non-blocking: a FIFO put in a file's place meanwhile must not hold the thread up (its read fails).
@@ -256,10 +263,10 @@ function digestFile(path: string, size: number, buffer: Buffer): string | undefi
     for (let done = 0; done < size; ) {
       const read = readSync(fd, buffer, 0, Math.min(buffer.length, size - done), null);
       if (read === 0) break;
-      hash.update(buffer.subarray(0, read));
+      hasher.update(buffer.subarray(0, read));
       done += read;
     }
-    return hash.digest("hex");
+    return hasher.digest("hex");
   } finally {
     closeSync(fd);
   }
