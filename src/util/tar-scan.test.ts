@@ -59,6 +59,16 @@ test("members are digested with the hash the scanner is given, which a reader ma
   assert.equal(hashOf("blake3", "abc"), "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85", "BLAKE3's published test vector");
 });
 
+test("without a hash, members are read and named but not digested", () => {
+  const members: ScannedMember[] = [];
+  const scanner = new TarScanner((member) => members.push(member), undefined, undefined, { trackPreceding: false, hash: null });
+  scanner.push(gnuTar());
+  scanner.finish();
+  const file = members.find((member) => member.name.endsWith("/file"))!;
+  assert.equal(file.size, "content\n".length);
+  assert.deepEqual([file.digest, file.precedingSha256], ["", ""]);
+});
+
 test("a truncated archive, a corrupt header and a zero block in the middle are errors", () => {
   const archive = gnuTar();
   const truncated = new TarScanner(() => undefined);

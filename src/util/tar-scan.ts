@@ -26,7 +26,7 @@ export interface TarMember {
 }
 
 export interface ScannedMember extends TarMember {
-  /** The digest of the stored data (in the scanner's `hash`), hex. */
+  /** The digest of the stored data (in the scanner's `hash`), hex ("" when the scanner has no hash). */
   digest: string;
   /**
    * The digest of the file's content, hex: the stored data's, except for a sparse file, whose
@@ -41,7 +41,7 @@ export interface ScannedMember extends TarMember {
 
 type State =
   | { kind: "header" }
-  | { kind: "data"; member: TarMember; remaining: number; padding: number; hash: Hasher; sparse: SparseContentDigest | "unread" | undefined; pax: boolean; kept: Buffer[] | undefined }
+  | { kind: "data"; member: TarMember; remaining: number; padding: number; hash: Hasher | undefined; sparse: SparseContentDigest | "unread" | undefined; pax: boolean; kept: Buffer[] | undefined }
   | { kind: "padding"; remaining: number }
   | { kind: "end" };
 
@@ -71,14 +71,15 @@ export class TarScanner {
    * @param options.trackPreceding whether to digest the whole stream for `precedingSha256`
    *   (one more sha256 pass over every byte): a reader that learns from a first member that it
    *   will not check it may turn `trackPreceding` off
-   * @param options.hash what members are digested with; a reader that learns from a first
-   *   member which hash the rest is checked with may change `hash`
+   * @param options.hash what members are digested with (null: nothing, for a reader that checks
+   *   no digest); a reader that learns from a first member which hash the rest is checked with
+   *   may change `hash`
    */
   constructor(
     private readonly onMember: (member: ScannedMember) => void,
     private readonly onHeader: (member: TarMember) => void = () => undefined,
     private readonly keep: (member: TarMember) => boolean = () => false,
-    { trackPreceding = true, ignoreZeros = false, hash = "sha256" }: { trackPreceding?: boolean; ignoreZeros?: boolean; hash?: HashName } = {},
+    { trackPreceding = true, ignoreZeros = false, hash = "sha256" }: { trackPreceding?: boolean; ignoreZeros?: boolean; hash?: HashName | null } = {},
   ) {
     this.trackPreceding = trackPreceding;
     this.ignoreZeros = ignoreZeros;
@@ -86,7 +87,7 @@ export class TarScanner {
   }
 
   trackPreceding: boolean;
-  hash: HashName;
+  hash: HashName | null;
   private readonly ignoreZeros: boolean;
 
   push(chunk: Buffer): void {
@@ -108,7 +109,7 @@ export class TarScanner {
         const part = data.subarray(0, take);
         if (state.kept !== undefined) state.kept.push(Buffer.from(part));
         if (!state.pax) {
-          state.hash.update(part);
+          state.hash?.update(part);
           if (state.sparse instanceof SparseContentDigest) state.sparse.update(part);
         }
         this.consumed(part);
@@ -160,13 +161,13 @@ export class TarScanner {
       linkName: attributes.linkpath ?? cString(block.subarray(157, 257)),
       size: !isPax && attributes.size !== undefined ? Number(attributes.size) : headerSize,
     };
-    const sparse = isPax || !Object.keys(attributes).some((key) => key.startsWith("GNU.sparse.")) ? undefined : sparseDigest(attributes, this.hash);
+    const sparse = isPax || this.hash === null || !Object.keys(attributes).some((key) => key.startsWith("GNU.sparse.")) ? undefined : sparseDigest(attributes, this.hash);
     if (!isPax) {
       this.pax = {};
       this.onHeader(member);
     }
     const kept = isPax || this.keep(member) ? [] : undefined;
-    this.state = { kind: "data", member, remaining: member.size, padding: padding(member.size), hash: createHasher(this.hash), sparse, pax: isPax, kept };
+    this.state = { kind: "data", member, remaining: member.size, padding: padding(member.size), hash: this.hash === null ? undefined : createHasher(this.hash), sparse, pax: isPax, kept };
     if (member.size === 0) this.finishMember(this.state);
   }
 
@@ -178,7 +179,7 @@ export class TarScanner {
     } else {
       const preceding = this.memberStart?.digest("hex") ?? "";
       this.memberStart = undefined;
-      const digest = state.hash.digest("hex");
+      const digest = state.hash?.digest("hex") ?? "";
       const contentDigest = state.sparse === undefined ? digest : state.sparse === "unread" ? undefined : state.sparse.digest();
       this.onMember({ ...state.member, digest, contentDigest, precedingSha256: preceding, ...(state.kept === undefined ? {} : { content: Buffer.concat(state.kept) }) });
     }

@@ -197,6 +197,9 @@ export class PlainArchiveReader {
       checkInside(member.name, "member");
       if (member.type === "1") checkInside(member.linkName, "hard link target");
     },
+    undefined,
+    // A plain tar carries no checksums to check.
+    { trackPreceding: false, hash: null },
   );
 
   push(chunk: Buffer): void {
