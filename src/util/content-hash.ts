@@ -10,7 +10,7 @@ import { Blake3Hasher } from "@napi-rs/blake-hash";
 export type HashName = "sha256" | "blake3";
 
 export interface Hasher {
-  update(data: Uint8Array): unknown;
+  update(data: Buffer): unknown;
   /** The digest in lowercase hex; the hasher is done after it. */
   digest(encoding: "hex"): string;
 }
