@@ -1,11 +1,11 @@
 import type { BigIntStats } from "node:fs";
-import { Readable, pipeline } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { MoorError } from "../errors.ts";
 import { baseName, joinPath, preserveTrailingDotOrSeparator } from "../util/archive-copy.ts";
 import { TreeError, packTree, unpackTar, type Located, type ScopedTree, type UnpackOptions } from "../util/scoped-tree.ts";
 import { TarFormatError, TarType, type TarHeader } from "../util/tar.ts";
 import { runCommandWithFd } from "./runtime/command.ts";
+import { gunzip } from "../util/gunzip.ts";
+import { peekHead } from "../util/stream-head.ts";
 
 /**
  * docker cp's engine side (moby daemon/archive.go) on any tree a process would see chrooted into
@@ -157,21 +157,12 @@ export function rfc3339NanoOf(nanoseconds: bigint): string {
 
 /** dockerd decompresses what it is sent (moby's DecompressStream); gzip is what clients use. */
 async function* gunzipped(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const iterator = input[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
-  const all = async function* (): AsyncGenerator<Buffer> {
-    yield first.value;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  };
-  const head: Buffer = first.value;
+  const { head, whole } = await peekHead(input, 2);
   if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
-    yield* all();
+    yield* whole;
     return;
   }
-  const gunzip = createGunzip();
-  pipeline(Readable.from(all()), gunzip, () => undefined);
-  yield* gunzip;
+  yield* gunzip(whole);
 }
 
 /** Device nodes and FIFOs through mknod(1), made in the directory the tree holds open. */

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { posix } from "node:path";
-import { createGunzip } from "node:zlib";
+import { gunzip } from "../../util/gunzip.ts";
 import { streamOutput } from "../runtime/command.ts";
 import { BuildStepError } from "./errors.ts";
 
@@ -58,12 +58,6 @@ export async function isArchive(path: string): Promise<boolean> {
 export async function* decompressedFile(path: string): AsyncGenerator<Buffer> {
   const { compression } = await sniff(path);
   if (compression === "none") yield* createReadStream(path);
-  else if (compression === "gzip") {
-    // pipe() does not pass a read error on: unlistened, it would end the engine's process.
-    const file = createReadStream(path);
-    const gunzip = createGunzip();
-    file.on("error", (err) => gunzip.destroy(err));
-    yield* file.pipe(gunzip);
-  }
+  else if (compression === "gzip") yield* gunzip(createReadStream(path));
   else yield* streamOutput(compression === "bzip2" ? "bzip2" : compression === "xz" ? "xz" : "zstd", ["-d", "-c", path]);
 }

@@ -2,12 +2,13 @@ import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, mkdirSync, renameSync, type WriteStream } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { createGunzip } from "node:zlib";
 import { MoorError } from "../../errors.ts";
 import { drainedOrClosed } from "../../util/drain.ts";
 import { randomId } from "../../util/ids.ts";
 import { runCommand, runWithInput } from "../runtime/command.ts";
 import { directorySize, diskFull, removeTree } from "../fs.ts";
+import { gunzip } from "../../util/gunzip.ts";
+import { peekHead } from "../../util/stream-head.ts";
 
 export interface UnpackedLayer {
   /** "sha256:<hex>" of the uncompressed tar stream. */
@@ -167,38 +168,17 @@ function hexOf(diffId: string): string {
 
 /** gzip is detected by its magic bytes; anything else is taken as a plain tar. */
 async function* decompressed(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const iterator = input[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
-  const rest = async function* (): AsyncGenerator<Buffer> {
-    yield first.value;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  };
-  const head: Buffer = first.value;
+  const { head, whole } = await peekHead(input, 6);
+  if (head.length === 0) return;
   if (head[0] === 0x1f && head[1] === 0x8b) {
-    const gunzip = createGunzip();
-    void (async () => {
-      try {
-        for await (const chunk of rest()) {
-          if (!gunzip.write(chunk)) await drainedOrClosed(gunzip);
-        }
-        gunzip.end();
-      } catch (err) {
-        gunzip.destroy(err as Error);
-      }
-    })();
-    yield* gunzip;
+    yield* gunzip(whole);
     return;
   }
   const magic = head.subarray(0, 6).toString("latin1");
   if (magic.startsWith("BZh") || magic === "\xfd7zXZ\x00" || (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd)) {
     throw new MoorError("invalid", "unsupported layer compression (bzip2, xz, zstd): decompress the tarball, or use gzip");
   }
-  yield* rest();
+  yield* whole;
 }
 
 /** Finds AUFS-style whiteout markers (which tar extracted as plain files) and converts them. */

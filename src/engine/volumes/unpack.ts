@@ -12,6 +12,7 @@ import { Worker } from "node:worker_threads";
 import { MoorError, type ErrorKind } from "../../errors.ts";
 import { feedInput, startCommand } from "../runtime/command.ts";
 import { pipe } from "../runtime/syscalls.ts";
+import { peekHead } from "../../util/stream-head.ts";
 import type { ArchiveSummary } from "./backup-reader.ts";
 
 /** An archive in a file the engine has open (read from its start), or streamed to it. */
@@ -36,7 +37,7 @@ const pipeCapacity = 1024 * 1024;
  * decompressor's pid, to follow how much it has read.
  */
 export async function unpackArchive(source: ArchiveSource, reader: UnpackJob["reader"], tar: string[] | null, { started }: { started?: (pid: number | undefined) => void } = {}): Promise<{ summary: ArchiveSummary; labels: Record<string, string> | null }> {
-  const { head, rest } = "fd" in source ? { head: readHead(source.fd), rest: undefined } : await peek(source.stream);
+  const { head, whole } = "fd" in source ? { head: readHead(source.fd), whole: undefined } : await peekHead(source.stream, 4);
   const [fromDecompressor, decompressorOutput] = pipe(pipeCapacity);
   let tarEnds: [number, number] | undefined;
   try {
@@ -80,7 +81,7 @@ export async function unpackArchive(source: ArchiveSource, reader: UnpackJob["re
     });
   });
   // A failure to read the stream stops the decompressor, and the reader finds the archive truncated.
-  if (rest !== undefined) feedInput(decompressing.child.stdin!, rest, () => decompressing.child.kill("SIGKILL"));
+  if (whole !== undefined) feedInput(decompressing.child.stdin!, whole, () => decompressing.child.kill("SIGKILL"));
   const [checked, decompressed, unpacked] = await Promise.allSettled([verdict, decompressing.done, unpacking?.done]);
   if (checked.status === "rejected") throw checked.reason;
   if ("failure" in checked.value) throw new MoorError(checked.value.failure.kind, checked.value.failure.message);
@@ -93,26 +94,6 @@ export async function unpackArchive(source: ArchiveSource, reader: UnpackJob["re
 function readHead(fd: number): Buffer {
   const head = Buffer.alloc(4);
   return head.subarray(0, readSync(fd, head, 0, head.length, 0));
-}
-
-/** The first bytes of a streamed archive, and the whole stream again. */
-async function peek(stream: AsyncIterable<Buffer>): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
-  const iterator = stream[Symbol.asyncIterator]();
-  let head = Buffer.alloc(0);
-  while (head.length < 4) {
-    const next = await iterator.next();
-    if (next.done) break;
-    head = Buffer.concat([head, next.value]);
-  }
-  const rest = (async function* () {
-    yield head;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  })();
-  return { head, rest };
 }
 
 /** What turns the archive into tar, by what its first bytes say it is: zstd, gzip, or (cat) plain tar already. */
