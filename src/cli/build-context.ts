@@ -7,6 +7,7 @@ import { cleanPath } from "../util/archive-copy.ts";
 import { PatternMatcher, readIgnoreFile, trimBuildFilesFromExcludes, type MatchInfo } from "../util/dockerignore.ts";
 import { goErrnoText } from "../util/go-errno.ts";
 import { readAll } from "../util/read-all.ts";
+import { peekHead } from "../util/stream-head.ts";
 import { readTar, tarHeader, TarType, writeTar, type TarEntryToWrite, type TarHeader } from "../util/tar.ts";
 import { CommandError } from "./command.ts";
 
@@ -156,13 +157,8 @@ async function localContext(context: string, dockerfile: string, cwd: string): P
 async function contextFromStdin(stdin: AsyncIterable<Buffer>, dockerfile: string): Promise<BuildContext> {
   // docker 28 (the reference CLI); newer CLIs say "unable to prepare context from STDIN: ".
   const fail = (message: string) => new BuildContextError(`unable to prepare context: ${message}`);
-  const { head, rest } = await peek(stdin, 1024);
-  const body = (async function* () {
-    if (head.length > 0) yield head;
-    yield* rest;
-  })();
   // Only the first 1024 bytes decide, as in the CLI: a PAX header whose entry starts past them makes a "Dockerfile".
-  const magicBytes = head.subarray(0, 1024);
+  const { head: magicBytes, whole: body } = await peekHead(stdin, 1024);
   if (compressedMagic.some((magic) => magicBytes.subarray(0, magic.length).equals(Buffer.from(magic))) || (await startsWithTarHeader(magicBytes))) return { body, dockerfile };
   if (dockerfile !== "") throw fail("ambiguous Dockerfile source: both stdin and flag correspond to Dockerfiles");
   const content = await readAll(body);
@@ -181,20 +177,6 @@ async function startsWithTarHeader(head: Buffer): Promise<boolean> {
     // Not a tar stream.
   }
   return false;
-}
-
-/** At least the first `size` bytes (fewer at the end of the input), and the rest of the input. */
-async function peek(input: AsyncIterable<Buffer>, size: number): Promise<{ head: Buffer; rest: AsyncIterable<Buffer> }> {
-  const iterator = input[Symbol.asyncIterator]();
-  const chunks: Buffer[] = [];
-  let length = 0;
-  while (length < size) {
-    const next = await iterator.next();
-    if (next.done) break;
-    chunks.push(Buffer.from(next.value));
-    length += next.value.length;
-  }
-  return { head: Buffer.concat(chunks), rest: { [Symbol.asyncIterator]: () => iterator } };
 }
 
 /**
