@@ -5,7 +5,7 @@
  * and the compressor, on the same cores.
  */
 import { createHash } from "node:crypto";
-import { Blake3Hasher } from "@napi-rs/blake-hash";
+import { createRequire } from "node:module";
 
 export type HashName = "sha256" | "blake3";
 
@@ -15,6 +15,14 @@ export interface Hasher {
   digest(encoding: "hex"): string;
 }
 
+type Blake3Binding = typeof import("@napi-rs/blake-hash");
+
+// Loaded on first use: the native binding costs a process 3 MiB and some 10 ms to load, which an
+// engine that makes no backup (and the CLI) need not pay.
+let blake3: Blake3Binding | undefined;
+
 export function createHasher(name: HashName): Hasher {
-  return name === "sha256" ? createHash("sha256") : new Blake3Hasher();
+  if (name === "sha256") return createHash("sha256");
+  blake3 ??= createRequire(import.meta.url)("@napi-rs/blake-hash") as Blake3Binding;
+  return new blake3.Blake3Hasher();
 }
