@@ -8,7 +8,7 @@
  * before extraction.
  */
 import { createHash, type Hash } from "node:crypto";
-import { createHasher, type Hasher, type HashName } from "./content-hash.ts";
+import { createHasher, reusableHasher, type Hasher, type HashName } from "./content-hash.ts";
 import { TarFormatError } from "./tar.ts";
 
 const blockSize = 512;
@@ -88,6 +88,8 @@ export class TarScanner {
 
   trackPreceding: boolean;
   hash: HashName | null;
+  /** What members' stored data is digested with, one member after the other: made again when `hash` changes. */
+  private memberHasher: { name: HashName; hasher: Hasher } | undefined;
   private readonly ignoreZeros: boolean;
 
   push(chunk: Buffer): void {
@@ -167,8 +169,13 @@ export class TarScanner {
       this.onHeader(member);
     }
     const kept = isPax || this.keep(member) ? [] : undefined;
-    this.state = { kind: "data", member, remaining: member.size, padding: padding(member.size), hash: this.hash === null ? undefined : createHasher(this.hash), sparse, pax: isPax, kept };
+    this.state = { kind: "data", member, remaining: member.size, padding: padding(member.size), hash: this.hash === null ? undefined : this.hasherFor(this.hash), sparse, pax: isPax, kept };
     if (member.size === 0) this.finishMember(this.state);
+  }
+
+  private hasherFor(name: HashName): Hasher {
+    if (this.memberHasher?.name !== name) this.memberHasher = { name, hasher: reusableHasher(name) };
+    return this.memberHasher.hasher;
   }
 
   private finishMember(state: Extract<State, { kind: "data" }>): void {

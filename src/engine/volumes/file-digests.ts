@@ -4,7 +4,7 @@
  * the compressor write its archive on their own; and a way to tell afterwards whether any file
  * changed since it was read, which would make the archive and its checksums disagree.
  */
-import { createHasher, type HashName } from "../../util/content-hash.ts";
+import { createHasher, reusableHasher, type Hasher, type HashName } from "../../util/content-hash.ts";
 import { closeSync, constants as fsConstants, lstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync, type BigIntStats } from "node:fs";
 import { lstat } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -148,13 +148,14 @@ export function digestFiles(root: string, prefix: string, hash: HashName, cache:
   const digests: FileDigests = { hash, checksums: new Map(), files: 0, bytes: 0, checksum: "", identities: new Map() };
   const byInode = new Map<string, string>();
   const buffer = Buffer.allocUnsafe(chunkSize);
+  const hasher = reusableHasher(hash);
   walk(root, prefix, digests.identities, (path, stats) => {
     const inode = `${stats.dev}:${stats.ino}`;
     let checksum = stats.nlink > 1n ? byInode.get(inode) : undefined;
     const known = identity(stats);
     if (checksum === undefined) {
       const cached = cache.get(path);
-      checksum = cached !== undefined && cached.identity === known ? cached.checksum : digestFile(join(root, path.slice(prefix.length + 1)), Number(stats.size), hash, buffer);
+      checksum = cached !== undefined && cached.identity === known ? cached.checksum : digestFile(join(root, path.slice(prefix.length + 1)), Number(stats.size), hasher, buffer);
       if (checksum === undefined) return;
       if (stats.nlink > 1n) byInode.set(inode, checksum);
       digests.files += 1;
@@ -247,9 +248,8 @@ function walk(root: string, prefix: string, directories: Map<string, string>, fi
   }
 }
 
-/** The checksum of a file's content with `hash` (undefined: the file is gone). */
-function digestFile(path: string, size: number, hash: HashName, buffer: Buffer): string | undefined {
-  const hasher = createHasher(hash);
+/** The checksum of a file's content with `hasher` (undefined: the file is gone). */
+function digestFile(path: string, size: number, hasher: Hasher, buffer: Buffer): string | undefined {
   let fd: number;
   try {
     // Non-blocking: a FIFO put in a file's place meanwhile must not hold the thread up (its read fails).
