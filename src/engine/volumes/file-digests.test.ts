@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 // digestInBackground() runs the built worker, so the engine's backup tests cover it.
-import { changeMark, digestFiles, firstChange, listingChecksum, readDigestCache, writeDigestCache } from "./file-digests.ts";
+import { changeMark, compareAsUtf8, digestFiles, firstChange, listingChecksum, readDigestCache, writeDigestCache } from "./file-digests.ts";
 
 function tree(): string {
   const root = mkdtempSync(join(tmpdir(), "moor-file-digests-"));
@@ -136,4 +136,15 @@ test("a digest reads only the files its cache does not hold as they are; the cac
     rmSync(root, { recursive: true, force: true });
     rmSync(cacheDir, { recursive: true, force: true });
   }
+});
+
+test("paths sort in the order of their UTF-8 bytes, characters past U+FFFF after U+E000 to U+FFFF too", () => {
+  const paths = ["_data/b", "_data/a", "_data/a/b", "_data/ab", "_data/é", "_data/z", "_data/\u{e000}", "_data/\u{fffd}", "_data/\u{1f600}", "_data/\u{10000}", "_data/A", "_data/a b", "_data/\u{7ff}", "_data/\u{800}"];
+  const byBytes = [...paths].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  assert.deepEqual([...paths].sort(compareAsUtf8), byBytes);
+  assert.notDeepEqual([...paths].sort(), byBytes, "plain string order differs here (surrogates before U+E000)");
+  const sums = new Map(paths.map((path, i) => [path, i.toString(16).padStart(64, "0")]));
+  const listing = byBytes.map((path) => `${sums.get(path)}  ${path}\n`).join("");
+  const expected = execFileSync("sha256sum", ["-"], { input: listing, encoding: "utf8" }).slice(0, 64);
+  assert.equal(listingChecksum([...sums].reverse(), "sha256"), expected, "the listing's checksum follows that order");
 });

@@ -204,14 +204,36 @@ export async function changeMark(path: string): Promise<bigint> {
  * one checksum for all the files' content and names.
  */
 export function listingChecksum(checksums: Iterable<readonly [string, string]>, hash: HashName): string {
-  const encoded = [...checksums].map(([path, sum]) => [Buffer.from(path), sum] as const).sort(([a], [b]) => Buffer.compare(a, b));
+  const entries = [...checksums];
+  // Below U+D800, code units order as UTF-8 bytes do, and strings compare fastest natively.
+  const sorted = entries.some(([path]) => beyondD7FF.test(path)) ? entries.sort(([a], [b]) => compareAsUtf8(a, b)) : entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // One update of the whole listing: three calls into the hash per file cost more than the hashing.
   const hasher = createHasher(hash);
-  for (const [path, sum] of encoded) {
-    hasher.update(Buffer.from(`${sum}  `));
-    hasher.update(path);
-    hasher.update(Buffer.from("\n"));
-  }
+  hasher.update(Buffer.from(sorted.map(([path, sum]) => `${sum}  ${path}\n`).join("")));
   return hasher.digest("hex");
+}
+
+const beyondD7FF = /[\ud800-\uffff]/;
+
+/**
+ * The order of two strings' UTF-8 bytes, from their UTF-16 code units (a comparison of Buffers
+ * costs a call into C++ each, and sorting 30,000 paths makes half a million): code units order
+ * as code points do, and so as UTF-8 does, except that surrogates (characters from U+10000) come
+ * before U+E000 to U+FFFF, which they follow in UTF-8.
+ */
+export function compareAsUtf8(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  return unit >= 0xe000 ? unit - 0x800 : unit;
 }
 
 function identity(stats: BigIntStats): string {
