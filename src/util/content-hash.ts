@@ -21,10 +21,12 @@ type Blake3Binding = typeof import("@napi-rs/blake-hash");
 // engine that makes no backup (and the CLI) need not pay.
 let blake3: Blake3Binding | undefined;
 
+function blake3Binding(): Blake3Binding {
+  return (blake3 ??= createRequire(import.meta.url)("@napi-rs/blake-hash") as Blake3Binding);
+}
+
 export function createHasher(name: HashName): Hasher {
-  if (name === "sha256") return createHash("sha256");
-  blake3 ??= createRequire(import.meta.url)("@napi-rs/blake-hash") as Blake3Binding;
-  return new blake3.Blake3Hasher();
+  return name === "sha256" ? createHash("sha256") : new (blake3Binding().Blake3Hasher)();
 }
 
 /**
@@ -44,8 +46,7 @@ export function reusableHasher(name: HashName): Hasher {
       },
     };
   }
-  blake3 ??= createRequire(import.meta.url)("@napi-rs/blake-hash") as Blake3Binding;
-  const hasher = new blake3.Blake3Hasher();
+  const hasher = new (blake3Binding().Blake3Hasher)();
   return {
     update: (data) => hasher.update(data),
     digest: (encoding) => {
