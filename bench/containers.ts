@@ -8,14 +8,13 @@
 // running already (see README). Both get the same busybox image (scripts/make-test-image.sh),
 // imported under one name, and the same requests; everything made here is removed at the end.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { removeAllContainers, startEngine } from "../test/support/engine.ts";
-import { defaultSeccompProfile } from "../src/engine/containers/oci-spec.ts";
-import { median } from "./support.ts";
+import { median, removeRuncLeftovers, runcFloor } from "./support.ts";
 
 const refHost = process.env.REF_DOCKER_HOST;
 if (!refHost?.startsWith("unix://")) {
@@ -170,34 +169,6 @@ async function apiRunLatency(daemons: Daemon[], image: string): Promise<Map<Daem
   return new Map(daemons.map((d) => [d, Object.fromEntries(steps.map((s) => [s, median(times.get(d)![s])])) as Record<Step, number>]));
 }
 
-/**
- * (c) The floor: `runc run` of the same root filesystem, from a bundle made with `runc spec`;
- * with `seccomp`, also with Docker's default seccomp profile, which both engines apply and
- * which runc spends a good part of a create compiling.
- */
-function runcFloor(work: string, tarball: string, state: string, { seccomp }: { seccomp: boolean }): number {
-  const bundle = join(work, seccomp ? "bundle-seccomp" : "bundle");
-  mkdirSync(join(bundle, "rootfs"), { recursive: true });
-  mkdirSync(state, { recursive: true });
-  const unpacked = spawnSync("tar", ["-xf", tarball, "-C", join(bundle, "rootfs")]);
-  if (unpacked.status !== 0) throw new Error(`tar: ${unpacked.stderr}`);
-  const spec = spawnSync("runc", ["spec", "--bundle", bundle]);
-  if (spec.status !== 0) throw new Error(`runc spec: ${spec.stderr}`);
-  const configPath = join(bundle, "config.json");
-  const config = JSON.parse(readFileSync(configPath, "utf8")) as { process: { args: string[]; terminal: boolean; capabilities: { bounding: string[] } }; linux: Record<string, unknown> };
-  config.process.args = ["true"];
-  config.process.terminal = false;
-  if (seccomp) config.linux.seccomp = defaultSeccompProfile(config.process.capabilities.bounding);
-  writeFileSync(configPath, JSON.stringify(config));
-  const times: number[] = [];
-  for (let i = 0; i < warmUps + runs; i++) {
-    // `runc run` waits for the process and deletes the container after it exits.
-    const ms = timedCommand("runc", ["--root", state, "run", "--bundle", bundle, `moor-bench-floor-${process.pid}-${i}`]);
-    if (i >= warmUps) times.push(ms);
-  }
-  return median(times);
-}
-
 interface IdleMemory {
   count: number;
   engine: { rss: number; pss: number };
@@ -288,8 +259,8 @@ try {
   console.log(`container benchmark: medians of ${runs} runs after ${warmUps} warm-ups, ${idleCount} idle containers; reference dockerd API ${refVersion}; load average ${loadavg()[0].toFixed(2)} (other work on the machine skews both engines alike)`);
   const cli = cliRunLatency(daemons, image);
   const api = await apiRunLatency(daemons, image);
-  const floor = runcFloor(work, tarball, runcState, { seccomp: false });
-  const seccompFloor = runcFloor(work, tarball, runcState, { seccomp: true });
+  const floor = runcFloor({ work, tarball, state: runcState, seccomp: false, runs, warmUps });
+  const seccompFloor = runcFloor({ work, tarball, state: runcState, seccomp: true, runs, warmUps });
   const moorIdle = await idleMemory(moor, image);
   await removeContainers(moor);
   const refIdle = await idleMemory(ref, image);
@@ -346,9 +317,7 @@ try {
   for (const agent of agents) agent.destroy();
   await engine.stop();
   engine.cleanup();
-  // A floor run that failed half-way leaves its container in runc's state.
-  const left = spawnSync("runc", ["--root", runcState, "list", "-q"], { encoding: "utf8" });
-  for (const id of left.status === 0 ? left.stdout.split("\n").filter(Boolean) : []) spawnSync("runc", ["--root", runcState, "delete", "--force", id]);
+  removeRuncLeftovers(runcState);
   rmSync(work, { recursive: true, force: true });
   rmSync(dockerConfig, { recursive: true, force: true });
 }

@@ -8,7 +8,9 @@
 //    (100 MB by default), which copies them into a new volume; floor: `cp -a` of the tree.
 // 2. writes: BENCH_WRITE_MB written with dd and fsync from a container into a named volume and
 //    into a bind mount; floor: the same busybox dd run on the host, on the same filesystem.
-// 3. `docker run --rm` of `true` with ten mounts (named volumes, bind mounts, tmpfs).
+// 3. `docker run --rm` of `true` with ten mounts (named volumes, bind mounts, tmpfs); floors:
+//    a bare `runc run` with Docker's seccomp profile and the same ten mounts, and the docker
+//    CLI's own start (`docker --version`).
 //
 // Both engines are driven by the real docker CLI, alternately, so that they see the same
 // machine. moor is started from the built binary on a temporary root; the reference engine must
@@ -18,9 +20,8 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { performance } from "node:perf_hooks";
 import { removeAllContainers, startEngine } from "../test/support/engine.ts";
-import { median } from "./support.ts";
+import { median, removeRuncLeftovers, runcFloor, timedRun, type OciMount } from "./support.ts";
 
 const refHost = process.env.REF_DOCKER_HOST;
 if (!refHost?.startsWith("unix://")) {
@@ -49,17 +50,9 @@ interface Daemon {
 /** A private docker CLI configuration: no user settings, no hints. */
 const dockerConfig = mkdtempSync(join(tmpdir(), "moor-bench-docker-config-"));
 
-function command(file: string, args: string[], env: NodeJS.ProcessEnv = {}): { ms: number; stdout: string } {
-  const start = performance.now();
-  const result = spawnSync(file, args, { env: { ...process.env, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
-  const ms = performance.now() - start;
-  if (result.status !== 0) throw new Error(`${file} ${args.join(" ")} exited ${result.status}: ${result.stderr}`);
-  return { ms, stdout: result.stdout };
-}
-
 function dockerCli(daemon: Daemon, args: string[]): { ms: number; stdout: string } {
   try {
-    return command("docker", ["-H", daemon.host, ...args], { DOCKER_CONFIG: dockerConfig, DOCKER_CLI_HINTS: "false" });
+    return timedRun("docker", ["-H", daemon.host, ...args], { DOCKER_CONFIG: dockerConfig, DOCKER_CLI_HINTS: "false" });
   } catch (err) {
     throw new Error(`${daemon.name}: ${(err as Error).message}`);
   }
@@ -67,7 +60,7 @@ function dockerCli(daemon: Daemon, args: string[]): { ms: number; stdout: string
 
 /** Dirty pages of the last step are written out first, so they do not slow the next one. */
 function sync(): void {
-  command("sync", []);
+  timedRun("sync", []);
 }
 
 // ---- 1. copy-up -------------------------------------------------------------------------------
@@ -195,7 +188,7 @@ function copyUp(daemons: Daemon[], image: string, imageData: string, floorParent
     }
     const copy = join(floorParent, `cp-floor-${i}`);
     sync();
-    floorTimes.push(command("cp", ["-a", imageData, copy]).ms);
+    floorTimes.push(timedRun("cp", ["-a", imageData, copy]).ms);
     rmSync(copy, { recursive: true, force: true });
   }
   return { create: new Map(daemons.map((d) => [d, median(times.get(d)!)])), floor: median(floorTimes), verified };
@@ -246,7 +239,7 @@ function writes(daemons: Daemon[], image: string, hostDirectory: string, bindPar
   const hostSeconds: number[] = [];
   for (let i = 0; i < writeRuns; i++) {
     sync();
-    hostSeconds.push(secondsFrom(command("/bin/busybox", ["sh", "-c", writeScript(hostDirectory)]).stdout));
+    hostSeconds.push(secondsFrom(timedRun("/bin/busybox", ["sh", "-c", writeScript(hostDirectory)]).stdout));
     for (const daemon of daemons) {
       sync();
       seconds.get(daemon)!.volume.push(inContainer(daemon, volumes.get(daemon)!));
@@ -304,6 +297,49 @@ function runWithMounts(daemons: Daemon[], image: string, bindParent: string): { 
   return { mounted: medians(mounted), bare: medians(bare) };
 }
 
+/**
+ * The ten mounts as the OCI spec gives them to runc: volumes and binds are recursive private
+ * bind mounts of directories, tmpfs are mounted noexec, nosuid and nodev, as both engines do.
+ */
+function tenOciMounts(parent: string): OciMount[] {
+  const directory = (name: string) => {
+    const path = join(parent, name);
+    mkdirSync(path, { recursive: true });
+    return path;
+  };
+  const bind = (name: string, destination: string, readOnly: boolean): OciMount => ({ destination, type: "bind", source: directory(name), options: ["rbind", "rprivate", ...(readOnly ? ["ro"] : [])] });
+  const tmpfs = (destination: string, extra: string[]): OciMount => ({ destination, type: "tmpfs", source: "tmpfs", options: ["noexec", "nosuid", "nodev", ...extra] });
+  return [
+    bind("vol0", "/vol0", false),
+    bind("vol1", "/vol1", true),
+    bind("vol2", "/vol2", false),
+    bind("vol3", "/vol3", true),
+    bind("bind0", "/bind0", false),
+    bind("bind1", "/bind1", true),
+    bind("bind2", "/bind2", false),
+    tmpfs("/tmpfs0", []),
+    tmpfs("/tmpfs1", ["size=1m", "mode=1777"]),
+    tmpfs("/tmpfs2", ["size=1048576"]),
+  ];
+}
+
+/** What both engines' `run --rm` with ten mounts stands on: runc's part and the docker CLI's own start. */
+function runFloors(busyboxTar: string, work: string): { runc: number; runcMounted: number; cli: number } {
+  const state = join(work, "runc-state");
+  try {
+    const runc = runcFloor({ work, tarball: busyboxTar, state, seccomp: true, runs, warmUps });
+    const runcMounted = runcFloor({ work, tarball: busyboxTar, state, seccomp: true, mounts: tenOciMounts(join(work, "floor-mounts")), bundleName: "bundle-mounted", runs, warmUps });
+    const versions: number[] = [];
+    for (let i = 0; i < warmUps + runs; i++) {
+      const { ms } = timedRun("docker", ["--version"], { DOCKER_CONFIG: dockerConfig });
+      if (i >= warmUps) versions.push(ms);
+    }
+    return { runc, runcMounted, cli: median(versions) };
+  } finally {
+    removeRuncLeftovers(state);
+  }
+}
+
 // ---- the run --------------------------------------------------------------------------------
 
 const work = mkdtempSync(join(tmpdir(), "moor-bench-mounts-"));
@@ -320,7 +356,7 @@ try {
   // The copy-up image: busybox with the tree appended as ./data, owners kept as numbers.
   const copyUpTar = join(work, "copyup.tar");
   copyFileSync(busyboxTar, copyUpTar);
-  command("tar", ["--numeric-owner", "-rf", copyUpTar, "-C", stage, "./data"]);
+  timedRun("tar", ["--numeric-owner", "-rf", copyUpTar, "-C", stage, "./data"]);
   const busybox = `moor-bench-busybox:${process.pid}`;
   const copyUpImage = `moor-bench-copyup:${process.pid}`;
   for (const daemon of daemons) {
@@ -329,7 +365,6 @@ try {
     daemon.images.add(copyUpImage);
     dockerCli(daemon, ["import", "-c", 'VOLUME ["/data"]', copyUpTar, copyUpImage]);
   }
-  rmSync(busyboxTar);
   rmSync(copyUpTar);
 
   // The host's writes and bind mounts live beside moor's data root: the same filesystem.
@@ -352,6 +387,7 @@ try {
   for (const daemon of daemons) console.log(`copy-up checked on ${daemon.name}: ${copy.verified.get(daemon)} with the image's types, modes, owners, sizes and file times`);
   const written = writes(daemons, busybox, hostWrites, binds);
   const mounted = runWithMounts(daemons, busybox, binds);
+  const floors = runFloors(busyboxTar, work);
 
   // Times: lower is better; rates: higher is better. A target bounds moor against dockerd or the floor.
   type Target = { against: "dockerd" | "floor"; atMost?: number; atLeast?: number };
@@ -388,6 +424,12 @@ try {
   console.log(
     `ten mounts cost over a bare run (ms): moor ${signed(mounted.mounted.get(moor)! - mounted.bare.get(moor)!)}, ` +
       `dockerd ${signed(mounted.mounted.get(ref)! - mounted.bare.get(ref)!)}`,
+  );
+  const budget = 0.5 * mounted.mounted.get(ref)!;
+  console.log(
+    `floors of run --rm (ms): runc run with Docker's seccomp ${floors.runc.toFixed(1)}, with it and the ten mounts ${floors.runcMounted.toFixed(1)}; ` +
+      `docker --version ${floors.cli.toFixed(1)}; 0.5 of dockerd's run with ten mounts is ${budget.toFixed(1)}, ` +
+      `which leaves ${(budget - floors.runcMounted - floors.cli).toFixed(1)} for conmon and the engine`,
   );
 } finally {
   // moor's engine is this run's own: whatever it still holds goes with its root.

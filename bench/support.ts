@@ -1,8 +1,11 @@
-// What every benchmark needs: the median of its timed runs, and a command timed to completion.
+// What every benchmark needs: the median of its timed runs, a command timed to completion, idle
+// disks, and the floor that both engines stand on (a bare `runc run`).
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as delay } from "node:timers/promises";
+import { defaultSeccompProfile } from "../src/engine/containers/oci-spec.ts";
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -41,4 +44,46 @@ export async function settleDisks(): Promise<void> {
     quiet = now === last ? quiet + 1 : 0;
     last = now;
   }
+}
+
+/** A mount of the OCI runtime spec, as runc takes it in config.json. */
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+}
+
+/**
+ * The floor under both engines: the median of `runc run` of the tarball's root filesystem, from a
+ * bundle made with `runc spec` (under `work`, named by `bundleName`), running `true`; with
+ * `seccomp`, also with Docker's default seccomp profile, which both engines apply and which runc
+ * spends a good part of a create compiling; with `mounts`, those as well. `runc run` creates,
+ * starts, waits for and deletes the container in one process.
+ */
+export function runcFloor(floor: { work: string; tarball: string; state: string; seccomp: boolean; mounts?: OciMount[]; bundleName?: string; runs: number; warmUps: number }): number {
+  const bundle = join(floor.work, floor.bundleName ?? (floor.seccomp ? "bundle-seccomp" : "bundle"));
+  mkdirSync(join(bundle, "rootfs"), { recursive: true });
+  mkdirSync(floor.state, { recursive: true });
+  timedRun("tar", ["-xf", floor.tarball, "-C", join(bundle, "rootfs")]);
+  timedRun("runc", ["spec", "--bundle", bundle]);
+  const configPath = join(bundle, "config.json");
+  const config = JSON.parse(readFileSync(configPath, "utf8")) as { process: { args: string[]; terminal: boolean; capabilities: { bounding: string[] } }; mounts: OciMount[]; linux: Record<string, unknown> };
+  config.process.args = ["true"];
+  config.process.terminal = false;
+  if (floor.seccomp) config.linux.seccomp = defaultSeccompProfile(config.process.capabilities.bounding);
+  config.mounts.push(...(floor.mounts ?? []));
+  writeFileSync(configPath, JSON.stringify(config));
+  const times: number[] = [];
+  for (let i = 0; i < floor.warmUps + floor.runs; i++) {
+    const { ms } = timedRun("runc", ["--root", floor.state, "run", "--bundle", bundle, `moor-bench-floor-${process.pid}-${i}`]);
+    if (i >= floor.warmUps) times.push(ms);
+  }
+  return median(times);
+}
+
+/** Deletes what a floor run that failed half-way left in runc's state directory. */
+export function removeRuncLeftovers(state: string): void {
+  const left = spawnSync("runc", ["--root", state, "list", "-q"], { encoding: "utf8" });
+  for (const id of left.status === 0 ? left.stdout.split("\n").filter(Boolean) : []) spawnSync("runc", ["--root", state, "delete", "--force", id]);
 }
