@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
@@ -139,4 +140,76 @@ test("exec sessions go with their container", async () => {
   const created = JSON.parse((await api(engine(), "POST", `/containers/${id}/exec`, { Cmd: ["true"] })).body) as { Id: string };
   assert.equal((await docker(engine(), ["rm", "-f", id])).code, 0);
   assert.equal((await api(engine(), "GET", `/exec/${created.Id}/json`)).status, 404);
+});
+
+/** The status line and Content-Type of a request whose answer is a stream: the connection goes once they are read. */
+function streamHead(socket: string, method: string, path: string, options: { upgrade: boolean; body?: unknown }): Promise<{ status: string; contentType: string }> {
+  const payload = options.body === undefined ? "" : JSON.stringify(options.body);
+  const headers = [
+    `${method} ${path} HTTP/1.1`,
+    "Host: api.moby.localhost",
+    ...(options.upgrade ? ["Connection: Upgrade", "Upgrade: tcp"] : []),
+    ...(payload === "" ? [] : ["Content-Type: application/json", `Content-Length: ${Buffer.byteLength(payload)}`]),
+  ];
+  return new Promise((resolveHead, reject) => {
+    const connection = connect(socket, () => connection.write(`${headers.join("\r\n")}\r\n\r\n${payload}`));
+    let text = "";
+    connection.on("data", (chunk: Buffer) => {
+      text += chunk.toString("latin1");
+      const end = text.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      connection.destroy();
+      const lines = text.slice(0, end).split("\r\n");
+      const contentType = lines.find((line) => /^content-type:/i.test(line))?.replace(/^content-type:\s*/i, "") ?? "";
+      resolveHead({ status: lines[0], contentType });
+    });
+    connection.on("error", reject);
+  });
+}
+
+test("streams are named as dockerd names them: multiplexed from API 1.42 unless TTY, raw before and on a plain 200", async () => {
+  const raw = "application/vnd.docker.raw-stream";
+  const multiplexed = "application/vnd.docker.multiplexed-stream";
+  const tty = await docker(engine(), ["run", "-d", "-t", "busybox", "sleep", "1000"]);
+  assert.equal(tty.code, 0, tty.stderr);
+  const ttyId = tty.stdout.trim();
+  const newExec = async (container: string, withTty: boolean) =>
+    (JSON.parse((await api(engine(), "POST", `/containers/${container}/exec`, { Cmd: ["true"], AttachStdout: true, Tty: withTty })).body) as { Id: string }).Id;
+  const cases: Array<{ name: string; head: () => Promise<{ status: string; contentType: string }>; status: string; contentType: string }> = [
+    { name: "attach, upgraded, 1.41", head: () => streamHead(engine().socket, "POST", "/v1.41/containers/box/attach?stream=1&stdout=1", { upgrade: true }), status: "HTTP/1.1 101 UPGRADED", contentType: raw },
+    { name: "attach, upgraded, 1.42", head: () => streamHead(engine().socket, "POST", "/v1.42/containers/box/attach?stream=1&stdout=1", { upgrade: true }), status: "HTTP/1.1 101 UPGRADED", contentType: multiplexed },
+    { name: "attach, upgraded, no version", head: () => streamHead(engine().socket, "POST", "/containers/box/attach?stream=1&stdout=1", { upgrade: true }), status: "HTTP/1.1 101 UPGRADED", contentType: multiplexed },
+    { name: "attach, upgraded, TTY", head: () => streamHead(engine().socket, "POST", `/v1.45/containers/${ttyId}/attach?stream=1&stdout=1`, { upgrade: true }), status: "HTTP/1.1 101 UPGRADED", contentType: raw },
+    { name: "attach, plain, 1.45", head: () => streamHead(engine().socket, "POST", "/v1.45/containers/box/attach?stream=1&stdout=1", { upgrade: false }), status: "HTTP/1.1 200 OK", contentType: raw },
+    { name: "logs, 1.41", head: () => streamHead(engine().socket, "GET", "/v1.41/containers/box/logs?stdout=1", { upgrade: false }), status: "HTTP/1.1 200 OK", contentType: raw },
+    { name: "logs, 1.45", head: () => streamHead(engine().socket, "GET", "/v1.45/containers/box/logs?stdout=1", { upgrade: false }), status: "HTTP/1.1 200 OK", contentType: multiplexed },
+    { name: "logs, TTY", head: () => streamHead(engine().socket, "GET", `/v1.45/containers/${ttyId}/logs?stdout=1`, { upgrade: false }), status: "HTTP/1.1 200 OK", contentType: raw },
+    { name: "exec start, upgraded, 1.41", head: async () => streamHead(engine().socket, "POST", `/v1.41/exec/${await newExec("box", false)}/start`, { upgrade: true, body: {} }), status: "HTTP/1.1 101 UPGRADED", contentType: raw },
+    { name: "exec start, upgraded, 1.45", head: async () => streamHead(engine().socket, "POST", `/v1.45/exec/${await newExec("box", false)}/start`, { upgrade: true, body: {} }), status: "HTTP/1.1 101 UPGRADED", contentType: multiplexed },
+    { name: "exec start, upgraded, TTY", head: async () => streamHead(engine().socket, "POST", `/v1.45/exec/${await newExec(ttyId, true)}/start`, { upgrade: true, body: { Tty: true } }), status: "HTTP/1.1 101 UPGRADED", contentType: raw },
+    { name: "exec start, plain, 1.45", head: async () => streamHead(engine().socket, "POST", `/v1.45/exec/${await newExec("box", false)}/start`, { upgrade: false, body: {} }), status: "HTTP/1.1 200 OK", contentType: raw },
+  ];
+  for (const { name, head, status, contentType } of cases) assert.deepEqual(await head(), { status, contentType }, name);
+  assert.equal((await docker(engine(), ["rm", "-f", ttyId])).code, 0);
+});
+
+test("clients that hang up on upgraded attach and exec requests leave the engine running", async () => {
+  // Each request is sent and its connection closed at once: the engine's answer meets a closed socket.
+  const sendAndHangUp = (path: string, body: string) =>
+    new Promise<void>((resolveSent) => {
+      const connection = connect(engine().socket, () => {
+        connection.end(`POST ${path} HTTP/1.1\r\nHost: api.moby.localhost\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+        connection.destroySoon();
+      });
+      connection.on("close", () => resolveSent());
+      connection.on("error", () => resolveSent());
+    });
+  for (let i = 0; i < 10; i++) {
+    const execId = (JSON.parse((await api(engine(), "POST", "/containers/box/exec", { Cmd: ["echo", "gone"], AttachStdout: true })).body) as { Id: string }).Id;
+    await sendAndHangUp(`/v1.45/exec/${execId}/start`, "{}");
+    await sendAndHangUp("/v1.45/containers/box/attach?stream=1&stdout=1", "");
+  }
+  await new Promise((settle) => setTimeout(settle, 300));
+  assert.equal(engine().process.exitCode, null, engine().logs().slice(-2000));
+  assert.equal((await api(engine(), "GET", "/_ping")).status, 200);
 });

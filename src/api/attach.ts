@@ -3,7 +3,8 @@ import type { Readable, Duplex, Writable } from "node:stream";
 import { MoorError, kindOf, statusOfKind } from "../errors.ts";
 import type { ContainerService } from "../engine/containers/service.ts";
 import type { ExecService } from "../engine/containers/exec.ts";
-import { splitVersionPrefix } from "./version.ts";
+import { versionLessThan } from "../util/versions.ts";
+import { apiVersions, splitVersionPrefix } from "./version.ts";
 
 /** The 8-byte header of Docker's multiplexed stream: stream type, then the payload size. */
 export function frame(stream: "stdout" | "stderr", data: Buffer): Buffer {
@@ -13,9 +14,16 @@ export function frame(stream: "stdout" | "stderr", data: Buffer): Buffer {
   return Buffer.concat([header, data]);
 }
 
-export function streamContentType(tty: boolean): string {
-  return `application/vnd.docker.${tty ? "raw-stream" : "multiplexed-stream"}`;
+/**
+ * The media type of an upgraded attach or exec stream and of logs: dockerd names the framed
+ * (non-TTY) stream multiplexed only from API 1.42, and raw before, as it names every stream
+ * it answers with a plain 200 on a taken-over connection.
+ */
+export function streamContentType(tty: boolean, apiVersion: string): string {
+  return tty || versionLessThan(apiVersion, "1.42") ? rawStream : "application/vnd.docker.multiplexed-stream";
 }
+
+export const rawStream = "application/vnd.docker.raw-stream";
 
 /** A process's stdio as the engine hands it to a connection. */
 export interface StdioSession {
@@ -69,15 +77,16 @@ export async function handleUpgrade(
   head: Buffer,
 ): Promise<boolean> {
   const url = new URL(req.url ?? "/", "http://moor");
-  const path = splitVersionPrefix(url.pathname).path;
+  const { version, path } = splitVersionPrefix(url.pathname);
+  const apiVersion = version ?? apiVersions.max;
   const attach = /^\/containers\/([^/]+)\/attach$/.exec(path);
   const execStart = /^\/exec\/([^/]+)\/start$/.exec(path);
   if (req.method !== "POST" || (attach === null && execStart === null)) return false;
   // The request's body (dockerode's attach options, the exec start options) precedes stdin.
   const { body, rest } = await readBody(req, socket, head);
   try {
-    if (attach !== null) await attachContainer(services.containers, decodeURIComponent(attach[1]), url.searchParams, socket, { upgraded: true, early: rest });
-    else await startExec(services.execs, decodeURIComponent(execStart![1]), body, socket, rest);
+    if (attach !== null) await attachContainer(services.containers, decodeURIComponent(attach[1]), url.searchParams, socket, { upgraded: true, early: rest, apiVersion });
+    else await startExec(services.execs, decodeURIComponent(execStart![1]), body, socket, rest, apiVersion);
   } catch (err) {
     const body = `${JSON.stringify({ message: err instanceof MoorError ? err.message : String(err) })}\n`;
     socket.end(`HTTP/1.1 ${statusOfKind(kindOf(err))} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
@@ -85,8 +94,8 @@ export async function handleUpgrade(
   return true;
 }
 
-function upgraded(socket: Duplex, tty: boolean): void {
-  socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${streamContentType(tty)}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+function upgraded(socket: Duplex, tty: boolean, apiVersion: string): void {
+  socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${streamContentType(tty, apiVersion)}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
 }
 
 /**
@@ -101,13 +110,13 @@ export async function attachContainer(
   name: string,
   query: URLSearchParams,
   socket: Duplex,
-  mode: { upgraded: true; early: Buffer } | { upgraded: false },
+  mode: { upgraded: true; early: Buffer; apiVersion: string } | { upgraded: false },
 ): Promise<void> {
   const flag = (key: string) => ["1", "true"].includes((query.get(key) ?? "").toLowerCase());
   const container = containers.inspect(name);
   const tty = Boolean(container.config.Tty);
-  if (mode.upgraded) upgraded(socket, tty);
-  else socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${streamContentType(tty)}\r\nConnection: close\r\n\r\n`);
+  if (mode.upgraded) upgraded(socket, tty, mode.apiVersion);
+  else socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${rawStream}\r\nConnection: close\r\n\r\n`);
   const withStdin = mode.upgraded && flag("stdin");
   const session = await containers.attach(container.id, withStdin);
   if (session === undefined) {
@@ -120,7 +129,7 @@ export async function attachContainer(
   pipeSession(stdio, socket, { tty, stdout: flag("stdout"), stderr: flag("stderr"), early: mode.upgraded ? mode.early : undefined });
 }
 
-async function startExec(execs: ExecService, execId: string, body: Buffer, socket: Duplex, early: Buffer): Promise<void> {
+async function startExec(execs: ExecService, execId: string, body: Buffer, socket: Duplex, early: Buffer, apiVersion: string): Promise<void> {
   const options = parseJson(body) as { Detach?: boolean };
   const session = execs.inspect(execId);
   const tty = Boolean(session.config.Tty);
@@ -131,7 +140,7 @@ async function startExec(execs: ExecService, execId: string, body: Buffer, socke
   }
   // Refusals (already running, already run, container stopped) are still plain HTTP errors.
   execs.startable(execId);
-  upgraded(socket, tty);
+  upgraded(socket, tty, apiVersion);
   await streamExec(execs, execId, socket, { tty, early });
 }
 

@@ -4,7 +4,7 @@ import { versionLessThan } from "../util/versions.ts";
 import type { ExecService } from "../engine/containers/exec.ts";
 import type { Container, ContainerMount, ContainerService, CreateContainerRequest, StopOptions, WaitCondition } from "../engine/containers/service.ts";
 import { readLog, type LogEntry } from "../engine/runtime/conmon.ts";
-import { attachContainer, frame } from "./attach.ts";
+import { attachContainer, frame, streamContentType } from "./attach.ts";
 import { commandLine } from "../engine/containers/config.ts";
 import { humanDuration } from "../util/units.ts";
 import type { HealthMonitor, HealthState } from "../engine/containers/health.ts";
@@ -286,7 +286,7 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
     await attachContainer(containers, params.id, query, req.socket, { upgraded: false });
   });
 
-  router.add("GET", "/containers/:id/logs", async ({ res, params, query }) => {
+  router.add("GET", "/containers/:id/logs", async ({ res, params, query, apiVersion }) => {
     const container = containers.inspect(params.id);
     const stdout = queryBool(query, "stdout");
     const stderr = queryBool(query, "stderr");
@@ -295,7 +295,7 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
     const timestamps = queryBool(query, "timestamps");
     const tail = query.get("tail");
     const since = Number(query.get("since") ?? "0") || 0;
-    res.writeHead(200, { "Content-Type": tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream" });
+    res.writeHead(200, { "Content-Type": streamContentType(tty, apiVersion) });
     const logPath = `${container.dir}/container.log`;
     let sent = 0;
     const emit = async (all: boolean) => {

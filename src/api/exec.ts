@@ -1,6 +1,6 @@
 import type { ExecConfig, ExecService, ExecSession } from "../engine/containers/exec.ts";
 import { MoorError } from "../errors.ts";
-import { streamContentType, streamExec } from "./attach.ts";
+import { rawStream, streamExec } from "./attach.ts";
 import { readJsonBody, sendJson } from "./http.ts";
 import type { Router } from "./router.ts";
 
@@ -60,7 +60,7 @@ export function addExecRoutes(router: Router, execs: ExecService): void {
     const session = execs.startable(params.id);
     const tty = Boolean(session.config.Tty);
     // dockerd hijacks the connection here too: the stream is the rest of it, unframed by HTTP.
-    req.socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${streamContentType(tty)}\r\nConnection: close\r\n\r\n`);
+    req.socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${rawStream}\r\nConnection: close\r\n\r\n`);
     await streamExec(execs, params.id, req.socket, { tty });
   });
 }

@@ -61,6 +61,10 @@ export function createApiServer(deps: ApiDependencies): Server {
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
   const server = createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
   server.on("upgrade", (req, socket, head) => {
+    // node's server drops its error listener from an upgraded connection: without one, a
+    // client hanging up before the answer is written (EPIPE) would end the engine. The streams
+    // notice the close by their own listeners.
+    socket.on("error", () => {});
     handleUpgrade(deps, req, socket, head)
       .then((handled) => {
         if (!handled) socket.end("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{\"message\":\"page not found\"}\n");
