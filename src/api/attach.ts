@@ -47,6 +47,11 @@ export interface StreamOptions {
  * stdin, the connection's bytes to it; the client's half-close closes stdin.
  */
 export function pipeSession(session: StdioSession, socket: Duplex, options: StreamOptions): void {
+  // A client that hung up while the session was being set up sends no close event any more.
+  if (socket.destroyed) {
+    session.detach();
+    return;
+  }
   session.output.on("data", (chunk: { stream: "stdout" | "stderr"; data: Buffer }) => {
     if ((chunk.stream === "stdout" && !options.stdout) || (chunk.stream === "stderr" && !options.stderr)) return;
     socket.write(options.tty ? chunk.data : frame(chunk.stream, chunk.data));
