@@ -2,6 +2,7 @@
 // Needs root (as CI runs) and a built binary (npm test builds first).
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { connect } from "node:net";
 import { test } from "node:test";
 import { api, docker, moor, moorBin, run, startEngine, useEngine } from "./support/engine.ts";
 
@@ -41,6 +42,22 @@ test("Docker endpoints not served yet answer 501 naming them; unknown paths 404"
   const unknown = await call("GET", "/v1.45/nosuchendpoint");
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body, '{"message":"page not found"}\n');
+});
+
+test("clients that hang up before their request's body is in leave no error in the engine's log, and the engine serving", async () => {
+  const logged = engine().logs().length;
+  for (const path of ["/v1.45/containers/create", "/v1.45/volumes/create", "/v1.45/build?t=left"]) {
+    await new Promise<void>((resolveClosed) => {
+      const connection = connect(engine().socket, () => {
+        connection.write(`POST ${path} HTTP/1.1\r\nHost: api.moby.localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"Name":`);
+        setTimeout(() => connection.destroy(), 50);
+      });
+      connection.on("close", () => resolveClosed());
+    });
+  }
+  const ping = await call("GET", "/_ping");
+  assert.equal(ping.status, 200);
+  assert.doesNotMatch(engine().logs().slice(logged), /"level":50/);
 });
 
 test("docker version and docker info print cleanly against moor", async () => {

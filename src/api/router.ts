@@ -74,7 +74,9 @@ export class Router {
       await handler(ctx);
     } catch (err) {
       const status = statusOfKind(kindOf(err));
-      if (status >= 500 && status !== 501) this.reportError(err, req);
+      // A client that hung up before its request's body was read is no failure of the engine.
+      const clientLeft = req.destroyed && (err as NodeJS.ErrnoException).code === "ECONNRESET";
+      if (status >= 500 && status !== 501 && !clientLeft) this.reportError(err, req);
       if (res.headersSent) {
         res.destroy(err instanceof Error ? err : undefined);
         return;
