@@ -20,8 +20,9 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { removeAllContainers, startEngine } from "../test/support/engine.ts";
-import { median, removeRuncLeftovers, runcFloor, timedRun, type OciMount } from "./support.ts";
+import { median, removeRuncLeftovers, runcFloor, settleDisks, timedRun, type OciMount } from "./support.ts";
 
 const refHost = process.env.REF_DOCKER_HOST;
 if (!refHost?.startsWith("unix://")) {
@@ -170,26 +171,37 @@ function createAndRemove(daemon: Daemon, image: string, check?: (name: string) =
   return ms;
 }
 
-/** Medians of `docker create` with its copy-up on each engine, and of `cp -a` of the tree on the host. */
-function copyUp(daemons: Daemon[], image: string, imageData: string, floorParent: string): { create: Map<Daemon, number>; floor: number; verified: Map<Daemon, string> } {
+/**
+ * Medians of `docker create` with its copy-up on each engine, and of `cp -a` of the tree on the
+ * host. Each timed copy starts once the deletions before it are done (moor deletes a removed
+ * volume's files in the background) and the disks are idle: on this VM's ext4, mounted with
+ * `discard`, files created right after a deletion take several times as long. The order of the
+ * three turns from round to round, so that none always follows the same one.
+ */
+async function copyUp(daemons: Daemon[], image: string, imageData: string, floorParent: string, deletionsDone: () => Promise<void>): Promise<{ create: Map<Daemon, number>; floor: number; verified: Map<Daemon, string> }> {
   const expected = treeFacts(imageData);
   const verified = new Map<Daemon, string>();
   // The checked create is also the warm-up: it brings each engine's image layer into the page cache.
   for (const daemon of daemons) {
-    sync();
+    await deletionsDone();
+    await settleDisks();
     createAndRemove(daemon, image, (name) => verified.set(daemon, verifyCopyUp(daemon, name, imageData, expected)));
   }
   const times = new Map<Daemon, number[]>(daemons.map((d) => [d, []]));
   const floorTimes: number[] = [];
   for (let i = 0; i < copyRuns; i++) {
-    for (const daemon of daemons) {
-      sync();
-      times.get(daemon)!.push(createAndRemove(daemon, image));
+    const floor = () => {
+      const copy = join(floorParent, `cp-floor-${i}`);
+      const { ms } = timedRun("cp", ["-a", imageData, copy]);
+      rmSync(copy, { recursive: true, force: true });
+      floorTimes.push(ms);
+    };
+    const steps = [...daemons.map((daemon) => () => void times.get(daemon)!.push(createAndRemove(daemon, image))), floor];
+    for (let s = 0; s < steps.length; s++) {
+      await deletionsDone();
+      await settleDisks();
+      steps[(i + s) % steps.length]();
     }
-    const copy = join(floorParent, `cp-floor-${i}`);
-    sync();
-    floorTimes.push(timedRun("cp", ["-a", imageData, copy]).ms);
-    rmSync(copy, { recursive: true, force: true });
   }
   return { create: new Map(daemons.map((d) => [d, median(times.get(d)!)])), floor: median(floorTimes), verified };
 }
@@ -383,7 +395,11 @@ try {
   );
   if (!sameFilesystem) console.log(`warning: not all on one filesystem (device numbers ${JSON.stringify(devices)}): the write figures compare different disks`);
 
-  const copy = copyUp(daemons, copyUpImage, imageData, work);
+  const moorVolumes = join(engine.root, "volumes");
+  const moorDeletionsDone = async () => {
+    while (readdirSync(moorVolumes).some((entry) => entry.startsWith(".trash-"))) await delay(50);
+  };
+  const copy = await copyUp(daemons, copyUpImage, imageData, work, moorDeletionsDone);
   for (const daemon of daemons) console.log(`copy-up checked on ${daemon.name}: ${copy.verified.get(daemon)} with the image's types, modes, owners, sizes and file times`);
   const written = writes(daemons, busybox, hostWrites, binds);
   const mounted = runWithMounts(daemons, busybox, binds);
