@@ -59,11 +59,6 @@ function dockerCli(daemon: Daemon, args: string[]): { ms: number; stdout: string
   }
 }
 
-/** Dirty pages of the last step are written out first, so they do not slow the next one. */
-function sync(): void {
-  timedRun("sync", []);
-}
-
 // ---- 1. copy-up -------------------------------------------------------------------------------
 
 const FILE_MODES = [0o644, 0o600, 0o755, 0o640];
@@ -233,7 +228,7 @@ function secondsFrom(output: string): number {
 type WriteTarget = "volume" | "bind";
 
 /** MiB/s of the write into a named volume and a bind mount on each engine, and on the host itself. */
-function writes(daemons: Daemon[], image: string, hostDirectory: string, bindParent: string): { engine: Map<Daemon, Record<WriteTarget, number>>; host: number } {
+async function writes(daemons: Daemon[], image: string, hostDirectory: string, bindParent: string): Promise<{ engine: Map<Daemon, Record<WriteTarget, number>>; host: number }> {
   const volumes = new Map<Daemon, string>();
   const binds = new Map<Daemon, string>();
   for (const daemon of daemons) {
@@ -249,14 +244,19 @@ function writes(daemons: Daemon[], image: string, hostDirectory: string, bindPar
     secondsFrom(dockerCli(daemon, ["run", "--rm", "-v", `${source}:/target`, image, "sh", "-c", writeScript("/target")]).stdout);
   const seconds = new Map(daemons.map((d) => [d, { volume: [] as number[], bind: [] as number[] }]));
   const hostSeconds: number[] = [];
+  // Each write starts on idle disks (the one before deleted its file, whose blocks are still being
+  // discarded after sync), in an order that turns each round.
   for (let i = 0; i < writeRuns; i++) {
-    sync();
-    hostSeconds.push(secondsFrom(timedRun("/bin/busybox", ["sh", "-c", writeScript(hostDirectory)]).stdout));
-    for (const daemon of daemons) {
-      sync();
-      seconds.get(daemon)!.volume.push(inContainer(daemon, volumes.get(daemon)!));
-      sync();
-      seconds.get(daemon)!.bind.push(inContainer(daemon, binds.get(daemon)!));
+    const steps = [
+      () => void hostSeconds.push(secondsFrom(timedRun("/bin/busybox", ["sh", "-c", writeScript(hostDirectory)]).stdout)),
+      ...daemons.flatMap((daemon) => [
+        () => void seconds.get(daemon)!.volume.push(inContainer(daemon, volumes.get(daemon)!)),
+        () => void seconds.get(daemon)!.bind.push(inContainer(daemon, binds.get(daemon)!)),
+      ]),
+    ];
+    for (let s = 0; s < steps.length; s++) {
+      await settleDisks();
+      steps[(i + s) % steps.length]();
     }
   }
   const rate = (values: number[]) => writeMiB / median(values);
@@ -401,7 +401,7 @@ try {
   };
   const copy = await copyUp(daemons, copyUpImage, imageData, work, moorDeletionsDone);
   for (const daemon of daemons) console.log(`copy-up checked on ${daemon.name}: ${copy.verified.get(daemon)} with the image's types, modes, owners, sizes and file times`);
-  const written = writes(daemons, busybox, hostWrites, binds);
+  const written = await writes(daemons, busybox, hostWrites, binds);
   const mounted = runWithMounts(daemons, busybox, binds);
   const floors = runFloors(busyboxTar, work);
 

@@ -30,8 +30,10 @@ import { MoorError } from "../../errors.ts";
 import { TarListingFollower } from "../../util/tar-listing.ts";
 import { encodeTarHeader, tarEnd, tarHeader, tarPadding } from "../../util/tar.ts";
 import { randomId } from "../../util/ids.ts";
-import { pipeCommands, runCommand, runIntoFile, streamOutput, streamPipeline } from "../runtime/command.ts";
+import { pipeCommands, runIntoFile, streamOutput, streamPipeline } from "../runtime/command.ts";
 import { directorySize, diskFull, removeTree } from "../fs.ts";
+import { copyDirectoryTree } from "../tree-copy.ts";
+import { O_PATH } from "../../util/scoped-tree.ts";
 import { backupFormat, dataRoot, formatHashes, headerMember, manifestMember, type ArchiveSummary, type BackupHeader, type BackupManifest } from "./backup-reader.ts";
 import { changeMark, digestInBackground, type BackgroundDigest } from "./file-digests.ts";
 import { unpackArchive, type ArchiveSource } from "./unpack.ts";
@@ -293,8 +295,8 @@ export class VolumeBackups {
   }
 
   /**
-   * A full copy of a volume under a new name, with its labels: `cp -a --reflink=auto` (reflinks
-   * or copy_file_range where the filesystem allows) into a staging directory, which becomes the
+   * A full copy of a volume under a new name, with its labels: copyDirectoryTree (cp, with
+   * reflinks or copy_file_range where the filesystem allows) into a staging directory, which becomes the
    * new volume in one rename, so an interrupted clone leaves no half-made volume. The same
    * consistency rule as backups: refused while running containers write to the source, unless
    * `stop`.
@@ -320,7 +322,12 @@ export class VolumeBackups {
           .catch(() => undefined)
           .finally(() => (measuring = false));
       }, 1000);
-      await runCommand("cp", ["-a", "--reflink=auto", volume.mountpoint, join(staging, dataRoot)]);
+      const sourceFd = openSync(volume.mountpoint, O_PATH | fsConstants.O_DIRECTORY);
+      try {
+        await copyDirectoryTree(sourceFd, join(staging, dataRoot));
+      } finally {
+        closeSync(sourceFd);
+      }
       return await this.volumes.createFromStaged({ name: target, labels: volume.labels === null ? null : { ...volume.labels } }, staging);
     } catch (err) {
       await removeTree(staging).catch(() => undefined);

@@ -1,4 +1,4 @@
-// Copy-up's copy of an image directory: everything kept, whether one cp copies the tree or several
+// copyDirectoryTree: everything kept, whether one cp copies the tree or several
 // share its top-level entries. Needs root (owners, ACLs) and the attr and acl tools.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -6,8 +6,8 @@ import { chownSync, closeSync, constants, linkSync, lstatSync, lutimesSync, mkdi
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { O_PATH } from "../../util/scoped-tree.ts";
-import { copyDirectoryTree } from "./copy-up.ts";
+import { O_PATH } from "../util/scoped-tree.ts";
+import { copyDirectoryTree } from "./tree-copy.ts";
 
 const base = mkdtempSync(join(tmpdir(), "moor-copy-up-"));
 after(() => rmSync(base, { recursive: true, force: true }));
