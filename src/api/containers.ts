@@ -3,7 +3,7 @@ import type { MountRequest } from "../engine/mounts/parse.ts";
 import { versionLessThan } from "../util/versions.ts";
 import type { ExecService } from "../engine/containers/exec.ts";
 import type { Container, ContainerMount, ContainerService, CreateContainerRequest, StopOptions, WaitCondition } from "../engine/containers/service.ts";
-import { readLog, type LogEntry } from "../engine/runtime/conmon.ts";
+import { LogFollower, type LogEntry } from "../engine/runtime/conmon.ts";
 import { attachContainer, frame, streamContentType } from "./attach.ts";
 import { commandLine } from "../engine/containers/config.ts";
 import { humanDuration } from "../util/units.ts";
@@ -296,13 +296,14 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
     const tail = query.get("tail");
     const since = Number(query.get("since") ?? "0") || 0;
     res.writeHead(200, { "Content-Type": streamContentType(tty, apiVersion) });
-    const logPath = `${container.dir}/container.log`;
-    let sent = 0;
-    const emit = async (all: boolean) => {
-      const lines = joinPartials(await readLog(logPath).catch(() => []));
-      let selected = lines.slice(sent).filter((line) => (line.stream === "stdout" ? stdout : stderr) && Number(line.unixNano / 1_000_000_000n) >= since);
-      if (all && tail !== null && tail !== "all") selected = selected.slice(-Math.max(0, Number.parseInt(tail, 10) || 0));
-      sent = lines.length;
+    // Listened for before anything is read: a client may hang up at any point.
+    let clientLeft = false;
+    res.on("close", () => (clientLeft = true));
+    const log = new LogFollower(`${container.dir}/container.log`);
+    const joined = partialJoiner();
+    const emit = async (first: boolean) => {
+      let selected = joined(await log.next().catch(() => [])).filter((line) => (line.stream === "stdout" ? stdout : stderr) && Number(line.unixNano / 1_000_000_000n) >= since);
+      if (first && tail !== null && tail !== "all") selected = selected.slice(-Math.max(0, Number.parseInt(tail, 10) || 0));
       for (const line of selected) {
         const text = Buffer.from(`${timestamps ? `${new Date(Number(line.unixNano / 1_000_000n)).toISOString()} ` : ""}${line.text}\n`);
         res.write(tty ? text : frame(line.stream, text));
@@ -310,15 +311,13 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
     };
     await emit(true);
     if (queryBool(query, "follow") && container.state.status === "running") {
-      const done = containers.wait(container.id, "next-exit");
-      let finished = false;
-      void done.then(() => (finished = true));
-      res.on("close", () => (finished = true));
-      while (!finished) {
+      let exited = false;
+      void containers.wait(container.id, "next-exit").then(() => (exited = true));
+      while (!exited && !clientLeft) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         await emit(false);
       }
-      await emit(false);
+      if (!clientLeft) await emit(false);
     }
     res.end();
   });
@@ -335,18 +334,23 @@ function stopOptions(query: URLSearchParams): StopOptions {
   return { timeoutSeconds: timeout === null ? undefined : Number.parseInt(timeout, 10), signal: query.get("signal") || undefined };
 }
 
-/** conmon splits long lines into partial entries; logs shows them whole. */
-function joinPartials(entries: LogEntry[]): LogEntry[] {
-  const lines: LogEntry[] = [];
+/**
+ * conmon splits long lines into partial entries; logs shows them whole. The joiner takes the
+ * entries as they are read and gives the lines they complete, keeping a line still open for later.
+ */
+function partialJoiner(): (entries: LogEntry[]) => LogEntry[] {
   const open = new Map<string, LogEntry>();
-  for (const entry of entries) {
-    const pending = open.get(entry.stream);
-    const joined = pending === undefined ? entry : { ...entry, time: pending.time, unixNano: pending.unixNano, text: pending.text + entry.text };
-    if (entry.partial) open.set(entry.stream, joined);
-    else {
-      open.delete(entry.stream);
-      lines.push(joined);
+  return (entries) => {
+    const lines: LogEntry[] = [];
+    for (const entry of entries) {
+      const pending = open.get(entry.stream);
+      const joined = pending === undefined ? entry : { ...entry, time: pending.time, unixNano: pending.unixNano, text: pending.text + entry.text };
+      if (entry.partial) open.set(entry.stream, joined);
+      else {
+        open.delete(entry.stream);
+        lines.push(joined);
+      }
     }
-  }
-  return lines;
+    return lines;
+  };
 }

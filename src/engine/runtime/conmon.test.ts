@@ -12,7 +12,7 @@ import {
   parseK8sLog,
   parseRfc3339Nano,
   parseSyncMessage,
-  readLog,
+  LogFollower,
   runcErrorText,
   type AttachChunk,
   type AttachSession,
@@ -46,6 +46,25 @@ describe("k8s-file log parsing", () => {
     assert.deepEqual(parseK8sLog("garbage\n2026-11-28 stdout F x\n\n"), []);
     assert.equal(parseRfc3339Nano("2026-11-28T02:00:00Z"), BigInt(Date.UTC(2026, 10, 28, 2)) * 1_000_000n);
     assert.equal(parseRfc3339Nano("yesterday"), undefined);
+  });
+
+  test("a followed log gives each entry once, as its line is completed; a missing log has none yet", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "moor-log-follow-"));
+    try {
+      const path = join(dir, "container.log");
+      const follower = new LogFollower(path);
+      assert.deepEqual(await follower.next(), []);
+      const texts = async () => (await follower.next()).map((entry) => `${entry.stream}:${entry.partial ? "P" : "F"}:${entry.text}`);
+      await writeFile(path, "2026-11-28T02:00:00.000000001Z stdout F one\n2026-11-28T02:00:00.2Z stderr P two, first half");
+      assert.deepEqual(await texts(), ["stdout:F:one"]);
+      assert.deepEqual(await texts(), []);
+      await writeFile(path, "\n2026-11-28T02:00:01Z stderr F  and the rest\n2026-11-28T02:00:02Z stdout F thr", { flag: "a" });
+      assert.deepEqual(await texts(), ["stderr:P:two, first half", "stderr:F: and the rest"]);
+      await writeFile(path, "ee\n", { flag: "a" });
+      assert.deepEqual(await texts(), ["stdout:F:three"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -256,7 +275,7 @@ describe("ConmonRuntime with real conmon and runc", { skip, concurrency: false }
     const raw = await readFile(logPath, "utf8");
     assert.match(raw, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}[+-]\d{2}:\d{2} stdout F hi\n$/);
     assert.deepEqual(
-      (await readLog(logPath)).map((e) => [e.stream, e.partial, e.text]),
+      (await new LogFollower(logPath).next()).map((e) => [e.stream, e.partial, e.text]),
       [["stdout", false, "hi"]],
     );
     assert.equal((await runtime.state(id)).status, "stopped");
@@ -271,7 +290,7 @@ describe("ConmonRuntime with real conmon and runc", { skip, concurrency: false }
     const { id, code, logPath } = await run(["sh", "-c", "printf part; sleep 0.3; echo ial; echo oops >&2; exit 3"]);
     assert.equal(code, 3);
     assert.deepEqual(
-      (await readLog(logPath)).map((e) => [e.stream, e.partial, e.text]),
+      (await new LogFollower(logPath).next()).map((e) => [e.stream, e.partial, e.text]),
       [
         ["stdout", true, "part"],
         ["stdout", false, "ial"],
@@ -426,7 +445,7 @@ describe("ConmonRuntime with real conmon and runc", { skip, concurrency: false }
     assert.equal(await runtime.waitForExit(b.id), 0);
     await session.closed;
     assert.deepEqual(
-      (await readLog(b.logPath)).map((e) => [e.stream, e.text]),
+      (await new LogFollower(b.logPath).next()).map((e) => [e.stream, e.text]),
       [
         ["stdout", "hello"],
         ["stdout", "second line"],

@@ -1006,8 +1006,42 @@ export function parseK8sLogLine(line: string): LogEntry | undefined {
   return { time: match[1], unixNano, stream: match[2] as LogStream, partial: match[3] === "P", text: match[4] };
 }
 
-export async function readLog(path: string): Promise<LogEntry[]> {
-  return parseK8sLog(await readFile(path));
+/**
+ * A container's log read as it grows: each next() gives the entries completed since the one
+ * before (the first, all of them), reading only the bytes added since. A missing log has none yet.
+ */
+export class LogFollower {
+  private offset = 0;
+
+  constructor(private readonly path: string) {}
+
+  async next(): Promise<LogEntry[]> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.path, "r");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw err;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size <= this.offset) return [];
+      const added = Buffer.allocUnsafe(size - this.offset);
+      let read = 0;
+      while (read < added.length) {
+        const { bytesRead } = await handle.read(added, read, added.length - read, this.offset + read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      // An entry is complete at its newline: one being written stays for the next call.
+      const end = added.subarray(0, read).lastIndexOf(0x0a);
+      if (end < 0) return [];
+      this.offset += end + 1;
+      return parseK8sLog(added.subarray(0, end + 1));
+    } finally {
+      await handle.close();
+    }
+  }
 }
 
 const rfc3339Pattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):(\d{2}))$/;
