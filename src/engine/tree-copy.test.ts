@@ -100,3 +100,15 @@ test("a small directory is copied whole too", async () => {
   await copy(source, join(base, "small-copy"));
   assert.deepEqual(listing(join(base, "small-copy")), expected);
 });
+
+test("when one cp fails, the copy fails only once every cp has ended, so that what was copied can be removed", async () => {
+  const source = imageTree("failing");
+  for (let f = 0; f < 3000; f++) writeFileSync(join(source, "dir-0", `more-${f}`), "more\n");
+  const target = join(base, "failing-copy");
+  mkdirSync(target);
+  // A file where a directory of the other group goes: that cp fails at once, the one with dir-0 goes on.
+  writeFileSync(join(target, "dir-5"), "in the way\n");
+  const running = () => execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((args) => args.startsWith("cp ") && args.includes(target));
+  await assert.rejects(copy(source, target), /cannot overwrite non-directory/);
+  assert.deepEqual(running(), []);
+});

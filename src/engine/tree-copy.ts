@@ -22,7 +22,11 @@ export async function copyDirectoryTree(sourceFd: number, target: string): Promi
     return;
   }
   await mkdir(target, { recursive: true });
-  await Promise.all(groups.map((names) => copyWithCp(sourceFd, names.map((name) => `/proc/self/fd/3/${name}`), target)));
+  // All end before a failure is reported: the caller then removes what was copied, which a cp
+  // still running would go on writing into.
+  const copies = await Promise.allSettled(groups.map((names) => copyWithCp(sourceFd, names.map((name) => `/proc/self/fd/3/${name}`), target)));
+  const failed = copies.find((copy) => copy.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
   const fidelity = ["--format=posix", "--xattrs", "--xattrs-include=*", "--acls", "--numeric-owner", "--no-recursion"];
   await pipeCommands(
     ["setpriv", [...diesWithEngine, "tar", "--create", ...fidelity, "-C", engineFdPath(sourceFd), "."]],
