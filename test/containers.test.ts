@@ -72,6 +72,31 @@ test("dockerd's errors: name in use, bad name, no such image, no such container,
   await docker(engine(), ["rm", "taken"]);
 });
 
+test("a create body is decoded as dockerd decodes it: one string for a command, Go's errors for other JSON, null mounts and empty variables refused", async () => {
+  const created = await api(engine(), "POST", "/v1.45/containers/create", { Image: "busybox", Entrypoint: "sh", Cmd: "-c" });
+  assert.equal(created.status, 201, created.body);
+  const id = JSON.parse(created.body).Id as string;
+  const config = JSON.parse((await api(engine(), "GET", `/v1.45/containers/${id}/json`)).body).Config;
+  assert.deepEqual([config.Entrypoint, config.Cmd], [["sh"], ["-c"]]);
+  await api(engine(), "DELETE", `/v1.45/containers/${id}`);
+  const refused: Array<[unknown, string]> = [
+    [{ Image: "busybox", Cmd: [1] }, "json: cannot unmarshal array into Go struct field ContainerConfigWrapper.Cmd of type string"],
+    [{ Image: "busybox", Entrypoint: 5 }, "json: cannot unmarshal number into Go struct field ContainerConfigWrapper.Entrypoint of type string"],
+    [{ Image: "busybox", Shell: { sh: true } }, "json: cannot unmarshal object into Go struct field ContainerConfigWrapper.Shell of type string"],
+    [{ Image: "busybox", Env: "A=1" }, "json: cannot unmarshal string into Go struct field ContainerConfigWrapper.Env of type []string"],
+    [{ Image: "busybox", Env: [true] }, "json: cannot unmarshal bool into Go struct field ContainerConfigWrapper.Env of type string"],
+    [{ Image: "busybox", Env: [null] }, "invalid environment variable: "],
+    [{ Image: "busybox", Env: ["A=1", "=x"] }, "invalid environment variable: =x"],
+    [{ Image: "busybox", HostConfig: { Mounts: [null] } }, 'invalid mount config for type "": field Target must not be empty'],
+  ];
+  const before = (await docker(engine(), ["ps", "-aq"])).stdout;
+  for (const [body, message] of refused) {
+    const answer = await api(engine(), "POST", "/v1.45/containers/create", body);
+    assert.deepEqual([answer.status, JSON.parse(answer.body).message], [400, message], JSON.stringify(body));
+  }
+  assert.equal((await docker(engine(), ["ps", "-aq"])).stdout, before, "no container made");
+});
+
 test("moor ps, inspect and rm print as docker does", async () => {
   await docker(engine(), ["create", "--name", "twin", "busybox", "sh", "-c", "echo a very long command line here"]);
   for (const args of [

@@ -154,6 +154,35 @@ export function toContainerSummary(container: Container, health?: HealthState): 
 }
 
 /**
+ * The fields of a create's config that dockerd decodes into types a JSON body can miss, decoded
+ * as it does: Cmd, Entrypoint and Shell are a list of strings or one string (a list of one);
+ * Env is a list of strings, where null stands for "". Any other JSON is refused with Go's text.
+ */
+function decodeAsDockerd(config: Record<string, unknown>): void {
+  const refuse = (value: unknown, field: string, type: string) =>
+    new MoorError("invalid", `json: cannot unmarshal ${jsonKind(value)} into Go struct field ContainerConfigWrapper.${field} of type ${type}`);
+  for (const field of ["Cmd", "Entrypoint", "Shell"]) {
+    const value = config[field];
+    if (typeof value === "string") config[field] = [value];
+    // A list with anything but strings fails as a list, then as the one string it might have been.
+    else if (value !== undefined && value !== null && !(Array.isArray(value) && value.every((item) => typeof item === "string"))) throw refuse(value, field, "string");
+  }
+  const env = config.Env;
+  if (env === undefined || env === null) return;
+  if (!Array.isArray(env)) throw refuse(env, "Env", "[]string");
+  const bad = env.find((item) => item !== null && typeof item !== "string");
+  if (bad !== undefined) throw refuse(bad, "Env", "string");
+  config.Env = env.map((item) => item ?? "");
+}
+
+/** The kind of JSON value, as Go's decoder names it in its errors. */
+function jsonKind(value: unknown): string {
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "boolean") return "bool";
+  return typeof value === "object" ? "object" : typeof value;
+}
+
+/**
  * The Mounts fields an API version knows, as dockerd's router enforces them: before 1.42
  * options of another mount type were ignored and CreateMountpoint did not exist; from 1.42 they
  * are refused; ReadOnlyForceRecursive needs 1.44, Subpath 1.45, image mounts 1.48.
@@ -182,7 +211,10 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
     const body = (await readJsonBody(req)) as Record<string, unknown> | null;
     if (body === null || typeof body !== "object") throw new MoorError("invalid", "config cannot be empty in order to create a container");
     const { HostConfig, NetworkingConfig: _networking, ...config } = body as { HostConfig?: CreateContainerRequest["hostConfig"]; NetworkingConfig?: unknown };
+    decodeAsDockerd(config);
     const hostConfig = HostConfig ?? {};
+    // A null in the list decodes as an empty mount, which the mount's checks then refuse.
+    if (Array.isArray(hostConfig.Mounts)) hostConfig.Mounts = hostConfig.Mounts.map((mount) => mount ?? {});
     adaptMountsToVersion(hostConfig.Mounts ?? [], apiVersion);
     const created = await containers.create({
       name: query.get("name") ?? undefined,

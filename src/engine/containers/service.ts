@@ -137,6 +137,9 @@ export class ContainerService {
     if (imageName === "") throw new MoorError("invalid", "No command specified");
     const host = request.hostConfig;
     // dockerd checks the request's settings before it looks up the image.
+    for (const entry of request.config.Env ?? []) {
+      if (entry.split("=", 1)[0] === "") throw new MoorError("invalid", `invalid environment variable: ${entry}`);
+    }
     validateHealthcheck(request.config.Healthcheck);
     const policy = host.RestartPolicy?.Name ?? "";
     if (host.AutoRemove && policy !== "" && policy !== "no") {
