@@ -72,7 +72,7 @@ test("dockerd's errors: name in use, bad name, no such image, no such container,
   await docker(engine(), ["rm", "taken"]);
 });
 
-test("a create body is decoded as dockerd decodes it: one string for a command, Go's errors for other JSON, null mounts and empty variables refused", async () => {
+test("a create body is decoded and checked as dockerd does it: one string for a command, Go's errors for other JSON, its own settings before the image; list filters' values checked", async () => {
   const created = await api(engine(), "POST", "/v1.45/containers/create", { Image: "busybox", Entrypoint: "sh", Cmd: "-c" });
   assert.equal(created.status, 201, created.body);
   const id = JSON.parse(created.body).Id as string;
@@ -88,6 +88,11 @@ test("a create body is decoded as dockerd decodes it: one string for a command, 
     [{ Image: "busybox", Env: [null] }, "invalid environment variable: "],
     [{ Image: "busybox", Env: ["A=1", "=x"] }, "invalid environment variable: =x"],
     [{ Image: "busybox", HostConfig: { Mounts: [null] } }, 'invalid mount config for type "": field Target must not be empty'],
+    // The request's settings are checked before the image: a missing image is not what is said.
+    [{ Image: "nosuch", WorkingDir: "relative" }, "the working directory 'relative' is invalid, it needs to be an absolute path"],
+    [{ Image: "nosuch", StopSignal: "SIGNOPE" }, "Invalid signal: SIGNOPE"],
+    [{ Cmd: ["true"], HostConfig: { RestartPolicy: { Name: "sometimes" } } }, "invalid restart policy 'sometimes'"],
+    [{ HostConfig: { RestartPolicy: { Name: "always" } } }, "config cannot be empty in order to create a container"],
   ];
   const before = (await docker(engine(), ["ps", "-aq"])).stdout;
   for (const [body, message] of refused) {
@@ -95,6 +100,13 @@ test("a create body is decoded as dockerd decodes it: one string for a command, 
     assert.deepEqual([answer.status, JSON.parse(answer.body).message], [400, message], JSON.stringify(body));
   }
   assert.equal((await docker(engine(), ["ps", "-aq"])).stdout, before, "no container made");
+  for (const [filters, message] of [
+    [{ status: ["bogus"] }, "Invalid filter 'status=bogus'"],
+    [{ exited: ["abc"] }, 'strconv.Atoi: parsing "abc": invalid syntax'],
+  ] as const) {
+    const listed = await api(engine(), "GET", `/v1.45/containers/json?filters=${encodeURIComponent(JSON.stringify(filters))}`);
+    assert.deepEqual([listed.status, JSON.parse(listed.body).message], [400, message]);
+  }
 });
 
 test("moor ps, inspect and rm print as docker does", async () => {

@@ -211,6 +211,8 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
     const body = (await readJsonBody(req)) as Record<string, unknown> | null;
     if (body === null || typeof body !== "object") throw new MoorError("invalid", "config cannot be empty in order to create a container");
     const { HostConfig, NetworkingConfig: _networking, ...config } = body as { HostConfig?: CreateContainerRequest["hostConfig"]; NetworkingConfig?: unknown };
+    // dockerd decodes the config only from its own fields: without any there is none.
+    if (Object.keys(config).length === 0) throw new MoorError("invalid", "config cannot be empty in order to create a container");
     decodeAsDockerd(config);
     const hostConfig = HostConfig ?? {};
     // A null in the list decodes as an empty mount, which the mount's checks then refuse.

@@ -72,6 +72,8 @@ export interface Container {
 }
 
 const listFilterKeys = new Set(["id", "name", "label", "status", "ancestor", "volume", "exited", "health"]);
+/** The states a status filter can name (moby's container.IsValidStateString). */
+const statusFilterValues = new Set(["paused", "restarting", "removing", "running", "dead", "created", "exited"]);
 const healthFilterValues = new Set(["starting", "healthy", "unhealthy", "none"]);
 const restartPolicies = new Set(["", "no", "always", "on-failure", "unless-stopped"]);
 
@@ -134,9 +136,12 @@ export class ContainerService {
 
   async create(request: CreateContainerRequest): Promise<{ id: string; warnings: string[] }> {
     const imageName = request.config.Image ?? "";
-    if (imageName === "") throw new MoorError("invalid", "No command specified");
     const host = request.hostConfig;
     // dockerd checks the request's settings before it looks up the image.
+    const workingDir = request.config.WorkingDir ?? "";
+    if (workingDir !== "" && !workingDir.startsWith("/")) throw new MoorError("invalid", `the working directory '${workingDir}' is invalid, it needs to be an absolute path`);
+    const stopSignal = String(request.config.StopSignal ?? "");
+    if (stopSignal !== "" && parseSignal(stopSignal) === undefined) throw new MoorError("invalid", `Invalid signal: ${stopSignal}`);
     for (const entry of request.config.Env ?? []) {
       if (entry.split("=", 1)[0] === "") throw new MoorError("invalid", `invalid environment variable: ${entry}`);
     }
@@ -148,6 +153,7 @@ export class ContainerService {
     for (const mount of host.Mounts ?? []) parseMountSpec(mount, hostPaths);
     for (const destination of Object.keys(host.Tmpfs ?? {})) validateTmpfsDestination(destination);
     if (!restartPolicies.has(policy)) throw new MoorError("invalid", `invalid restart policy '${policy}'`);
+    if (imageName === "") throw new MoorError("invalid", "No command specified");
     const image = this.images.inspect(imageName);
     const id = randomId();
     const config = mergeConfig(request.config, image.config, imageName, id.slice(0, 12));
@@ -355,6 +361,12 @@ export class ContainerService {
     filters.validate(listFilterKeys);
     for (const value of filters.get("health")) {
       if (!healthFilterValues.has(value)) throw new MoorError("invalid", `Unrecognised filter value for health: ${value}`);
+    }
+    for (const value of filters.get("status")) {
+      if (!statusFilterValues.has(value)) throw new MoorError("invalid", `Invalid filter 'status=${value}'`);
+    }
+    for (const value of filters.get("exited")) {
+      if (!/^[+-]?\d+$/.test(value)) throw new MoorError("invalid", `strconv.Atoi: parsing ${JSON.stringify(value)}: invalid syntax`);
     }
     let ancestors: Set<string> | undefined;
     if (filters.contains("ancestor")) {
