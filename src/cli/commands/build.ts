@@ -7,6 +7,7 @@ import { prepareBuildContext } from "../build-context.ts";
 import { CommandError, type CommandSpec, type FlagValues } from "../command.ts";
 import { Interruption } from "../interrupt.ts";
 import { withClient } from "../program.ts";
+import { envEntryProblem } from "../../util/env.ts";
 
 /**
  * `moor build`: the docker CLI's legacy-builder `docker build` (docker/cli
@@ -202,7 +203,7 @@ moor build --label team=storage -q .              # print only the new image's I
       type: "list",
       valueName: "list",
       usage: "Set build-time variables (KEY=value; KEY alone takes its value from the environment)",
-      check: (value) => (value.split("=")[0] === "" ? `invalid environment variable: ${value}` : undefined),
+      check: envEntryProblem,
     },
     { long: "file", short: "f", type: "string", valueName: "string", usage: 'Name of the Dockerfile (Default is "PATH/Dockerfile"); "-" reads it from stdin' },
     { long: "force-rm", type: "bool", usage: "Always remove intermediate containers (moor's engine always does)" },

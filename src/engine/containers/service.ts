@@ -20,6 +20,7 @@ import { isPlatformSignal, parseSignal, sigkill, sigterm } from "../signals.ts";
 import { ensureInitLayer, mountRootfs, resolveUser, unmountRootfs, writeEtcFiles } from "./rootfs.ts";
 import type { ContainerHostFacts } from "./host-runtime.ts";
 import { KeyedMutex } from "../../util/keyed-mutex.ts";
+import { envEntryProblem } from "../../util/env.ts";
 import { nextRestartDelay, restartsWithEngine, shouldRestart } from "./restart-policy.ts";
 import type { Logger } from "../logger.ts";
 import { lookUpImagePath } from "../mounts/copy-up.ts";
@@ -143,7 +144,8 @@ export class ContainerService {
     const stopSignal = String(request.config.StopSignal ?? "");
     if (stopSignal !== "" && parseSignal(stopSignal) === undefined) throw new MoorError("invalid", `Invalid signal: ${stopSignal}`);
     for (const entry of request.config.Env ?? []) {
-      if (entry.split("=", 1)[0] === "") throw new MoorError("invalid", `invalid environment variable: ${entry}`);
+      const problem = envEntryProblem(entry);
+      if (problem !== undefined) throw new MoorError("invalid", problem);
     }
     validateHealthcheck(request.config.Healthcheck);
     const policy = host.RestartPolicy?.Name ?? "";
