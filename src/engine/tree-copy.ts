@@ -27,12 +27,15 @@ export async function copyDirectoryTree(sourceFd: number, target: string): Promi
   const copies = await Promise.allSettled(groups.map((names) => copyWithCp(sourceFd, names.map((name) => `/proc/self/fd/3/${name}`), target)));
   const failed = copies.find((copy) => copy.status === "rejected");
   if (failed !== undefined) throw failed.reason;
-  const fidelity = ["--format=posix", "--xattrs", "--xattrs-include=*", "--acls", "--numeric-owner", "--no-recursion"];
+  const fidelity = [...tarFidelity, "--no-recursion"];
   await pipeCommands(
     ["setpriv", [...diesWithEngine, "tar", "--create", ...fidelity, "-C", engineFdPath(sourceFd), "."]],
     ["setpriv", [...diesWithEngine, "tar", "--extract", ...fidelity, "--same-permissions", "--same-owner", "-C", target]],
   );
 }
+
+/** GNU tar, keeping everything a tree's files carry (backups use it too). */
+export const tarFidelity = ["--format=posix", "--xattrs", "--xattrs-include=*", "--acls", "--numeric-owner"];
 
 /** The copy dies with the engine: one left running after a crash would write into a copy the next engine is deleting. */
 const diesWithEngine = ["--pdeathsig", "KILL", "--"];

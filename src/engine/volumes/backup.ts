@@ -32,7 +32,7 @@ import { encodeTarHeader, tarEnd, tarHeader, tarPadding } from "../../util/tar.t
 import { randomId } from "../../util/ids.ts";
 import { pipeCommands, runIntoFile, streamOutput, streamPipeline } from "../runtime/command.ts";
 import { directorySize, diskFull, removeTree } from "../fs.ts";
-import { copyDirectoryTree } from "../tree-copy.ts";
+import { copyDirectoryTree, tarFidelity } from "../tree-copy.ts";
 import { O_PATH } from "../../util/scoped-tree.ts";
 import { backupFormat, dataRoot, formatHashes, headerMember, manifestMember, type ArchiveSummary, type BackupHeader, type BackupManifest } from "./backup-reader.ts";
 import { changeMark, digestInBackground, type BackgroundDigest } from "./file-digests.ts";
@@ -60,9 +60,6 @@ export interface BackupOptions {
   /** An id under which a client follows the backup's progress. */
   operation?: string;
 }
-
-/** GNU tar, keeping everything a volume's files carry. */
-const tarFidelity = ["--format=posix", "--xattrs", "--xattrs-include=*", "--acls", "--numeric-owner"];
 
 /**
  * Records of 64 KiB (128 blocks), the size of a pipe's buffer, instead of GNU tar's 10 KiB: tar
