@@ -12,7 +12,8 @@ export interface ContainerRecord {
   created: string;
 }
 
-export type ContainerStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+export const containerStatuses = ["created", "running", "paused", "restarting", "removing", "exited", "dead"] as const;
+export type ContainerStatus = (typeof containerStatuses)[number];
 
 /** The small mutable part of a container. */
 export interface ContainerStateRecord {

@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MoorError, messages, wrap } from "../../errors.ts";
-import type { ContainerRecord, ContainerStateRecord, ContainerStatus, ContainerStore, MountRecord } from "../../store/container-store.ts";
+import { containerStatuses, type ContainerRecord, type ContainerStateRecord, type ContainerStatus, type ContainerStore, type MountRecord } from "../../store/container-store.ts";
 import { randomId } from "../../util/ids.ts";
 import { rfc3339Nano } from "../../util/time.ts";
 import { directorySize, mkdirAll, mountsUnder, removeTree } from "../fs.ts";
@@ -73,8 +73,8 @@ export interface Container {
 }
 
 const listFilterKeys = new Set(["id", "name", "label", "status", "ancestor", "volume", "exited", "health"]);
-/** The states a status filter can name (moby's container.IsValidStateString). */
-const statusFilterValues = new Set(["paused", "restarting", "removing", "running", "dead", "created", "exited"]);
+/** The states a status filter can name (moby's container.IsValidStateString): every state. */
+const statusFilterValues = new Set<string>(containerStatuses);
 const healthFilterValues = new Set(["starting", "healthy", "unhealthy", "none"]);
 const restartPolicies = new Set(["", "no", "always", "on-failure", "unless-stopped"]);
 
