@@ -1,6 +1,6 @@
 // A directory tree copied with everything it holds: copy-up fills a new volume from the image,
 // a clone copies a volume.
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { pipeCommands, runCommand, runCommandWithFd } from "./runtime/command.ts";
 
@@ -61,7 +61,8 @@ const maxArgumentBytes = 64 * 1024;
  */
 async function parallelGroups(sourceFd: number): Promise<string[][]> {
   const processes = Math.min(availableParallelism(), 4);
-  if (processes < 2) return [];
+  // Most image directories a volume is declared on are empty or hold one entry: nothing to split, nothing to list.
+  if (processes < 2 || (await readdir(`/proc/self/fd/${sourceFd}`)).length < 2) return [];
   const top = `${engineFdPath(sourceFd)}/`;
   // A tree these cannot list is left to one cp, which reports what is wrong with it.
   const listed = await Promise.all([
