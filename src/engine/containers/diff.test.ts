@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, wri
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
-import { containerChanges, parseOpaque, statDifferent } from "./diff.ts";
+import { containerChanges, statDifferent } from "./diff.ts";
 
 let work: string;
 let bottom: string;
@@ -139,7 +139,15 @@ test("mount points runc makes for dockerd's init-layer paths are not changes", a
   assert.deepEqual(await lines(), ["A /data"]);
 });
 
-test("getfattr's dump: opaque directories only, with octal escapes decoded", () => {
-  const dump = '# file: /u/a b\ntrusted.overlay.opaque="y"\n\n# file: /u/e\\012f\ntrusted.overlay.opaque="y"\n\n# file: /u/x\\134y\ntrusted.overlay.opaque="y"\n\n# file: /u/d\ntrusted.overlay.opaque="x"\n\n';
-  assert.deepEqual([...parseOpaque(dump)], ["/u/a b", "/u/e\nf", "/u/x\\y"]);
+test("opacity is read from each directory's own attribute: odd names, and overlayfs's \"x\" (not opaque)", async () => {
+  for (const name of ["a b", "e\nf", "x\\y", "plain", "marked-x"]) file(bottom, `${name}/kept`);
+  for (const name of ["a b", "e\nf", "x\\y"]) {
+    dir(upper, name);
+    opaque(upper, name);
+  }
+  dir(upper, "plain");
+  dir(upper, "marked-x");
+  execFileSync("setfattr", ["-n", "trusted.overlay.opaque", "-v", "x", join(upper, "marked-x")]);
+  // Only the opaque directories hide the image's /kept in them; the others have no change at all.
+  assert.deepEqual(await lines(), ["C /a b", "D /a b/kept", "C /e\nf", "D /e\nf/kept", "C /x\\y", "D /x\\y/kept"]);
 });

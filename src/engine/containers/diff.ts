@@ -1,7 +1,7 @@
 import type { BigIntStats, Dirent } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { runCommand } from "../runtime/command.ts";
+import { extendedAttribute } from "../runtime/syscalls.ts";
 
 /** What happened to a path, with dockerd's numbers (moby archive ChangeType). */
 export type ChangeKind = 0 | 1 | 2;
@@ -58,7 +58,7 @@ interface LowerEntry {
   stat: EntryStat;
   /**
    * Layer directories (topmost first) holding a directory at this path, down to a whiteout or a
-   * non-directory; OpaqueDirs.fillingLayers cuts them at the first opaque one.
+   * non-directory; fillingLayers cuts them at the first opaque one.
    */
   dirLayers: string[];
 }
@@ -77,14 +77,7 @@ interface LowerEntry {
 export async function containerChanges(upperDir: string, layerDirsBottomFirst: string[]): Promise<FilesystemChange[]> {
   const upperRoot = await lstatOrUndefined(upperDir);
   if (upperRoot === undefined) return [];
-  const opaque = new OpaqueDirs();
-  await opaque.scanTree(upperDir);
-  return diffDirectory({ upperDir, opaque }, "", [...layerDirsBottomFirst].reverse(), false, true);
-}
-
-interface DiffContext {
-  upperDir: string;
-  opaque: OpaqueDirs;
+  return diffDirectory(upperDir, "", [...layerDirsBottomFirst].reverse(), false, true);
 }
 
 /**
@@ -93,27 +86,24 @@ interface DiffContext {
  * container's directory replaced the image's; `listed` says the directory itself is already
  * listed (added or modified). Entries are looked at concurrently, their changes kept in order.
  */
-async function diffDirectory(ctx: DiffContext, path: string, lowerLayers: string[], upperOpaque: boolean, listed: boolean): Promise<FilesystemChange[]> {
-  const entries = await readdir(join(ctx.upperDir, path), { withFileTypes: true }).catch(ignoreMissing<Dirent[]>([]));
+async function diffDirectory(upperDir: string, path: string, lowerLayers: string[], upperOpaque: boolean, listed: boolean): Promise<FilesystemChange[]> {
+  const entries = await readdir(join(upperDir, path), { withFileTypes: true }).catch(ignoreMissing<Dirent[]>([]));
   const upper = new Map(entries.map((entry) => [entry.name, entry]));
   const names = new Set(upper.keys());
   // An opaque directory shows none of the image's entries: those it does not have again are gone.
   if (upperOpaque) for (const name of await lowerNames(lowerLayers, path)) names.add(name);
   const children = [...names].sort(byteOrder);
   const images = await Promise.all(children.map((name) => lowerEntry(lowerLayers, `${path}/${name}`)));
-  // One getfattr for every image directory here whose opacity decides what fills a subdirectory
-  // (the bottom layer's never matters: nothing is below it).
-  await ctx.opaque.prefetch(children.flatMap((name, index) => (images[index]?.dirLayers.slice(0, -1) ?? []).map((layer) => join(layer, path, name))));
-  const changes = (await Promise.all(children.map((name, index) => diffEntry(ctx, `${path}/${name}`, upper.get(name), images[index])))).flat();
+  const changes = (await Promise.all(children.map((name, index) => diffEntry(upperDir, `${path}/${name}`, upper.get(name), images[index])))).flat();
   if (changes.length > 0 && !listed && path !== "") changes.unshift({ path, kind: ChangeKinds.modified });
   return changes;
 }
 
 /** The changes at one path: the entry itself, then (for a directory) what is inside. */
-async function diffEntry(ctx: DiffContext, path: string, upper: Dirent | undefined, image: LowerEntry | undefined): Promise<FilesystemChange[]> {
+async function diffEntry(upperDir: string, path: string, upper: Dirent | undefined, image: LowerEntry | undefined): Promise<FilesystemChange[]> {
   if (upper === undefined) return [{ path, kind: ChangeKinds.deleted }];
   const lower = oldEntry(path, image);
-  const upperPath = join(ctx.upperDir, path);
+  const upperPath = join(upperDir, path);
   if (upper.isCharacterDevice()) {
     const stat = await lstatOrUndefined(upperPath);
     if (stat === undefined) return []; // removed while the container runs
@@ -122,15 +112,14 @@ async function diffEntry(ctx: DiffContext, path: string, upper: Dirent | undefin
   if (initLayer.get(path) === "mount-point") return [];
   if (lower === undefined) {
     const added: FilesystemChange[] = [{ path, kind: ChangeKinds.added }];
-    return upper.isDirectory() ? added.concat(await diffDirectory(ctx, path, [], false, true)) : added;
+    return upper.isDirectory() ? added.concat(await diffDirectory(upperDir, path, [], false, true)) : added;
   }
   const stat = await lstatOrUndefined(upperPath);
   if (stat === undefined) return [];
   const modified = statDifferent(lower.stat, stat);
   const own: FilesystemChange[] = modified ? [{ path, kind: ChangeKinds.modified }] : [];
   if (!upper.isDirectory()) return own;
-  const layers = await ctx.opaque.fillingLayers(lower.dirLayers, path);
-  return own.concat(await diffDirectory(ctx, path, layers, await ctx.opaque.has(upperPath), modified));
+  return own.concat(await diffDirectory(upperDir, path, fillingLayers(lower.dirLayers, path), isOpaque(upperPath), modified));
 }
 
 /** The image's entry at `path` as the container saw it at start: the init layer's over the image's. */
@@ -179,75 +168,19 @@ async function lowerNames(layers: string[], path: string): Promise<string[]> {
   return [...visible].filter(([, shown]) => shown).map(([name]) => name);
 }
 
-/** Which directories are opaque (trusted.overlay.opaque=y), read with getfattr and remembered. */
-export class OpaqueDirs {
-  private readonly known = new Map<string, boolean>();
-  /** Trees read whole: a directory in them not known as opaque is not. */
-  private readonly scanned: string[] = [];
-
-  /** Reads every directory under `root` in one pass (the container's upper directory). */
-  async scanTree(root: string): Promise<void> {
-    const found = parseOpaque(await runCommand("getfattr", ["-R", "-P", "--absolute-names", "-d", "-m", "^trusted\\.overlay\\.opaque$", root]));
-    for (const path of found) this.known.set(path, true);
-    this.scanned.push(root);
-  }
-
-  /** Reads the given directories at once, so later lookups need no process each. */
-  async prefetch(dirs: string[]): Promise<void> {
-    const unknown = [...new Set(dirs)].filter((dir) => !this.answered(dir));
-    for (let i = 0; i < unknown.length; i += 500) {
-      const batch = unknown.slice(i, i + 500);
-      const found = parseOpaque(await runCommand("getfattr", ["-h", "--absolute-names", "-d", "-m", "^trusted\\.overlay\\.opaque$", "--", ...batch]));
-      for (const dir of batch) this.known.set(dir, found.has(dir));
-    }
-  }
-
-  async has(dir: string): Promise<boolean> {
-    if (!this.answered(dir)) await this.prefetch([dir]);
-    return this.known.get(dir) ?? false;
-  }
-
-  /** The layers (topmost first) that fill a merged directory: down to the first opaque one. */
-  async fillingLayers(dirLayers: string[], path: string): Promise<string[]> {
-    const filling: string[] = [];
-    for (const [index, layer] of dirLayers.entries()) {
-      filling.push(layer);
-      if (index < dirLayers.length - 1 && (await this.has(join(layer, path)))) break;
-    }
-    return filling;
-  }
-
-  private answered(dir: string): boolean {
-    return this.known.has(dir) || this.scanned.some((root) => dir === root || dir.startsWith(`${root}/`));
-  }
+/** Whether `dir` is an opaque directory of an overlay layer (trusted.overlay.opaque=y). */
+function isOpaque(dir: string): boolean {
+  return extendedAttribute(dir, "trusted.overlay.opaque", 8)?.toString("latin1") === "y";
 }
 
-/**
- * The paths getfattr's dump names with trusted.overlay.opaque="y". getfattr writes control
- * characters and backslashes in names as octal escapes (\012, \134).
- */
-export function parseOpaque(dump: string): Set<string> {
-  const opaque = new Set<string>();
-  let current: string | undefined;
-  for (const line of dump.split("\n")) {
-    if (line.startsWith("# file: ")) current = unescapeOctal(line.slice("# file: ".length));
-    else if (line === 'trusted.overlay.opaque="y"' && current !== undefined) opaque.add(current);
+/** The layers (topmost first) that fill a merged directory: down to the first opaque one. */
+function fillingLayers(dirLayers: string[], path: string): string[] {
+  const filling: string[] = [];
+  for (const [index, layer] of dirLayers.entries()) {
+    filling.push(layer);
+    if (index < dirLayers.length - 1 && isOpaque(join(layer, path))) break;
   }
-  return opaque;
-}
-
-function unescapeOctal(text: string): string {
-  const bytes = Buffer.from(text, "utf8");
-  const out: number[] = [];
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i] === 0x5c && /^[0-7]{3}$/.test(bytes.subarray(i + 1, i + 4).toString("latin1"))) {
-      out.push(Number.parseInt(bytes.subarray(i + 1, i + 4).toString("latin1"), 8));
-      i += 3;
-    } else {
-      out.push(bytes[i]);
-    }
-  }
-  return Buffer.from(out).toString("utf8");
+  return filling;
 }
 
 /** moby archive statDifferent: directories' sizes and times are not a measure of change. */

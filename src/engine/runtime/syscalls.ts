@@ -6,6 +6,8 @@
  * with driver options keep mount(8) and umount(8) (local-driver.ts): their options and helpers
  * (NFS, CIFS) are mount(8)'s. And pipe2(2), for pipes between tools and a thread of the engine
  * that reads and writes them with plain blocking calls (Node makes only its own stream pipes).
+ * And lgetxattr(2), for overlayfs's opacity of the directories a diff walks, where getfattr(1)
+ * would fork the engine in the middle of a deploy's stop of the container it replaced.
  */
 import koffi, { type KoffiFunc } from "koffi";
 import { MoorError } from "../../errors.ts";
@@ -18,6 +20,8 @@ const detachFlag = 2;
 const closeOnExecFlag = 0o2000000;
 /** F_SETPIPE_SZ from linux/fcntl.h. */
 const setPipeSizeCommand = 1031;
+/** ENOENT, ENOTDIR, ENODATA and EOPNOTSUPP from asm-generic/errno*.h: the path has no such attribute. */
+const noAttributeErrors = new Set([2, 20, 61, 95]);
 
 interface Libc {
   mount: (source: string, target: string, fstype: string | null, flags: number, data: string | null) => number;
@@ -25,6 +29,7 @@ interface Libc {
   strerror: (errno: number) => string;
   pipe2: (fds: Int32Array, flags: number) => number;
   fcntl: (fd: number, command: number, ...rest: unknown[]) => number;
+  lgetxattr: (path: string, name: string, value: Buffer, size: number) => number;
 }
 
 let libc: Libc | undefined;
@@ -38,6 +43,7 @@ function loadLibc(): Libc {
       strerror: library.func("const char *strerror(int errnum)"),
       pipe2: library.func("int pipe2(_Out_ int *fds, int flags)"),
       fcntl: library.func("int fcntl(int fd, int cmd, ...)"),
+      lgetxattr: library.func("long lgetxattr(const char *path, const char *name, void *value, size_t size)"),
     };
   }
   return libc;
@@ -88,4 +94,19 @@ export function pipe(capacity: number): [number, number] {
   // A smaller buffer only costs more calls: a refusal (EPERM above the limit) is no failure.
   c.fcntl(fds[1], setPipeSizeCommand, "int", capacity);
   return [fds[0], fds[1]];
+}
+
+/**
+ * The value of extended attribute `name` of `path` (a symlink's own, not its target's), of at
+ * most `maxSize` bytes; undefined if the path or the attribute does not exist. A system call of
+ * a few microseconds, made on the engine's thread.
+ */
+export function extendedAttribute(path: string, name: string, maxSize: number): Buffer | undefined {
+  const c = loadLibc();
+  const value = Buffer.alloc(maxSize);
+  const size = c.lgetxattr(path, name, value, maxSize);
+  if (size >= 0) return value.subarray(0, size);
+  const errno = koffi.errno();
+  if (noAttributeErrors.has(errno)) return undefined;
+  throw new MoorError("internal", `reading attribute ${name} of ${path}: ${c.strerror(errno)}`);
 }
