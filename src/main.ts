@@ -18,6 +18,16 @@ const registry = {
   commands: [...runCommands, ...execCommands, ...inspectCommands, ...containerCommands, ...diffCommands, ...cpCommands, ...engineCommands, ...systemCommands, ...buildCommands, ...deployCommands, ...imageCommands, ...volumeCommands, ...volumeBackupCommands],
 };
 
+// A reader that goes away (`moor ps | head -1`) ends the CLI as it ends docker's: at once, silently,
+// with the status of a death by SIGPIPE. Node ignores that signal, so the write fails with EPIPE
+// instead, which would otherwise crash with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    process.exit(128 + 13);
+  });
+}
+
 void runCli(
   process.argv.slice(2),
   {

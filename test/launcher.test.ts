@@ -1,7 +1,9 @@
 // bin/moor, the launcher: it finds the compiled CLI (through a symlink too, as npm installs it)
 // and lets only the engine start with NODE_EXTRA_CA_CERTS. Node loads the named file at start-up,
 // used or not, and warns when it cannot: a file that does not exist shows which commands got it.
+// And how the process it starts ends when its reader goes away.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,4 +39,15 @@ test("the launcher finds the compiled CLI through a symlink, as npm links it", a
   const result = await run(link, ["--version"], { cwd: work });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^moor version /);
+});
+
+test("a reader gone before the output (moor ... | head) ends the CLI silently with SIGPIPE's status, as docker's", async () => {
+  const child = spawn(moorBin, ["--help"], { stdio: ["ignore", "pipe", "pipe"] });
+  // Closed now, long before node has started in the child and written anything.
+  child.stdout.destroy();
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  assert.equal(stderr, "");
+  assert.equal(code, 141);
 });
