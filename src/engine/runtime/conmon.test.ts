@@ -124,14 +124,14 @@ describe("opening runc's exec FIFO", () => {
         await handle.write("0");
         await handle.close();
       }), 50);
-      const opened = await openFifoForReading(fifo, async () => false);
+      const opened = await openFifoForReading(fifo, () => false);
       assert.equal(opened.writerGone, false);
       assert.equal((await opened.handle.readFile()).toString(), "0");
       await opened.handle.close();
       clearTimeout(writer);
 
       let asked = 0;
-      const abandoned = await openFifoForReading(fifo, async () => ++asked >= 2);
+      const abandoned = await openFifoForReading(fifo, () => ++asked >= 2);
       assert.equal(abandoned.writerGone, true);
       assert.equal(asked, 2, "asked every 100 ms until the writer was known gone");
       assert.equal((await abandoned.handle.readFile()).length, 0);
