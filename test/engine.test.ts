@@ -1,13 +1,38 @@
-// The engine process: start, API basics, one engine per root, clean shutdown.
+// The engine process: start, API basics, idle connections, one engine per root, clean shutdown.
 // Needs root (as CI runs) and a built binary (npm test builds first).
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { connect } from "node:net";
-import { test } from "node:test";
+import { connect, type Socket } from "node:net";
+import { after, test } from "node:test";
 import { api, docker, moor, moorBin, run, startEngine, useEngine } from "./support/engine.ts";
 
-const engine = useEngine();
+/** A keep-alive connection opened as the engine starts, left idle until the file's last test. */
+let idle: { socket: Socket; openedAt: number; closedAt?: number } | undefined;
+const engine = useEngine(async (started) => {
+  const socket = connect(started.socket);
+  const opened = { socket, openedAt: Date.now() };
+  idle = opened;
+  socket.on("error", () => {}).once("close", () => Object.assign(opened, { closedAt: Date.now() }));
+  assert.match(await pingOn(socket), /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nOK$/);
+});
 const call = (method: string, path: string) => api(engine(), method, path);
+after(() => idle?.socket.destroy());
+
+/** Sends GET /_ping on an open connection and resolves to the whole response (its body is "OK"). */
+function pingOn(socket: Socket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let response = "";
+    const onData = (chunk: Buffer) => {
+      response += chunk.toString("latin1");
+      if (!response.endsWith("\r\n\r\nOK")) return;
+      socket.off("data", onData).off("close", onClose);
+      resolve(response);
+    };
+    const onClose = () => reject(new Error(`the engine closed the connection; it had answered ${JSON.stringify(response)}`));
+    socket.on("data", onData).once("close", onClose);
+    socket.write("GET /_ping HTTP/1.1\r\nHost: moor\r\nConnection: keep-alive\r\n\r\n");
+  });
+}
 
 test("/_ping answers GET and HEAD with dockerd's headers", async () => {
   for (const method of ["GET", "HEAD"]) {
@@ -109,4 +134,15 @@ test("SIGTERM stops the engine cleanly and removes its socket", async () => {
   } finally {
     other.cleanup();
   }
+});
+
+// Last in the file, so that the other tests' time counts towards the wait.
+test("an idle keep-alive connection stays open past a minute, as dockerd keeps it", { timeout: 90_000 }, async () => {
+  // moor closed idle connections after 60 s; Node's default is 5 s.
+  const idleFor = 65_000;
+  const { openedAt } = idle!;
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, openedAt + idleFor - Date.now())));
+  const { closedAt } = idle!;
+  assert.equal(closedAt, undefined, `the engine closed the idle connection after ${closedAt! - openedAt} ms`);
+  assert.match(await pingOn(idle!.socket), /^HTTP\/1\.1 200 OK\r\n/);
 });

@@ -59,7 +59,11 @@ export function createApiServer(deps: ApiDependencies): Server {
   addBuildRoutes(router, deps.builder, deps.images);
   addVolumeCareRoutes(router, deps.backups, deps.volumes, deps.backupSchedules);
   // Go's server accepts up to 1 MiB of headers; dockerode repeats big JSON bodies in the query.
-  const server = createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 60_000 }, (req, res) => router.handle(req, res));
+  // dockerd never closes an idle keep-alive connection (Go's server has no IdleTimeout), and
+  // neither does moor: a timeout races a client that reuses its pooled connection just as the
+  // engine closes it (its request fails with ECONNRESET), likeliest after a long busy spell of
+  // the client's, such as waiting for a `volume ls --size` that sized a million files.
+  const server = createServer({ maxHeaderSize: 1024 * 1024, keepAliveTimeout: 0 }, (req, res) => router.handle(req, res));
   server.on("upgrade", (req, socket, head) => {
     // node's server drops its error listener from an upgraded connection: without one, a
     // client hanging up before the answer is written (EPIPE) would end the engine. The streams
