@@ -7,7 +7,7 @@
 //
 // Scale: BENCH_SIZE_VOLUMES (1000) volumes of BENCH_SIZE_FILES (1000) files each, 100 files to a
 // directory, 1 to 4 KB each. The issue's 10,000 files a volume (BENCH_SIZE_FILES=10000) take
-// 10M inodes and 40 GB, and some 45 minutes with the cleanup; the default is a tenth of that.
+// 10M inodes and 40 GB, and half an hour with the cleanup; the default is a tenth of that.
 //
 // The files are written once, straight into the mountpoints of moor's volumes; the same-named
 // volumes in dockerd get hard links to them (`cp -al`), so the data costs its inodes once and
