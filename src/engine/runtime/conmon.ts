@@ -323,12 +323,12 @@ export class ConmonRuntime {
         // conmon died before answering: its own complaint is on its stdout/stderr.
         await settledWithin(exited, 1000);
         const text = Buffer.concat(output).toString("utf8").trim();
-        const runcText = await lastRuncError(join(dir, "oci-log"));
+        const runcText = lastRuncError(join(dir, "oci-log"));
         throw runtimeError(runcText ?? (text || "conmon exited without reporting the container pid"));
       }
       const message = parseSyncMessage(line);
       if (message.data < 0) {
-        const runcText = await lastRuncError(join(dir, "oci-log"));
+        const runcText = lastRuncError(join(dir, "oci-log"));
         throw runtimeError(runcText ?? message.message ?? "container create failed");
       }
       await settledWithin(forked, 5000);
@@ -337,7 +337,7 @@ export class ConmonRuntime {
       return { pid: message.data, conmonPid };
     } catch (err) {
       const conmonPid = readPid(join(dir, "conmon.pid"));
-      if (conmonPid !== undefined && (await this.isConmon(conmonPid, spec.id))) {
+      if (conmonPid !== undefined && this.isConmon(conmonPid, spec.id)) {
         try {
           process.kill(conmonPid, "SIGKILL");
         } catch {
@@ -411,12 +411,12 @@ export class ConmonRuntime {
     const answer = async (pipe: Readable, what: string): Promise<number> => {
       const line = await withTimeout(Promise.race([readLine(pipe), spawnError]), this.createTimeoutMs, `exec ${what} timeout (${this.createTimeoutMs} ms)`);
       if (line === undefined) {
-        const runcText = await lastRuncError(join(dir, "oci-log"));
+        const runcText = lastRuncError(join(dir, "oci-log"));
         throw runtimeError(runcText ?? (Buffer.concat(output).toString("utf8").trim() || `conmon exited before the exec ${what}`));
       }
       const message = parseSyncMessage(line);
       if (message.data < 0) {
-        const runcText = await lastRuncError(join(dir, "oci-log"));
+        const runcText = lastRuncError(join(dir, "oci-log"));
         throw runtimeError(runcText ?? message.message ?? `exec ${what} failed`);
       }
       return message.data;
@@ -504,7 +504,7 @@ export class ConmonRuntime {
    */
   async kill(id: string, signal: number): Promise<void> {
     checkId(id);
-    const pid = await this.initPid(id);
+    const pid = this.initPid(id);
     try {
       process.kill(pid, signal);
     } catch (err) {
@@ -517,7 +517,7 @@ export class ConmonRuntime {
    * The container's init process as runc's state file records it, if it still runs (runc's
    * errors otherwise): alive, not a zombie, and started when runc recorded (so not a reused pid).
    */
-  private async initPid(id: string): Promise<number> {
+  private initPid(id: string): number {
     const pid = this.runningInit(id);
     if (pid === undefined) throw runtimeError("container not running");
     return pid;
@@ -581,10 +581,10 @@ export class ConmonRuntime {
     checkId(id);
     const pid = readPid(join(this.stateDir(id), "conmon.pid"));
     if (pid === undefined) return undefined;
-    return (await this.isConmon(pid, id)) ? pid : undefined;
+    return this.isConmon(pid, id) ? pid : undefined;
   }
 
-  private async isConmon(pid: number, id: string): Promise<boolean> {
+  private isConmon(pid: number, id: string): boolean {
     // Guard against pid reuse: the process must be a conmon for this id (its -u: a container's
     // id, or an exec session's).
     const cmdline = readControlFile(`/proc/${pid}/cmdline`);
@@ -959,7 +959,7 @@ export function runcErrorText(stderr: string): string {
   return last;
 }
 
-async function lastRuncError(ociLogPath: string): Promise<string | undefined> {
+function lastRuncError(ociLogPath: string): string | undefined {
   const text = readControlFile(ociLogPath);
   if (text === undefined) return undefined;
   return runcErrorText(text) || undefined;
