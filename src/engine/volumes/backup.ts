@@ -287,8 +287,9 @@ export class VolumeBackups {
         return manifestArchive;
       };
       try {
-        if (into === undefined) yield* streamPipeline(tar, [compression, compressorArgs(compression)], { started, trailer });
-        else await pipeCommands(tar, [compression, compressorArgs(compression)], { stdout: into, started, trailer });
+        const compressor: [string, string[]] = [compression, compressorArgs(compression)];
+        if (into === undefined) yield* streamPipeline(tar, compressor, { started, trailer });
+        else await pipeCommands(tar, compressor, { stdout: into, started, trailer });
       } catch (err) {
         const changed = /tar: (.+): (file changed as we read it|File removed before we read it)/.exec((err as Error).message);
         throw changed === null ? err : changedMeanwhile(changed[1]);
