@@ -553,13 +553,13 @@ export class Deployer {
     record.toId = toId;
     say(`starting ${liveName(project, swap.service)}`);
     // The gate depends only on the container's config, which its start does not change.
-    const [, inspected] = await Promise.all([this.client.containerStart(toId), this.client.containerInspect(toId)]);
+    const [startedAt, inspected] = await Promise.all([this.client.containerStart(toId).then(() => performance.now()), this.client.containerInspect(toId)]);
     const gate = gateFor(inspected, swap.settings, swap.completes);
     say(gateText(gate));
-    const outcome = await passGate(this.client, toId, gate, this.ctx.signal);
+    const outcome = await passGate(this.client, toId, gate, startedAt, this.ctx.signal);
     if (!outcome.passed) throw new DeployError(`service "${swap.service}": ${liveName(project, swap.service)} ${outcome.reason}${await this.lastLogLines(toId)}`);
     say(`${outcome.detail}`);
-    const baseline = this.baseline(toId).then((taken) => {
+    const baseline = this.baseline(toId, outcome.inspected).then((taken) => {
       record.baseline = taken;
     });
     if (swap.settings.order === "start-first") record.pendingStop = stopFrom();
@@ -679,10 +679,13 @@ export class Deployer {
     ]);
   }
 
-  /** What status compares later: the container's filesystem changes and its editable host config, as deployed. */
-  private async baseline(container: string): Promise<{ layerDigest: string; updatableDigest: string }> {
-    const [changes, inspected] = await Promise.all([this.client.containerChanges(container), this.client.containerInspect(container)]);
-    return { layerDigest: changesDigest(changes), updatableDigest: updatableDigest(inspected) };
+  /**
+   * What status compares later: the container's filesystem changes and its editable host config,
+   * as deployed. An inspection already made (the one that passed the gate) serves for the config.
+   */
+  private async baseline(container: string, inspected?: Record<string, unknown>): Promise<{ layerDigest: string; updatableDigest: string }> {
+    const [changes, config] = await Promise.all([this.client.containerChanges(container), inspected ?? this.client.containerInspect(container)]);
+    return { layerDigest: changesDigest(changes), updatableDigest: updatableDigest(config) };
   }
 
   /**

@@ -7,7 +7,8 @@ import type { EngineClient } from "../client/client.ts";
 
 export type Gate = { kind: "health"; timeout: number } | { kind: "settle"; duration: number } | { kind: "completion"; timeout: number };
 
-export type GateResult = { passed: true; detail: string } | { passed: false; reason: string };
+/** A passed gate gives the container's inspection that passed it. */
+export type GateResult = { passed: true; detail: string; inspected: Record<string, unknown> } | { passed: false; reason: string };
 
 interface InspectedState {
   State: {
@@ -22,6 +23,8 @@ interface InspectedState {
 }
 
 const pollInterval = 200;
+/** How early a timer is set to end, in ms, for sleepUntil to hit its deadline. */
+const timerSlack = 2;
 
 /** Which gate a container gets: from its inspect data (the image's healthcheck counts too). */
 export function gateFor(inspected: Record<string, unknown>, settings: { settle: number; healthTimeout: number }, completes: boolean): Gate {
@@ -37,39 +40,57 @@ export function gateText(gate: Gate): string {
   return `checking it stays up for ${seconds(gate.duration)}`;
 }
 
-export async function passGate(client: EngineClient, container: string, gate: Gate, signal?: AbortSignal): Promise<GateResult> {
-  const started = Date.now();
+/**
+ * Watches a container from `startedAt` (performance.now() when its start returned) until it
+ * passes or fails its gate. Each inspection is timed by when it was asked for: the state it
+ * returns holds from then on, so a settle passes on the first inspection asked for once the
+ * settle time since the start has gone by, and the last wait ends exactly there.
+ */
+export async function passGate(client: EngineClient, container: string, gate: Gate, startedAt: number, signal?: AbortSignal): Promise<GateResult> {
   const limit = gate.kind === "settle" ? gate.duration : gate.timeout;
   let restarts: number | undefined;
   for (;;) {
-    const inspected = (await client.containerInspect(container)) as unknown as InspectedState;
+    const elapsed = performance.now() - startedAt;
+    const raw = await client.containerInspect(container);
+    const inspected = raw as unknown as InspectedState;
     const state = inspected.State;
-    const elapsed = Date.now() - started;
     restarts ??= inspected.RestartCount;
     if (gate.kind === "completion") {
       if (!state.Running && !state.Restarting) {
-        return state.ExitCode === 0 ? { passed: true, detail: `completed in ${seconds(elapsed)}` } : { passed: false, reason: `exited with code ${state.ExitCode}` };
+        return state.ExitCode === 0 ? { passed: true, detail: `completed in ${seconds(elapsed)}`, inspected: raw } : { passed: false, reason: `exited with code ${state.ExitCode}` };
       }
     } else {
       if (!state.Running || state.Restarting) return { passed: false, reason: `exited with code ${state.ExitCode}${gate.kind === "settle" ? ` within ${seconds(elapsed)}` : " before it was healthy"}` };
       if (inspected.RestartCount !== restarts) return { passed: false, reason: `restarted ${inspected.RestartCount - restarts} time(s) within ${seconds(elapsed)}` };
       if (gate.kind === "health") {
         const health = state.Health?.Status;
-        if (health === "healthy") return { passed: true, detail: `healthy after ${seconds(elapsed)}` };
+        if (health === "healthy") return { passed: true, detail: `healthy after ${seconds(elapsed)}`, inspected: raw };
         if (health === "unhealthy") {
           const last = state.Health?.Log?.at(-1);
           const output = last?.Output.trim();
           return { passed: false, reason: `unhealthy${last === undefined ? "" : `: its healthcheck exited ${last.ExitCode}${output ? ` (${output.split("\n").at(-1)})` : ""}`}` };
         }
       } else if (elapsed >= gate.duration) {
-        return { passed: true, detail: `up for ${seconds(elapsed)}` };
+        return { passed: true, detail: `up for ${seconds(elapsed)}`, inspected: raw };
       }
     }
     if (gate.kind !== "settle" && elapsed >= limit) {
       return { passed: false, reason: gate.kind === "health" ? `not healthy after ${seconds(limit)} (x-moor health_timeout)` : `still running after ${seconds(limit)} (x-moor health_timeout)` };
     }
     if (signal?.aborted) return { passed: false, reason: "interrupted" };
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pollInterval, Math.max(1, limit - elapsed))));
+    await sleepUntil(Math.min(performance.now() + pollInterval, startedAt + limit));
+  }
+}
+
+/**
+ * Resolves once performance.now() has reached `deadline`. Timers wake up to a millisecond or two
+ * late here (node and libuv count them in whole milliseconds of the event loop's cached time), so
+ * they are set to end short of it, and the last stretch is waited for turn by turn of the event
+ * loop.
+ */
+async function sleepUntil(deadline: number): Promise<void> {
+  for (let left = deadline - performance.now(); left > 0; left = deadline - performance.now()) {
+    await new Promise((resolve) => (left > timerSlack ? setTimeout(resolve, left - timerSlack) : setImmediate(resolve)));
   }
 }
 
