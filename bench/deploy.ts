@@ -15,8 +15,12 @@
 //    what it adds over a `moor up` with nothing changed, run right after it in the same state
 //    (the same revisions and retired containers kept; the median of the paired differences):
 //    no more than the start time of the same container, a `docker run -d` of it timed on the
-//    same engine, plus the settle time. Its whole wall time is printed against the same budget
-//    too, as information. Progress lines are timestamped as they arrive, for a breakdown of the
+//    same engine, plus the settle time. Both runs do the same work until they print the plan
+//    (start the CLI, read the app file, observe the engine, plan), so what the replacement adds
+//    is taken after the plan: the difference of the times from the plan to the exit. The
+//    difference of the whole runs, and of their times to the plan (the machine's run-to-run
+//    noise, some 10 ms either way here), are printed beside it, and the whole wall time against
+//    the same budget, as information. Progress lines are timestamped as they arrive, for a breakdown of the
 //    deploy; `docker stop` of the `run -d` container is timed too, beside the deploy's own stop
 //    of the replaced container.
 //
@@ -235,10 +239,11 @@ function breakdown(daemon: Daemon, marks: Mark[], total: number): Breakdown {
  * containers kept), the two paired run by run; and of `docker run -d` of the same container and
  * its `docker stop` (then removed, untimed), interleaved on each engine.
  */
-async function replaceOne(daemons: Daemon[]): Promise<{ up: Map<Daemon, number>; added: Map<Daemon, number>; planAdded: Map<Daemon, number>; phases: Map<Daemon, Breakdown>; runD: Map<Daemon, number>; stop: Map<Daemon, number> }> {
+async function replaceOne(daemons: Daemon[]): Promise<{ up: Map<Daemon, number>; added: Map<Daemon, number>; planAdded: Map<Daemon, number>; addedAfterPlan: Map<Daemon, number>; phases: Map<Daemon, Breakdown>; runD: Map<Daemon, number>; stop: Map<Daemon, number> }> {
   const ups = new Map<Daemon, number[]>(daemons.map((d) => [d, []]));
   const addeds = new Map<Daemon, number[]>(daemons.map((d) => [d, []]));
   const planAddeds = new Map<Daemon, number[]>(daemons.map((d) => [d, []]));
+  const addedsAfterPlan = new Map<Daemon, number[]>(daemons.map((d) => [d, []]));
   const parts = new Map<Daemon, Breakdown[]>(daemons.map((d) => [d, []]));
   const runDs = new Map<Daemon, number[]>(daemons.map((d) => [d, []]));
   const stops = new Map<Daemon, number[]>(daemons.map((d) => [d, []]));
@@ -261,7 +266,10 @@ async function replaceOne(daemons: Daemon[]): Promise<{ up: Map<Daemon, number>;
       if (i < warmUps) continue;
       ups.get(daemon)!.push(ms);
       addeds.get(daemon)!.push(ms - unchanged.ms);
-      planAddeds.get(daemon)!.push(markAt(daemon, marks, planLine) - markAt(daemon, unchanged.marks, planLine));
+      const planned = markAt(daemon, marks, planLine);
+      const plannedUnchanged = markAt(daemon, unchanged.marks, planLine);
+      planAddeds.get(daemon)!.push(planned - plannedUnchanged);
+      addedsAfterPlan.get(daemon)!.push(ms - planned - (unchanged.ms - plannedUnchanged));
       parts.get(daemon)!.push(breakdown(daemon, marks, ms));
     }
     for (const daemon of daemons) {
@@ -285,6 +293,7 @@ async function replaceOne(daemons: Daemon[]): Promise<{ up: Map<Daemon, number>;
     up: medians(ups),
     added: medians(addeds),
     planAdded: medians(planAddeds),
+    addedAfterPlan: medians(addedsAfterPlan),
     phases: new Map(daemons.map((d) => [d, phases.map((_, p) => median(parts.get(d)!.map((b) => b[p])))])),
     runD: medians(runDs),
     stop: medians(stops),
@@ -331,7 +340,7 @@ try {
   const replaced = await replaceOne(daemons);
 
   const budget = (d: Daemon) => replaced.runD.get(d)! + settleMs;
-  const added = (d: Daemon) => replaced.added.get(d)!;
+  const added = (d: Daemon) => replaced.addedAfterPlan.get(d)!;
   /** A target: judged (met yes/NO) when it has a limit, else only the budget a figure is shown against. */
   type Row = { figure: string; moor: number; dockerd: number; target?: { text: string; limit?: number } };
   const rows: Row[] = [
@@ -340,11 +349,12 @@ try {
     { figure: "  floor: `moor --version` (ms)", moor: still.cliFloor, dockerd: still.cliFloor },
     { figure: "  floor: `node -e 0` (ms)", moor: still.nodeFloor, dockerd: still.nodeFloor },
     { figure: `\`moor up\`, ${changed}'s command changed (ms)`, moor: replaced.up.get(moor)!, dockerd: replaced.up.get(ref)!, target: { text: "(vs run -d + settle)" } },
-    { figure: "  added over a no-change `moor up` after it (ms)", moor: added(moor), dockerd: added(ref), target: { text: "≤ run -d + settle", limit: budget(moor) } },
-    { figure: "  of which: until the plan is printed (ms)", moor: replaced.planAdded.get(moor)!, dockerd: replaced.planAdded.get(ref)! },
+    { figure: "  added over a no-change `moor up` after it (ms)", moor: replaced.added.get(moor)!, dockerd: replaced.added.get(ref)!, target: { text: "(vs run -d + settle)" } },
+    { figure: "    of which: until the plan, the same work in both (ms)", moor: replaced.planAdded.get(moor)!, dockerd: replaced.planAdded.get(ref)! },
+    { figure: "  added after the plan: the replacement (ms)", moor: added(moor), dockerd: added(ref), target: { text: "≤ run -d + settle", limit: budget(moor) } },
     { figure: "  `docker run -d` of the same container (ms)", moor: replaced.runD.get(moor)!, dockerd: replaced.runD.get(ref)! },
     { figure: `  run -d + settle ${settleMs} ms (ms)`, moor: budget(moor), dockerd: budget(ref) },
-    { figure: "  added, over run -d + settle (ms)", moor: added(moor) - budget(moor), dockerd: added(ref) - budget(ref) },
+    { figure: "  added after the plan, over run -d + settle (ms)", moor: added(moor) - budget(moor), dockerd: added(ref) - budget(ref) },
     { figure: "  whole `moor up`, over run -d + settle (ms)", moor: replaced.up.get(moor)! - budget(moor), dockerd: replaced.up.get(ref)! - budget(ref) },
     { figure: "  `docker stop` of the run -d container (ms)", moor: replaced.stop.get(moor)!, dockerd: replaced.stop.get(ref)! },
     { figure: `first \`moor up\`, ${serviceCount} services created (ms, one run)`, moor: first.get(moor)!, dockerd: first.get(ref)! },
