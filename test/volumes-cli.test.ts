@@ -169,7 +169,6 @@ test("GET /volumes answers both filter encodings alike", async () => {
   assert.deepEqual(await names({ label: { "a=b": true } }), ["labelled"]);
 });
 
-
 test("50 concurrent creates of one name over the API give one volume", async () => {
   await removeAllVolumes(engine().host);
   const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => api(engine(), "POST", "/v1.45/volumes/create", { Name: "contended", Labels: { n: String(i) } })));

@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { api, docker, onSmallDisk, startEngine, type TestEngine } from "./support/engine.ts";
 
-
 /** Every listed volume has its _data directory, and every volume directory is listed. */
 async function assertWhole(engine: TestEngine): Promise<string[]> {
   const listed = (JSON.parse((await api(engine, "GET", "/volumes")).body).Volumes as Array<{ Name: string; Mountpoint: string }>);

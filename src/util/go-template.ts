@@ -1243,7 +1243,6 @@ function sortedEntries(v: Map<unknown, unknown> | Record<string, unknown>): Arra
   return entries.sort(([a], [b]) => compareGoStrings(a, b));
 }
 
-
 /** Whether a number stands for a Go int: integral and within int64. */
 function isGoInt(n: number): boolean {
   return Number.isInteger(n) && Math.abs(n) < 2 ** 63;

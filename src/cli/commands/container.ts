@@ -151,8 +151,6 @@ const inspect: CommandSpec = {
   },
 };
 
-
-
 const start: CommandSpec = {
   path: ["start"],
   aliases: [["container", "start"]],

@@ -99,8 +99,6 @@ function summary(result: DeployResult): string {
   return `Revision ${result.revision} of ${result.project} is live: ${count("create")} created, ${count("replace")} replaced, ${count("keep")} kept, ${count("remove")} retired.\n`;
 }
 
-
-
 const noBuild = async (): Promise<void> => {
   throw new DeployError("nothing is built here");
 };
@@ -112,10 +110,6 @@ function changesText(manifest: Manifest): string {
   const removed = (manifest.removed ?? []).map((service) => `${service}: retired`);
   return [...changed, ...removed].join("; ") || "-";
 }
-
-
-
-
 
 export async function runUp(ctx: CommandContext, args: string[], flags: FlagValues): Promise<number> {
   const json = Boolean(flags.json);

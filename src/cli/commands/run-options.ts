@@ -99,7 +99,6 @@ function isIp(text: string): boolean {
   return text.includes(":") && /^[0-9a-fA-F:.]+$/.test(text) && (text.match(/::/g) ?? []).length <= 1;
 }
 
-
 export interface HealthConfig {
   Test?: string[];
   Interval?: number;

@@ -83,7 +83,6 @@ export function environment(ctx: CommandContext, flags: FlagValues): string[] | 
   return resolved.length > 0 ? resolved : null;
 }
 
-
 /**
  * Go's os.Getwd, which docker's filepath.Abs uses for relative sources: $PWD when it names the
  * current directory (so a path through a symlink stays as the user sees it), else the real path.
@@ -206,7 +205,6 @@ moor create --name tool --read-only --tmpfs /tmp busybox sh -c 'date > /tmp/now'
     return 0;
   },
 };
-
 
 /** docker run's exit code for a container that could not start (docker/cli runContainer). */
 function startFailureCode(message: string): number {

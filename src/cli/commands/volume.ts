@@ -64,8 +64,6 @@ async function withUsage(client: EngineClient, volumes: WireVolume[]): Promise<W
   return volumes.map((volume) => (usage.get(volume.Name) === undefined ? volume : { ...volume, UsageData: usage.get(volume.Name) }));
 }
 
-
-
 const create: CommandSpec = {
   path: ["volume", "create"],
   usage: "[OPTIONS] [VOLUME]",

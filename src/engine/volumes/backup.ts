@@ -43,7 +43,6 @@ import type { Logger } from "../logger.ts";
 import type { Volume, VolumeService } from "./service.ts";
 import { headBytes, headSha256 } from "../../util/file-head.ts";
 
-
 export type Compression = "zstd" | "gzip";
 
 /** How far a long operation is: bytes of the volume's data handled, of its size (undefined: not known). */
@@ -505,12 +504,10 @@ export class VolumeBackups {
   }
 }
 
-
 async function smallMember(name: string, content: Buffer): Promise<Buffer> {
   const header = await encodeTarHeader(tarHeader({ name, type: "0", size: content.length, mode: 0o644, mtime: Math.floor(Date.now() / 1000) }));
   return Buffer.concat([header, content, tarPadding(content.length)]);
 }
-
 
 /** Bytes the process `pid` has read (its `rchar` in /proc; undefined once it is gone). */
 function bytesReadBy(pid: number): number | undefined {
