@@ -74,6 +74,7 @@ test("whiteouts become overlayfs whiteouts: a 0/0 character device and an opaque
   const whiteout = lstatSync(join(diff, "deleted-file"));
   assert.equal(whiteout.isCharacterDevice(), true);
   assert.equal(whiteout.rdev, 0);
+  assert.equal(whiteout.mode & 0o7777, 0, "a whiteout has no permissions, as docker's have");
   assert.equal(existsSync(join(diff, ".wh.deleted-file")), false);
   assert.equal(existsSync(join(diff, "gone-dir", ".wh..wh..opq")), false);
   assert.equal(execFileSync("getfattr", ["--only-values", "-n", "trusted.overlay.opaque", join(diff, "gone-dir")]).toString(), "y");

@@ -6,6 +6,7 @@ import { MoorError } from "../../errors.ts";
 import { drainedOrClosed } from "../../util/drain.ts";
 import { randomId } from "../../util/ids.ts";
 import { runCommand, runWithInput } from "../runtime/command.ts";
+import { makeWhiteout, setExtendedAttribute } from "../runtime/syscalls.ts";
 import { directorySize, diskFull, removeTree } from "../fs.ts";
 import { gunzip } from "../../util/gunzip.ts";
 import { peekHead } from "../../util/stream-head.ts";
@@ -190,11 +191,11 @@ async function convertWhiteouts(root: string): Promise<void> {
     const name = basename(marker);
     await rm(marker, { force: true });
     if (name === ".wh..wh..opq") {
-      await runCommand("setfattr", ["-n", "trusted.overlay.opaque", "-v", "y", parent]);
+      setExtendedAttribute(parent, "trusted.overlay.opaque", "y");
     } else {
       const hidden = join(parent, name.slice(".wh.".length));
       await rm(hidden, { recursive: true, force: true });
-      await runCommand("mknod", ["-m", "0", hidden, "c", "0", "0"]);
+      makeWhiteout(hidden);
     }
   }
 }

@@ -7,7 +7,9 @@
  * (NFS, CIFS) are mount(8)'s. And pipe2(2), for pipes between tools and a thread of the engine
  * that reads and writes them with plain blocking calls (Node makes only its own stream pipes).
  * And lgetxattr(2), for overlayfs's opacity of the directories a diff walks, where getfattr(1)
- * would fork the engine in the middle of a deploy's stop of the container it replaced.
+ * would fork the engine in the middle of a deploy's stop of the container it replaced; with
+ * lsetxattr(2) and mknod(2), for the opaque directories and whiteouts of the layers it unpacks,
+ * where setfattr(1) and mknod(1) would fork it once for each.
  */
 import koffi, { type KoffiFunc } from "koffi";
 import { MoorError } from "../../errors.ts";
@@ -20,6 +22,8 @@ const detachFlag = 2;
 const closeOnExecFlag = 0o2000000;
 /** F_SETPIPE_SZ from linux/fcntl.h. */
 const setPipeSizeCommand = 1031;
+/** S_IFCHR from linux/stat.h. */
+const characterDeviceType = 0o020000;
 /** ENOENT, ENOTDIR, ENODATA and EOPNOTSUPP from asm-generic/errno*.h: the path has no such attribute. */
 const noAttributeErrors = new Set([2, 20, 61, 95]);
 
@@ -30,6 +34,8 @@ interface Libc {
   pipe2: (fds: Int32Array, flags: number) => number;
   fcntl: (fd: number, command: number, ...rest: unknown[]) => number;
   lgetxattr: (path: string, name: string, value: Buffer, size: number) => number;
+  lsetxattr: (path: string, name: string, value: Buffer, size: number, flags: number) => number;
+  mknod: (path: string, mode: number, device: number) => number;
 }
 
 let libc: Libc | undefined;
@@ -44,6 +50,8 @@ function loadLibc(): Libc {
       pipe2: library.func("int pipe2(_Out_ int *fds, int flags)"),
       fcntl: library.func("int fcntl(int fd, int cmd, ...)"),
       lgetxattr: library.func("long lgetxattr(const char *path, const char *name, void *value, size_t size)"),
+      lsetxattr: library.func("int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)"),
+      mknod: library.func("int mknod(const char *path, unsigned int mode, unsigned long device)"),
     };
   }
   return libc;
@@ -109,4 +117,19 @@ export function extendedAttribute(path: string, name: string, maxSize: number): 
   const errno = koffi.errno();
   if (noAttributeErrors.has(errno)) return undefined;
   throw new MoorError("internal", `reading attribute ${name} of ${path}: ${c.strerror(errno)}`);
+}
+
+/** Sets extended attribute `name` of `path` (a symlink's own, not its target's) to `value`. */
+export function setExtendedAttribute(path: string, name: string, value: string): void {
+  const c = loadLibc();
+  const bytes = Buffer.from(value);
+  if (c.lsetxattr(path, name, bytes, bytes.length, 0) === 0) return;
+  throw new MoorError("internal", `setting attribute ${name} of ${path}: ${c.strerror(koffi.errno())}`);
+}
+
+/** A character device 0/0 with no permissions at `path`: an overlayfs whiteout. */
+export function makeWhiteout(path: string): void {
+  const c = loadLibc();
+  if (c.mknod(path, characterDeviceType, 0) === 0) return;
+  throw new MoorError("internal", `making whiteout ${path}: ${c.strerror(koffi.errno())}`);
 }
