@@ -16,6 +16,28 @@ import { goErrnoText } from "../util/go-errno.ts";
 export async function directorySize(root: string): Promise<number> {
   const seenInodes = new Set<string>();
   let total = 0;
+  await walkTree(root, (dir, entries) => {
+    for (const entry of entries) {
+      if (entry.isDirectory()) continue;
+      const stats = lstatSync(join(dir, entry.name), { throwIfNoEntry: false });
+      if (stats === undefined || stats.size <= 0) continue;
+      if (stats.nlink > 1) {
+        const inode = `${stats.dev}:${stats.ino}`;
+        if (seenInodes.has(inode)) continue;
+        seenInodes.add(inode);
+      }
+      total += stats.size;
+    }
+  });
+  return total;
+}
+
+/**
+ * Calls `visit` with every directory of the tree at `root` (itself first; symlinks are not
+ * followed) and its entries. The walk makes its system calls synchronously, a few thousand
+ * entries at a time, yielding to the event loop between slices (see directorySize).
+ */
+export async function walkTree(root: string, visit: (dir: string, entries: Dirent[]) => void): Promise<void> {
   // Every walk lets the event loop turn at least once, so that sizing many small volumes (a
   // prune, a df) never holds the engine for the whole batch.
   let sinceYield = walkSlice;
@@ -28,24 +50,10 @@ export async function directorySize(root: string): Promise<number> {
     const dir = pending.pop()!;
     const entries = entriesOf(dir);
     if (entries === undefined) continue;
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        pending.push(path);
-        continue;
-      }
-      const stats = lstatSync(path, { throwIfNoEntry: false });
-      if (stats === undefined || stats.size <= 0) continue;
-      if (stats.nlink > 1) {
-        const inode = `${stats.dev}:${stats.ino}`;
-        if (seenInodes.has(inode)) continue;
-        seenInodes.add(inode);
-      }
-      total += stats.size;
-    }
+    visit(dir, entries);
+    for (const entry of entries) if (entry.isDirectory()) pending.push(join(dir, entry.name));
     sinceYield += entries.length;
   }
-  return total;
 }
 
 /** A directory's entries, synchronously; undefined when it is gone (removed during a walk). */

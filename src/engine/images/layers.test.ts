@@ -1,5 +1,5 @@
 // Layers unpacked for overlayfs (needs root: owners, device nodes, trusted.* xattrs; and GNU
-// tar, find, mknod and setfattr from the attr package).
+// tar, and getfattr from the attr package).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -78,6 +78,38 @@ test("whiteouts become overlayfs whiteouts: a 0/0 character device and an opaque
   assert.equal(existsSync(join(diff, ".wh.deleted-file")), false);
   assert.equal(existsSync(join(diff, "gone-dir", ".wh..wh..opq")), false);
   assert.equal(execFileSync("getfattr", ["--only-values", "-n", "trusted.overlay.opaque", join(diff, "gone-dir")]).toString(), "y");
+});
+
+test("a whiteout whose name holds a newline hides its own sibling, and nothing outside the layer", async () => {
+  // Parsed by line, the name below once read as a second marker, ".wh.victim", relative to the
+  // engine's working directory: the file "victim" there was deleted.
+  const outside = mkdtempSync(join(dir, "cwd-"));
+  writeFileSync(join(outside, "victim"), "keep me");
+  const tar = tarOf((root) => {
+    writeFileSync(join(root, "x\n.wh.victim"), "hidden by the layer");
+    writeFileSync(join(root, ".wh.x\n.wh.victim"), "");
+  });
+  const cwd = process.cwd();
+  process.chdir(outside);
+  try {
+    const layer = await layers.unpack(chunks(tar), () => undefined);
+    const whiteout = lstatSync(join(layers.diffPath(layer.diffId), "x\n.wh.victim"));
+    assert.equal(whiteout.isCharacterDevice(), true);
+    assert.deepEqual(readdirSync(layers.diffPath(layer.diffId)), ["x\n.wh.victim"]);
+  } finally {
+    process.chdir(cwd);
+  }
+  assert.equal(readFileSync(join(outside, "victim"), "utf8"), "keep me");
+});
+
+test("a whiteout that names no file (.wh..) refuses the layer, and nothing is left behind", async () => {
+  const tar = tarOf((root) => {
+    mkdirSync(join(root, "dir"));
+    writeFileSync(join(root, "dir", ".wh.."), "");
+  });
+  await assert.rejects(layers.unpack(chunks(tar), () => undefined), { kind: "invalid", message: /invalid whiteout "\.wh\.\." in the layer/ });
+  assert.deepEqual(readdirSync(join(dir, "image", "tmp")), []);
+  assert.deepEqual(readdirSync(join(dir, "image", "layers")), []);
 });
 
 test("a tarball that is not a tar fails cleanly and leaves nothing behind", async () => {

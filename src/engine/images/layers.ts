@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, mkdirSync, renameSync, type WriteStream } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import { MoorError } from "../../errors.ts";
 import { drainedOrClosed } from "../../util/drain.ts";
 import { randomId } from "../../util/ids.ts";
-import { runCommand, runWithInput } from "../runtime/command.ts";
+import { runWithInput } from "../runtime/command.ts";
 import { makeWhiteout, setExtendedAttribute } from "../runtime/syscalls.ts";
-import { directorySize, diskFull, removeTree } from "../fs.ts";
+import { directorySize, diskFull, removeTree, walkTree } from "../fs.ts";
 import { gunzip } from "../../util/gunzip.ts";
 import { peekHead } from "../../util/stream-head.ts";
 
@@ -182,20 +182,32 @@ async function* decompressed(input: AsyncIterable<Buffer>): AsyncGenerator<Buffe
   yield* whole;
 }
 
-/** Finds AUFS-style whiteout markers (which tar extracted as plain files) and converts them. */
+/**
+ * Turns AUFS-style whiteout markers (which tar extracted as plain files) into overlayfs's: a
+ * marker hides the sibling it names behind a 0/0 character device, the opaque marker makes its
+ * directory opaque. The markers are found by a walk, not by a listing parsed by line: a name may
+ * hold a newline. A marker that names no sibling (".wh.", ".wh..", ".wh...") refuses the layer.
+ */
 async function convertWhiteouts(root: string): Promise<void> {
-  const listing = await runCommand("find", [root, "-name", ".wh.*"]);
-  const markers = listing.split("\n").filter((line) => line !== "").sort((a, b) => b.length - a.length);
-  for (const marker of markers) {
-    const parent = dirname(marker);
-    const name = basename(marker);
-    await rm(marker, { force: true });
-    if (name === ".wh..wh..opq") {
+  const markers: Array<{ parent: string; name: string }> = [];
+  await walkTree(root, (dir, entries) => {
+    for (const entry of entries) if (entry.name.startsWith(whiteoutPrefix)) markers.push({ parent: dir, name: entry.name });
+  });
+  // Deepest first: a marker inside a directory that another marker hides is handled before it goes.
+  markers.sort((a, b) => b.parent.length - a.parent.length);
+  for (const { parent, name } of markers) {
+    await rm(join(parent, name), { force: true });
+    if (name === opaqueMarker) {
       setExtendedAttribute(parent, "trusted.overlay.opaque", "y");
-    } else {
-      const hidden = join(parent, name.slice(".wh.".length));
-      await rm(hidden, { recursive: true, force: true });
-      makeWhiteout(hidden);
+      continue;
     }
+    const hiddenName = name.slice(whiteoutPrefix.length);
+    if (hiddenName === "" || hiddenName === "." || hiddenName === "..") throw new MoorError("invalid", `invalid whiteout ${JSON.stringify(name)} in the layer: it names no file`);
+    const hidden = join(parent, hiddenName);
+    await rm(hidden, { recursive: true, force: true });
+    makeWhiteout(hidden);
   }
 }
+
+const whiteoutPrefix = ".wh.";
+const opaqueMarker = ".wh..wh..opq";
