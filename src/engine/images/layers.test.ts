@@ -102,6 +102,16 @@ test("a whiteout whose name holds a newline hides its own sibling, and nothing o
   assert.equal(readFileSync(join(outside, "victim"), "utf8"), "keep me");
 });
 
+test("AUFS's metadata directories (.wh..wh.plnk) are dropped, and whiteout nothing", async () => {
+  const tar = tarOf((root) => {
+    mkdirSync(join(root, ".wh..wh.plnk"));
+    writeFileSync(join(root, ".wh..wh.plnk", "1234.5678"), "hard link target");
+    writeFileSync(join(root, "kept"), "");
+  });
+  const layer = await layers.unpack(chunks(tar), () => undefined);
+  assert.deepEqual(readdirSync(layers.diffPath(layer.diffId)), ["kept"]);
+});
+
 test("a whiteout that names no file (.wh..) refuses the layer, and nothing is left behind", async () => {
   const tar = tarOf((root) => {
     mkdirSync(join(root, "dir"));

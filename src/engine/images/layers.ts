@@ -185,8 +185,9 @@ async function* decompressed(input: AsyncIterable<Buffer>): AsyncGenerator<Buffe
 /**
  * Turns AUFS-style whiteout markers (which tar extracted as plain files) into overlayfs's: a
  * marker hides the sibling it names behind a 0/0 character device, the opaque marker makes its
- * directory opaque. The markers are found by a walk, not by a listing parsed by line: a name may
- * hold a newline. A marker that names no sibling (".wh.", ".wh..", ".wh...") refuses the layer.
+ * directory opaque, and AUFS's metadata directories go. The markers are found by a walk, not by
+ * a listing parsed by line: a name may hold a newline. A marker that names no sibling (".wh.",
+ * ".wh..", ".wh...") refuses the layer.
  */
 async function convertWhiteouts(root: string): Promise<void> {
   const markers: Array<{ parent: string; name: string }> = [];
@@ -196,11 +197,13 @@ async function convertWhiteouts(root: string): Promise<void> {
   // Deepest first: a marker inside a directory that another marker hides is handled before it goes.
   markers.sort((a, b) => b.parent.length - a.parent.length);
   for (const { parent, name } of markers) {
-    await rm(join(parent, name), { force: true });
+    await rm(join(parent, name), { recursive: true, force: true });
     if (name === opaqueMarker) {
       setExtendedAttribute(parent, "trusted.overlay.opaque", "y");
       continue;
     }
+    // AUFS's own bookkeeping (.wh..wh.plnk, .wh..wh.aufs, .wh..wh.orph) hides nothing: moby drops it too.
+    if (name.startsWith(aufsMetadataPrefix)) continue;
     const hiddenName = name.slice(whiteoutPrefix.length);
     if (hiddenName === "" || hiddenName === "." || hiddenName === "..") throw new MoorError("invalid", `invalid whiteout ${JSON.stringify(name)} in the layer: it names no file`);
     const hidden = join(parent, hiddenName);
@@ -211,3 +214,4 @@ async function convertWhiteouts(root: string): Promise<void> {
 
 const whiteoutPrefix = ".wh.";
 const opaqueMarker = ".wh..wh..opq";
+const aufsMetadataPrefix = ".wh..wh.";
