@@ -142,6 +142,36 @@ test("a second backup reads again only what changed since the first: its manifes
   assert.ok(!execFileSync("sh", ["-c", `zstd -d -c ${second} | tar -t --ignore-zeros`], { encoding: "utf8" }).includes("digests.json"));
 });
 
+test("names that are not UTF-8 come through a backup, its verify, a second backup and a restore as their bytes, and count in the size", async () => {
+  await ok(["volume", "create", "bytes"]);
+  const data = Buffer.from(await mountpoint("bytes"));
+  const path = (...names: Buffer[]) => Buffer.concat([data, ...names.flatMap((name) => [Buffer.from("/"), name])]);
+  // "f\xff" and "f\ufffd" read the same when decoded as UTF-8; "dir\xfe" hides a file below it.
+  const byteName = Buffer.from([0x66, 0xff]);
+  const replacementName = Buffer.from("f\ufffd");
+  const byteDir = Buffer.from([0x64, 0x69, 0x72, 0xfe]);
+  writeFileSync(path(byteName), "not UTF-8\n");
+  writeFileSync(path(replacementName), "U+FFFD itself\n");
+  mkdirSync(path(byteDir));
+  writeFileSync(path(byteDir, Buffer.from("inner")), "below a name that is not UTF-8\n");
+  const [inspected] = JSON.parse(await ok(["volume", "inspect", "--size", "bytes"])) as Array<{ UsageData: { Size: number } }>;
+  assert.equal(inspected.UsageData.Size, 10 + 14 + 31, "every file counts, its name whatever bytes");
+
+  const first = join(work, "bytes-1.tar.zst");
+  await ok(["volume", "backup", "bytes", "-o", first]);
+  assert.match(await ok(["volume", "verify", first]), /blake3 [0-9a-f]{64}/);
+  writeFileSync(path(byteDir, Buffer.from("inner")), "changed\n");
+  const second = join(work, "bytes-2.tar.zst");
+  await ok(["volume", "backup", "bytes", "-o", second]);
+  await ok(["volume", "restore", second, "bytes-copy"]);
+  const copy = Buffer.from(await mountpoint("bytes-copy"));
+  const within = (...names: Buffer[]) => Buffer.concat([copy, ...names.flatMap((name) => [Buffer.from("/"), name])]);
+  assert.deepEqual(readdirSync(copy, { encoding: "buffer" }).sort(Buffer.compare), [byteDir, byteName, replacementName].sort(Buffer.compare));
+  assert.equal(readFileSync(within(byteName), "utf8"), "not UTF-8\n");
+  assert.equal(readFileSync(within(replacementName), "utf8"), "U+FFFD itself\n");
+  assert.equal(readFileSync(within(byteDir, Buffer.from("inner")), "utf8"), "changed\n", "the second backup read the changed file again");
+});
+
 test("a volume whose driver options bind a host directory is mounted for its backup, streamed or written, and unmounted after", async () => {
   const source = join(work, "bound-source");
   mkdirSync(source);

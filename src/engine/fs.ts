@@ -19,7 +19,7 @@ export async function directorySize(root: string): Promise<number> {
   await walkTree(root, (dir, entries) => {
     for (const entry of entries) {
       if (entry.isDirectory()) continue;
-      const stats = lstatSync(join(dir, entry.name), { throwIfNoEntry: false });
+      const stats = lstatSync(childPath(dir, entry.name), { throwIfNoEntry: false });
       if (stats === undefined || stats.size <= 0) continue;
       if (stats.nlink > 1) {
         const inode = `${stats.dev}:${stats.ino}`;
@@ -33,15 +33,24 @@ export async function directorySize(root: string): Promise<number> {
 }
 
 /**
+ * A path as a walk found it: text, or bytes where a name on it is not UTF-8 (text would turn
+ * such names into others, which cannot be opened).
+ */
+export type TreePath = string | Buffer;
+
+/** A directory entry of a walk, named by text, or by bytes in a directory where a name is not UTF-8. */
+export type TreeEntry = Dirent<string> | Dirent<Buffer>;
+
+/**
  * Calls `visit` with every directory of the tree at `root` (itself first; symlinks are not
  * followed) and its entries. The walk makes its system calls synchronously, a few thousand
  * entries at a time, yielding to the event loop between slices (see directorySize).
  */
-export async function walkTree(root: string, visit: (dir: string, entries: Dirent[]) => void): Promise<void> {
+export async function walkTree(root: string, visit: (dir: TreePath, entries: TreeEntry[]) => void): Promise<void> {
   // Every walk lets the event loop turn at least once, so that sizing many small volumes (a
   // prune, a df) never holds the engine for the whole batch.
   let sinceYield = walkSlice;
-  const pending = [root];
+  const pending: TreePath[] = [root];
   while (pending.length > 0) {
     if (sinceYield >= walkSlice) {
       sinceYield = 0;
@@ -51,20 +60,36 @@ export async function walkTree(root: string, visit: (dir: string, entries: Diren
     const entries = entriesOf(dir);
     if (entries === undefined) continue;
     visit(dir, entries);
-    for (const entry of entries) if (entry.isDirectory()) pending.push(join(dir, entry.name));
+    for (const entry of entries) if (entry.isDirectory()) pending.push(childPath(dir, entry.name));
     sinceYield += entries.length;
   }
 }
 
-/** A directory's entries, synchronously; undefined when it is gone (removed during a walk). */
-export function entriesOf(dir: string): Dirent[] | undefined {
+/**
+ * A directory's entries, synchronously; undefined when it is gone (removed during a walk). They
+ * are named by bytes where a name in the directory is not UTF-8, and below such a directory.
+ */
+export function entriesOf(dir: TreePath): TreeEntry[] | undefined {
   try {
-    return readdirSync(dir, { withFileTypes: true });
+    if (typeof dir === "string") {
+      const entries = readdirSync(dir, { withFileTypes: true });
+      // Bytes that are not UTF-8 read as U+FFFD (which a name may also hold itself): the bytes tell.
+      if (!entries.some((entry) => entry.name.includes("\ufffd"))) return entries;
+    }
+    return readdirSync(dir, { withFileTypes: true, encoding: "buffer" });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
 }
+
+/** `dir`/`name`: text while both are, else bytes. */
+export function childPath(dir: TreePath, name: string | Buffer): TreePath {
+  if (typeof dir === "string" && typeof name === "string") return join(dir, name);
+  return Buffer.concat([typeof dir === "string" ? Buffer.from(dir) : dir, separator, typeof name === "string" ? Buffer.from(name) : name]);
+}
+
+const separator = Buffer.from("/");
 
 /** Entries a walk handles between two turns of the event loop (a few milliseconds' work). */
 const walkSlice = 2000;

@@ -50,6 +50,11 @@ test("the follower passes each member once the next is listed, and the last at t
   }
 });
 
+test("a name that is not UTF-8 comes back as its bytes, a lone U+DC80 to U+DCFF each (see nameText)", () => {
+  assert.equal(unquoteListingName(Buffer.from("_data/f\\377")), "_data/f\udcff");
+  assert.equal(unquoteListingName(Buffer.from("_data/f\\357\\277\\275")), "_data/f\ufffd", "U+FFFD itself, in UTF-8");
+});
+
 test("a backslash that starts no escape stays as it is", () => {
   assert.equal(unquoteListingName(Buffer.from("a\\qb\\")), "a\\qb\\");
   assert.equal(unquoteListingName(Buffer.from("\\\\101\\101")), "\\101A");

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from "node:fs";
+import { nameText } from "./name-text.ts";
 
 /**
  * GNU tar's verbose listing (`tar -c -v`, here sent to a file of its own with --index-file):
@@ -53,7 +54,7 @@ export function unquoteListingName(line: Buffer): string {
     bytes.push(escaped);
     i += 1;
   }
-  const name = Buffer.from(bytes).toString("utf8");
+  const name = nameText(Buffer.from(bytes));
   return name.length > 1 && name.endsWith("/") ? name.slice(0, -1) : name;
 }
 

@@ -44,6 +44,23 @@ test("members of GNU tar's pax archives, fed in any chunk size: names from pax h
   }
 });
 
+test("names that are not UTF-8 (pax records of GNU tar's hdrcharset=BINARY, and ustar fields) read as their bytes (see nameText)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "moor-tar-scan-"));
+  try {
+    const name = Buffer.concat([Buffer.from(`${dir}/f`), Buffer.of(0xff)]);
+    writeFileSync(name, "x");
+    for (const format of ["posix", "gnu"]) {
+      const members: ScannedMember[] = [];
+      const scanner = new TarScanner((member) => members.push(member));
+      scanner.push(execFileSync("tar", ["--create", `--format=${format}`, "-C", dir, "."]));
+      scanner.finish();
+      assert.ok(members.some((member) => member.name === "./f\udcff"), `${format}: ${members.map((member) => JSON.stringify(member.name)).join(", ")}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("members are digested with the hash the scanner is given, which a reader may change between members", () => {
   const archive = gnuTar();
   const members: ScannedMember[] = [];

@@ -10,6 +10,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { createHasher, reusableHasher, type Hasher, type HashName } from "./content-hash.ts";
 import { TarFormatError } from "./tar.ts";
+import { nameText } from "./name-text.ts";
 
 const blockSize = 512;
 
@@ -149,8 +150,8 @@ export class TarScanner {
     this.zeroBlocks = 0;
     if (!checksumMatches(block)) throw new TarFormatError("a member header's checksum does not match: the archive is corrupt");
     const type = block[156] === 0 ? "0" : String.fromCharCode(block[156]);
-    const ustarName = cString(block.subarray(0, 100));
-    const prefix = block.subarray(257, 263).toString("latin1").startsWith("ustar") ? cString(block.subarray(345, 500)) : "";
+    const ustarName = nameField(block.subarray(0, 100));
+    const prefix = block.subarray(257, 263).toString("latin1").startsWith("ustar") ? nameField(block.subarray(345, 500)) : "";
     const headerSize = numeric(block.subarray(124, 136));
     const isPax = type === "x" || type === "g";
     const attributes = { ...this.globalPax, ...this.pax };
@@ -160,7 +161,7 @@ export class TarScanner {
       name: sparseName ?? name,
       ...(sparseName === undefined ? {} : { storedName: name }),
       type,
-      linkName: attributes.linkpath ?? cString(block.subarray(157, 257)),
+      linkName: attributes.linkpath ?? nameField(block.subarray(157, 257)),
       size: !isPax && attributes.size !== undefined ? Number(attributes.size) : headerSize,
     };
     const sparse = isPax || this.hash === null || !Object.keys(attributes).some((key) => key.startsWith("GNU.sparse.")) ? undefined : sparseDigest(attributes, this.hash);
@@ -291,6 +292,12 @@ function cString(field: Buffer): string {
   return field.subarray(0, end === -1 ? field.length : end).toString("utf8");
 }
 
+/** A name field: its bytes as nameText reads them (names need not be UTF-8). */
+function nameField(field: Buffer): string {
+  const end = field.indexOf(0);
+  return nameText(field.subarray(0, end === -1 ? field.length : end));
+}
+
 /** An octal field, or GNU's base-256 (high bit set) for large values. */
 function numeric(field: Buffer): number {
   if (field[0] & 0x80) {
@@ -316,9 +323,10 @@ function parsePax(bytes: Buffer): Record<string, string> {
     const space = bytes.indexOf(0x20, offset);
     const length = Number(bytes.subarray(offset, space).toString("latin1"));
     if (space === -1 || !Number.isInteger(length) || length <= 0) throw new TarFormatError("a pax header is malformed: the archive is corrupt");
-    const record = bytes.subarray(space + 1, offset + length - 1).toString("utf8");
-    const equals = record.indexOf("=");
-    records[record.slice(0, equals)] = record.slice(equals + 1);
+    const record = bytes.subarray(space + 1, offset + length - 1);
+    const equals = record.indexOf(0x3d);
+    // Values read as names do: GNU tar writes a path that is not UTF-8 as its bytes (hdrcharset=BINARY).
+    records[record.subarray(0, equals).toString("utf8")] = nameText(record.subarray(equals + 1));
     offset += length;
   }
   return records;

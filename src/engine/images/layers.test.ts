@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, test } from "node:test";
 import { LayerStore } from "./layers.ts";
+import { extendedAttribute } from "../runtime/syscalls.ts";
 
 let dir: string;
 let layers: LayerStore;
@@ -100,6 +101,25 @@ test("a whiteout whose name holds a newline hides its own sibling, and nothing o
     process.chdir(cwd);
   }
   assert.equal(readFileSync(join(outside, "victim"), "utf8"), "keep me");
+});
+
+test("whiteouts below a directory whose name is not UTF-8, and whiteouts of such names, are converted", async () => {
+  const dirName = Buffer.from([0x64, 0xfe]);
+  const tar = tarOf((root) => {
+    const dir = Buffer.concat([Buffer.from(root), Buffer.from("/"), dirName]);
+    mkdirSync(dir);
+    writeFileSync(Buffer.concat([dir, Buffer.from("/.wh.gone")]), "");
+    writeFileSync(Buffer.concat([dir, Buffer.from("/.wh..wh..opq")]), "");
+    writeFileSync(Buffer.concat([Buffer.from(root), Buffer.from("/.wh.f"), Buffer.of(0xff)]), "");
+  });
+  const layer = await layers.unpack(chunks(tar), () => undefined);
+  const diff = Buffer.from(layers.diffPath(layer.diffId));
+  const dir = Buffer.concat([diff, Buffer.from("/"), dirName]);
+  assert.deepEqual(readdirSync(diff, { encoding: "buffer" }).sort(Buffer.compare), [dirName, Buffer.from([0x66, 0xff])].sort(Buffer.compare));
+  assert.equal(lstatSync(Buffer.concat([diff, Buffer.from("/f"), Buffer.of(0xff)])).isCharacterDevice(), true);
+  assert.deepEqual(readdirSync(dir, { encoding: "buffer" }), [Buffer.from("gone")]);
+  assert.equal(lstatSync(Buffer.concat([dir, Buffer.from("/gone")])).isCharacterDevice(), true);
+  assert.equal(extendedAttribute(dir, "trusted.overlay.opaque", 8)?.toString(), "y");
 });
 
 test("AUFS's metadata directories (.wh..wh.plnk) are dropped, and whiteout nothing", async () => {

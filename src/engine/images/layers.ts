@@ -7,7 +7,8 @@ import { drainedOrClosed } from "../../util/drain.ts";
 import { randomId } from "../../util/ids.ts";
 import { runWithInput } from "../runtime/command.ts";
 import { makeWhiteout, setExtendedAttribute } from "../runtime/syscalls.ts";
-import { directorySize, diskFull, removeTree, walkTree } from "../fs.ts";
+import { childPath, directorySize, diskFull, removeTree, walkTree, type TreePath } from "../fs.ts";
+import { namePath, nameText } from "../../util/name-text.ts";
 import { gunzip } from "../../util/gunzip.ts";
 import { peekHead } from "../../util/stream-head.ts";
 
@@ -190,14 +191,17 @@ async function* decompressed(input: AsyncIterable<Buffer>): AsyncGenerator<Buffe
  * ".wh..", ".wh...") refuses the layer.
  */
 async function convertWhiteouts(root: string): Promise<void> {
-  const markers: Array<{ parent: string; name: string }> = [];
+  const markers: Array<{ parent: TreePath; name: string; path: TreePath }> = [];
   await walkTree(root, (dir, entries) => {
-    for (const entry of entries) if (entry.name.startsWith(whiteoutPrefix)) markers.push({ parent: dir, name: entry.name });
+    for (const entry of entries) {
+      const name = typeof entry.name === "string" ? entry.name : nameText(entry.name);
+      if (name.startsWith(whiteoutPrefix)) markers.push({ parent: dir, name, path: childPath(dir, entry.name) });
+    }
   });
   // Deepest first: a marker inside a directory that another marker hides is handled before it goes.
   markers.sort((a, b) => b.parent.length - a.parent.length);
-  for (const { parent, name } of markers) {
-    await rm(join(parent, name), { recursive: true, force: true });
+  for (const { parent, name, path } of markers) {
+    await rm(path, { recursive: true, force: true });
     if (name === opaqueMarker) {
       setExtendedAttribute(parent, "trusted.overlay.opaque", "y");
       continue;
@@ -206,7 +210,7 @@ async function convertWhiteouts(root: string): Promise<void> {
     if (name.startsWith(aufsMetadataPrefix)) continue;
     const hiddenName = name.slice(whiteoutPrefix.length);
     if (hiddenName === "" || hiddenName === "." || hiddenName === "..") throw new MoorError("invalid", `invalid whiteout ${JSON.stringify(name)} in the layer: it names no file`);
-    const hidden = join(parent, hiddenName);
+    const hidden = childPath(parent, namePath(hiddenName));
     await rm(hidden, { recursive: true, force: true });
     makeWhiteout(hidden);
   }

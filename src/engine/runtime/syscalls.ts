@@ -33,9 +33,9 @@ interface Libc {
   strerror: (errno: number) => string;
   pipe2: (fds: Int32Array, flags: number) => number;
   fcntl: (fd: number, command: number, ...rest: unknown[]) => number;
-  lgetxattr: (path: string, name: string, value: Buffer, size: number) => number;
-  lsetxattr: (path: string, name: string, value: Buffer, size: number, flags: number) => number;
-  mknod: (path: string, mode: number, device: number) => number;
+  lgetxattr: (path: string | Buffer, name: string, value: Buffer, size: number) => number;
+  lsetxattr: (path: string | Buffer, name: string, value: Buffer, size: number, flags: number) => number;
+  mknod: (path: string | Buffer, mode: number, device: number) => number;
 }
 
 let libc: Libc | undefined;
@@ -109,27 +109,32 @@ export function pipe(capacity: number): [number, number] {
  * most `maxSize` bytes; undefined if the path or the attribute does not exist. A system call of
  * a few microseconds, made on the engine's thread.
  */
-export function extendedAttribute(path: string, name: string, maxSize: number): Buffer | undefined {
+export function extendedAttribute(path: string | Buffer, name: string, maxSize: number): Buffer | undefined {
   const c = loadLibc();
   const value = Buffer.alloc(maxSize);
-  const size = c.lgetxattr(path, name, value, maxSize);
+  const size = c.lgetxattr(cPath(path), name, value, maxSize);
   if (size >= 0) return value.subarray(0, size);
   const errno = koffi.errno();
   if (noAttributeErrors.has(errno)) return undefined;
-  throw new MoorError("internal", `reading attribute ${name} of ${path}: ${c.strerror(errno)}`);
+  throw new MoorError("internal", `reading attribute ${name} of ${String(path)}: ${c.strerror(errno)}`);
 }
 
 /** Sets extended attribute `name` of `path` (a symlink's own, not its target's) to `value`. */
-export function setExtendedAttribute(path: string, name: string, value: string): void {
+export function setExtendedAttribute(path: string | Buffer, name: string, value: string): void {
   const c = loadLibc();
   const bytes = Buffer.from(value);
-  if (c.lsetxattr(path, name, bytes, bytes.length, 0) === 0) return;
-  throw new MoorError("internal", `setting attribute ${name} of ${path}: ${c.strerror(koffi.errno())}`);
+  if (c.lsetxattr(cPath(path), name, bytes, bytes.length, 0) === 0) return;
+  throw new MoorError("internal", `setting attribute ${name} of ${String(path)}: ${c.strerror(koffi.errno())}`);
 }
 
 /** A character device 0/0 with no permissions at `path`: an overlayfs whiteout. */
-export function makeWhiteout(path: string): void {
+export function makeWhiteout(path: string | Buffer): void {
   const c = loadLibc();
-  if (c.mknod(path, characterDeviceType, 0) === 0) return;
-  throw new MoorError("internal", `making whiteout ${path}: ${c.strerror(koffi.errno())}`);
+  if (c.mknod(cPath(path), characterDeviceType, 0) === 0) return;
+  throw new MoorError("internal", `making whiteout ${String(path)}: ${c.strerror(koffi.errno())}`);
+}
+
+/** A path as C takes it: a string, or bytes (a name that is not UTF-8) ended by a NUL. */
+function cPath(path: string | Buffer): string | Buffer {
+  return typeof path === "string" ? path : Buffer.concat([path, Buffer.of(0)]);
 }

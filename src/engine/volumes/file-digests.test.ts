@@ -65,6 +65,38 @@ async function markNow(): Promise<bigint> {
   }
 }
 
+test("names that are not UTF-8 are digested, named by their bytes, listed as bytes, and checked for changes", () => {
+  const root = mkdtempSync(join(tmpdir(), "moor-file-digests-"));
+  try {
+    const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((part) => (typeof part === "string" ? Buffer.from(part) : Buffer.from(part))));
+    mkdirSync(bytes(root, "/d", [0xfe]));
+    writeFileSync(bytes(root, "/d", [0xfe], "/inner"), "inner\n");
+    writeFileSync(bytes(root, "/f", [0xff]), "ff\n");
+    writeFileSync(bytes(root, "/f\ufffd"), "fffd\n");
+    const digests = digestFiles(root, "_data", "blake3");
+    assert.deepEqual([...digests.checksums.keys()].sort(), ["_data/d\udcfe/inner", "_data/f\udcff", "_data/f\ufffd"].sort());
+    const sums = new Map(execFileSync("sh", ["-c", "find . -type f -print0 | xargs -0 b3sum --no-names"], { cwd: root, encoding: "utf8" }).trim().split("\n").map((sum) => [sum, true]));
+    for (const sum of digests.checksums.values()) assert.ok(sums.has(sum), "each checksum is its file's");
+    const named = new Map([
+      ["_data/d\udcfe/inner", bytes("_data/d", [0xfe], "/inner")],
+      ["_data/f\udcff", bytes("_data/f", [0xff])],
+      ["_data/f\ufffd", bytes("_data/f\ufffd")],
+    ]);
+    const listing = Buffer.concat(
+      [...digests.checksums]
+        .map(([path, sum]) => ({ name: named.get(path)!, sum }))
+        .sort((a, b) => Buffer.compare(a.name, b.name))
+        .flatMap(({ name, sum }) => [Buffer.from(`${sum}  `), name, Buffer.from("\n")]),
+    );
+    assert.equal(digests.checksum, execFileSync("b3sum", ["--no-names"], { input: listing, encoding: "utf8" }).trim(), "the listing holds the names' bytes, in byte order");
+    assert.equal(firstChange(root, "_data", digests.identities, 2n ** 62n), undefined);
+    writeFileSync(bytes(root, "/d", [0xfe], "/inner"), "changed\n");
+    assert.equal(firstChange(root, "_data", digests.identities, 2n ** 62n), "_data/d\udcfe/inner");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test("firstChange names a file written or removed since the digest, or the directory a file was added to; nothing when all is as it was", async () => {
   const root = tree();
   try {

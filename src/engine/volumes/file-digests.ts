@@ -10,7 +10,8 @@ import { lstat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
-import { entriesOf } from "../fs.ts";
+import { childPath, entriesOf, type TreePath } from "../fs.ts";
+import { hasEscapedBytes, nameBytes, namePath, nameText } from "../../util/name-text.ts";
 
 export interface FileDigests {
   /** What the checksums were taken with. */
@@ -149,13 +150,13 @@ export function digestFiles(root: string, prefix: string, hash: HashName, cache:
   const byInode = new Map<string, string>();
   const buffer = Buffer.allocUnsafe(chunkSize);
   const hasher = reusableHasher(hash);
-  walk(root, prefix, digests.identities, (path, stats) => {
+  walk(root, prefix, digests.identities, (path, location, stats) => {
     const inode = `${stats.dev}:${stats.ino}`;
     let checksum = stats.nlink > 1n ? byInode.get(inode) : undefined;
     const known = identity(stats);
     if (checksum === undefined) {
       const cached = cache.get(path);
-      checksum = cached !== undefined && cached.identity === known ? cached.checksum : digestFile(join(root, path.slice(prefix.length + 1)), Number(stats.size), hasher, buffer);
+      checksum = cached !== undefined && cached.identity === known ? cached.checksum : digestFile(location, Number(stats.size), hasher, buffer);
       if (checksum === undefined) return;
       if (stats.nlink > 1n) byInode.set(inode, checksum);
       digests.files += 1;
@@ -179,7 +180,7 @@ export function digestFiles(root: string, prefix: string, hash: HashName, cache:
  */
 export function firstChange(root: string, prefix: string, identities: Iterable<readonly [string, string]>, since: bigint): string | undefined {
   for (const [path, known] of identities) {
-    const stats = lstatSync(path === prefix ? root : join(root, path.slice(prefix.length + 1)), { bigint: true, throwIfNoEntry: false });
+    const stats = lstatSync(path === prefix ? root : childPath(root, namePath(path.slice(prefix.length + 1))), { bigint: true, throwIfNoEntry: false });
     if (stats === undefined || identity(stats) !== known || stats.ctimeNs > since) return path;
   }
   return undefined;
@@ -205,13 +206,21 @@ export async function changeMark(path: string): Promise<bigint> {
  */
 export function listingChecksum(checksums: Iterable<readonly [string, string]>, hash: HashName): string {
   const entries = [...checksums];
+  const hasher = createHasher(hash);
+  if (entries.some(([path]) => hasEscapedBytes(path))) {
+    // Names that are not UTF-8 (see nameText) are listed, and ordered, as their bytes.
+    const lines = entries.map(([path, sum]) => ({ name: nameBytes(path), sum })).sort((a, b) => Buffer.compare(a.name, b.name));
+    hasher.update(Buffer.concat(lines.flatMap(({ name, sum }) => [Buffer.from(`${sum}  `), name, newline])));
+    return hasher.digest("hex");
+  }
   // Below U+D800, code units order as UTF-8 bytes do, and strings compare fastest natively.
   const sorted = entries.some(([path]) => beyondD7FF.test(path)) ? entries.sort(([a], [b]) => compareAsUtf8(a, b)) : entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   // One update of the whole listing: three calls into the hash per file cost more than the hashing.
-  const hasher = createHasher(hash);
   hasher.update(Buffer.from(sorted.map(([path, sum]) => `${sum}  ${path}\n`).join("")));
   return hasher.digest("hex");
 }
+
+const newline = Buffer.from("\n");
 
 const beyondD7FF = /[\ud800-\uffff]/;
 
@@ -246,12 +255,13 @@ function ctimeOf(identity: string): bigint {
 }
 
 /**
- * Calls `file` with every regular file under root (symlinks not followed) and its lstat; each
- * directory's identity goes into `directories`, taken before its entries are listed. Entries
- * removed meanwhile are skipped.
+ * Calls `file` with every regular file under root (symlinks not followed): its path as named in
+ * digests (`prefix/...`, see nameText for names that are not UTF-8), where it is, and its lstat;
+ * each directory's identity goes into `directories`, taken before its entries are listed.
+ * Entries removed meanwhile are skipped.
  */
-function walk(root: string, prefix: string, directories: Map<string, string>, file: (path: string, stats: BigIntStats) => void): void {
-  const pending: Array<[string, string]> = [[root, prefix]];
+function walk(root: string, prefix: string, directories: Map<string, string>, file: (path: string, location: TreePath, stats: BigIntStats) => void): void {
+  const pending: Array<[TreePath, string]> = [[root, prefix]];
   while (pending.length > 0) {
     const [dir, name] = pending.pop()!;
     const stats = lstatSync(dir, { bigint: true, throwIfNoEntry: false });
@@ -260,18 +270,19 @@ function walk(root: string, prefix: string, directories: Map<string, string>, fi
     const entries = entriesOf(dir);
     if (entries === undefined) continue;
     for (const entry of entries) {
-      const path = `${name}/${entry.name}`;
-      if (entry.isDirectory()) pending.push([join(dir, entry.name), path]);
+      const path = `${name}/${typeof entry.name === "string" ? entry.name : nameText(entry.name)}`;
+      const location = childPath(dir, entry.name);
+      if (entry.isDirectory()) pending.push([location, path]);
       else if (entry.isFile()) {
-        const fileStats = lstatSync(join(dir, entry.name), { bigint: true, throwIfNoEntry: false });
-        if (fileStats?.isFile()) file(path, fileStats);
+        const fileStats = lstatSync(location, { bigint: true, throwIfNoEntry: false });
+        if (fileStats?.isFile()) file(path, location, fileStats);
       }
     }
   }
 }
 
 /** The checksum of a file's content with `hasher` (undefined: the file is gone). */
-function digestFile(path: string, size: number, hasher: Hasher, buffer: Buffer): string | undefined {
+function digestFile(path: TreePath, size: number, hasher: Hasher, buffer: Buffer): string | undefined {
   let fd: number;
   try {
     // Non-blocking: a FIFO put in a file's place meanwhile must not hold the thread up (its read fails).
