@@ -687,6 +687,23 @@ test("volume cp never reaches outside the volume: hostile symlinks and archive m
   }
 });
 
+test("volume cp refuses a name that is not UTF-8, either way, instead of leaving the file out", async () => {
+  await ok(["volume", "create", "cp-bytes"]);
+  const source = join(work, "cp-bytes-src");
+  mkdirSync(source);
+  writeFileSync(join(source, "plain"), "plain\n");
+  writeFileSync(Buffer.concat([Buffer.from(`${source}/f`), Buffer.of(0xff)]), "not UTF-8\n");
+  const into = await moor(engine(), ["volume", "cp", source, "cp-bytes:/"]);
+  assert.equal(into.code, 1);
+  assert.match(into.stderr, /cp-bytes-src\/f.*: moor cannot copy a file whose name is not UTF-8 \(rename it, or copy with tar\)/);
+
+  writeFileSync(Buffer.concat([Buffer.from(`${await mountpoint("cp-bytes")}/g`), Buffer.of(0xfe)]), "in the volume\n");
+  // Out of a volume the engine makes the archive: it can only cut it short, and logs why.
+  const out = await moor(engine(), ["volume", "cp", "cp-bytes:/", join(work, "cp-bytes-out")]);
+  assert.equal(out.code, 1);
+  assert.match(out.stderr, /^The moor engine at \S+ ended the transfer before it was complete; its log says why\.\n$/);
+});
+
 test("volume cp errors say what is wrong", async () => {
   await ok(["volume", "create", "cp-errors"]);
   writeFileSync(join(await mountpoint("cp-errors"), "file"), "x");

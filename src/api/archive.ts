@@ -43,6 +43,9 @@ export function addArchiveRoutes(router: Router, containers: ContainerService, v
     router.add("GET", target.prefix, async ({ res, params, query }) => {
       await target.archive(subject(params), archivePath(query), async (stat, tar) => {
         res.writeHead(200, { "X-Docker-Container-Path-Stat": encodePathStat(stat), "Content-Type": "application/x-tar" });
+        // Sent now, so that an archive that fails on its way reaches the client as a cut answer
+        // (the router destroys it) rather than as no answer at all.
+        res.flushHeaders();
         await writeAll(res, tar);
         res.end();
       });

@@ -1,4 +1,4 @@
-import { ClientCheckError, ConnectionError, EngineClient } from "../client/client.ts";
+import { ClientCheckError, ConnectionError, EngineClient, TransferCutError } from "../client/client.ts";
 import { MoorError } from "../errors.ts";
 import { compareGoStrings } from "../util/go-strings.ts";
 import {
@@ -198,6 +198,10 @@ function reportError(ctx: CommandContext, spec: CommandSpec, err: unknown): numb
     ctx.stderr.write(
       `Cannot connect to the moor engine at ${err.host}. Is the engine running?\nStart it with 'moor engine', or point --host or MOOR_HOST at a running one.\n`,
     );
+    return 1;
+  }
+  if (err instanceof TransferCutError) {
+    ctx.stderr.write(`The moor engine at ${err.host} ended the transfer before it was complete; its log says why.\n`);
     return 1;
   }
   if (err instanceof MoorError) {

@@ -19,7 +19,7 @@ import type {
 /** The newest API version this client speaks; it uses an older one if the engine is older. */
 const clientApiVersion = "1.45";
 
-export { ConnectionError } from "./http1.ts";
+export { ConnectionError, TransferCutError } from "./http1.ts";
 
 type Query = Record<string, string | number | boolean | string[] | undefined>;
 

@@ -23,6 +23,20 @@ export class ConnectionError extends Error {
   }
 }
 
+/**
+ * The engine ended a streamed answer before its end: an error after the answer began (an
+ * archive that cannot be made whole), which HTTP cannot carry; the engine's log says which.
+ */
+export class TransferCutError extends Error {
+  constructor(
+    readonly host: string,
+    cause: unknown,
+  ) {
+    super(`the engine at ${host} ended the transfer before it was complete`, { cause });
+    this.name = "TransferCutError";
+  }
+}
+
 const crlfcrlf = Buffer.from("\r\n\r\n");
 
 /**
@@ -330,7 +344,18 @@ export async function streamingRequest(
       const responseHeaders = new Map<string, string>();
       for (const [name, value] of Object.entries(res.headers)) responseHeaders.set(name, Array.isArray(value) ? value.join(", ") : (value ?? ""));
       if (status < 400) {
-        resolve({ status, headers: responseHeaders, body: res });
+        // A body cut short reaches its reader as a TransferCutError, not as node's "aborted" or "socket hang up".
+        const body = new stream.PassThrough();
+        const cut = (err: unknown) => body.destroy(new TransferCutError(host, err));
+        res.on("error", cut);
+        res.on("aborted", () => cut(new Error("aborted")));
+        req.on("error", cut);
+        body.on("close", () => res.destroy());
+        // A reader that has not started yet meets the error when it does (the stream keeps it);
+        // until then it must not end the process as an unhandled 'error' event.
+        body.on("error", () => undefined);
+        res.pipe(body);
+        resolve({ status, headers: responseHeaders, body });
         return;
       }
       // An error can come before the upload is done (no such container); the engine then closes
@@ -349,9 +374,14 @@ export async function streamingRequest(
       res.on("error", finish);
       res.on("close", finish);
     });
-    req.on("error", (err) => reject((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ECONNREFUSED" ? new ConnectionError(host, err) : err));
+    req.on("error", (err) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      // ECONNRESET here: the engine closed the connection without answering.
+      reject(code === "ENOENT" || code === "ECONNREFUSED" ? new ConnectionError(host, err) : code === "ECONNRESET" ? new ConnectionError(host, err, true) : err);
+    });
     if (body === undefined) req.end();
-    // A source that fails (a local file unreadable) aborts the request; so does an early answer.
-    else stream.pipeline(stream.Readable.from(body), req, (err) => (err ? req.destroy(err) : undefined));
+    // A source that fails (a local file unreadable) aborts the request (pipeline destroys it), and
+    // its error is the command's; so does an early answer.
+    else stream.pipeline(stream.Readable.from(body), req, (err) => (err ? reject(err) : undefined));
   });
 }

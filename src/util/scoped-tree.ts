@@ -1,9 +1,11 @@
+import { isUtf8 } from "node:buffer";
 import type { BigIntStats, Stats } from "node:fs";
 import * as fs from "node:fs";
 import { posix } from "node:path";
 import { promisify } from "node:util";
 import { goErrnoText } from "./go-errno.ts";
 import { readTar, tarHeader, TarType, writeTar, type TarEntryToWrite, type TarHeader } from "./tar.ts";
+import { nameText } from "./name-text.ts";
 
 /**
  * A directory tree seen as a process chrooted into it sees it: symlinks are followed inside the
@@ -357,7 +359,7 @@ async function* treeEntries(tree: ScopedTree, node: Located, topName: string): A
         }
       }
       try {
-        const names = (await readdir(handle.self)).sort(byteOrder);
+        const names = utf8Names(handle).sort(byteOrder);
         for (const child of names) {
           const path = posix.join(handle.path, child);
           const mount = tree.mountAt(path);
@@ -433,6 +435,20 @@ async function* fileData(fd: number, size: number): AsyncGenerator<Buffer> {
     yield buffer.subarray(0, bytesRead);
   }
   for (; sent < size; sent += chunkSize) yield Buffer.alloc(Math.min(chunkSize, size - sent));
+}
+
+/**
+ * A directory's names, for an archive: one that is not UTF-8 is refused, since the archive's
+ * writer (tar-stream) would write it as other bytes and the copy would make a file of another
+ * name; before, such a file was left out without a word.
+ */
+function utf8Names(handle: TreeHandle): string[] {
+  return fs.readdirSync(handle.self, { encoding: "buffer" }).map((name) => {
+    if (!isUtf8(name)) {
+      throw new TreeError("EILSEQ", `${JSON.stringify(posix.join(handle.path, nameText(name)))}: moor cannot copy a file whose name is not UTF-8 (rename it, or copy with tar)`);
+    }
+    return name.toString("utf8");
+  });
 }
 
 function byteOrder(a: string, b: string): number {

@@ -272,7 +272,9 @@ async function copyToRemote(ctx: CommandContext, remote: RemoteSide, config: Cop
   const options = { copyUIDGID: config.copyUIDGID, noOverwriteDirNonDir: true };
   try {
     if (config.quiet) {
-      await remote.extract(extractTo, content, options);
+      await remote.extract(extractTo, content, options).catch((err: unknown) => {
+        throw localError(err);
+      });
       return 0;
     }
     const counter = { bytes: 0 };
