@@ -348,7 +348,6 @@ export async function streamingRequest(
         const body = new stream.PassThrough();
         const cut = (err: unknown) => body.destroy(new TransferCutError(host, err));
         res.on("error", cut);
-        res.on("aborted", () => cut(new Error("aborted")));
         req.on("error", cut);
         body.on("close", () => res.destroy());
         // A reader that has not started yet meets the error when it does (the stream keeps it);

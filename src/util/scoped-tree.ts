@@ -440,7 +440,7 @@ async function* fileData(fd: number, size: number): AsyncGenerator<Buffer> {
 /**
  * A directory's names, for an archive: one that is not UTF-8 is refused, since the archive's
  * writer (tar-stream) would write it as other bytes and the copy would make a file of another
- * name; before, such a file was left out without a word.
+ * name (read as text, the name could not even be opened).
  */
 function utf8Names(handle: TreeHandle): string[] {
   return fs.readdirSync(handle.self, { encoding: "buffer" }).map((name) => {
