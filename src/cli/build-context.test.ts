@@ -189,6 +189,16 @@ test("docker's messages when a context cannot be prepared", async () => {
   for (const [context, dockerfile, message] of cases) await assert.rejects(prepareBuildContext({ context, dockerfile, cwd: dir }), { message }, context);
 });
 
+test("a name that is not UTF-8 in the context is refused with its path, unless .dockerignore excludes it", async () => {
+  const dir = tree({ "refused/Dockerfile": "", "refused/sub/": "", "excluded/Dockerfile": "", "excluded/.dockerignore": "sub/f*\n", "excluded/sub/": "" });
+  for (const context of ["refused", "excluded"]) writeFileSync(Buffer.concat([Buffer.from(`${dir}/${context}/sub/f`), Buffer.of(0xff)]), "x");
+  await assert.rejects(prepareBuildContext({ context: "refused", cwd: dir }), {
+    message: `error checking context: moor cannot send '${dir}/refused/sub/f\udcff': its name is not UTF-8 (rename it, or exclude it in .dockerignore)`,
+  });
+  const built = await prepareBuildContext({ context: "excluded", cwd: dir });
+  assert.deepEqual((await namesOf(built.body)).filter((name) => name.startsWith("sub")), ["sub/"]);
+});
+
 /** What an entry is, for comparing two archives (PAX records aside: both say the same things differently). */
 function summary({ header, data }: Entry): string {
   const { name, type, mode, uid, gid, uname, gname, size, mtime, linkname, devmajor, devminor } = header;

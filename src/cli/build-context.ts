@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { Dirent } from "node:fs";
 import { lstat, open, readdir, readFile, readlink, stat, type FileHandle } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
@@ -10,6 +11,7 @@ import { readAll } from "../util/read-all.ts";
 import { peekHead } from "../util/stream-head.ts";
 import { readTar, tarHeader, TarType, writeTar, type TarEntryToWrite, type TarHeader } from "../util/tar.ts";
 import { CommandError } from "./command.ts";
+import { nameText } from "../util/name-text.ts";
 
 /**
  * The client side of `docker build` with the legacy builder (docker/cli's runBuild and its
@@ -204,7 +206,15 @@ async function validateContextDirectory(contextDir: string, excludes: readonly s
       throw statError(path, err);
     });
     let names: string[] = [];
-    if (info.isDirectory()) names = byteOrder(await readdir(path).catch((err: unknown) => Promise.reject(statError(path, err))));
+    if (info.isDirectory()) {
+      const read = await readdir(path, { encoding: "buffer" }).catch((err: unknown) => Promise.reject(statError(path, err)));
+      // The context's tar writer would send such a name as other bytes: refused unless excluded.
+      for (const name of read.filter((bytes) => !isUtf8(bytes))) {
+        const shown = join(path, nameText(name));
+        if (!matcher.matchesOrParentMatches(cleanPath(relative(contextDir, shown)))) throw fail(`moor cannot send '${shown}': its name is not UTF-8 (rename it, or exclude it in .dockerignore)`);
+      }
+      names = byteOrder(read.filter((bytes) => isUtf8(bytes)).map((bytes) => bytes.toString("utf8")));
+    }
     const rel = relative(contextDir, path);
     let skip: boolean;
     try {
