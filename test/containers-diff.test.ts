@@ -83,6 +83,18 @@ test("a directory removed and made again lists the image's entries it lost as de
   await docker(engine(), ["rm", "remade"]);
 });
 
+test("names that are not UTF-8: changes inside such a directory show, named as dockerd's JSON names them (U+FFFD for each such byte)", async () => {
+  const ran = await docker(engine(), ["run", "--name", "bytes", "busybox", "sh", "-c", 'mkdir "$(printf "/d\\376")" && echo x > "$(printf "/d\\376/inner")"']);
+  assert.equal(ran.code, 0, ran.stderr);
+  const changes = await api(engine(), "GET", "/containers/bytes/changes");
+  assert.deepEqual(JSON.parse(changes.body), [
+    { Path: "/d\ufffd", Kind: 1 },
+    { Path: "/d\ufffd/inner", Kind: 1 },
+  ]);
+  assert.deepEqual(await docker(engine(), ["diff", "bytes"]), { code: 0, stdout: "A /d\ufffd\nA /d\ufffd/inner\n", stderr: "" });
+  await docker(engine(), ["rm", "bytes"]);
+});
+
 test("no changes: dockerd's null, and no output", async () => {
   await docker(engine(), ["create", "--name", "fresh", "busybox", "true"]);
   await docker(engine(), ["run", "--name", "idle", "busybox", "true"]);

@@ -246,7 +246,8 @@ export function addContainerRoutes(router: Router, containers: ContainerService,
   router.add("GET", "/containers/:id/changes", async ({ res, params }) => {
     const changes = await containers.changes(params.id);
     // dockerd answers null, not [], when nothing changed.
-    sendJson(res, 200, changes.length > 0 ? changes.map((change) => ({ Path: change.path, Kind: change.kind })) : null);
+    // A name that is not UTF-8 reads as dockerd's JSON gives it: each byte it cannot encode as U+FFFD.
+    sendJson(res, 200, changes.length > 0 ? changes.map((change) => ({ Path: change.path.replace(/\p{Cs}/gu, "\ufffd"), Kind: change.kind })) : null);
   });
 
   router.add("POST", "/containers/:id/rename", ({ res, params, query }) => {

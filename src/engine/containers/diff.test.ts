@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { containerChanges, statDifferent } from "./diff.ts";
+import { makeWhiteout, setExtendedAttribute } from "../runtime/syscalls.ts";
 
 let work: string;
 let bottom: string;
@@ -150,4 +151,24 @@ test("opacity is read from each directory's own attribute: odd names, and overla
   execFileSync("setfattr", ["-n", "trusted.overlay.opaque", "-v", "x", join(upper, "marked-x")]);
   // Only the opaque directories hide the image's /kept in them; the others have no change at all.
   assert.deepEqual(await lines(), ["C /a b", "D /a b/kept", "C /e\nf", "D /e\nf/kept", "C /x\\y", "D /x\\y/kept"]);
+});
+
+test("names that are not UTF-8 are walked as their bytes: changes inside such a directory, its opacity, and whiteouts of such names", async () => {
+  const bytes = (root: string, ...parts: Array<string | number[]>) => Buffer.concat([Buffer.from(root), ...parts.map((part) => (typeof part === "string" ? Buffer.from(part) : Buffer.from(part)))]);
+  // The image has "d\xfe/kept", "o\xfd/kept" and "gone\xff"; the container changes inside the first,
+  // replaces the second (opaque) and deletes the third.
+  for (const root of [bottom]) {
+    mkdirSync(bytes(root, "/d", [0xfe]));
+    writeFileSync(bytes(root, "/d", [0xfe], "/kept"), "");
+    mkdirSync(bytes(root, "/o", [0xfd]));
+    writeFileSync(bytes(root, "/o", [0xfd], "/kept"), "");
+    writeFileSync(bytes(root, "/gone", [0xff]), "");
+  }
+  for (const dir of [bytes(bottom, "/d", [0xfe]), bytes(bottom, "/o", [0xfd])]) utimesSync(dir, 1_000_000, 1_000_000);
+  mkdirSync(bytes(upper, "/d", [0xfe]));
+  writeFileSync(bytes(upper, "/d", [0xfe], "/new"), "");
+  mkdirSync(bytes(upper, "/o", [0xfd]));
+  setExtendedAttribute(bytes(upper, "/o", [0xfd]), "trusted.overlay.opaque", "y");
+  makeWhiteout(bytes(upper, "/gone", [0xff]));
+  assert.deepEqual(await lines(), ["C /d\udcfe", "A /d\udcfe/new", "D /gone\udcff", "C /o\udcfd", "D /o\udcfd/kept"]);
 });

@@ -2,6 +2,8 @@ import type { BigIntStats, Dirent } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { extendedAttribute } from "../runtime/syscalls.ts";
+import type { TreePath } from "../fs.ts";
+import { hasEscapedBytes, nameBytes, nameText } from "../../util/name-text.ts";
 
 /** What happened to a path, with dockerd's numbers (moby archive ChangeType). */
 export type ChangeKind = 0 | 1 | 2;
@@ -87,8 +89,8 @@ export async function containerChanges(upperDir: string, layerDirsBottomFirst: s
  * listed (added or modified). Entries are looked at concurrently, their changes kept in order.
  */
 async function diffDirectory(upperDir: string, path: string, lowerLayers: string[], upperOpaque: boolean, listed: boolean): Promise<FilesystemChange[]> {
-  const entries = await readdir(join(upperDir, path), { withFileTypes: true }).catch(ignoreMissing<Dirent[]>([]));
-  const upper = new Map(entries.map((entry) => [entry.name, entry]));
+  const entries = await readdir(at(upperDir, path), { withFileTypes: true, encoding: "buffer" }).catch(ignoreMissing<Array<Dirent<Buffer>>>([]));
+  const upper = new Map(entries.map((entry) => [nameText(entry.name), entry]));
   const names = new Set(upper.keys());
   // An opaque directory shows none of the image's entries: those it does not have again are gone.
   if (upperOpaque) for (const name of await lowerNames(lowerLayers, path)) names.add(name);
@@ -100,10 +102,10 @@ async function diffDirectory(upperDir: string, path: string, lowerLayers: string
 }
 
 /** The changes at one path: the entry itself, then (for a directory) what is inside. */
-async function diffEntry(upperDir: string, path: string, upper: Dirent | undefined, image: LowerEntry | undefined): Promise<FilesystemChange[]> {
+async function diffEntry(upperDir: string, path: string, upper: Dirent<Buffer> | undefined, image: LowerEntry | undefined): Promise<FilesystemChange[]> {
   if (upper === undefined) return [{ path, kind: ChangeKinds.deleted }];
   const lower = oldEntry(path, image);
-  const upperPath = join(upperDir, path);
+  const upperPath = at(upperDir, path);
   if (upper.isCharacterDevice()) {
     const stat = await lstatOrUndefined(upperPath);
     if (stat === undefined) return []; // removed while the container runs
@@ -139,7 +141,7 @@ async function lowerEntry(layers: string[], path: string): Promise<LowerEntry | 
   let top: BigIntStats | undefined;
   const dirLayers: string[] = [];
   for (const layer of layers) {
-    const stat = await lstatOrUndefined(join(layer, path));
+    const stat = await lstatOrUndefined(at(layer, path));
     if (stat === undefined) continue;
     const isDir = (stat.mode & fileTypeMask) === directoryType;
     if (top === undefined) {
@@ -158,18 +160,19 @@ async function lowerEntry(layers: string[], path: string): Promise<LowerEntry | 
 async function lowerNames(layers: string[], path: string): Promise<string[]> {
   const visible = new Map<string, boolean>();
   for (const layer of layers) {
-    const entries = await readdir(join(layer, path), { withFileTypes: true }).catch(ignoreMissing([]));
+    const entries = await readdir(at(layer, path), { withFileTypes: true, encoding: "buffer" }).catch(ignoreMissing<Array<Dirent<Buffer>>>([]));
     for (const entry of entries) {
-      if (visible.has(entry.name)) continue;
-      const whiteout = entry.isCharacterDevice() && isWhiteout(await lstat(join(layer, path, entry.name), { bigint: true }));
-      visible.set(entry.name, !whiteout);
+      const name = nameText(entry.name);
+      if (visible.has(name)) continue;
+      const whiteout = entry.isCharacterDevice() && isWhiteout(await lstat(at(layer, `${path}/${name}`), { bigint: true }));
+      visible.set(name, !whiteout);
     }
   }
   return [...visible].filter(([, shown]) => shown).map(([name]) => name);
 }
 
 /** Whether `dir` is an opaque directory of an overlay layer (trusted.overlay.opaque=y). */
-function isOpaque(dir: string): boolean {
+function isOpaque(dir: TreePath): boolean {
   return extendedAttribute(dir, "trusted.overlay.opaque", 8)?.toString("latin1") === "y";
 }
 
@@ -178,7 +181,7 @@ function fillingLayers(dirLayers: string[], path: string): string[] {
   const filling: string[] = [];
   for (const [index, layer] of dirLayers.entries()) {
     filling.push(layer);
-    if (index < dirLayers.length - 1 && isOpaque(join(layer, path))) break;
+    if (index < dirLayers.length - 1 && isOpaque(at(layer, path))) break;
   }
   return filling;
 }
@@ -202,10 +205,18 @@ function isWhiteout(stat: EntryStat): boolean {
 
 /** Go's sort of names: by bytes, not UTF-16 units. */
 function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return Buffer.compare(nameBytes(a), nameBytes(b));
 }
 
-async function lstatOrUndefined(path: string): Promise<BigIntStats | undefined> {
+/**
+ * The place of `path` ("" or "/a/b", names as nameText reads them) under `root`: text, or bytes
+ * when a name on it is not UTF-8.
+ */
+function at(root: string, path: string): TreePath {
+  return hasEscapedBytes(path) ? Buffer.concat([Buffer.from(root), nameBytes(path)]) : join(root, path);
+}
+
+async function lstatOrUndefined(path: TreePath): Promise<BigIntStats | undefined> {
   return lstat(path, { bigint: true }).catch(ignoreMissing(undefined));
 }
 
