@@ -208,12 +208,16 @@ async function validateContextDirectory(contextDir: string, excludes: readonly s
     let names: string[] = [];
     if (info.isDirectory()) {
       const read = await readdir(path, { encoding: "buffer" }).catch((err: unknown) => Promise.reject(statError(path, err)));
-      // The context's tar writer would send such a name as other bytes: refused unless excluded.
-      for (const name of read.filter((bytes) => !isUtf8(bytes))) {
+      for (const name of read) {
+        if (isUtf8(name)) {
+          names.push(name.toString("utf8"));
+          continue;
+        }
+        // The context's tar writer would send such a name as other bytes: refused unless excluded.
         const shown = join(path, nameText(name));
         if (!matcher.matchesOrParentMatches(cleanPath(relative(contextDir, shown)))) throw fail(`moor cannot send '${shown}': its name is not UTF-8 (rename it, or exclude it in .dockerignore)`);
       }
-      names = byteOrder(read.filter((bytes) => isUtf8(bytes)).map((bytes) => bytes.toString("utf8")));
+      names = byteOrder(names);
     }
     const rel = relative(contextDir, path);
     let skip: boolean;

@@ -4,6 +4,7 @@ import { lstat, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { MoorError } from "../errors.ts";
 import { goErrnoText } from "../util/go-errno.ts";
+import { nameText } from "../util/name-text.ts";
 
 /**
  * Disk usage as dockerd reports it (moby pkg/directory Size): the apparent size of every
@@ -81,6 +82,11 @@ export function entriesOf(dir: TreePath): TreeEntry[] | undefined {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
   }
+}
+
+/** An entry's name as text (see nameText for one that is not UTF-8). */
+export function entryName(entry: TreeEntry): string {
+  return typeof entry.name === "string" ? entry.name : nameText(entry.name);
 }
 
 /** `dir`/`name`: text while both are, else bytes. */

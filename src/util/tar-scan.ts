@@ -150,8 +150,8 @@ export class TarScanner {
     this.zeroBlocks = 0;
     if (!checksumMatches(block)) throw new TarFormatError("a member header's checksum does not match: the archive is corrupt");
     const type = block[156] === 0 ? "0" : String.fromCharCode(block[156]);
-    const ustarName = nameField(block.subarray(0, 100));
-    const prefix = block.subarray(257, 263).toString("latin1").startsWith("ustar") ? nameField(block.subarray(345, 500)) : "";
+    const ustarName = cString(block.subarray(0, 100));
+    const prefix = block.subarray(257, 263).toString("latin1").startsWith("ustar") ? cString(block.subarray(345, 500)) : "";
     const headerSize = numeric(block.subarray(124, 136));
     const isPax = type === "x" || type === "g";
     const attributes = { ...this.globalPax, ...this.pax };
@@ -161,7 +161,7 @@ export class TarScanner {
       name: sparseName ?? name,
       ...(sparseName === undefined ? {} : { storedName: name }),
       type,
-      linkName: attributes.linkpath ?? nameField(block.subarray(157, 257)),
+      linkName: attributes.linkpath ?? cString(block.subarray(157, 257)),
       size: !isPax && attributes.size !== undefined ? Number(attributes.size) : headerSize,
     };
     const sparse = isPax || this.hash === null || !Object.keys(attributes).some((key) => key.startsWith("GNU.sparse.")) ? undefined : sparseDigest(attributes, this.hash);
@@ -287,13 +287,8 @@ function padding(size: number): number {
   return (blockSize - (size % blockSize)) % blockSize;
 }
 
+/** A NUL-ended field as text: as nameText reads bytes, since names need not be UTF-8 (numbers are ASCII). */
 function cString(field: Buffer): string {
-  const end = field.indexOf(0);
-  return field.subarray(0, end === -1 ? field.length : end).toString("utf8");
-}
-
-/** A name field: its bytes as nameText reads them (names need not be UTF-8). */
-function nameField(field: Buffer): string {
   const end = field.indexOf(0);
   return nameText(field.subarray(0, end === -1 ? field.length : end));
 }

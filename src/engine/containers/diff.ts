@@ -1,9 +1,8 @@
 import type { BigIntStats, Dirent } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { extendedAttribute } from "../runtime/syscalls.ts";
-import type { TreePath } from "../fs.ts";
-import { hasEscapedBytes, nameBytes, nameText } from "../../util/name-text.ts";
+import { childPath, type TreePath } from "../fs.ts";
+import { nameBytes, namePath, nameText } from "../../util/name-text.ts";
 
 /** What happened to a path, with dockerd's numbers (moby archive ChangeType). */
 export type ChangeKind = 0 | 1 | 2;
@@ -213,7 +212,7 @@ function byteOrder(a: string, b: string): number {
  * when a name on it is not UTF-8.
  */
 function at(root: string, path: string): TreePath {
-  return hasEscapedBytes(path) ? Buffer.concat([Buffer.from(root), nameBytes(path)]) : join(root, path);
+  return childPath(root, namePath(path));
 }
 
 async function lstatOrUndefined(path: TreePath): Promise<BigIntStats | undefined> {

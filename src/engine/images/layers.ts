@@ -7,8 +7,8 @@ import { drainedOrClosed } from "../../util/drain.ts";
 import { randomId } from "../../util/ids.ts";
 import { runWithInput } from "../runtime/command.ts";
 import { makeWhiteout, setExtendedAttribute } from "../runtime/syscalls.ts";
-import { childPath, directorySize, diskFull, removeTree, walkTree, type TreePath } from "../fs.ts";
-import { namePath, nameText } from "../../util/name-text.ts";
+import { childPath, directorySize, diskFull, entryName, removeTree, walkTree, type TreePath } from "../fs.ts";
+import { namePath } from "../../util/name-text.ts";
 import { gunzip } from "../../util/gunzip.ts";
 import { peekHead } from "../../util/stream-head.ts";
 
@@ -194,7 +194,7 @@ async function convertWhiteouts(root: string): Promise<void> {
   const markers: Array<{ parent: TreePath; name: string; path: TreePath }> = [];
   await walkTree(root, (dir, entries) => {
     for (const entry of entries) {
-      const name = typeof entry.name === "string" ? entry.name : nameText(entry.name);
+      const name = entryName(entry);
       if (name.startsWith(whiteoutPrefix)) markers.push({ parent: dir, name, path: childPath(dir, entry.name) });
     }
   });

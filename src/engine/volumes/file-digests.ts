@@ -10,8 +10,8 @@ import { lstat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
-import { childPath, entriesOf, type TreePath } from "../fs.ts";
-import { hasEscapedBytes, nameBytes, namePath, nameText } from "../../util/name-text.ts";
+import { childPath, entriesOf, entryName, type TreePath } from "../fs.ts";
+import { hasEscapedBytes, nameBytes, namePath } from "../../util/name-text.ts";
 
 export interface FileDigests {
   /** What the checksums were taken with. */
@@ -270,7 +270,7 @@ function walk(root: string, prefix: string, directories: Map<string, string>, fi
     const entries = entriesOf(dir);
     if (entries === undefined) continue;
     for (const entry of entries) {
-      const path = `${name}/${typeof entry.name === "string" ? entry.name : nameText(entry.name)}`;
+      const path = `${name}/${entryName(entry)}`;
       const location = childPath(dir, entry.name);
       if (entry.isDirectory()) pending.push([location, path]);
       else if (entry.isFile()) {
