@@ -18,7 +18,7 @@ import { projectLabel, volumeLabel } from "./compose/labels.ts";
 import type { Project, Service } from "./compose/model.ts";
 import { createRequest, desiredService, serviceDependencies, type CreateRequest } from "./desired.ts";
 import { gateFor, gateText, passGate } from "./gate.ts";
-import { exitedCleanly, observe, type Observation, type ProjectContainer } from "./observe.ts";
+import { exitedCleanly, observe, type ListedMount, type Observation, type ProjectContainer } from "./observe.ts";
 import { dependencyOrder, planChanges, planDeploy, planVolumes, type Action, type DesiredService, type ObservedContainer, type VolumeAction } from "./plan.ts";
 import {
   deployProjectLabel,
@@ -539,8 +539,8 @@ export class Deployer {
     let toId: string;
     if ("create" in swap.to) {
       const request = swap.to.create;
-      // The old container's new name and its volumes, asked for together.
-      await Promise.all([retire(), from !== undefined && !renewAnonVolumes ? this.inheritAnonymousVolumes(request, from.id) : undefined]);
+      if (from !== undefined && !renewAnonVolumes) inheritAnonymousVolumes(request, from.mounts);
+      await retire();
       say(`creating ${request.name}`);
       const created = await this.client.containerCreate(request.body, request.name);
       for (const warning of created.Warnings ?? []) say(`warning: ${warning}`);
@@ -689,26 +689,6 @@ export class Deployer {
   }
 
   /**
-   * Gives a replacement its predecessor's anonymous volumes (image VOLUMEs and `- /path`
-   * entries), as compose does, unless a named volume, bind or tmpfs now takes their path.
-   */
-  private async inheritAnonymousVolumes(request: CreateRequest, previous: string): Promise<void> {
-    const inspected = (await this.client.containerInspect(previous)) as { Mounts?: Array<{ Type: string; Name?: string; Destination: string }> };
-    const host = request.body.HostConfig as { Mounts: Array<Record<string, unknown>>; Binds: string[]; Tmpfs?: Record<string, string> };
-    const taken = new Set([
-      ...host.Mounts.filter((mount) => !(mount.Type === "volume" && mount.Source === "")).map((mount) => String(mount.Target)),
-      ...host.Binds.map((bind) => bind.split(":")[1]),
-      ...Object.keys(host.Tmpfs ?? {}),
-    ]);
-    for (const mount of inspected.Mounts ?? []) {
-      if (mount.Type !== "volume" || mount.Name === undefined || !/^[0-9a-f]{64}$/.test(mount.Name) || taken.has(mount.Destination)) continue;
-      const anonymous = host.Mounts.find((m) => m.Type === "volume" && m.Source === "" && m.Target === mount.Destination);
-      if (anonymous !== undefined) anonymous.Source = mount.Name;
-      else host.Mounts.push({ Type: "volume", Source: mount.Name, Target: mount.Destination });
-    }
-  }
-
-  /**
    * Copies one volume's content into another with a short-lived container of the service's
    * image (any engine can run one); `replace` empties the target first.
    */
@@ -763,6 +743,26 @@ export class Deployer {
     } catch {
       return "";
     }
+  }
+}
+
+/**
+ * Gives a replacement its predecessor's anonymous volumes (image VOLUMEs and `- /path` entries),
+ * as compose does, unless a named volume, bind or tmpfs now takes their path. The predecessor's
+ * mounts are the ones its listing showed: a container's mounts never change.
+ */
+function inheritAnonymousVolumes(request: CreateRequest, previous: readonly ListedMount[]): void {
+  const host = request.body.HostConfig as { Mounts: Array<Record<string, unknown>>; Binds: string[]; Tmpfs?: Record<string, string> };
+  const taken = new Set([
+    ...host.Mounts.filter((mount) => !(mount.Type === "volume" && mount.Source === "")).map((mount) => String(mount.Target)),
+    ...host.Binds.map((bind) => bind.split(":")[1]),
+    ...Object.keys(host.Tmpfs ?? {}),
+  ]);
+  for (const mount of previous) {
+    if (mount.Type !== "volume" || mount.Name === undefined || !/^[0-9a-f]{64}$/.test(mount.Name) || taken.has(mount.Destination)) continue;
+    const anonymous = host.Mounts.find((m) => m.Type === "volume" && m.Source === "" && m.Target === mount.Destination);
+    if (anonymous !== undefined) anonymous.Source = mount.Name;
+    else host.Mounts.push({ Type: "volume", Source: mount.Name, Target: mount.Destination });
   }
 }
 

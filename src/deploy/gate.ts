@@ -85,14 +85,16 @@ export async function passGate(client: EngineClient, container: string, gate: Ga
 /**
  * Resolves once performance.now() has reached `deadline`. Timers wake up to a millisecond or two
  * late here (node and libuv count them in whole milliseconds of the event loop's cached time), so
- * they are set to end short of it, and the last stretch is waited for turn by turn of the event
- * loop.
+ * the timer is set to end short of it, and the last stretch is slept in the thread itself.
  */
 async function sleepUntil(deadline: number): Promise<void> {
-  for (let left = deadline - performance.now(); left > 0; left = deadline - performance.now()) {
-    await new Promise((resolve) => (left > timerSlack ? setTimeout(resolve, left - timerSlack) : setImmediate(resolve)));
-  }
+  const left = deadline - performance.now();
+  if (left > timerSlack) await new Promise((resolve) => setTimeout(resolve, left - timerSlack));
+  const rest = deadline - performance.now();
+  if (rest > 0) Atomics.wait(sleeper, 0, 0, rest);
 }
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;

@@ -20,6 +20,15 @@ export interface ProjectContainer {
   /** "Exited (0) 3 seconds ago", ... */
   status: string;
   labels: Record<string, string>;
+  /** Its mounts as the engine lists them (a replacement takes over the anonymous volumes among them). */
+  mounts: ListedMount[];
+}
+
+export interface ListedMount {
+  Type: string;
+  /** A volume's name (64 hex digits for an anonymous one). */
+  Name?: string;
+  Destination: string;
 }
 
 export interface Observation {
@@ -40,6 +49,7 @@ interface ListedContainer {
   State: string;
   Status: string;
   Labels: Record<string, string> | null;
+  Mounts?: ListedMount[] | null;
 }
 
 export async function observe(client: EngineClient, project: string): Promise<Observation> {
@@ -72,6 +82,7 @@ export async function observe(client: EngineClient, project: string): Promise<Ob
       state: listed.State,
       status: listed.Status,
       labels,
+      mounts: listed.Mounts ?? [],
     };
     if (inCurrent.has(container.id) || revision === undefined) observation.live.push(container);
     else if (inAnyRecord.has(container.id)) observation.retired.push(container);

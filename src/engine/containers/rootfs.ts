@@ -11,7 +11,7 @@ import { mountsUnder } from "../fs.ts";
  */
 export async function mountRootfs(dir: string, layerDirsBottomFirst: string[]): Promise<string> {
   const rootfs = join(dir, "rootfs");
-  if ((await mountsUnder(rootfs)).includes(rootfs)) return rootfs;
+  if (mountsUnder(rootfs).includes(rootfs)) return rootfs;
   mountOverlay([...layerDirsBottomFirst].reverse(), join(dir, "upper"), join(dir, "work"), rootfs);
   return rootfs;
 }
@@ -54,7 +54,7 @@ export function ensureInitLayer(path: string): string {
 
 export async function unmountRootfs(dir: string): Promise<void> {
   const rootfs = join(dir, "rootfs");
-  for (const mount of await mountsUnder(rootfs)) await unmountRetrying(mount);
+  for (const mount of mountsUnder(rootfs)) await unmountRetrying(mount);
 }
 
 /**

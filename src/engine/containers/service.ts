@@ -1,12 +1,12 @@
 import { setMaxListeners } from "node:events";
 import { closeSync, existsSync, mkdirSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MoorError, messages, wrap } from "../../errors.ts";
 import { containerStatuses, type ContainerRecord, type ContainerStateRecord, type ContainerStatus, type ContainerStore, type MountRecord } from "../../store/container-store.ts";
 import { randomId } from "../../util/ids.ts";
 import { rfc3339Nano } from "../../util/time.ts";
-import { directorySize, mkdirAll, mountsUnder, removeTree } from "../fs.ts";
+import { currentMounts, directorySize, mkdirAll, mountsUnder, removeTree } from "../fs.ts";
 import type { ImageService } from "../images/service.ts";
 import type { VolumeService } from "../volumes/service.ts";
 import { Filters } from "../filters.ts";
@@ -27,7 +27,6 @@ import { lookUpImagePath } from "../mounts/copy-up.ts";
 import { copyDirectoryTree } from "../tree-copy.ts";
 import { parseMountSpec, validateTmpfsDestination, type MountRequest } from "../mounts/parse.ts";
 import { cleanPath } from "../../util/archive-copy.ts";
-import { parseMountInfo } from "../mounts/propagation.ts";
 import { registerMountPoints, type RegisteredMount, type RegistrationContext } from "../mounts/register.ts";
 import { specMounts, type MountPointAtStart } from "../mounts/setup.ts";
 import { openSubpath } from "../mounts/subpath.ts";
@@ -331,7 +330,7 @@ export class ContainerService {
     return this.locks.run(id, async () => {
       const container = this.inspect(id);
       const rootfs = join(container.dir, "rootfs");
-      const wasMounted = (await mountsUnder(rootfs)).includes(rootfs);
+      const wasMounted = mountsUnder(rootfs).includes(rootfs);
       if (!wasMounted) await mountRootfs(container.dir, this.rootfsLayers(this.images.inspect(container.imageId)));
       try {
         return await work(container, rootfs);
@@ -548,7 +547,7 @@ export class ContainerService {
     return specMounts(points, tmpfs, {
       recursiveReadOnly: this.hostFacts.recursiveReadOnly,
       daemonRoot: this.root,
-      mountInfo: needsMountInfo ? parseMountInfo(await readFile("/proc/self/mountinfo", "utf8")) : [],
+      mountInfo: needsMountInfo ? currentMounts() : [],
     });
   }
 
@@ -573,7 +572,7 @@ export class ContainerService {
 
   private async releaseSubpaths(containerDir: string): Promise<void> {
     const dir = join(containerDir, "subpaths");
-    for (const mount of await mountsUnder(dir)) await unmount(mount);
+    for (const mount of mountsUnder(dir)) await unmount(mount);
     await removeTree(dir);
   }
 

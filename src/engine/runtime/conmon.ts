@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { constants as fsConstants, readFileSync, watch, type FSWatcher } from "node:fs";
-import { lstat, mkdir, open, readdir, readlink, rm, rmdir, symlink, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { constants as fsConstants, readdirSync, readFileSync, rmdirSync, watch, type FSWatcher } from "node:fs";
+import { lstat, mkdir, open, readlink, rm, symlink, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { MoorError, type ErrorKind } from "../../errors.ts";
@@ -1191,12 +1191,13 @@ function liveInit({ init_process_pid: pid, init_process_start: start }: RuncStat
 /**
  * Removes a cgroup directory and the cgroups made under it (cgroupfs holds only directories that
  * rmdir removes); false if one stays busy (its last processes may take a moment to leave, so
- * like runc it tries again for a while) or cannot be removed.
+ * like runc it tries again for a while) or cannot be removed. cgroupfs answers from memory, so
+ * each call is made at once rather than handed to a worker thread: an exit removes a dozen.
  */
 async function removeCgroup(path: string): Promise<boolean> {
   let children;
   try {
-    children = await readdir(path, { withFileTypes: true });
+    children = readdirSync(path, { withFileTypes: true });
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ENOENT";
   }
@@ -1205,7 +1206,7 @@ async function removeCgroup(path: string): Promise<boolean> {
   }
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
-      await rmdir(path);
+      rmdirSync(path);
       return true;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

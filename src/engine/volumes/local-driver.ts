@@ -130,7 +130,7 @@ export class LocalDriver implements VolumeDriver {
 
   async unmount(name: string): Promise<void> {
     const target = this.dataPath(name);
-    if ((await mountsUnder(target)).length === 0) return;
+    if (mountsUnder(target).length === 0) return;
     await runCommand("umount", [target]);
   }
 

@@ -25,7 +25,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  for (const mount of await mountsUnder(dir)) {
+  for (const mount of mountsUnder(dir)) {
     execFileSync("umount", [mount]);
   }
   db.close();
@@ -34,16 +34,16 @@ afterEach(async () => {
 
 test("a tmpfs volume is mounted for its first user, kept for the second, unmounted after the last", async () => {
   const volume = await service.create({ name: "scratch", driverOptions: { type: "tmpfs", device: "tmpfs", o: "size=1m" } });
-  assert.deepEqual(await mountsUnder(volume.mountpoint), []);
+  assert.deepEqual(mountsUnder(volume.mountpoint), []);
   assert.equal(await service.mount("scratch", "c1"), volume.mountpoint);
-  assert.deepEqual(await mountsUnder(volume.mountpoint), [volume.mountpoint]);
+  assert.deepEqual(mountsUnder(volume.mountpoint), [volume.mountpoint]);
   writeFileSync(join(volume.mountpoint, "f"), "in tmpfs");
   await service.mount("scratch", "c2");
   await service.unmount("scratch", "c1");
   assert.equal(readFileSync(join(volume.mountpoint, "f"), "utf8"), "in tmpfs", "still mounted for c2");
   await assert.rejects(service.remove("scratch"), { message: "remove scratch: volume has active mounts" });
   await service.unmount("scratch", "c2");
-  assert.deepEqual(await mountsUnder(volume.mountpoint), []);
+  assert.deepEqual(mountsUnder(volume.mountpoint), []);
   assert.equal(existsSync(join(volume.mountpoint, "f")), false, "tmpfs content is gone with the mount");
 });
 
@@ -91,7 +91,7 @@ test("at start, devices left mounted by users that are gone are unmounted", asyn
   const volume = await service.create({ name: "leftover", driverOptions: { type: "tmpfs", device: "tmpfs" } });
   await service.mount("leftover", "crashed-container");
   await service.recover(new Set());
-  assert.deepEqual(await mountsUnder(volume.mountpoint), []);
+  assert.deepEqual(mountsUnder(volume.mountpoint), []);
   await service.remove("leftover");
 });
 
