@@ -85,7 +85,9 @@ export async function passGate(client: EngineClient, container: string, gate: Ga
 /**
  * Resolves once performance.now() has reached `deadline`. Timers wake up to a millisecond or two
  * late here (node and libuv count them in whole milliseconds of the event loop's cached time), so
- * the timer is set to end short of it, and the last stretch is slept in the thread itself.
+ * the timer is set to end short of it, and the last stretch (timerSlack ms at most) is slept in
+ * the thread with Atomics.wait. Spinning the event loop for it instead made this function hot
+ * enough for V8 to optimize: some 10 ms of compiling, on two cores, in the deploy's tail.
  */
 async function sleepUntil(deadline: number): Promise<void> {
   const left = deadline - performance.now();
