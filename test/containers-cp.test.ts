@@ -134,6 +134,19 @@ test("files and directories into a created container keep their owners; -a gives
   assert.equal((await docker(engine(), ["start", "-a", "cp-user"])).stdout, "65534:65534\n", "-a: the container user's uid and gid");
 });
 
+test("a name that is not UTF-8, which the docker CLI sends as its bytes, is refused by name instead of renamed", async () => {
+  const local = join(work, "odd-names");
+  mkdirSync(local);
+  writeFileSync(Buffer.concat([Buffer.from(`${local}/f`), Buffer.of(0xff)]), "odd\n");
+  assert.equal((await docker(engine(), ["create", "--name", "cp-odd", "busybox", "true"])).code, 0);
+  const copied = await docker(engine(), ["cp", local, "cp-odd:/in"]);
+  assert.equal(copied.code, 1);
+  assert.equal(copied.stderr, 'Error response from daemon: "in/f\\xff": moor cannot copy a file whose name is not UTF-8 (rename it, or copy with tar)\n');
+  // Before, the file landed as "in/f\ufffd".
+  const listed = await docker(engine(), ["cp", "cp-odd:/in", "-"]);
+  assert.equal(listed.stdout.includes("f\ufffd"), false, "no renamed file");
+});
+
 test("tar streams: - as the destination writes the archive, - as the source extracts one", async () => {
   assert.equal((await docker(engine(), ["run", "-d", "--name", "cp-stream", "busybox", "sh", "-c", setupScript])).code, 0);
   await waitForPath("cp-stream", "/ready");

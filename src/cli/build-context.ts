@@ -213,7 +213,7 @@ async function validateContextDirectory(contextDir: string, excludes: readonly s
           names.push(name.toString("utf8"));
           continue;
         }
-        // The context's tar writer would send such a name as other bytes: refused unless excluded.
+        // The engine could not make such a name in the image (its unpackTar refuses them): refused here unless excluded.
         const shown = join(path, nameText(name));
         if (!matcher.matchesOrParentMatches(cleanPath(relative(contextDir, shown)))) throw fail(`moor cannot send '${shown}': its name is not UTF-8 (rename it, or exclude it in .dockerignore)`);
       }

@@ -109,7 +109,7 @@ function asMoorError(err: unknown, notFound?: () => string): unknown {
   if (err instanceof TarFormatError) return new MoorError("invalid", `Error processing tar file: ${err.message}`, { cause: err });
   if (!(err instanceof TreeError)) return err;
   if (err.code === "ENOENT" && notFound !== undefined) return new MoorError("not_found", notFound(), { cause: err });
-  if (["EBREAKOUT", "EEXIST", "EROFS", "EBUSY", "EINVAL", "EPERM", "EXDEV"].includes(err.code)) return new MoorError("invalid", err.message, { cause: err });
+  if (["EBREAKOUT", "EEXIST", "EROFS", "EBUSY", "EINVAL", "EILSEQ", "EPERM", "EXDEV"].includes(err.code)) return new MoorError("invalid", err.message, { cause: err });
   return new MoorError("internal", err.message, { cause: err });
 }
 

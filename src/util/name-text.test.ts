@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { hasEscapedBytes, nameBytes, namePath, nameText } from "./name-text.ts";
+import { hasEscapedBytes, nameBytes, namePath, nameText, quotedName } from "./name-text.ts";
 
 test("UTF-8 names read as themselves, with no byte escaped", () => {
   for (const name of ["plain", "é", "日本", "\u{1f600}", "a\nb", "\ufffd"]) {
@@ -38,4 +38,11 @@ test("a surrogate pair whose second half is in U+DC80 to U+DCFF is no escaped by
   const text = "\u{1f4a9}"; // \ud83d\udca9
   assert.equal(hasEscapedBytes(text), false);
   assert.deepEqual(nameBytes(text), Buffer.from(text));
+});
+
+test("quotedName writes each byte that is not UTF-8 as \\xNN, and the rest as JSON does", () => {
+  assert.equal(quotedName(nameText(Buffer.from([0x69, 0x6e, 0x2f, 0x66, 0xff]))), '"in/f\\xff"');
+  assert.equal(quotedName('say "hi"\n'), '"say \\"hi\\"\\n"');
+  assert.equal(quotedName("a\\udcff"), '"a\\\\udcff"', "a backslash and letters stay as they are");
+  assert.equal(quotedName("\u{1f600}"), '"\u{1f600}"', "a surrogate pair is a character, not bytes");
 });

@@ -41,6 +41,14 @@ export function hasEscapedBytes(text: string): boolean {
   return escapedByte.test(text);
 }
 
+/**
+ * A name in quotes for a message: as JSON writes it, but each byte that is not UTF-8 as \xNN
+ * (JSON would write the lone surrogate that stands for it).
+ */
+export function quotedName(text: string): string {
+  return JSON.stringify(text).replace(/(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])/g, "$1\\x$2");
+}
+
 /** A path for fs calls from a name's text: itself, or its bytes when it holds some that are not UTF-8. */
 export function namePath(text: string): string | Buffer {
   return hasEscapedBytes(text) ? nameBytes(text) : text;

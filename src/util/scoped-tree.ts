@@ -5,7 +5,7 @@ import { posix } from "node:path";
 import { promisify } from "node:util";
 import { goErrnoText } from "./go-errno.ts";
 import { readTar, tarHeader, TarType, writeTar, type TarEntryToWrite, type TarHeader } from "./tar.ts";
-import { nameText } from "./name-text.ts";
+import { hasEscapedBytes, nameText, quotedName } from "./name-text.ts";
 
 /**
  * A directory tree seen as a process chrooted into it sees it: symlinks are followed inside the
@@ -438,14 +438,14 @@ async function* fileData(fd: number, size: number): AsyncGenerator<Buffer> {
 }
 
 /**
- * A directory's names, for an archive: one that is not UTF-8 is refused, since the archive's
- * writer (tar-stream) would write it as other bytes and the copy would make a file of another
- * name (read as text, the name could not even be opened).
+ * A directory's names, for an archive: one that is not UTF-8 is refused. The tree's paths are
+ * text, and read as text such a name could not even be opened; the extraction on the other side
+ * (unpackTar) could not make it either.
  */
 function utf8Names(handle: TreeHandle): string[] {
   return fs.readdirSync(handle.self, { encoding: "buffer" }).map((name) => {
     if (!isUtf8(name)) {
-      throw new TreeError("EILSEQ", `${JSON.stringify(posix.join(handle.path, nameText(name)))}: moor cannot copy a file whose name is not UTF-8 (rename it, or copy with tar)`);
+      throw new TreeError("EILSEQ", `${quotedName(posix.join(handle.path, nameText(name)))}: moor cannot copy a file whose name is not UTF-8 (rename it, or copy with tar)`);
     }
     return name.toString("utf8");
   });
@@ -488,6 +488,11 @@ export async function unpackTar(tree: ScopedTree, destination: string, input: As
   let current: { path: string; handle: TreeHandle } | undefined;
   try {
     for await (const { header, body } of readTar(input)) {
+      // The tree's paths are text, which fs calls would write as U+FFFD: a silent rename.
+      if (hasEscapedBytes(header.name) || hasEscapedBytes(header.linkname)) {
+        const which = hasEscapedBytes(header.name) ? header.name : `${header.name} -> ${header.linkname}`;
+        throw new TreeError("EILSEQ", `${quotedName(which)}: moor cannot copy a file whose name is not UTF-8 (rename it, or copy with tar)`);
+      }
       const name = posix.normalize(header.name === "" ? "." : header.name).replace(/(.)\/+$/, "$1");
       const joined = posix.join(destination, name);
       const relative = posix.relative(destination, joined);
@@ -619,8 +624,8 @@ async function createEntry(tree: ScopedTree, located: Located, header: TarHeader
     if (context.makeNode === undefined) throw new TreeError("EPERM", `mknod ${context.path}: operation not permitted`);
     await context.makeNode(located.parent, located.name, header);
   } else {
-    // moby names the type flag's code; tar-stream reports a type it does not know without its flag.
-    throw new TreeError("EINVAL", header.type === "" ? "unhandled tar header type" : `unhandled tar header type ${header.type.charCodeAt(0)}`);
+    // moby names the type flag's code.
+    throw new TreeError("EINVAL", `unhandled tar header type ${header.type.charCodeAt(0)}`);
   }
 
   const ref = located.kind === "entry" ? located.parent.entry(located.name) : located.handle.self;

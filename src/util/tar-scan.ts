@@ -10,9 +10,8 @@
 import { createHash, type Hash } from "node:crypto";
 import { createHasher, reusableHasher, type Hasher, type HashName } from "./content-hash.ts";
 import { TarFormatError } from "./tar.ts";
-import { nameText } from "./name-text.ts";
+import { blockSize, checksumMatches, numberAt, paddingSize, parsePaxRecords, textAt } from "./tar-fields.ts";
 
-const blockSize = 512;
 
 export interface TarMember {
   /** Where tar extracts it: pax `path`, else ustar prefix + name; for a sparse file GNU's `GNU.sparse.name`. */
@@ -150,9 +149,9 @@ export class TarScanner {
     this.zeroBlocks = 0;
     if (!checksumMatches(block)) throw new TarFormatError("a member header's checksum does not match: the archive is corrupt");
     const type = block[156] === 0 ? "0" : String.fromCharCode(block[156]);
-    const ustarName = cString(block.subarray(0, 100));
-    const prefix = block.subarray(257, 263).toString("latin1").startsWith("ustar") ? cString(block.subarray(345, 500)) : "";
-    const headerSize = numeric(block.subarray(124, 136));
+    const ustarName = textAt(block, 0, 100);
+    const prefix = block.subarray(257, 263).toString("latin1").startsWith("ustar") ? textAt(block, 345, 155) : "";
+    const headerSize = numberAt(block, 124, 12);
     const isPax = type === "x" || type === "g";
     const attributes = { ...this.globalPax, ...this.pax };
     const name = attributes.path ?? (prefix === "" ? ustarName : `${prefix}/${ustarName}`);
@@ -161,7 +160,7 @@ export class TarScanner {
       name: sparseName ?? name,
       ...(sparseName === undefined ? {} : { storedName: name }),
       type,
-      linkName: attributes.linkpath ?? cString(block.subarray(157, 257)),
+      linkName: attributes.linkpath ?? textAt(block, 157, 100),
       size: !isPax && attributes.size !== undefined ? Number(attributes.size) : headerSize,
     };
     const sparse = isPax || this.hash === null || !Object.keys(attributes).some((key) => key.startsWith("GNU.sparse.")) ? undefined : sparseDigest(attributes, this.hash);
@@ -170,7 +169,7 @@ export class TarScanner {
       this.onHeader(member);
     }
     const kept = isPax || this.keep(member) ? [] : undefined;
-    this.state = { kind: "data", member, remaining: member.size, padding: padding(member.size), hash: this.hash === null ? undefined : this.hasherFor(this.hash), sparse, pax: isPax, kept };
+    this.state = { kind: "data", member, remaining: member.size, padding: paddingSize(member.size), hash: this.hash === null ? undefined : this.hasherFor(this.hash), sparse, pax: isPax, kept };
     if (member.size === 0) this.finishMember(this.state);
   }
 
@@ -181,7 +180,8 @@ export class TarScanner {
 
   private finishMember(state: Extract<State, { kind: "data" }>): void {
     if (state.pax) {
-      const records = parsePax(Buffer.concat(state.kept!));
+      const records = parsePaxRecords(Buffer.concat(state.kept!));
+      if (records === undefined) throw new TarFormatError("a pax header is malformed: the archive is corrupt");
       if (state.member.type === "g") Object.assign(this.globalPax, records);
       else Object.assign(this.pax, records);
     } else {
@@ -276,53 +276,9 @@ class SparseContentDigest {
       start = newline + 1;
       if (numbers.length === 1 + 2 * numbers[0]) break;
     }
-    const mapLength = start + padding(start);
+    const mapLength = start + paddingSize(start);
     if (this.mapBytes!.length < mapLength) return undefined;
     for (let i = 1; i < numbers.length; i += 2) this.regions.push({ offset: numbers[i], size: numbers[i + 1] });
     return mapLength;
   }
-}
-
-function padding(size: number): number {
-  return (blockSize - (size % blockSize)) % blockSize;
-}
-
-/** A NUL-ended field as text: as nameText reads bytes, since names need not be UTF-8 (numbers are ASCII). */
-function cString(field: Buffer): string {
-  const end = field.indexOf(0);
-  return nameText(field.subarray(0, end === -1 ? field.length : end));
-}
-
-/** An octal field, or GNU's base-256 (high bit set) for large values. */
-function numeric(field: Buffer): number {
-  if (field[0] & 0x80) {
-    let value = 0;
-    for (let i = 1; i < field.length; i++) value = value * 256 + field[i];
-    return value;
-  }
-  const text = cString(field).trim();
-  return text === "" ? 0 : Number.parseInt(text, 8);
-}
-
-function checksumMatches(block: Buffer): boolean {
-  let sum = 0;
-  for (let i = 0; i < blockSize; i++) sum += i >= 148 && i < 156 ? 32 : block[i];
-  return numeric(block.subarray(148, 156)) === sum;
-}
-
-/** pax records: "<length> <key>=<value>\n". */
-function parsePax(bytes: Buffer): Record<string, string> {
-  const records: Record<string, string> = {};
-  let offset = 0;
-  while (offset < bytes.length) {
-    const space = bytes.indexOf(0x20, offset);
-    const length = Number(bytes.subarray(offset, space).toString("latin1"));
-    if (space === -1 || !Number.isInteger(length) || length <= 0) throw new TarFormatError("a pax header is malformed: the archive is corrupt");
-    const record = bytes.subarray(space + 1, offset + length - 1);
-    const equals = record.indexOf(0x3d);
-    // Values read as names do: GNU tar writes a path that is not UTF-8 as its bytes (hdrcharset=BINARY).
-    records[record.subarray(0, equals).toString("utf8")] = nameText(record.subarray(equals + 1));
-    offset += length;
-  }
-  return records;
 }

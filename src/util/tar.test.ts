@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setImmediate } from "node:timers/promises";
+import { nameText } from "./name-text.ts";
 import { encodeTarHeader, readTar, rebaseTar, tarEnd, tarHeader, tarPadding, TarFormatError, TarType, writeTar, type TarEntryToWrite, type TarHeader } from "./tar.ts";
 
 async function* chunksOf(buffer: Buffer, size: number): AsyncGenerator<Buffer> {
@@ -260,4 +261,52 @@ test("rebaseTar renames the first occurrence of the old base, in names and hard 
 
 test("rebaseTar passes a malformed archive's error on", async () => {
   await assert.rejects(collect(rebaseTar(chunksOf(Buffer.from("not a tar header ".repeat(40)), 64), "d", "e")), TarFormatError);
+});
+
+test("names that are not UTF-8 and binary PAX values (xattrs) are read and written as their bytes", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "moor-tar-"));
+  try {
+    const source = join(dir, "src");
+    mkdirSync(source);
+    const oddName = Buffer.from([0x66, 0xff, 0x2e, 0xfe]); // "f\xff.\xfe"
+    writeFileSync(Buffer.concat([Buffer.from(`${source}/`), oddName]), "odd");
+    writeFileSync(join(source, "capable"), "x");
+    const binaryValue = Buffer.from([0xff, 0x00, 0xfe, 0x80, 0x41]);
+    execFileSync("setfattr", ["-n", "user.bin", "-v", `0x${binaryValue.toString("hex")}`, join(source, "capable")]);
+    const oddText = nameText(Buffer.concat([Buffer.from("./"), oddName]));
+    for (const format of ["pax", "gnu"]) {
+      const archive = execFileSync("tar", ["-C", source, `--format=${format}`, "--xattrs", "--xattrs-include=user.*", "--sort=name", "-cf", "-", "."]);
+      const entries: TarEntryToWrite[] = [];
+      for await (const { header, body } of readTar(chunksOf(archive, 100))) entries.push({ header, body: [await collect(body)] });
+      const odd = entries.find((entry) => entry.header.name === oddText);
+      assert.ok(odd, `${format}: ${entries.map((entry) => JSON.stringify(entry.header.name)).join(", ")}`);
+      if (format === "pax") {
+        // GNU tar keeps xattrs in pax archives only.
+        const capable = entries.find((entry) => entry.header.name === "./capable")!;
+        assert.equal(capable.header.pax["SCHILY.xattr.user.bin"], nameText(binaryValue));
+      }
+      const out = join(dir, `out-${format}`);
+      mkdirSync(out);
+      execFileSync("tar", ["-C", out, "--xattrs", "--xattrs-include=user.*", "-xf", "-"], { input: await collect(writeTar(entries)) });
+      assert.ok(readdirSync(out, { encoding: "buffer" }).some((name) => name.equals(oddName)), `${format}: the name's bytes`);
+      assert.equal(readFileSync(Buffer.concat([Buffer.from(`${out}/`), oddName])).toString(), "odd");
+      if (format === "pax") {
+        const dumped = execFileSync("getfattr", ["-e", "hex", "-n", "user.bin", join(out, "capable")]).toString();
+        assert.match(dumped, new RegExp(`user.bin=0x${binaryValue.toString("hex")}`));
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a name or link target that is not UTF-8 is written in a PAX record that GNU tar reads", async () => {
+  const name = nameText(Buffer.from([0x64, 0xfe, 0x2f, 0x66])); // "d\xfe/f"
+  const target = nameText(Buffer.from([0x74, 0xff])); // "t\xff"
+  const archive = await archiveOf({ header: tarHeader({ name, type: TarType.file }), data: "1" }, { header: tarHeader({ name: "link", type: TarType.symlink, linkname: target }) });
+  const listing = execFileSync("tar", ["--quoting-style=escape", "-tvf", "-"], { input: archive }).toString();
+  assert.match(listing, / d\\376\/f\n/);
+  assert.match(listing, / link -> t\\377\n/);
+  const entries = await entriesOf(archive);
+  assert.deepEqual(entries.map(({ header }) => [header.name, header.linkname]), [[name, ""], ["link", target]]);
 });
