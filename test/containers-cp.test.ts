@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { api, docker, moor, moorBin, useEngine, type TestEngine } from "./support/engine.ts";
+import { encodeTarHeader, tarEnd, tarHeader, TarType } from "../src/util/tar.ts";
 
 let work: string;
 const engine = useEngine(async (started) => {
@@ -134,17 +135,45 @@ test("files and directories into a created container keep their owners; -a gives
   assert.equal((await docker(engine(), ["start", "-a", "cp-user"])).stdout, "65534:65534\n", "-a: the container user's uid and gid");
 });
 
-test("a name that is not UTF-8, which the docker CLI sends as its bytes, is refused by name instead of renamed", async () => {
+test("names and link targets that are not UTF-8 pass through docker cp and moor cp as their bytes, both ways", async () => {
   const local = join(work, "odd-names");
+  const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((part) => (typeof part === "string" ? Buffer.from(part) : Buffer.from(part))));
   mkdirSync(local);
-  writeFileSync(Buffer.concat([Buffer.from(`${local}/f`), Buffer.of(0xff)]), "odd\n");
+  writeFileSync(bytes(`${local}/f`, [0xff]), "odd\n");
+  mkdirSync(bytes(`${local}/d`, [0xfe]));
+  writeFileSync(bytes(`${local}/d`, [0xfe], "/inner"), "inner\n");
+  symlinkSync(bytes("t", [0xff]), join(local, "l"));
   assert.equal((await docker(engine(), ["create", "--name", "cp-odd", "busybox", "true"])).code, 0);
-  const copied = await docker(engine(), ["cp", local, "cp-odd:/in"]);
-  assert.equal(copied.code, 1);
-  assert.equal(copied.stderr, 'Error response from daemon: "in/f\\xff": moor cannot copy a file whose name is not UTF-8 (rename it, or copy with tar)\n');
-  // Before, the file landed as "in/f\ufffd".
-  const listed = await docker(engine(), ["cp", "cp-odd:/in", "-"]);
-  assert.equal(listed.stdout.includes("f\ufffd"), false, "no renamed file");
+  assert.deepEqual(await docker(engine(), ["cp", local, "cp-odd:/in"]), { code: 0, stdout: "", stderr: "" });
+  assert.deepEqual(await moor(engine(), ["cp", local, "cp-odd:/in2"]), { code: 0, stdout: "", stderr: "" });
+  for (const [cli, directory] of [["docker", "in"], ["moor", "in2"]]) {
+    const archive = await dockerBinary(engine(), ["cp", `cp-odd:/${directory}`, "-"]);
+    assert.equal(archive.code, 0, archive.stderr);
+    const listing = execFileSync("tar", ["--quoting-style=escape", "-tvf", "-"], { input: archive.stdout }).toString();
+    for (const entry of [`${directory}/f\\377`, `${directory}/d\\376/inner`, `${directory}/l -> t\\377`]) assert.ok(listing.includes(` ${entry}\n`), `copied in with ${cli}: ${entry} in\n${listing}`);
+  }
+  const out = join(work, "odd-names-out");
+  assert.deepEqual(await moor(engine(), ["cp", "cp-odd:/in", out]), { code: 0, stdout: "", stderr: "" });
+  assert.equal(readFileSync(bytes(`${out}/f`, [0xff])).toString(), "odd\n");
+  assert.equal(readFileSync(bytes(`${out}/d`, [0xfe], "/inner")).toString(), "inner\n");
+  assert.deepEqual(readlinkSync(join(out, "l"), { encoding: "buffer" }), bytes("t", [0xff]));
+});
+
+test("FIFOs and device nodes in an archive copied in are made as such, with their numbers and modes", async () => {
+  assert.equal((await docker(engine(), ["create", "--name", "cp-nodes", "busybox", "true"])).code, 0);
+  const archive = Buffer.concat([
+    encodeTarHeader(tarHeader({ name: "nodes/", type: TarType.directory, mode: 0o755 })),
+    encodeTarHeader(tarHeader({ name: "nodes/pipe", type: TarType.fifo, mode: 0o640 })),
+    encodeTarHeader(tarHeader({ name: "nodes/null", type: TarType.charDevice, mode: 0o666, devmajor: 1, devminor: 3 })),
+    encodeTarHeader(tarHeader({ name: "nodes/big", type: TarType.blockDevice, mode: 0o600, devmajor: 259, devminor: 65539 })),
+    tarEnd,
+  ]);
+  assert.deepEqual(await dockerBinary(engine(), ["cp", "-", "cp-nodes:/"], archive), { code: 0, stdout: Buffer.alloc(0), stderr: "" });
+  const out = await dockerBinary(engine(), ["cp", "cp-nodes:/nodes", "-"]);
+  const listing = execFileSync("tar", ["--numeric-owner", "-tvf", "-"], { input: out.stdout }).toString().replace(/ +/g, " ");
+  assert.match(listing, /^prw-r----- 0\/0 0 \S+ \S+ nodes\/pipe$/m);
+  assert.match(listing, /^crw-rw-rw- 0\/0 1,3 \S+ \S+ nodes\/null$/m);
+  assert.match(listing, /^brw------- 0\/0 259,65539 \S+ \S+ nodes\/big$/m);
 });
 
 test("tar streams: - as the destination writes the archive, - as the source extracts one", async () => {

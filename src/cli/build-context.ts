@@ -213,7 +213,7 @@ async function validateContextDirectory(contextDir: string, excludes: readonly s
           names.push(name.toString("utf8"));
           continue;
         }
-        // The engine could not make such a name in the image (its unpackTar refuses them): refused here unless excluded.
+        // The context's walk below reads names as text, which cannot hold such a name: refused unless excluded.
         const shown = join(path, nameText(name));
         if (!matcher.matchesOrParentMatches(cleanPath(relative(contextDir, shown)))) throw fail(`moor cannot send '${shown}': its name is not UTF-8 (rename it, or exclude it in .dockerignore)`);
       }

@@ -1,9 +1,9 @@
 import type { BigIntStats } from "node:fs";
 import { MoorError } from "../errors.ts";
 import { baseName, joinPath, preserveTrailingDotOrSeparator } from "../util/archive-copy.ts";
-import { TreeError, packTree, unpackTar, type Located, type ScopedTree, type UnpackOptions } from "../util/scoped-tree.ts";
+import { TreeError, packTree, unpackTar, type Located, type ScopedTree, type TreeHandle, type UnpackOptions } from "../util/scoped-tree.ts";
 import { TarFormatError, TarType, type TarHeader } from "../util/tar.ts";
-import { runCommandWithFd } from "./runtime/command.ts";
+import { makeNode as makeDeviceNode } from "./runtime/syscalls.ts";
 import { gunzip } from "../util/gunzip.ts";
 import { peekHead } from "../util/stream-head.ts";
 
@@ -109,7 +109,7 @@ function asMoorError(err: unknown, notFound?: () => string): unknown {
   if (err instanceof TarFormatError) return new MoorError("invalid", `Error processing tar file: ${err.message}`, { cause: err });
   if (!(err instanceof TreeError)) return err;
   if (err.code === "ENOENT" && notFound !== undefined) return new MoorError("not_found", notFound(), { cause: err });
-  if (["EBREAKOUT", "EEXIST", "EROFS", "EBUSY", "EINVAL", "EILSEQ", "EPERM", "EXDEV"].includes(err.code)) return new MoorError("invalid", err.message, { cause: err });
+  if (["EBREAKOUT", "EEXIST", "EROFS", "EBUSY", "EINVAL", "EPERM", "EXDEV"].includes(err.code)) return new MoorError("invalid", err.message, { cause: err });
   return new MoorError("internal", err.message, { cause: err });
 }
 
@@ -165,8 +165,12 @@ async function* gunzipped(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> 
   yield* gunzip(whole);
 }
 
-/** Device nodes and FIFOs through mknod(1), made in the directory the tree holds open. */
-export async function makeNode(directory: { fd: number }, name: string, header: TarHeader): Promise<void> {
-  const kind = header.type === TarType.fifo ? ["p"] : [header.type === TarType.charDevice ? "c" : "b", String(header.devmajor), String(header.devminor)];
-  await runCommandWithFd("mknod", [`/proc/self/fd/3/${name}`, ...kind], directory.fd);
+/** Device nodes and FIFOs, made in the directory the tree holds open. */
+export async function makeNode(directory: TreeHandle, name: string, header: TarHeader): Promise<void> {
+  const kind = header.type === TarType.fifo ? fifoType : header.type === TarType.charDevice ? characterDeviceType : blockDeviceType;
+  makeDeviceNode(directory.entry(name), kind, header.devmajor, header.devminor);
 }
+
+const fifoType = 0o010000;
+const characterDeviceType = 0o020000;
+const blockDeviceType = 0o060000;

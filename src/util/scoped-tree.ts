@@ -1,11 +1,10 @@
-import { isUtf8 } from "node:buffer";
 import type { BigIntStats, Stats } from "node:fs";
 import * as fs from "node:fs";
 import { posix } from "node:path";
 import { promisify } from "node:util";
 import { goErrnoText } from "./go-errno.ts";
 import { readTar, tarHeader, TarType, writeTar, type TarEntryToWrite, type TarHeader } from "./tar.ts";
-import { hasEscapedBytes, nameText, quotedName } from "./name-text.ts";
+import { nameBytes, namePath, nameText, quotedName } from "./name-text.ts";
 
 /**
  * A directory tree seen as a process chrooted into it sees it: symlinks are followed inside the
@@ -25,27 +24,28 @@ const { O_DIRECTORY, O_NOFOLLOW, O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NONBLOCK
 // Metadata system calls take microseconds; made through libuv's thread pool one after the other,
 // each would cost a thread hand-off, most of an archive's time. They run synchronously (behind
 // async signatures, so failures are rejections); file data moves asynchronously.
-const openFd = async (path: string, flags: number, mode?: number): Promise<number> => fs.openSync(path, flags, mode);
+const openFd = async (path: fs.PathLike, flags: number, mode?: number): Promise<number> => fs.openSync(path, flags, mode);
 const closeFd = async (fd: number): Promise<void> => fs.closeSync(fd);
 const fchown = async (fd: number, uid: number, gid: number): Promise<void> => fs.fchownSync(fd, uid, gid);
 const fchmod = async (fd: number, mode: number): Promise<void> => fs.fchmodSync(fd, mode);
 const futimes = async (fd: number, atime: number, mtime: number): Promise<void> => fs.futimesSync(fd, atime, mtime);
-const lstat = async (path: string): Promise<Stats> => fs.lstatSync(path);
-const stat = async (path: string): Promise<Stats> => fs.statSync(path);
-const lstatBig = async (path: string): Promise<BigIntStats> => fs.lstatSync(path, { bigint: true });
-const statBig = async (path: string): Promise<BigIntStats> => fs.statSync(path, { bigint: true });
-const readlink = async (path: string): Promise<string> => fs.readlinkSync(path);
-const readdir = async (path: string): Promise<string[]> => fs.readdirSync(path);
-const mkdir = async (path: string, mode: number): Promise<void> => fs.mkdirSync(path, mode);
-const rmdir = async (path: string): Promise<void> => fs.rmdirSync(path);
-const unlink = async (path: string): Promise<void> => fs.unlinkSync(path);
-const symlink = async (target: string, path: string): Promise<void> => fs.symlinkSync(target, path);
-const link = async (existing: string, path: string): Promise<void> => fs.linkSync(existing, path);
-const lchown = async (path: string, uid: number, gid: number): Promise<void> => fs.lchownSync(path, uid, gid);
-const chown = async (path: string, uid: number, gid: number): Promise<void> => fs.chownSync(path, uid, gid);
-const chmod = async (path: string, mode: number): Promise<void> => fs.chmodSync(path, mode);
-const utimes = async (path: string, atime: number, mtime: number): Promise<void> => fs.utimesSync(path, atime, mtime);
-const lutimes = async (path: string, atime: number, mtime: number): Promise<void> => fs.lutimesSync(path, atime, mtime);
+const lstat = async (path: fs.PathLike): Promise<Stats> => fs.lstatSync(path);
+const stat = async (path: fs.PathLike): Promise<Stats> => fs.statSync(path);
+const lstatBig = async (path: fs.PathLike): Promise<BigIntStats> => fs.lstatSync(path, { bigint: true });
+const statBig = async (path: fs.PathLike): Promise<BigIntStats> => fs.statSync(path, { bigint: true });
+// Names and link targets are read as their bytes, as text without loss (name-text.ts).
+const readlink = async (path: fs.PathLike): Promise<string> => nameText(fs.readlinkSync(path, { encoding: "buffer" }));
+const readdir = async (path: fs.PathLike): Promise<string[]> => fs.readdirSync(path, { encoding: "buffer" }).map(nameText);
+const mkdir = async (path: fs.PathLike, mode: number): Promise<void> => fs.mkdirSync(path, mode);
+const rmdir = async (path: fs.PathLike): Promise<void> => fs.rmdirSync(path);
+const unlink = async (path: fs.PathLike): Promise<void> => fs.unlinkSync(path);
+const symlink = async (target: string, path: fs.PathLike): Promise<void> => fs.symlinkSync(namePath(target), path);
+const link = async (existing: fs.PathLike, path: fs.PathLike): Promise<void> => fs.linkSync(existing, path);
+const lchown = async (path: fs.PathLike, uid: number, gid: number): Promise<void> => fs.lchownSync(path, uid, gid);
+const chown = async (path: fs.PathLike, uid: number, gid: number): Promise<void> => fs.chownSync(path, uid, gid);
+const chmod = async (path: fs.PathLike, mode: number): Promise<void> => fs.chmodSync(path, mode);
+const utimes = async (path: fs.PathLike, atime: number, mtime: number): Promise<void> => fs.utimesSync(path, atime, mtime);
+const lutimes = async (path: fs.PathLike, atime: number, mtime: number): Promise<void> => fs.lutimesSync(path, atime, mtime);
 const fstat = async (fd: number): Promise<Stats> => fs.fstatSync(fd);
 const readFd = promisify(fs.read);
 const writeFd = promisify(fs.write);
@@ -91,8 +91,10 @@ export class TreeHandle {
     return `/proc/self/fd/${this.fd}`;
   }
 
-  entry(name: string): string {
-    return `${this.self}/${name}`;
+  /** A path to the entry `name` (text as nameText reads it: bytes where it is not UTF-8). */
+  entry(name: string): string | Buffer {
+    const path = namePath(name);
+    return typeof path === "string" ? `${this.self}/${path}` : Buffer.concat([Buffer.from(`${this.self}/`), path]);
   }
 }
 
@@ -359,7 +361,7 @@ async function* treeEntries(tree: ScopedTree, node: Located, topName: string): A
         }
       }
       try {
-        const names = utf8Names(handle).sort(byteOrder);
+        const names = (await readdir(handle.self)).sort(byteOrder);
         for (const child of names) {
           const path = posix.join(handle.path, child);
           const mount = tree.mountAt(path);
@@ -437,22 +439,8 @@ async function* fileData(fd: number, size: number): AsyncGenerator<Buffer> {
   for (; sent < size; sent += chunkSize) yield Buffer.alloc(Math.min(chunkSize, size - sent));
 }
 
-/**
- * A directory's names, for an archive: one that is not UTF-8 is refused. The tree's paths are
- * text, and read as text such a name could not even be opened; the extraction on the other side
- * (unpackTar) could not make it either.
- */
-function utf8Names(handle: TreeHandle): string[] {
-  return fs.readdirSync(handle.self, { encoding: "buffer" }).map((name) => {
-    if (!isUtf8(name)) {
-      throw new TreeError("EILSEQ", `${quotedName(posix.join(handle.path, nameText(name)))}: moor cannot copy a file whose name is not UTF-8 (rename it, or copy with tar)`);
-    }
-    return name.toString("utf8");
-  });
-}
-
 function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return Buffer.compare(nameBytes(a), nameBytes(b));
 }
 
 export interface UnpackOptions {
@@ -488,16 +476,11 @@ export async function unpackTar(tree: ScopedTree, destination: string, input: As
   let current: { path: string; handle: TreeHandle } | undefined;
   try {
     for await (const { header, body } of readTar(input)) {
-      // The tree's paths are text, which fs calls would write as U+FFFD: a silent rename.
-      if (hasEscapedBytes(header.name) || hasEscapedBytes(header.linkname)) {
-        const which = hasEscapedBytes(header.name) ? header.name : `${header.name} -> ${header.linkname}`;
-        throw new TreeError("EILSEQ", `${quotedName(which)}: moor cannot copy a file whose name is not UTF-8 (rename it, or copy with tar)`);
-      }
       const name = posix.normalize(header.name === "" ? "." : header.name).replace(/(.)\/+$/, "$1");
       const joined = posix.join(destination, name);
       const relative = posix.relative(destination, joined);
       if (relative === ".." || relative.startsWith("../") || name === ".." || name.startsWith("../")) {
-        throw new TreeError("EBREAKOUT", `${JSON.stringify(header.name)} is outside of ${JSON.stringify(dest)}`);
+        throw new TreeError("EBREAKOUT", `${quotedName(header.name)} is outside of ${quotedName(dest)}`);
       }
       const path = show(joined);
       const parentPath = posix.dirname(joined);
@@ -520,10 +503,10 @@ export async function unpackTar(tree: ScopedTree, destination: string, input: As
         const isDirectory = header.type === TarType.directory;
         if (existing !== undefined) {
           if (options.noOverwriteDirNonDir && existing.isDirectory() && !isDirectory) {
-            throw new TreeError("EEXIST", `cannot overwrite directory ${JSON.stringify(path)} with non-directory ${JSON.stringify(dest)}`);
+            throw new TreeError("EEXIST", `cannot overwrite directory ${quotedName(path)} with non-directory ${quotedName(dest)}`);
           }
           if (options.noOverwriteDirNonDir && !existing.isDirectory() && isDirectory) {
-            throw new TreeError("EEXIST", `cannot overwrite non-directory ${JSON.stringify(path)} with directory ${JSON.stringify(dest)}`);
+            throw new TreeError("EEXIST", `cannot overwrite non-directory ${quotedName(path)} with directory ${quotedName(dest)}`);
           }
           if (existing.isDirectory() && name === ".") continue;
           if (!(existing.isDirectory() && isDirectory)) {
@@ -603,13 +586,13 @@ async function createEntry(tree: ScopedTree, located: Located, header: TarHeader
   } else if (header.type === TarType.symlink) {
     const target = posix.join(posix.dirname(context.path), header.linkname);
     if (!context.within(target, context.dest)) {
-      throw new TreeError("EBREAKOUT", `invalid symlink ${JSON.stringify(context.path)} -> ${JSON.stringify(header.linkname)}`);
+      throw new TreeError("EBREAKOUT", `invalid symlink ${quotedName(context.path)} -> ${quotedName(header.linkname)}`);
     }
     await symlink(header.linkname, located.parent.entry(located.name));
   } else if (header.type === TarType.hardLink) {
     const target = posix.join(context.destination, header.linkname);
     if (!context.within(context.show(target), context.dest)) {
-      throw new TreeError("EBREAKOUT", `invalid hardlink ${JSON.stringify(context.show(target))} -> ${JSON.stringify(header.linkname)}`);
+      throw new TreeError("EBREAKOUT", `invalid hardlink ${quotedName(context.show(target))} -> ${quotedName(header.linkname)}`);
     }
     const targetLocated = await tree.locate(target);
     try {

@@ -134,6 +134,22 @@ export function makeWhiteout(path: string | Buffer): void {
   throw new MoorError("internal", `making whiteout ${String(path)}: ${c.strerror(koffi.errno())}`);
 }
 
+/**
+ * A device node or FIFO at `path`, owner-only until its mode is set: what mknod(1) makes, without
+ * a process for each. `kind` is the file type's mode bits (S_IFCHR, S_IFBLK, S_IFIFO).
+ */
+export function makeNode(path: string | Buffer, kind: number, major: number, minor: number): void {
+  const c = loadLibc();
+  if (c.mknod(cPath(path), kind | 0o600, deviceNumber(major, minor)) === 0) return;
+  throw new MoorError("internal", `mknod ${String(path)}: ${c.strerror(koffi.errno())}`);
+}
+
+/** glibc's makedev: the minor's low 8 bits, the major's 12, the minor's other 24, the major's other 20. */
+function deviceNumber(major: number, minor: number): number {
+  if (major > 0xfffff || minor > 0xffffffff) throw new MoorError("invalid", `device number ${major},${minor} out of range`);
+  return (minor & 0xff) + (major & 0xfff) * 2 ** 8 + Math.floor(minor / 2 ** 8) * 2 ** 20 + Math.floor(major / 2 ** 12) * 2 ** 44;
+}
+
 /** A path as C takes it: a string, or bytes (a name that is not UTF-8) ended by a NUL. */
 function cPath(path: string | Buffer): string | Buffer {
   return typeof path === "string" ? path : Buffer.concat([path, Buffer.of(0)]);
