@@ -1,4 +1,3 @@
-import { isUtf8 } from "node:buffer";
 import type { Dirent } from "node:fs";
 import { lstat, open, readdir, readFile, readlink, stat, type FileHandle } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
@@ -11,7 +10,7 @@ import { readAll } from "../util/read-all.ts";
 import { peekHead } from "../util/stream-head.ts";
 import { readTar, tarHeader, TarType, writeTar, type TarEntryToWrite, type TarHeader } from "../util/tar.ts";
 import { CommandError } from "./command.ts";
-import { nameText } from "../util/name-text.ts";
+import { namePath, nameText } from "../util/name-text.ts";
 
 /**
  * The client side of `docker build` with the legacy builder (docker/cli's runBuild and its
@@ -202,23 +201,11 @@ async function validateContextDirectory(contextDir: string, excludes: readonly s
   };
   // filepath.Walk: a directory's names are read before the directory is visited, and a failure to read them fails the walk.
   const walk = async (path: string): Promise<void> => {
-    const info = await lstat(path).catch((err: unknown) => {
+    const info = await lstat(namePath(path)).catch((err: unknown) => {
       throw statError(path, err);
     });
     let names: string[] = [];
-    if (info.isDirectory()) {
-      const read = await readdir(path, { encoding: "buffer" }).catch((err: unknown) => Promise.reject(statError(path, err)));
-      for (const name of read) {
-        if (isUtf8(name)) {
-          names.push(name.toString("utf8"));
-          continue;
-        }
-        // The context's walk below reads names as text, which cannot hold such a name: refused unless excluded.
-        const shown = join(path, nameText(name));
-        if (!matcher.matchesOrParentMatches(cleanPath(relative(contextDir, shown)))) throw fail(`moor cannot send '${shown}': its name is not UTF-8 (rename it, or exclude it in .dockerignore)`);
-      }
-      names = byteOrder(names);
-    }
+    if (info.isDirectory()) names = (await directoryEntries(path).catch((err: unknown) => Promise.reject(statError(path, err)))).map((entry) => entry.name);
     const rel = relative(contextDir, path);
     let skip: boolean;
     try {
@@ -228,7 +215,7 @@ async function validateContextDirectory(contextDir: string, excludes: readonly s
     }
     if (skip || info.isSymbolicLink() || info.isFIFO()) return;
     if (!info.isDirectory()) {
-      const handle = await open(path, "r").catch((err: NodeJS.ErrnoException) => {
+      const handle = await open(namePath(path), "r").catch((err: NodeJS.ErrnoException) => {
         if (err.code === "EACCES" || err.code === "EPERM") throw fail(`no permission to read from '${path}'`);
       });
       await handle?.close();
@@ -239,19 +226,20 @@ async function validateContextDirectory(contextDir: string, excludes: readonly s
   await walk(contextDir);
 }
 
-/** Go sorts directory entries by the bytes of their names. */
-function byteOrder<T extends string | Dirent>(entries: T[]): T[] {
-  const nameOf = (entry: T) => Buffer.from(typeof entry === "string" ? entry : entry.name);
-  return entries.sort((a, b) => Buffer.compare(nameOf(a), nameOf(b)));
+/** A directory's entries, named as their bytes read (nameText): Linux names need not be UTF-8. */
+async function directoryEntries(path: string): Promise<Array<{ name: string; isDirectory: boolean }>> {
+  const entries = (await readdir(namePath(path), { withFileTypes: true, encoding: "buffer" })) as unknown as Array<Dirent & { name: Buffer }>;
+  // Go sorts directory entries by the bytes of their names.
+  return entries.sort((a, b) => Buffer.compare(a.name, b.name)).map((entry) => ({ name: nameText(entry.name), isDirectory: entry.isDirectory() }));
 }
 
 /** TarWithOptions' walk (see contextArchive): entries for writeTar. */
 async function* contextEntries(root: string, matcher: PatternMatcher): AsyncGenerator<TarEntryToWrite> {
   const firstNameOfInode = new Map<bigint, string>();
   async function* walk(dir: string, parent: MatchInfo | undefined): AsyncGenerator<TarEntryToWrite> {
-    let entries: Dirent[];
+    let entries: Array<{ name: string; isDirectory: boolean }>;
     try {
-      entries = byteOrder(await readdir(join(root, dir), { withFileTypes: true }));
+      entries = await directoryEntries(join(root, dir));
     } catch {
       // go-archive logs what it cannot read and goes on.
       return;
@@ -261,7 +249,7 @@ async function* contextEntries(root: string, matcher: PatternMatcher): AsyncGene
       const { matched, info } = matcher.matchesUsingParentResults(rel, parent);
       if (matched) {
         // An excluded directory is still walked when an exception pattern starts inside it.
-        if (entry.isDirectory() && matcher.patterns.some((pattern) => pattern.exclusion && `${pattern.text}/`.startsWith(`${rel}/`))) yield* walk(rel, info);
+        if (entry.isDirectory && matcher.patterns.some((pattern) => pattern.exclusion && `${pattern.text}/`.startsWith(`${rel}/`))) yield* walk(rel, info);
         continue;
       }
       const file = await fileEntry(root, rel, firstNameOfInode);
@@ -272,7 +260,7 @@ async function* contextEntries(root: string, matcher: PatternMatcher): AsyncGene
           await file.handle?.close();
         }
       }
-      if (entry.isDirectory()) yield* walk(rel, info);
+      if (entry.isDirectory) yield* walk(rel, info);
     }
   }
   yield* walk("", undefined);
@@ -290,8 +278,9 @@ const fileTypes: Record<number, string> = {
 /** go-archive's addTarFile for one path: its entry (and the open file behind its body), or undefined for what is left out. */
 async function fileEntry(root: string, rel: string, firstNameOfInode: Map<bigint, string>): Promise<{ entry: TarEntryToWrite; handle?: FileHandle } | undefined> {
   const path = join(root, rel);
+  const bytes = namePath(path);
   try {
-    const info = await lstat(path, { bigint: true });
+    const info = await lstat(bytes, { bigint: true });
     const type = fileTypes[Number(info.mode & 0o170000n)];
     // archive/tar cannot write sockets.
     if (type === undefined) return undefined;
@@ -300,7 +289,7 @@ async function fileEntry(root: string, rel: string, firstNameOfInode: Map<bigint
       type,
       mode: Number(info.mode & 0o7777n),
       mtime: Number(floorDiv(info.mtimeNs, 1_000_000_000n)),
-      linkname: type === TarType.symlink ? await readlink(path) : "",
+      linkname: type === TarType.symlink ? nameText(await readlink(bytes, { encoding: "buffer" })) : "",
     });
     if (type === TarType.charDevice || type === TarType.blockDevice) {
       // Linux's dev_t layout, as unix.Major and unix.Minor read it.
@@ -314,7 +303,7 @@ async function fileEntry(root: string, rel: string, firstNameOfInode: Map<bigint
     let handle: FileHandle | undefined;
     if (type === TarType.file) {
       header.size = Number(info.size);
-      if (header.size > 0) handle = await open(path, "r");
+      if (header.size > 0) handle = await open(bytes, "r");
     }
     if (hardLinked) firstNameOfInode.set(info.ino, header.name);
     return { entry: { header, body: handle && readExactly(handle, header.size, path) }, handle };
