@@ -432,3 +432,14 @@ test("FROM scratch: an image of only what the build copies", async () => {
   assert.equal((await inspectImage("scratch-built")).RootFS.Layers.length, 2, "one layer per COPY");
   assert.equal((await docker(engine(), ["run", "--rm", "scratch-built"])).stdout, "from scratch\n");
 });
+
+test("COPY of a directory's content leaves the destination its own owner and mode, as dockerd does", async () => {
+  const dir = context("copy-root-mode", {
+    Dockerfile: "FROM busybox\nRUN mkdir -m 0751 /kept && chown 7:7 /kept\nWORKDIR /app\nCOPY . .\nCOPY . /new/\nCOPY . /kept/\nUSER nobody\nRUN ls /app > /dev/null\n",
+    "src/main.txt": "main\n",
+  });
+  const result = await build(["-t", "copy-root-mode", dir]);
+  assert.equal(result.code, 0, result.stderr);
+  // The context's own directory is 0700 on the engine; before, `COPY . .` gave /app that mode.
+  assert.equal(await runIn("copy-root-mode", "stat -c '%a %u:%g' /app /new /kept /app/src"), "755 0:0\n755 0:0\n751 7:7\n755 0:0\n");
+});

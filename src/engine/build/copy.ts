@@ -177,30 +177,23 @@ export async function ensureUpperDirectory(upper: string, plan: DirectoryPlan, o
 
 /**
  * Copies one source into `directory` of the upper directory: a directory's content (GNU tar
- * from the source into the target, owners and modes as asked), or a file under `fileName`.
- * `linkable`: the source may be hard-linked instead (owners and modes stay as they are).
+ * from the source into the target, owners and modes as asked; `directory` itself keeps its
+ * own), or a file under `fileName`. `linkable`: the source may be hard-linked instead (owners
+ * and modes stay as they are).
  */
 export async function copyIntoUpper(root: string, item: CopyItem, directory: string, fileName: string | undefined, ownership: CopyOwnership, linkable: boolean): Promise<void> {
   const source = join(root, item.path);
-  if (item.isDirectory && linkable) {
-    // The build's own unpacked context, already owned by root and deleted after the build: its
-    // files become the layer's by hard links, without writing them again.
-    await runCommand("cp", ["-a", "-l", "--remove-destination", "--no-target-directory", `${source}/.`, directory]).catch((err: unknown) => {
-      throw new BuildStepError(`failed to copy files: ${(err as Error).message}`);
-    });
-    return;
-  }
   if (item.isDirectory) {
-    const adjust = [
-      ...(ownership.owner === undefined ? [] : [`--owner=${ownership.owner.uid}`, `--group=${ownership.owner.gid}`]),
-      ...(ownership.mode === undefined ? [] : [`--mode=${ownership.mode.toString(8)}`]),
-    ];
-    await pipeCommands(
-      ["tar", ["-c", "-f", "-", "-C", source, "--numeric-owner", ...adjust, "."]],
-      ["tar", ["-x", "-f", "-", "-C", directory, "--numeric-owner", "--same-owner", "--same-permissions"]],
-    ).catch((err: unknown) => {
-      throw new BuildStepError(`failed to copy files: ${(err as Error).message}`);
-    });
+    // A directory's content goes into the target; the target keeps its own owner and mode (moby
+    // skips the archive's "." entry where the target exists): `cp -a src/.` and tar's "./" would
+    // give it the source's, the build context's 0700 for `COPY . .`.
+    const target = await lstat(directory);
+    await copyDirectoryContent(source, directory, ownership, linkable);
+    await chown(directory, target.uid, target.gid);
+    await chmod(directory, target.mode & 0o7777);
+    // Changed now, as the entries made in it would leave it (the copy gave it the source's time).
+    const now = new Date();
+    await utimes(directory, now, now);
     return;
   }
   const target = join(directory, fileName ?? posix.basename(item.path));
@@ -213,6 +206,27 @@ export async function copyIntoUpper(root: string, item: CopyItem, directory: str
   await chown(target, owner.uid, owner.gid);
   await chmod(target, ownership.mode ?? stats.mode & 0o7777);
   await utimes(target, stats.atime, stats.mtime);
+}
+
+async function copyDirectoryContent(source: string, directory: string, ownership: CopyOwnership, linkable: boolean): Promise<void> {
+  if (linkable) {
+    // The build's own unpacked context, already owned by root and deleted after the build: its
+    // files become the layer's by hard links, without writing them again.
+    await runCommand("cp", ["-a", "-l", "--remove-destination", "--no-target-directory", `${source}/.`, directory]).catch((err: unknown) => {
+      throw new BuildStepError(`failed to copy files: ${(err as Error).message}`);
+    });
+    return;
+  }
+  const adjust = [
+    ...(ownership.owner === undefined ? [] : [`--owner=${ownership.owner.uid}`, `--group=${ownership.owner.gid}`]),
+    ...(ownership.mode === undefined ? [] : [`--mode=${ownership.mode.toString(8)}`]),
+  ];
+  await pipeCommands(
+    ["tar", ["-c", "-f", "-", "-C", source, "--numeric-owner", ...adjust, "."]],
+    ["tar", ["-x", "-f", "-", "-C", directory, "--numeric-owner", "--same-owner", "--same-permissions"]],
+  ).catch((err: unknown) => {
+    throw new BuildStepError(`failed to copy files: ${(err as Error).message}`);
+  });
 }
 
 /** Writes an inline file (a heredoc's content, a downloaded URL) at `destination`. */
