@@ -443,3 +443,12 @@ test("COPY of a directory's content leaves the destination its own owner and mod
   // The context's own directory is 0700 on the engine; before, `COPY . .` gave /app that mode.
   assert.equal(await runIn("copy-root-mode", "stat -c '%a %u:%g' /app /new /kept /app/src"), "755 0:0\n755 0:0\n751 7:7\n755 0:0\n");
 });
+
+test("COPY of a symlink in the context copies its target's content under the link's own name, as dockerd does", async () => {
+  const dir = context("copy-symlink-name", { Dockerfile: "FROM busybox\nCOPY link /one/\nCOPY lin* /two/\n", "target.txt": "content\n" });
+  symlinkSync("target.txt", join(dir, "link"));
+  const result = await build(["-t", "copy-symlink-name", dir]);
+  assert.equal(result.code, 0, result.stderr);
+  // Before, the copy was named after the link's target: /one/target.txt.
+  assert.equal(await runIn("copy-symlink-name", "ls /one; ls /two; cat /one/link; [ -L /one/link ] || echo regular"), "link\nlink\ncontent\nregular\n");
+});

@@ -579,7 +579,7 @@ class BuildRun {
                 await extractArchive(target, decompressedFile(join(source.root, item.path)), dest, chown === "" ? {} : ownership);
                 continue;
               }
-              const destination = item.isDirectory ? dest : destIsDir ? posix.join(dest, posix.basename(item.path)) : dest;
+              const destination = item.isDirectory ? dest : destIsDir ? posix.join(dest, item.name) : dest;
               const directory = item.isDirectory ? destination : posix.dirname(destination);
               copies.push({ item, destination, plan: await planDirectory(rootfs, directory) });
             }

@@ -21,6 +21,8 @@ import { BuildStepError } from "./errors.ts";
 export interface CopyItem {
   /** Where the source is in its root ("/dir/file"), symlinks resolved. */
   path: string;
+  /** Its name as the instruction reached it: a copied symlink's own, not its target's (dockerd's). */
+  name: string;
   isDirectory: boolean;
   /** As the user wrote it, for messages. */
   original: string;
@@ -60,7 +62,7 @@ async function locateSource(tree: ScopedTree, path: string, original: string, mi
   try {
     located = await tree.locate(path, { followFinal: true });
     const stats = await tree.lstat(located);
-    return { path: located.path, isDirectory: stats.isDirectory(), original };
+    return { path: located.path, name: posix.basename(path), isDirectory: stats.isDirectory(), original };
   } catch (err) {
     if (err instanceof TreeError && (err.code === "ENOENT" || err.code === "ENOTDIR")) throw new BuildStepError(missing());
     throw err;
@@ -120,7 +122,7 @@ export async function sourceDigest(root: string, item: CopyItem): Promise<string
   if (!item.isDirectory) {
     // One file is hashed in-process: a tar process would cost more than the file.
     const stats = await lstat(join(root, item.path));
-    hash.update(JSON.stringify([posix.basename(item.path), stats.mode, stats.uid, stats.gid, stats.size]));
+    hash.update(JSON.stringify([item.name, stats.mode, stats.uid, stats.gid, stats.size]));
     for await (const chunk of createReadStream(join(root, item.path))) hash.update(chunk);
     return `file:${hash.digest("hex")}`;
   }
@@ -196,7 +198,7 @@ export async function copyIntoUpper(root: string, item: CopyItem, directory: str
     await utimes(directory, now, now);
     return;
   }
-  const target = join(directory, fileName ?? posix.basename(item.path));
+  const target = join(directory, fileName ?? item.name);
   const existing = await lstat(target).catch(() => undefined);
   if (existing?.isDirectory()) throw new BuildStepError(`cannot copy to ${target.slice(directory.length)}: it is a directory`);
   if (existing !== undefined) await unlink(target);
