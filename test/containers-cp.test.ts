@@ -176,6 +176,23 @@ test("FIFOs and device nodes in an archive copied in are made as such, with thei
   assert.match(listing, /^brw------- 0\/0 259,65539 \S+ \S+ nodes\/big$/m);
 });
 
+test("docker export streams the container's root filesystem, its changes included and its volumes left out", async () => {
+  const script = "echo hi > /root/new; echo in-volume > /data/v; rm /bin/vi; ln /root/new /root/hard";
+  assert.equal((await docker(engine(), ["run", "--name", "cp-export", "-v", "cp-export-data:/data", "busybox", "sh", "-c", script])).code, 0);
+  const exported = await dockerBinary(engine(), ["export", "cp-export"]);
+  assert.equal(exported.code, 0, exported.stderr);
+  const listing = execFileSync("tar", ["--numeric-owner", "-tvf", "-"], { input: exported.stdout }).toString().replace(/ +/g, " ");
+  const names = listing.split("\n").filter((line) => line !== "").map((line) => line.split(" ").slice(5).join(" "));
+  assert.ok(names.includes("bin/busybox") && names.includes("etc/passwd") && names.includes(".dockerenv"), listing);
+  assert.ok(!names.some((name) => name.startsWith("./") || name === ""), "names as docker's: no ./ and no entry for the root");
+  assert.ok(names.includes("root/hard") && names.includes("root/new link to root/hard"), "the container's own changes, hard links kept");
+  assert.ok(!names.includes("bin/vi -> busybox"), "a file the container removed is not there");
+  assert.ok(names.includes("data/") && !names.includes("data/v"), "the volume's mount point, not its content");
+  assert.equal(execFileSync("tar", ["-xOf", "-", "root/hard"], { input: exported.stdout }).toString(), "hi\n");
+  const missing = await docker(engine(), ["export", "no-such-container"]);
+  assert.deepEqual([missing.code, missing.stderr], [1, "Error response from daemon: No such container: no-such-container\n"]);
+});
+
 test("tar streams: - as the destination writes the archive, - as the source extracts one", async () => {
   assert.equal((await docker(engine(), ["run", "-d", "--name", "cp-stream", "busybox", "sh", "-c", setupScript])).code, 0);
   await waitForPath("cp-stream", "/ready");

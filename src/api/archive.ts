@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { MoorError } from "../errors.ts";
 import { drainedOrClosed } from "../util/drain.ts";
-import { archiveContainerPath, extractToContainer, statContainerPath } from "../engine/containers/archive.ts";
+import { archiveContainerPath, exportContainer, extractToContainer, statContainerPath } from "../engine/containers/archive.ts";
 import type { PathStat } from "../engine/tree-archive.ts";
 import type { ContainerService } from "../engine/containers/service.ts";
 import { archiveVolumePath, extractToVolume, statVolumePath } from "../engine/volumes/archive.ts";
@@ -12,7 +12,8 @@ import type { Router } from "./router.ts";
 /**
  * `docker cp`'s endpoints: HEAD stats a path, GET archives it, PUT extracts into a directory.
  * moor answers the same three for a volume's data under `/moor/volumes/{name}/archive`, for
- * `moor volume cp`, with the same stat header.
+ * `moor volume cp`, with the same stat header. And `docker export`'s: a container's root
+ * filesystem as a tar stream.
  */
 export function addArchiveRoutes(router: Router, containers: ContainerService, volumes: VolumeService): void {
   const targets = [
@@ -31,6 +32,15 @@ export function addArchiveRoutes(router: Router, containers: ContainerService, v
         extractToVolume(volumes, name, path, input, { noOverwriteDirNonDir: queryBool(query, "noOverwriteDirNonDir") }),
     },
   ];
+  router.add("GET", "/containers/:id/export", async ({ res, params }) => {
+    await exportContainer(containers, params.id ?? "", async (tar) => {
+      res.writeHead(200, { "Content-Type": "application/x-tar" });
+      // As for an archive: a failure on the way reaches the client as a cut answer.
+      res.flushHeaders();
+      await writeAll(res, tar);
+      res.end();
+    });
+  });
   for (const target of targets) {
     // The route's one parameter: a container's id or name, or a volume's name.
     const subject = (params: Record<string, string>) => Object.values(params)[0] ?? "";

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { MoorError } from "../../errors.ts";
 import { ScopedTree, type TreeMount } from "../../util/scoped-tree.ts";
 import { archiveTreePath, extractToTree, statTreePath, type PathStat } from "../tree-archive.ts";
+import { rootfsArchive } from "../images/layer-archive.ts";
 import { resolveUser } from "./rootfs.ts";
 import type { Container, ContainerService } from "./service.ts";
 
@@ -18,6 +19,11 @@ export interface ExtractOptions {
   noOverwriteDirNonDir: boolean;
   /** Give every extracted entry the container user's uid and gid (docker cp -a). */
   copyUIDGID: boolean;
+}
+
+/** `docker export`: the container's root filesystem as a tar stream (see rootfsArchive), for `send` to pass on while the container stays locked. */
+export async function exportContainer(containers: ContainerService, nameOrId: string, send: (tar: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
+  await containers.withFilesystem(nameOrId, (_container, rootfs) => send(rootfsArchive(rootfs)));
 }
 
 /** Stats `path` in the container, as `HEAD /containers/{id}/archive` answers. */
