@@ -191,6 +191,18 @@ test("docker export streams the container's root filesystem, its changes include
   assert.equal(execFileSync("tar", ["-xOf", "-", "root/hard"], { input: exported.stdout }).toString(), "hi\n");
   const missing = await docker(engine(), ["export", "no-such-container"]);
   assert.deepEqual([missing.code, missing.stderr], [1, "Error response from daemon: No such container: no-such-container\n"]);
+
+  // moor export: the same archive, to stdout or, with -o, to a file that appears once complete.
+  const listed = (archive: Buffer) => execFileSync("tar", ["--numeric-owner", "-tvf", "-"], { input: archive }).toString();
+  const piped = await moorBinary(engine(), ["export", "cp-export"]);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(listed(piped.stdout), listed(exported.stdout));
+  const file = join(work, "exported.tar");
+  assert.deepEqual(await moor(engine(), ["container", "export", "-o", file, "cp-export"]), { code: 0, stdout: "", stderr: "" });
+  assert.equal(listed(readFileSync(file)), listed(exported.stdout));
+  const moorMissing = await moor(engine(), ["export", "-o", join(work, "never.tar"), "no-such-container"]);
+  assert.deepEqual([moorMissing.code, moorMissing.stderr], [1, "Error response from daemon: No such container: no-such-container\n"]);
+  assert.equal(existsSync(join(work, "never.tar")), false, "no file for a failed export");
 });
 
 test("tar streams: - as the destination writes the archive, - as the source extracts one", async () => {

@@ -398,6 +398,13 @@ export class EngineClient {
     return this.call("POST", `/moor/volumes/${checkedName("volume", name)}/export`, { file: options.file, nonce: options.nonce, ...writersQuery(options.writers), operation: options.operation });
   }
 
+  /** `docker export`: a container's root filesystem as a tar stream. */
+  async containerExport(name: string): Promise<Readable> {
+    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/containers/${encodeURIComponent(name)}/export`);
+    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
+    return res.body;
+  }
+
   /** A plain tar of a volume's content (podman's `volume export` format), as it streams. */
   async volumeExport(name: string, options: { writers: WritersPolicy; operation?: string }): Promise<Readable> {
     const query = queryString({ ...writersQuery(options.writers), operation: options.operation });

@@ -7,6 +7,7 @@ import { formatList, formatObjects, objectFormatUsage, tableFormatUsage } from "
 import { daemonErrorLine, forEachName, withClient } from "../program.ts";
 import { MoorError } from "../../errors.ts";
 import { filterMap } from "./filters.ts";
+import { writeArchiveFile, writeNewFile, writeToStdout } from "../archive-output.ts";
 import { connectStreams } from "./streams.ts";
 import { Demultiplexer } from "../../util/multiplexed-stream.ts";
 
@@ -379,4 +380,28 @@ const prune: CommandSpec = {
   },
 };
 
-export const containerCommands: CommandSpec[] = [ps, rm, inspect, start, stop, restart, kill, pause, unpause, wait, logs, rename, prune];
+const exportFilesystem: CommandSpec = {
+  path: ["export"],
+  aliases: [["container", "export"]],
+  usage: "[OPTIONS] CONTAINER",
+  description: `Export a container's filesystem as a tar archive
+
+Its root filesystem as it is now, the container's own changes included; the
+content of its volumes and bind mounts is not (moor volume export has a
+volume's).`,
+  examples: `moor export web -o web.tar
+moor export web | tar -t`,
+  args: { min: 1, max: 1 },
+  flags: [{ long: "output", short: "o", type: "string", usage: "Write to a file, instead of STDOUT" }],
+  async run(ctx, args, flags) {
+    const output = flags.output as string | undefined;
+    const what = `export of ${args[0]}`;
+    await withClient(ctx, async (client) => {
+      if (output === undefined) await writeToStdout(ctx, what, () => client.containerExport(args[0]), "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+      else await writeArchiveFile(output, what, async (partial) => writeNewFile(partial, await client.containerExport(args[0])));
+    });
+    return 0;
+  },
+};
+
+export const containerCommands: CommandSpec[] = [ps, rm, inspect, start, stop, restart, kill, pause, unpause, wait, logs, rename, prune, exportFilesystem];

@@ -2,10 +2,9 @@
  * `moor volume backup|restore|verify|clone|rename|export|import|backups`: moor's own volume care (engine side in
  * engine/volumes/backup.ts), streamed through the engine's `/moor/volumes/...` endpoints.
  */
-import { closeSync, createReadStream, fstatSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, openSync, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { rename, rm } from "node:fs/promises";
-import { pipeline } from "node:stream/promises";
+import { rm } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import type { EngineClient, NamedArchive, WritersPolicy } from "../../client/client.ts";
 import { MoorError } from "../../errors.ts";
@@ -14,6 +13,7 @@ import { headSha256 } from "../../util/file-head.ts";
 import { humanSize } from "../../util/units.ts";
 import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
 import { withClient } from "../program.ts";
+import { writeArchiveFile, writeNewFile, writeToStdout } from "../archive-output.ts";
 import { tabwrite } from "../tabwriter.ts";
 import { counted, progressLine, transferProgress, type ProgressSample } from "../progress.ts";
 
@@ -74,28 +74,9 @@ async function writeEngineArchive(
     });
     return;
   }
-  if ((ctx.stdout as NodeJS.WriteStream).isTTY) throw new CommandError("cowardly refusing to write an archive to a terminal. Use the -o flag or redirect");
-  const stream = await archive.stream();
-  try {
-    await pipeline(stream, ctx.stdout, { end: false });
-  } catch (err) {
-    throw new CommandError(`${what} failed: ${(err as Error).message}`);
-  }
+  await writeToStdout(ctx, what, archive.stream, "cowardly refusing to write an archive to a terminal. Use the -o flag or redirect");
 }
 
-/** `fill` writes the archive under a partial name beside `output`, which it gets once complete; a failure leaves nothing behind. */
-async function writeArchiveFile(output: string, what: string, fill: (partial: string) => Promise<void>): Promise<void> {
-  const partial = resolve(`${output}.partial-${process.pid}`);
-  try {
-    await fill(partial);
-    await rename(partial, output);
-  } catch (err) {
-    await rm(partial, { force: true });
-    // The engine's own refusals (no such volume, writers running) read as they are.
-    if (err instanceof MoorError) throw err;
-    throw new CommandError(`${what} failed: ${(err as Error).message}; no archive was written`);
-  }
-}
 
 /**
  * Has the engine write the archive into `partial` itself when it runs on this machine, sparing
@@ -144,21 +125,6 @@ async function withEngineProgress<T>(ctx: CommandContext, client: EngineClient, 
   }
 }
 
-/**
- * The chunks written to a new file as they come. The writes are synchronous: each lands in the
- * page cache in microseconds, and a write stream's hand-off of every chunk to libuv's thread
- * pool cost the CLI about a third of its CPU for a large backup.
- */
-async function writeNewFile(path: string, chunks: AsyncIterable<Buffer>): Promise<void> {
-  const fd = openSync(path, "wx");
-  try {
-    for await (const chunk of chunks) {
-      for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /**
  * An archive handed to the engine. A named regular file the engine reads itself when it runs on
