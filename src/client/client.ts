@@ -2,7 +2,7 @@ import { MoorError, kindOfStatus } from "../errors.ts";
 import { versionLessThan } from "../util/versions.ts";
 import type { WireImageInspect, WireImageSummary } from "../wire/images.ts";
 import type { WireDiskUsage, WireVersion } from "../wire/system.ts";
-import { UnixHttpPool, UpgradeRefused, streamRequest, streamingRequest, upgrade, type RawResponse } from "./http1.ts";
+import { UnixHttpPool, UpgradeRefused, streamRequest, streamingRequest, upgrade, type RawResponse, type StreamingResponse } from "./http1.ts";
 import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import type {
@@ -351,9 +351,15 @@ export class EngineClient {
   }
 
   private async archivePath(resource: string, path: string): Promise<{ stat: ContainerPathStat; body: Readable }> {
-    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}${resource}${queryString({ path })}`);
-    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
+    const res = await this.streamedGet(`${resource}${queryString({ path })}`);
     return { stat: decodePathStat(res.headers.get("x-docker-container-path-stat")), body: res.body };
+  }
+
+  /** A GET whose answer streams (an archive); an error answer is thrown as the engine words it. */
+  private async streamedGet(pathAndQuery: string): Promise<StreamingResponse> {
+    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}${pathAndQuery}`);
+    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
+    return res;
   }
 
   private async extractInto(resource: string, path: string, archive: AsyncIterable<Buffer>, options: { copyUIDGID: boolean; noOverwriteDirNonDir: boolean }): Promise<void> {
@@ -380,9 +386,7 @@ export class EngineClient {
   /** moor's backup of a volume (zstd or gzip compressed), as it streams. */
   async volumeBackup(name: string, options: { compression: "zstd" | "gzip"; writers: WritersPolicy; operation?: string }): Promise<Readable> {
     const query = queryString({ compression: options.compression, ...writersQuery(options.writers), operation: options.operation });
-    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/moor/volumes/${checkedName("volume", name)}/backup${query}`);
-    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
-    return res.body;
+    return (await this.streamedGet(`/moor/volumes/${checkedName("volume", name)}/backup${query}`)).body;
   }
 
   /**
@@ -400,17 +404,13 @@ export class EngineClient {
 
   /** `docker export`: a container's root filesystem as a tar stream. */
   async containerExport(name: string): Promise<Readable> {
-    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/containers/${encodeURIComponent(name)}/export`);
-    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
-    return res.body;
+    return (await this.streamedGet(`/containers/${encodeURIComponent(name)}/export`)).body;
   }
 
   /** A plain tar of a volume's content (podman's `volume export` format), as it streams. */
   async volumeExport(name: string, options: { writers: WritersPolicy; operation?: string }): Promise<Readable> {
     const query = queryString({ ...writersQuery(options.writers), operation: options.operation });
-    const res = await streamingRequest(this.host.slice("unix://".length), this.host, "GET", `/v${await this.negotiatedVersion()}/moor/volumes/${checkedName("volume", name)}/export${query}`);
-    if (res.status >= 400) throw new MoorError(kindOfStatus(res.status), errorMessage(await bodyText(res.body)));
-    return res.body;
+    return (await this.streamedGet(`/moor/volumes/${checkedName("volume", name)}/export${query}`)).body;
   }
 
   /** Imports a plain tar as a volume's content. */
