@@ -40,6 +40,12 @@ export function numberAt(block: Buffer, offset: number, length: number): number 
   return value;
 }
 
+/** Whether a block is all zeros: an end-of-archive block. */
+export function isZeroBlock(block: Buffer): boolean {
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
+  return true;
+}
+
 /** Whether a header block's checksum field holds the sum of its bytes (the field itself as spaces). */
 export function checksumMatches(block: Buffer): boolean {
   return numberAt(block, 148, 8) === checksumOf(block);

@@ -10,8 +10,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { createHasher, reusableHasher, type Hasher, type HashName } from "./content-hash.ts";
 import { TarFormatError } from "./tar.ts";
-import { blockSize, checksumMatches, numberAt, paddingSize, parsePaxRecords, textAt } from "./tar-fields.ts";
-
+import { blockSize, checksumMatches, isZeroBlock, numberAt, paddingSize, parsePaxRecords, textAt } from "./tar-fields.ts";
 
 export interface TarMember {
   /** Where tar extracts it: pax `path`, else ustar prefix + name; for a sparse file GNU's `GNU.sparse.name`. */
@@ -139,7 +138,7 @@ export class TarScanner {
   }
 
   private header(block: Buffer): void {
-    if (block.every((byte) => byte === 0)) {
+    if (isZeroBlock(block)) {
       this.zeroBlocks += 1;
       if (this.zeroBlocks === 2 && !this.ignoreZeros) this.state = { kind: "end" };
       return;

@@ -1,4 +1,4 @@
-import { blockSize, checksumOf, encodePaxRecords, numberAt, paddingSize, parsePaxRecords, textAt } from "./tar-fields.ts";
+import { blockSize, checksumMatches, checksumOf, encodePaxRecords, isZeroBlock, numberAt, paddingSize, parsePaxRecords, textAt } from "./tar-fields.ts";
 
 /**
  * Tar streams as docker's archive endpoints carry them, with docker's view of an entry (Go's
@@ -84,12 +84,11 @@ export async function* readTar(input: AsyncIterable<Buffer>): AsyncGenerator<Tar
       const block = await source.take(blockSize);
       if (block.length === 0) return;
       if (block.length < blockSize) throw new TarFormatError("unexpected EOF");
-      const sum = byteSum(block);
-      if (sum === 0) {
+      if (isZeroBlock(block)) {
         await source.drain();
         return;
       }
-      if (numberAt(block, 148, 8) !== sum - byteSum(block, 148, 156) + 8 * 32) throw new TarFormatError("invalid tar header");
+      if (!checksumMatches(block)) throw new TarFormatError("invalid tar header");
       const flag = block[156] === 0 ? TarType.file : String.fromCharCode(block[156]);
       const storedSize = numberAt(block, 124, 12);
       if (flag === "x" || flag === "g" || flag === "L" || flag === "K") {
@@ -162,12 +161,6 @@ function hasRecords(records: Record<string, string>): boolean {
 
 /** The body of an entry with no data. */
 const noData: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) };
-
-function byteSum(bytes: Buffer, start = 0, end = bytes.length): number {
-  let sum = 0;
-  for (let i = start; i < end; i++) sum += bytes[i];
-  return sum;
-}
 
 /** An input's bytes, taken as the archive's structure asks for them; data pieces are passed on uncopied. */
 class ByteSource {
@@ -391,7 +384,7 @@ export function rebaseTar(input: AsyncIterable<Buffer>, oldBase: string, newBase
 
 /** Zero bytes padding `size` bytes of data to whole 512-byte blocks. */
 export function tarPadding(size: number): Buffer {
-  return Buffer.alloc((512 - (size % 512)) % 512);
+  return Buffer.alloc(paddingSize(size));
 }
 
 /** The two zero blocks that end an archive. */
