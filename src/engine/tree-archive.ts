@@ -1,9 +1,9 @@
-import type { BigIntStats } from "node:fs";
+import { constants, type BigIntStats } from "node:fs";
 import { MoorError } from "../errors.ts";
 import { baseName, joinPath, preserveTrailingDotOrSeparator } from "../util/archive-copy.ts";
 import { TreeError, packTree, unpackTar, type Located, type ScopedTree, type TreeHandle, type UnpackOptions } from "../util/scoped-tree.ts";
 import { TarFormatError, TarType, type TarHeader } from "../util/tar.ts";
-import { makeNode as makeDeviceNode } from "./runtime/syscalls.ts";
+import { makeDeviceNode } from "./runtime/syscalls.ts";
 import { gunzip } from "../util/gunzip.ts";
 import { peekHead } from "../util/stream-head.ts";
 
@@ -167,10 +167,7 @@ async function* gunzipped(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> 
 
 /** Device nodes and FIFOs, made in the directory the tree holds open. */
 export async function makeNode(directory: TreeHandle, name: string, header: TarHeader): Promise<void> {
-  const kind = header.type === TarType.fifo ? fifoType : header.type === TarType.charDevice ? characterDeviceType : blockDeviceType;
-  makeDeviceNode(directory.entry(name), kind, header.devmajor, header.devminor);
+  const kind = header.type === TarType.fifo ? constants.S_IFIFO : header.type === TarType.charDevice ? constants.S_IFCHR : constants.S_IFBLK;
+  // Owner-only until the entry's own mode is set.
+  makeDeviceNode(directory.entry(name), kind | 0o600, header.devmajor, header.devminor);
 }
-
-const fifoType = 0o010000;
-const characterDeviceType = 0o020000;
-const blockDeviceType = 0o060000;

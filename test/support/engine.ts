@@ -4,10 +4,11 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { after, before } from "node:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request, type OutgoingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { mountsUnder } from "../../src/engine/fs.ts";
 
 export const moorBin = resolve(import.meta.dirname, "../../bin/moor");
 
@@ -171,14 +172,6 @@ export async function removeAllContainers(engine: { socket: string }): Promise<s
   return refused;
 }
 
-/** Mount points at or below `root` in this process's mount namespace, deepest first. */
-function mountsUnder(root: string): string[] {
-  return readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .map((line) => line.split(" ")[4])
-    .filter((point): point is string => point !== undefined && (point === root || point.startsWith(`${root}/`)))
-    .sort((a, b) => b.length - a.length);
-}
 
 export interface ApiResponse {
   status: number;

@@ -77,7 +77,6 @@ async function writeEngineArchive(
   await writeToStdout(ctx, what, archive.stream, "cowardly refusing to write an archive to a terminal. Use the -o flag or redirect");
 }
 
-
 /**
  * Has the engine write the archive into `partial` itself when it runs on this machine, sparing
  * the archive the trip through the socket: the file is made here holding only a random nonce,
@@ -124,7 +123,6 @@ async function withEngineProgress<T>(ctx: CommandContext, client: EngineClient, 
     line.stop();
   }
 }
-
 
 /**
  * An archive handed to the engine. A named regular file the engine reads itself when it runs on

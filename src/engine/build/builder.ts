@@ -133,7 +133,7 @@ export class Builder {
   }
 
   private async removeWorkDir(workDir: string): Promise<void> {
-    for (const mount of mountsUnder(workDir).sort((a, b) => b.length - a.length)) {
+    for (const mount of mountsUnder(workDir)) {
       await unmountRootfs(posix.dirname(mount)).catch((err: unknown) => this.log.warn({ err, mount }, "unmounting a build layer failed"));
     }
     await removeTree(workDir);

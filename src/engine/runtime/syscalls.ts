@@ -11,6 +11,7 @@
  * lsetxattr(2) and mknod(2), for the opaque directories and whiteouts of the layers it unpacks,
  * where setfattr(1) and mknod(1) would fork it once for each.
  */
+import { constants } from "node:fs";
 import koffi, { type KoffiFunc } from "koffi";
 import { MoorError } from "../../errors.ts";
 
@@ -22,8 +23,6 @@ const detachFlag = 2;
 const closeOnExecFlag = 0o2000000;
 /** F_SETPIPE_SZ from linux/fcntl.h. */
 const setPipeSizeCommand = 1031;
-/** S_IFCHR from linux/stat.h. */
-const characterDeviceType = 0o020000;
 /** ENOENT, ENOTDIR, ENODATA and EOPNOTSUPP from asm-generic/errno*.h: the path has no such attribute. */
 const noAttributeErrors = new Set([2, 20, 61, 95]);
 
@@ -129,18 +128,16 @@ export function setExtendedAttribute(path: string | Buffer, name: string, value:
 
 /** A character device 0/0 with no permissions at `path`: an overlayfs whiteout. */
 export function makeWhiteout(path: string | Buffer): void {
-  const c = loadLibc();
-  if (c.mknod(cPath(path), characterDeviceType, 0) === 0) return;
-  throw new MoorError("internal", `making whiteout ${String(path)}: ${c.strerror(koffi.errno())}`);
+  makeDeviceNode(path, constants.S_IFCHR, 0, 0);
 }
 
 /**
- * A device node or FIFO at `path`, owner-only until its mode is set: what mknod(1) makes, without
- * a process for each. `kind` is the file type's mode bits (S_IFCHR, S_IFBLK, S_IFIFO).
+ * A device node or FIFO at `path`, what mknod(1) makes without a process for each. `mode` is the
+ * file type's bits (fs.constants' S_IFCHR, S_IFBLK, S_IFIFO) with the permissions.
  */
-export function makeNode(path: string | Buffer, kind: number, major: number, minor: number): void {
+export function makeDeviceNode(path: string | Buffer, mode: number, major: number, minor: number): void {
   const c = loadLibc();
-  if (c.mknod(cPath(path), kind | 0o600, deviceNumber(major, minor)) === 0) return;
+  if (c.mknod(cPath(path), mode, deviceNumber(major, minor)) === 0) return;
   throw new MoorError("internal", `mknod ${String(path)}: ${c.strerror(koffi.errno())}`);
 }
 
