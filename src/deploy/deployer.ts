@@ -553,10 +553,11 @@ export class Deployer {
     record.toId = toId;
     say(`starting ${liveName(project, swap.service)}`);
     // The gate depends only on the container's config, which its start does not change.
-    const [startedAt, inspected] = await Promise.all([this.client.containerStart(toId).then(() => performance.now()), this.client.containerInspect(toId)]);
+    const requested = performance.now();
+    const [returned, inspected] = await Promise.all([this.client.containerStart(toId).then(() => performance.now()), this.client.containerInspect(toId)]);
     const gate = gateFor(inspected, swap.settings, swap.completes);
     say(gateText(gate));
-    const outcome = await passGate(this.client, toId, gate, startedAt, this.ctx.signal);
+    const outcome = await passGate(this.client, toId, gate, { requested, returned }, this.ctx.signal);
     if (!outcome.passed) throw new DeployError(`service "${swap.service}": ${liveName(project, swap.service)} ${outcome.reason}${await this.lastLogLines(toId)}`);
     say(`${outcome.detail}`);
     const baseline = this.baseline(toId, outcome.inspected).then((taken) => {

@@ -16,6 +16,7 @@ interface InspectedState {
     Running: boolean;
     Restarting: boolean;
     ExitCode: number;
+    StartedAt?: string;
     Health?: { Status: string; Log?: Array<{ ExitCode: number; Output: string }> | null } | null;
   };
   RestartCount: number;
@@ -40,21 +41,32 @@ export function gateText(gate: Gate): string {
   return `checking it stays up for ${seconds(gate.duration)}`;
 }
 
+/** When a start was asked for and when it returned, in performance.now() time. */
+export interface StartWindow {
+  requested: number;
+  returned: number;
+}
+
 /**
- * Watches a container from `startedAt` (performance.now() when its start returned) until it
- * passes or fails its gate. Each inspection is timed by when it was asked for: the state it
- * returns holds from then on, so a settle passes on the first inspection asked for once the
- * settle time since the start has gone by, and the last wait ends exactly there.
+ * Watches a container from its start until it passes or fails its gate. The start is the
+ * engine's State.StartedAt, read from the first inspection: the engine is on this host (a unix
+ * socket), so its clock is this one; the time is checked against `window` all the same. Each inspection
+ * is timed by when it was asked for: the state it returns holds from then on, so a settle passes
+ * on the first inspection asked for once the settle time since the start has gone by, and the
+ * last wait ends exactly there.
  */
-export async function passGate(client: EngineClient, container: string, gate: Gate, startedAt: number, signal?: AbortSignal): Promise<GateResult> {
+export async function passGate(client: EngineClient, container: string, gate: Gate, window: StartWindow, signal?: AbortSignal): Promise<GateResult> {
   const limit = gate.kind === "settle" ? gate.duration : gate.timeout;
   let restarts: number | undefined;
+  let startedAt: number | undefined;
   for (;;) {
-    const elapsed = performance.now() - startedAt;
+    const askedAt = performance.now();
     const raw = await client.containerInspect(container);
     const inspected = raw as unknown as InspectedState;
     const state = inspected.State;
     restarts ??= inspected.RestartCount;
+    startedAt ??= startOnThisClock(state.StartedAt, window);
+    const elapsed = askedAt - startedAt;
     if (gate.kind === "completion") {
       if (!state.Running && !state.Restarting) {
         return state.ExitCode === 0 ? { passed: true, detail: `completed in ${seconds(elapsed)}`, inspected: raw } : { passed: false, reason: `exited with code ${state.ExitCode}` };
@@ -80,6 +92,19 @@ export async function passGate(client: EngineClient, container: string, gate: Ga
     if (signal?.aborted) return { passed: false, reason: "interrupted" };
     await sleepUntil(Math.min(performance.now() + pollInterval, startedAt + limit));
   }
+}
+
+/**
+ * The engine's StartedAt (RFC 3339, to the microsecond) on performance.now()'s clock when it
+ * falls within `window`; otherwise (no time, or one this start cannot have) when the start
+ * returned, which is never before the container's start.
+ */
+function startOnThisClock(startedAt: string | undefined, window: StartWindow): number {
+  const wall = Date.parse(startedAt ?? "");
+  if (Number.isNaN(wall)) return window.returned;
+  const belowMillisecond = Number(`0.${/\.\d{3}(\d{1,3})/.exec(startedAt!)?.[1] ?? "0"}`);
+  const onClock = wall + belowMillisecond - performance.timeOrigin;
+  return onClock >= window.requested && onClock <= window.returned ? onClock : window.returned;
 }
 
 /**
