@@ -187,6 +187,35 @@ for (const target of targets()) {
       assert.equal((await docker(engine(), ["volume", "inspect", `${name}_data.rev2-snapshot`])).code, 1, "the failed revision's snapshot is gone once restored");
     });
 
+    test("a snapshot never takes the place of a volume of its name: after `moor down` the revisions count from 1 again, and the old snapshot stays", async () => {
+      const { name, dir } = project("resnap");
+      const snapshotted = (env: string) => dbService({ env }).replace("      - /anon\n", "") + "    x-moor: {snapshot: true}\n";
+      const snapshotRows = async (snapshot: string) => {
+        const read = await docker(engine(), ["run", "--rm", "-v", `${snapshot}:/s`, image, "cat", "/s/rows"]);
+        assert.equal(read.code, 0, read.stderr);
+        return read.stdout;
+      };
+      appFile(dir, name, snapshotted("one"));
+      assert.equal((await inDir(dir, ["up"])).code, 0);
+      await exec(`${name}-db-1`, "echo before-down > /data/rows");
+      appFile(dir, name, snapshotted("two"));
+      assert.equal((await inDir(dir, ["up"])).code, 0);
+      await exec(`${name}-db-1`, "echo after-down > /data/rows");
+      assert.equal((await inDir(dir, ["down"])).code, 0);
+
+      appFile(dir, name, snapshotted("one"));
+      const fresh = await inDir(dir, ["up"]);
+      assert.match(fresh.stdout, new RegExp(`Revision 1 of ${name} is live`));
+      appFile(dir, name, snapshotted("two"));
+      const second = await inDir(dir, ["up"]);
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stderr, new RegExp(`db: snapshot of volume ${name}_data → ${name}_data\\.rev2-snapshot-2 \\(${name}_data\\.rev2-snapshot exists: kept\\)`));
+      assert.equal(await snapshotRows(`${name}_data.rev2-snapshot`), "before-down\n", "the snapshot from before `moor down` is untouched");
+      assert.equal(await snapshotRows(`${name}_data.rev2-snapshot-2`), "after-down\n");
+      const history = JSON.parse((await inDir(dir, ["history", "--json"])).stdout) as Array<{ revision: number; snapshots: Record<string, string> }>;
+      assert.deepEqual(history.at(-1)!.snapshots, { [`${name}_data`]: `${name}_data.rev2-snapshot-2` });
+    });
+
     test("rollback returns to an earlier revision's containers and history says what changed", async () => {
       const { name, dir } = project("back");
       appFile(dir, name, dbService());

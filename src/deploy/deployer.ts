@@ -526,12 +526,8 @@ export class Deployer {
     }
     if (swap.settings.order === "stop-first") await stopFrom();
     for (const volume of swap.snapshotVolumes) {
-      const snapshot = snapshotName(volume, revision);
-      say(`snapshot of volume ${volume} → ${snapshot}`);
-      // One left by an interrupted deploy of the same revision number is stale: a snapshot starts empty.
-      await this.client.volumeRemove(snapshot).catch((err: unknown) => {
-        if (!(err instanceof MoorError && err.kind === "not_found")) throw err;
-      });
+      const { snapshot, taken } = await this.freeSnapshotName(volume, revision);
+      say(`snapshot of volume ${volume} → ${snapshot}${taken.length === 0 ? "" : ` (${taken.join(", ")} exist${taken.length === 1 ? "s" : ""}: kept)`}`);
       await this.client.volumeCreate({ Name: snapshot, Driver: "local", DriverOpts: {}, Labels: { [deployProjectLabel]: project, [snapshotOfLabel]: volume, [revisionLabel]: String(revision) } });
       record.snapshots[volume] = snapshot;
       await this.copyVolume(project, from!.imageId, volume, snapshot, false);
@@ -565,6 +561,27 @@ export class Deployer {
     });
     if (swap.settings.order === "start-first") record.pendingStop = stopFrom();
     await baseline;
+  }
+
+  /**
+   * The first snapshot name for `volume` at `revision` that no volume has, and those that are
+   * taken. A taken one is never reused or removed: it holds data from before, left by a deploy
+   * that was interrupted, or from before a `moor down` (revisions count from 1 again after it).
+   */
+  private async freeSnapshotName(volume: string, revision: number): Promise<{ snapshot: string; taken: string[] }> {
+    const taken: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = snapshotName(volume, revision, attempt);
+      const exists = await this.client.volumeInspect(snapshot).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof MoorError && err.kind === "not_found") return false;
+          throw err;
+        },
+      );
+      if (!exists) return { snapshot, taken };
+      taken.push(snapshot);
+    }
   }
 
   /** Undoes swaps in reverse order; returns what could not be undone. */

@@ -36,6 +36,7 @@ test("names: compose's live name, retired and snapshot names that say their revi
   assert.equal(liveName("shop", "db"), "shop-db-1");
   assert.equal(retiredName("shop", "db", 2), "shop-db-rev2");
   assert.equal(snapshotName("shop_data", 4), "shop_data.rev4-snapshot");
+  assert.equal(snapshotName("shop_data", 4, 2), "shop_data.rev4-snapshot-2");
 });
 
 test("services are swapped in dependency levels: each level only after the ones it depends on", () => {

@@ -75,8 +75,9 @@ export function retiredName(project: string, service: string, revision: number):
   return `${project}-${service}-rev${revision}`;
 }
 
-export function snapshotName(volume: string, revision: number): string {
-  return `${volume}.rev${revision}-snapshot`;
+/** The snapshot's name; the `attempt`th one (from 2) for when earlier names are taken. */
+export function snapshotName(volume: string, revision: number, attempt = 1): string {
+  return `${volume}.rev${revision}-snapshot${attempt === 1 ? "" : `-${attempt}`}`;
 }
 
 /**
