@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends ca-certificates mount util-linux attr acl zstd b3sum busybox-static conmon runc python3 make g++ debootstrap
+# docker-compose only for the tests: they check that it drives moor unchanged.
+apt-get install -y --no-install-recommends ca-certificates mount util-linux attr acl zstd b3sum busybox-static conmon runc python3 make g++ debootstrap docker-compose
 npm ci
 npm run build
