@@ -125,6 +125,25 @@ export class HealthMonitor {
     this.timers.set(id, timer);
   }
 
+  /**
+   * Kills a probe that outlasted its timeout. Its container may have been removed meanwhile
+   * (its processes went with it, and so did the session): then there is nothing to kill.
+   */
+  private killProbe(execId: string): void {
+    let session: ReturnType<ExecService["inspect"]>;
+    try {
+      session = this.execs.inspect(execId);
+    } catch {
+      return;
+    }
+    if (!session.running || session.pid <= 0) return;
+    try {
+      process.kill(session.pid, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
+
   private async probe(id: string, config: HealthConfig): Promise<void> {
     const container = this.containers.inspect(id);
     const test = config.Test ?? [];
@@ -143,14 +162,7 @@ export class HealthMonitor {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<number>((resolve) => {
         timer = setTimeout(() => {
-          const pid = this.execs.inspect(execId).pid;
-          if (pid > 0) {
-            try {
-              process.kill(pid, "SIGKILL");
-            } catch {
-              // Gone already.
-            }
-          }
+          this.killProbe(execId);
           output = `Health check exceeded timeout (${goDurationString(timeout)})`;
           resolve(-1);
         }, timeout / 1e6);
