@@ -142,16 +142,26 @@ export function useEngine(setup?: (engine: TestEngine) => Promise<void>): () => 
   });
   after(async () => {
     if (engine === undefined) return;
-    const refused = await removeAllContainers(engine);
-    await engine.stop();
+    // An engine that died during the file (a crash: no test stops it) leaves its containers
+    // running under conmon: a second engine on its root removes them.
+    const alive = await pings(engine.socket);
+    if (!alive) await engine.kill();
+    const died = alive ? null : (engine.process.exitCode ?? engine.process.signalCode);
+    const remover = alive ? engine : await startEngine({ root: engine.root, execRoot: engine.execRoot });
+    const refused = await removeAllContainers(remover);
+    const stopCode = await remover.stop();
+    if (remover !== engine) remover.cleanup();
     // What the engine left mounted under its root is a bug of its own: named, with its log's end,
     // and unmounted, so that the cleanup and the next files are not hit by it.
     const left = mountsUnder(engine.root);
     for (const mount of left) execFileSync("umount", ["--lazy", mount]);
     engine.cleanup();
-    if (left.length > 0) {
-      throw new Error(`the engine left ${left.join(", ")} mounted after removing every container${refused.length > 0 ? ` (refused: ${refused.join("; ")})` : ""}; its log ends:\n${engine.logs().slice(-6000)}`);
-    }
+    const problems = [
+      ...(died === null ? [] : [`the engine died during the tests (${typeof died === "number" ? `exit code ${died}` : died})`]),
+      ...(stopCode === 0 ? [] : [`the engine exited with ${stopCode} when stopped`]),
+      ...(left.length === 0 ? [] : [`the engine left ${left.join(", ")} mounted after removing every container${refused.length > 0 ? ` (refused: ${refused.join("; ")})` : ""}`]),
+    ];
+    if (problems.length > 0) throw new Error(`${problems.join("; ")}; its log ends:\n${engine.logs().slice(-6000)}`);
   });
   return () => engine!;
 }
