@@ -2,7 +2,7 @@ import type { Logger } from "../logger.ts";
 import type { HealthConfig } from "../images/image-config.ts";
 import { goDurationString } from "../../util/go-duration.ts";
 import { rfc3339Nano } from "../../util/time.ts";
-import type { ExecService } from "./exec.ts";
+import type { ExecService, ExecSession } from "./exec.ts";
 import type { ContainerService } from "./service.ts";
 
 export type HealthStatus = "starting" | "healthy" | "unhealthy";
@@ -130,7 +130,7 @@ export class HealthMonitor {
    * (its processes went with it, and so did the session): then there is nothing to kill.
    */
   private killProbe(execId: string): void {
-    let session: ReturnType<ExecService["inspect"]>;
+    let session: ExecSession;
     try {
       session = this.execs.inspect(execId);
     } catch {
