@@ -61,6 +61,20 @@ test("docker-compose drives moor: up, ps, exec, logs, stop, start, down, and the
   assert.equal((await ok(docker(engine(), ["volume", "inspect", "--format", '{{index .Labels "com.docker.compose.volume"}}', "driven_data"]))).trim(), "data");
 });
 
+test("docker-compose builds an image, runs a one-off container (run --rm), and follows an app's output (up, attached)", async () => {
+  const dir = join(work, "built");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "Dockerfile"), 'FROM busybox\nRUN echo built > /built\nCMD ["cat", "/built"]\n');
+  writeFileSync(join(dir, "compose.yaml"), "services:\n  app:\n    build: .\n    image: compose-built\n    network_mode: host\n  once:\n    image: busybox\n    network_mode: host\n    command: [\"echo\", \"once\"]\n");
+  assert.match(await ok(compose(dir, "built", ["build"])), /Successfully tagged compose-built:latest/);
+  assert.equal(await ok(compose(dir, "built", ["run", "--rm", "-T", "once", "echo", "hi"])), "hi\n");
+  assert.equal(await ok(docker(engine(), ["ps", "-a", "-q", "--filter", "label=com.docker.compose.project=built"])), "", "run --rm removed its container");
+  const up = await ok(compose(dir, "built", ["up"]));
+  assert.match(up, /app_1 +\| built\n/);
+  assert.match(up, /once_1 +\| once\n/);
+  await ok(compose(dir, "built", ["down"]));
+});
+
 test("an app docker-compose ran moves to moor up: its volume and data carry over, its container is kept as an earlier one", async () => {
   const dir = app("moved", service("under-compose"));
   await ok(compose(dir, "moved", ["up", "-d"]));
