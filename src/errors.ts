@@ -50,6 +50,16 @@ export function kindOf(err: unknown): ErrorKind {
   return err instanceof MoorError ? err.kind : "internal";
 }
 
+/** What `lookup` gives, or undefined where it fails as not found: a lookup of what may not exist. */
+export async function undefinedIfNotFound<T>(lookup: Promise<T>): Promise<T | undefined> {
+  try {
+    return await lookup;
+  } catch (err) {
+    if (err instanceof MoorError && err.kind === "not_found") return undefined;
+    throw err;
+  }
+}
+
 /** Wrap with dockerd's `<op> <object>: <cause>` shape, keeping the cause's kind. */
 export function wrap(err: unknown, prefix: string): MoorError {
   const message = err instanceof Error ? err.message : String(err);

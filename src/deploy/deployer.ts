@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import type { EngineClient } from "../client/client.ts";
 import type { WireBackupSchedule } from "../wire/volumes.ts";
-import { MoorError } from "../errors.ts";
+import { MoorError, undefinedIfNotFound } from "../errors.ts";
 import { DeployError } from "./deploy-error.ts";
 import { Demultiplexer } from "../util/multiplexed-stream.ts";
 import { projectLabel, volumeLabel } from "./compose/labels.ts";
@@ -341,12 +341,7 @@ export class Deployer {
 
   /** The project's backup schedules; undefined from an engine other than moor (dockerd has no `/moor/` endpoints). */
   private async backupSchedulesOf(project: string): Promise<WireBackupSchedule[] | undefined> {
-    try {
-      return await this.client.backupSchedules(project);
-    } catch (err) {
-      if (err instanceof MoorError && err.kind === "not_found") return undefined;
-      throw err;
-    }
+    return undefinedIfNotFound(this.client.backupSchedules(project));
   }
 
   /** `moor down`: stops and removes the containers `downPlan` found and drops its backup schedules; removes volumes only when they are passed. */
@@ -407,15 +402,11 @@ export class Deployer {
     const services = Object.values(project.services);
     const imageOf = (service: Service) => service.image ?? `${project.name}-${service.name}`;
     const inspect = (image: string) =>
-      this.client.imageInspect(image).then(
-        (found) => {
+      undefinedIfNotFound(
+        this.client.imageInspect(image).then((found) => {
           this.volumesOfImages.set(found.Id, volumePaths(found));
           return found.Id;
-        },
-        (err: unknown) => {
-          if (err instanceof MoorError && err.kind === "not_found") return undefined;
-          throw err;
-        },
+        }),
       );
     const forceBuild = (service: Service) => service.build !== null && options.build && !options.dryRun;
     const names = [...new Set(services.filter((service) => !forceBuild(service)).map(imageOf))];
@@ -446,13 +437,7 @@ export class Deployer {
   private async observedVolumes(project: Project) {
     const inspected = await Promise.all(
       desiredVolumes(project).map((volume) =>
-        this.client.volumeInspect(volume.name).then(
-          (found) => [found.Name, { name: found.Name, driver: found.Driver, options: found.Options ?? {} }] as const,
-          (err: unknown) => {
-            if (err instanceof MoorError && err.kind === "not_found") return undefined;
-            throw err;
-          },
-        ),
+        undefinedIfNotFound(this.client.volumeInspect(volume.name).then((found) => [found.Name, { name: found.Name, driver: found.Driver, options: found.Options ?? {} }] as const)),
       ),
     );
     return new Map(inspected.filter((entry) => entry !== undefined));
@@ -572,14 +557,7 @@ export class Deployer {
     const taken: string[] = [];
     for (let attempt = 1; ; attempt++) {
       const snapshot = snapshotName(volume, revision, attempt);
-      const exists = await this.client.volumeInspect(snapshot).then(
-        () => true,
-        (err: unknown) => {
-          if (err instanceof MoorError && err.kind === "not_found") return false;
-          throw err;
-        },
-      );
-      if (!exists) return { snapshot, taken };
+      if ((await undefinedIfNotFound(this.client.volumeInspect(snapshot))) === undefined) return { snapshot, taken };
       taken.push(snapshot);
     }
   }

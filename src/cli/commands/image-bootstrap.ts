@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { accessSync, constants, createReadStream } from "node:fs";
 import { chmod, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MoorError } from "../../errors.ts";
+import { undefinedIfNotFound } from "../../errors.ts";
 import { chooseMirrors, debianSourcesFile, debianVersionOf, defaultSecurityMirror, parseDeb822Sources, parseOneLineSources, type AptSource, type ChosenMirrors } from "../apt-sources.ts";
 import { CommandError, type CommandContext, type CommandSpec } from "../command.ts";
 import { Interruption } from "../interrupt.ts";
@@ -116,10 +116,7 @@ async function importTarball(ctx: CommandContext, tarball: string, suite: string
   const repoTag = `debian:${suite}`;
   const version = debianVersionOf(suite);
   const id = await withClient(ctx, async (client) => {
-    const current = await client.imageInspect(repoTag).catch((err: unknown) => {
-      if (err instanceof MoorError && err.kind === "not_found") return undefined;
-      throw err;
-    });
+    const current = await undefinedIfNotFound(client.imageInspect(repoTag));
     let imageId: string;
     if (current !== undefined && current.RootFS.Layers.length === 1 && current.RootFS.Layers[0] === diffId) {
       say(`${repoTag} is up to date with ${tarball}`);
