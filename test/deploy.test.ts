@@ -244,20 +244,45 @@ for (const target of targets()) {
       assert.equal(missing.stderr, `revision 9 of "${name}" is not kept (kept: 1, 2, 3)\n`);
     });
 
-    test("the last 5 revisions are kept with their containers; older ones go with theirs", async () => {
+    test("the last 5 revisions are kept with their containers; an older one goes with its container at the next change", async () => {
       const { name, dir } = project("keep");
       for (let n = 1; n <= 7; n++) {
         appFile(dir, name, webService().replace(/ {4}depends_on:\n.*\n/, "").replace("x-moor: {order: start-first, settle: 500ms}", `x-moor: {order: start-first, settle: 200ms}\n    environment: {N: "${n}"}`), "");
         const deployed = await inDir(dir, ["up"]);
         assert.equal(deployed.code, 0, deployed.stderr);
       }
+      const containers = async () => (await docker(engine(), ["ps", "-a", "--filter", `label=com.docker.compose.project=${name}`, "--format", "{{.Names}}"])).stdout.trim().split("\n").sort();
+      const records = async () => (await docker(engine(), ["ps", "-a", "--filter", `label=org.moor.deploy.project=${name}`, "--filter", "label=org.moor.deploy.manifest", "--format", "{{.Names}}"])).stdout.trim().split("\n").sort();
       const history = JSON.parse((await inDir(dir, ["history", "--json"])).stdout) as Array<{ revision: number }>;
       assert.deepEqual(history.map((m) => m.revision), [3, 4, 5, 6, 7]);
-      const names = (await docker(engine(), ["ps", "-a", "--filter", `label=com.docker.compose.project=${name}`, "--format", "{{.Names}}"])).stdout.trim().split("\n").sort();
-      assert.deepEqual(names, [`${name}-web-1`, `${name}-web-rev3`, `${name}-web-rev4`, `${name}-web-rev5`, `${name}-web-rev6`]);
+      // Revision 2 fell out of the window when revision 7 was recorded: no longer kept, it waits
+      // for the next deploy that changes something, which prunes it while its gate waits.
+      const expired = [`${name}-web-1`, `${name}-web-rev2`, `${name}-web-rev3`, `${name}-web-rev4`, `${name}-web-rev5`, `${name}-web-rev6`];
+      assert.deepEqual(await containers(), expired);
+      assert.deepEqual(await records(), [2, 3, 4, 5, 6, 7].map((n) => `${name}-revision-${n}`));
+      const refused = await inDir(dir, ["rollback", "--to", "2"]);
+      assert.equal(refused.code, 1);
+      assert.equal(refused.stderr, `revision 2 of "${name}" is not kept (kept: 3, 4, 5, 6, 7)\n`);
+      const unchanged = await inDir(dir, ["up"]);
+      assert.match(unchanged.stdout, /is up to date at revision 7: nothing to do/);
+      assert.deepEqual(await containers(), expired, "a moor up with nothing to do changes nothing");
+
       const back = await inDir(dir, ["rollback", "--to", "3"]);
       assert.equal(back.code, 0, back.stderr);
       assert.equal(await exec(`${name}-web-1`, "echo $N"), "3\n", "the oldest kept revision's own container");
+      assert.deepEqual(await containers(), [`${name}-web-1`, `${name}-web-rev4`, `${name}-web-rev5`, `${name}-web-rev6`, `${name}-web-rev7`], "revision 2's container is gone");
+      assert.deepEqual(await records(), [3, 4, 5, 6, 7, 8].map((n) => `${name}-revision-${n}`));
+      const after = JSON.parse((await inDir(dir, ["history", "--json"])).stdout) as Array<{ revision: number }>;
+      assert.deepEqual(after.map((m) => m.revision), [4, 5, 6, 7, 8]);
+
+      // A deploy that fails prunes what had expired before it, and nothing it would have.
+      appFile(dir, name, `  web:\n    image: ${image}\n    command: ["sh", "-c", "exit 3"]\n    x-moor: {order: start-first, settle: 200ms}\n`, "");
+      const failed = await inDir(dir, ["up"]);
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.deepEqual(await records(), [4, 5, 6, 7, 8].map((n) => `${name}-revision-${n}`), "revision 3's record is gone");
+      assert.deepEqual(await containers(), [`${name}-web-1`, `${name}-web-rev4`, `${name}-web-rev5`, `${name}-web-rev6`, `${name}-web-rev7`]);
+      assert.equal(await exec(`${name}-web-1`, "echo $N"), "3\n", "revision 8 runs on, with revision 3's container");
+      assert.equal((await inDir(dir, ["rollback", "--to", "4"])).code, 0, "the oldest kept revision is still there to return to");
     });
 
     test("--dry-run prints the plan and changes nothing; --json answers for scripts", async () => {

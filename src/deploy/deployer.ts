@@ -26,7 +26,6 @@ import {
   liveName,
   recordName,
   recordRequest,
-  retainedRevisions,
   retiredName,
   revisionLabel,
   snapshotName,
@@ -202,8 +201,9 @@ export class Deployer {
     const kept = services
       .filter((action) => action.kind === "keep")
       .map((action) => ({ service: action.service, image: images.get(action.service)!.image, dependsOn: serviceDependencies(project.services[action.service]), completes: completesFor(project, action.service) }));
-    const done = await this.applySwaps(project.name, swaps, levels(desired), options.renewAnonVolumes, revision);
-    await this.commit(project.name, observation, revision, "up", done, kept, swaps.filter((swap) => swap.to === undefined).map((swap) => swap.service));
+    const pruneExpired = this.pruneOnce(observation);
+    const done = await this.applySwaps(project.name, swaps, levels(desired), options.renewAnonVolumes, revision, pruneExpired);
+    await this.commit(project.name, observation, revision, "up", done, kept, swaps.filter((swap) => swap.to === undefined).map((swap) => swap.service), pruneExpired);
     return result(revision, true);
   }
 
@@ -272,8 +272,9 @@ export class Deployer {
     }
     const revision = Math.max(...retained) + 1;
     const order = levels(Object.entries(target.services).map(([name, entry]) => ({ name, configHash: entry.configHash, imageId: entry.imageId, dependsOn: (entry.dependsOn ?? []).filter((d) => d in target.services) })));
-    const done = await this.applySwaps(projectName, swaps, order, false, revision, target);
-    await this.commit(projectName, observation, revision, `rollback to ${targetRevision}`, done, kept, swaps.filter((swap) => swap.to === undefined).map((swap) => swap.service), target);
+    const pruneExpired = this.pruneOnce(observation);
+    const done = await this.applySwaps(projectName, swaps, order, false, revision, pruneExpired, target);
+    await this.commit(projectName, observation, revision, `rollback to ${targetRevision}`, done, kept, swaps.filter((swap) => swap.to === undefined).map((swap) => swap.service), pruneExpired, target);
     return { revision, target: targetRevision, services: actions };
   }
 
@@ -322,7 +323,7 @@ export class Deployer {
     const serviceContainers = [...observation.live, ...observation.retired, ...observation.leftovers];
     const containers = [
       ...serviceContainers.map((container) => ({ id: container.id, name: container.name, running: container.state === "running" })),
-      ...observation.records.map((record) => ({ id: record.id, name: recordName(project, record.manifest.revision), running: false })),
+      ...[...observation.expired, ...observation.records].map((record) => ({ id: record.id, name: recordName(project, record.manifest.revision), running: false })),
       ...observation.helpers.map((id) => ({ id, name: `helper ${id.slice(0, 12)}`, running: false })),
     ];
     const anonymous = new Set(
@@ -454,7 +455,11 @@ export class Deployer {
     });
   }
 
-  private async applySwaps(project: string, swaps: Swap[], order: string[][], renewAnonVolumes: boolean, revision: number, target?: Manifest): Promise<Done[]> {
+  /**
+   * Carries out the swaps, level by level; on a failure undoes them all. `pruneExpired` starts
+   * when the first health gate begins, so that the prune runs while the deploy waits anyway.
+   */
+  private async applySwaps(project: string, swaps: Swap[], order: string[][], renewAnonVolumes: boolean, revision: number, pruneExpired: () => Promise<void>, target?: Manifest): Promise<Done[]> {
     const done: Done[] = [];
     const byService = new Map(swaps.map((swap) => [swap.service, swap]));
     const removals = swaps.filter((swap) => swap.to === undefined);
@@ -465,15 +470,17 @@ export class Deployer {
           const swap = byService.get(service);
           return swap === undefined || swap.to === undefined ? [] : [swap];
         });
-        const outcomes = await Promise.allSettled(work.map((swap) => this.swap(project, swap, renewAnonVolumes, revision, done)));
+        const outcomes = await Promise.allSettled(work.map((swap) => this.swap(project, swap, renewAnonVolumes, revision, done, pruneExpired)));
         const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
         if (failure !== undefined) throw failure.reason;
       }
-      for (const swap of removals) await this.swap(project, swap, renewAnonVolumes, revision, done);
+      for (const swap of removals) await this.swap(project, swap, renewAnonVolumes, revision, done, pruneExpired);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       this.ctx.progress({ subject: project, message: `deploy failed: ${why}; rolling back` });
       const problems = await this.undo(project, done);
+      // What had expired before this deploy goes whether or not the deploy passes.
+      await pruneExpired();
       const back = !done.some((step) => step.swap.from !== undefined)
         ? "the containers it created are removed"
         : target === undefined
@@ -486,7 +493,7 @@ export class Deployer {
     return done;
   }
 
-  private async swap(project: string, swap: Swap, renewAnonVolumes: boolean, revision: number, done: Done[]): Promise<void> {
+  private async swap(project: string, swap: Swap, renewAnonVolumes: boolean, revision: number, done: Done[], pruneExpired: () => Promise<void>): Promise<void> {
     const say = (message: string) => this.ctx.progress({ subject: swap.service, message });
     const record: Done = { swap, fromWasRunning: swap.from?.state === "running", toId: undefined, snapshots: {} };
     done.push(record);
@@ -538,6 +545,7 @@ export class Deployer {
     const [returned, inspected] = await Promise.all([this.client.containerStart(toId).then(() => performance.now()), this.client.containerInspect(toId)]);
     const gate = gateFor(inspected, swap.settings, swap.completes);
     say(gateText(gate));
+    void pruneExpired();
     const outcome = await passGate(this.client, toId, gate, { requested, returned }, this.ctx.signal);
     if (!outcome.passed) throw new DeployError(`service "${swap.service}": ${liveName(project, swap.service)} ${outcome.reason}${await this.lastLogLines(toId)}`);
     say(`${outcome.detail}`);
@@ -613,9 +621,12 @@ export class Deployer {
 
   /**
    * Writes the revision's record (the deploy's commit point), while old containers of
-   * start-first swaps finish stopping and older revisions are pruned.
+   * start-first swaps finish stopping and the prune of expired revisions (started at the first
+   * health gate, or now if there was none) ends. The revision that falls out of the window with
+   * this record is pruned by the next deploy: pruning it here would lengthen every deploy, and
+   * before the record is written it is still one a failed deploy must keep.
    */
-  private async commit(project: string, observation: Observation, revision: number, cause: string, done: Done[], kept: ReadonlyArray<{ service: string; image: string; dependsOn: string[]; completes: boolean }>, removed: string[], target?: Manifest): Promise<void> {
+  private async commit(project: string, observation: Observation, revision: number, cause: string, done: Done[], kept: ReadonlyArray<{ service: string; image: string; dependsOn: string[]; completes: boolean }>, removed: string[], pruneExpired: () => Promise<void>, target?: Manifest): Promise<void> {
     const services: Record<string, ServiceManifest> = {};
     const current = observation.current;
     for (const { service, image, dependsOn, completes } of kept) {
@@ -649,20 +660,29 @@ export class Deployer {
     const stops = done.map((step) =>
       step.pendingStop?.catch((err: unknown) => this.ctx.progress({ subject: step.swap.service, message: `warning: the old container did not stop: ${(err as Error).message}` })),
     );
-    await Promise.all([this.client.containerCreate(request.body, request.name), ...stops, this.prune(observation, manifest)]);
+    await Promise.all([this.client.containerCreate(request.body, request.name), ...stops, pruneExpired()]);
     this.ctx.progress({ subject: project, message: `revision ${revision} recorded` });
   }
 
   /**
-   * Lets go of what no retained revision needs once `manifest` is recorded: the oldest records
-   * and the containers only they named, and their snapshots. It runs beside the record's write
-   * (it does not depend on it); a failure only leaves more behind, reported, for the next deploy.
+   * A deploy's prune, started at most once (by the first health gate, by the commit, or after a
+   * failure's undo) and then awaited: see `prune`.
    */
-  private async prune(observation: Observation, manifest: Manifest): Promise<void> {
-    const keep = [...observation.records.map((r) => r.manifest), manifest].slice(-retainedRevisions);
+  private pruneOnce(observation: Observation): () => Promise<void> {
+    let pruning: Promise<void> | undefined;
+    return () => (pruning ??= this.prune(observation));
+  }
+
+  /**
+   * Lets go of what no retained revision needs: the expired records, the containers only they
+   * named, and their snapshots. A deploy does not depend on any of it, so it runs beside the
+   * deploy's own work; a failure only leaves more behind, reported, for the next deploy.
+   */
+  private async prune(observation: Observation): Promise<void> {
+    const keep = observation.records.map((record) => record.manifest);
     const needed = new Set(keep.flatMap((m) => Object.values(m.services).map((s) => s.container)));
     const neededSnapshots = new Set(keep.flatMap((m) => Object.values(m.snapshots ?? {})));
-    const dropped = observation.records.filter((record) => !keep.some((m) => m.revision === record.manifest.revision));
+    const dropped = observation.expired;
     const warn = (what: string) => (err: unknown) => this.ctx.progress({ subject: what, message: `warning: not pruned: ${(err as Error).message}` });
     await Promise.all([
       ...dropped.map(async (record) => {

@@ -1,11 +1,12 @@
 /**
- * What an engine runs for a project, found by labels alone: the revision records, and the
- * service containers sorted into live (the current revision's, or ones docker compose made),
- * retired (kept for rollback) and leftovers (made by a deploy that never committed).
+ * What an engine runs for a project, found by labels alone: the revision records (the retained
+ * ones, and those that fell out of the window since the last change), and the service containers
+ * sorted into live (the current revision's, or ones docker compose made), retired (kept for
+ * rollback, or left to be pruned) and leftovers (made by a deploy that never committed).
  */
 import type { EngineClient } from "../client/client.ts";
 import { configHashLabel, serviceLabel } from "./compose/labels.ts";
-import { helperFilter, manifestLabel, parseManifest, recordFilter, revisionLabel, serviceContainerFilter, type Manifest } from "./revisions.ts";
+import { helperFilter, manifestLabel, parseManifest, recordFilter, retainedRevisions, revisionLabel, serviceContainerFilter, type Manifest } from "./revisions.ts";
 
 export interface ProjectContainer {
   id: string;
@@ -31,9 +32,20 @@ export interface ListedMount {
   Destination: string;
 }
 
+export interface RevisionRecord {
+  id: string;
+  manifest: Manifest;
+}
+
 export interface Observation {
-  /** Oldest first. */
-  records: Array<{ id: string; manifest: Manifest }>;
+  /** The retained revisions (the last `retainedRevisions`), oldest first: what history lists and rollback can reach. */
+  records: RevisionRecord[];
+  /**
+   * Older revisions, oldest first, left to be pruned: a deploy's commit does not prune (it would
+   * lengthen the deploy), the next deploy that changes something does while its first health
+   * gate waits.
+   */
+  expired: RevisionRecord[];
   current: Manifest | undefined;
   live: ProjectContainer[];
   retired: ProjectContainer[];
@@ -58,17 +70,19 @@ export async function observe(client: EngineClient, project: string): Promise<Ob
     client.containerList({ all: true, limit: 0, filters: serviceContainerFilter(project) }) as Promise<ListedContainer[]>,
     client.containerList({ all: true, limit: 0, filters: helperFilter(project) }) as Promise<ListedContainer[]>,
   ]);
-  const records = listedRecords
+  const all = listedRecords
     .flatMap((listed) => {
       const manifest = parseManifest(listed.Labels?.[manifestLabel]);
       return manifest === undefined ? [] : [{ id: listed.Id, manifest }];
     })
     .sort((a, b) => a.manifest.revision - b.manifest.revision);
+  const records = all.slice(-retainedRevisions);
+  const expired = all.slice(0, all.length - records.length);
   const current = records.at(-1)?.manifest;
   const inCurrent = new Set(Object.values(current?.services ?? {}).map((service) => service.container));
-  const inAnyRecord = new Set(records.flatMap((record) => Object.values(record.manifest.services).map((service) => service.container)));
+  const inAnyRecord = new Set(all.flatMap((record) => Object.values(record.manifest.services).map((service) => service.container)));
 
-  const observation: Observation = { records, current, live: [], retired: [], leftovers: [], helpers: listedHelpers.map((helper) => helper.Id) };
+  const observation: Observation = { records, expired, current, live: [], retired: [], leftovers: [], helpers: listedHelpers.map((helper) => helper.Id) };
   for (const listed of listedContainers) {
     const labels = listed.Labels ?? {};
     const revision = labels[revisionLabel] === undefined ? undefined : Number(labels[revisionLabel]);
