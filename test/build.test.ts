@@ -9,19 +9,14 @@ import { createServer, type Server } from "node:http";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { gzipSync } from "node:zlib";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { docker, useEngine, writeContext, type RunResult } from "./support/engine.ts";
+import { docker, importBusybox, useEngine, writeContext, type RunResult } from "./support/engine.ts";
 
 let work: string;
 let server: Server;
 let serverUrl: string;
-const engine = useEngine(async (started) => {
-  const tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  const imported = await docker(started, ["import", "-c", 'CMD ["/bin/sh"]', tarball, "busybox"]);
-  assert.equal(imported.code, 0, imported.stderr);
-});
+const engine = useEngine((started) => importBusybox(started, { changes: ['CMD ["/bin/sh"]'] }));
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), "moor-build-"));

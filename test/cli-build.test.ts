@@ -6,17 +6,12 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { docker, moor, moorBin, useEngine, writeContext, type RunResult } from "./support/engine.ts";
+import { docker, importBusybox, moor, moorBin, useEngine, writeContext, type RunResult } from "./support/engine.ts";
 
 let work: string;
-const engine = useEngine(async (started) => {
-  const tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  const imported = await docker(started, ["import", "-c", 'CMD ["/bin/sh"]', tarball, "busybox"]);
-  assert.equal(imported.code, 0, imported.stderr);
-});
+const engine = useEngine((started) => importBusybox(started, { changes: ['CMD ["/bin/sh"]'] }));
 
 before(() => {
   work = mkdtempSync(join(tmpdir(), "moor-cli-build-"));

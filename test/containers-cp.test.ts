@@ -6,18 +6,15 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, test } from "node:test";
-import { api, docker, moor, moorBin, useEngine, type TestEngine } from "./support/engine.ts";
+import { api, docker, importBusybox, moor, moorBin, useEngine, type TestEngine } from "./support/engine.ts";
 import { encodeTarHeader, tarEnd, tarHeader, TarType } from "../src/util/tar.ts";
 
 let work: string;
 const engine = useEngine(async (started) => {
   work = mkdtempSync(join(tmpdir(), "moor-cp-"));
-  const tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  const imported = await docker(started, ["import", "-c", 'CMD ["/bin/sh"]', tarball, "busybox"]);
-  assert.equal(imported.code, 0, imported.stderr);
+  await importBusybox(started, { changes: ['CMD ["/bin/sh"]'] });
 });
 
 after(() => {
@@ -259,6 +256,8 @@ test("errors read as dockerd's and docker's", async () => {
   assert.equal((await docker(engine(), ["create", "--name", "cp-errors", "busybox", "true"])).code, 0);
   const out = join(work, "errors");
   mkdirSync(out);
+  const localFile = join(work, "local-file");
+  writeFileSync(localFile, "local\n");
   for (const cli of clis) {
     assert.deepEqual(await cli.text(engine(), ["cp", "cp-errors:/nonexist", out]), {
       code: 1,
@@ -266,13 +265,13 @@ test("errors read as dockerd's and docker's", async () => {
       stderr: "Error response from daemon: Could not find the file /nonexist in container cp-errors\n",
     });
     assert.deepEqual(await cli.text(engine(), ["cp", "nosuch:/x", out]), { code: 1, stdout: "", stderr: "Error response from daemon: No such container: nosuch\n" });
-    assert.deepEqual(await cli.text(engine(), ["cp", join(work, "busybox.tar"), "nosuch:/x"]), { code: 1, stdout: "", stderr: "Error response from daemon: No such container: nosuch\n" });
-    assert.deepEqual(await cli.text(engine(), ["cp", join(work, "busybox.tar"), "cp-errors:/etc/passwd/x"]), {
+    assert.deepEqual(await cli.text(engine(), ["cp", localFile, "nosuch:/x"]), { code: 1, stdout: "", stderr: "Error response from daemon: No such container: nosuch\n" });
+    assert.deepEqual(await cli.text(engine(), ["cp", localFile, "cp-errors:/etc/passwd/x"]), {
       code: 1,
       stdout: "",
       stderr: "Error response from daemon: extraction point is not a directory\n",
     });
-    assert.deepEqual(await cli.text(engine(), ["cp", join(work, "busybox.tar"), "cp-errors:/nonexist/x"]), {
+    assert.deepEqual(await cli.text(engine(), ["cp", localFile, "cp-errors:/nonexist/x"]), {
       code: 1,
       stdout: "",
       stderr: "Error response from daemon: Could not find the file /nonexist in container cp-errors\n",
@@ -282,7 +281,7 @@ test("errors read as dockerd's and docker's", async () => {
       stdout: "",
       stderr: `invalid output path: directory "${join(out, "nodir")}" does not exist\n`,
     });
-    assert.deepEqual(await cli.text(engine(), ["cp", "cp-errors:/etc", join(work, "busybox.tar")]), { code: 1, stdout: "", stderr: "cannot copy directory\n" });
+    assert.deepEqual(await cli.text(engine(), ["cp", "cp-errors:/etc", localFile]), { code: 1, stdout: "", stderr: "cannot copy directory\n" });
     assert.deepEqual(await cli.text(engine(), ["cp", "cp-errors:/etc/passwd", join(out, "newdir") + "/"]), { code: 1, stdout: "", stderr: "no such directory\n" });
     assert.deepEqual(await cli.text(engine(), ["cp", join(work, "nonexist"), "cp-errors:/"]), { code: 1, stdout: "", stderr: `lstat ${join(work, "nonexist")}: no such file or directory\n` });
     assert.deepEqual(await cli.text(engine(), ["cp", "a", "b"]), { code: 1, stdout: "", stderr: "must specify at least one container source\n" });

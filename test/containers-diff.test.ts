@@ -2,25 +2,10 @@
 // overlay2 driver lists them. The expected lines were taken from a reference dockerd running the
 // same commands on the same image. Needs root, busybox-static and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { after, test } from "node:test";
-import { api, docker, moor, useEngine } from "./support/engine.ts";
+import { test } from "node:test";
+import { api, docker, importBusybox, moor, useEngine } from "./support/engine.ts";
 
-let work: string;
-const engine = useEngine(async (started) => {
-  work = mkdtempSync(join(tmpdir(), "moor-diff-"));
-  const tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  const imported = await docker(started, ["import", tarball, "busybox"]);
-  assert.equal(imported.code, 0, imported.stderr);
-});
-
-after(() => {
-  rmSync(work, { recursive: true, force: true });
-});
+const engine = useEngine((started) => importBusybox(started));
 
 test("a container that adds, modifies and deletes files: docker diff and moor diff list what dockerd lists", async () => {
   const script = [

@@ -2,21 +2,15 @@
 // environment and working directory, detached sessions, and dockerd's refusals. Needs root,
 // runc, conmon, busybox-static and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, test } from "node:test";
-import { api, docker, moor, removeAllContainers, useEngine } from "./support/engine.ts";
+import { api, docker, importBusybox, moor, removeAllContainers, useEngine } from "./support/engine.ts";
 
-let work: string;
 let containerId: string;
 const engine = useEngine(async (started) => {
-  work = mkdtempSync(join(tmpdir(), "moor-exec-"));
-  const tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  assert.equal((await docker(started, ["import", "-c", 'CMD ["/bin/sh"]', "-c", "ENV APP=demo", tarball, "busybox"])).code, 0);
+  await importBusybox(started, { changes: ['CMD ["/bin/sh"]', "ENV APP=demo"] });
   const ran = await docker(started, ["run", "-d", "--name", "box", "--network", "none", "busybox", "sleep", "1000"]);
   assert.equal(ran.code, 0, ran.stderr);
   containerId = ran.stdout.trim();
@@ -24,7 +18,6 @@ const engine = useEngine(async (started) => {
 
 after(async () => {
   await removeAllContainers(engine());
-  rmSync(work, { recursive: true, force: true });
 });
 
 for (const cli of ["docker", "moor"] as const) {

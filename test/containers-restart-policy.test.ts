@@ -3,24 +3,13 @@
 // containers and the `unless-stopped` ones a user did not stop. Needs root, conmon, runc,
 // busybox-static and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { after, test } from "node:test";
-import { acrossRestart, docker, moor, removeAllContainers, useEngine, type TestEngine } from "./support/engine.ts";
+import { acrossRestart, docker, importBusybox, moor, removeAllContainers, useEngine, type TestEngine } from "./support/engine.ts";
 
-let tarball: string;
-const work = mkdtempSync(join(tmpdir(), "moor-restart-policy-"));
-const engine = useEngine(async (started) => {
-  tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  assert.equal((await docker(started, ["import", tarball, "busybox"])).code, 0);
-});
+const engine = useEngine((started) => importBusybox(started));
 
 after(async () => {
   await removeAllContainers(engine());
-  rmSync(work, { recursive: true, force: true });
 });
 
 interface State {

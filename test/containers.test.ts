@@ -4,22 +4,11 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { after, test } from "node:test";
-import { api, docker, moor, useEngine } from "./support/engine.ts";
+import { join } from "node:path";
+import { test } from "node:test";
+import { api, docker, importBusybox, moor, useEngine } from "./support/engine.ts";
 
-let work: string;
-const engine = useEngine(async (started) => {
-  work = mkdtempSync(join(tmpdir(), "moor-containers-"));
-  const tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  const imported = await docker(started, ["import", "-c", 'CMD ["/bin/sh"]', "-c", "VOLUME /cache", tarball, "busybox"]);
-  assert.equal(imported.code, 0, imported.stderr);
-});
-
-after(() => {
-  rmSync(work, { recursive: true, force: true });
-});
+const engine = useEngine((started) => importBusybox(started, { changes: ['CMD ["/bin/sh"]', "VOLUME /cache"] }));
 
 test("create records the merged config; ps, inspect and rm see it", async () => {
   const created = await docker(engine(), ["create", "--name", "web", "-e", "X=1", "-l", "tier=front", "busybox", "echo", "hi"]);

@@ -3,21 +3,18 @@
 // (deploy talks only through the Engine API, so both must behave the same).
 // Needs root, runc, conmon and busybox-static, and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { docker, moor, moorBin, startEngine, type RunResult } from "./support/engine.ts";
+import { docker, importBusybox, moor, moorBin, startEngine, type RunResult } from "./support/engine.ts";
 
 const image = "moor-deploy-test-busybox";
 let work: string;
-let tarball: string;
 
 before(() => {
   work = mkdtempSync(join(tmpdir(), "moor-deploy-"));
-  tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -85,8 +82,7 @@ for (const target of targets()) {
 
     before(async () => {
       await target.setup();
-      const imported = await docker(engine(), ["import", "-c", 'CMD ["sh"]', tarball, image]);
-      assert.equal(imported.code, 0, imported.stderr);
+      await importBusybox(engine(), { name: image, changes: ['CMD ["sh"]'] });
     });
     after(async () => {
       for (const project of projects) await inDir(project.dir, ["down", "--volumes", "--yes"]);

@@ -3,20 +3,16 @@
 // network (moor has no bridge networks yet, and compose's default network needs one).
 // Needs root, runc, conmon, busybox-static, docker-compose, and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, test } from "node:test";
-import { docker, moor, run, useEngine, type RunResult } from "./support/engine.ts";
+import { docker, importBusybox, moor, run, useEngine, type RunResult } from "./support/engine.ts";
 
 let work: string;
 const engine = useEngine(async (started) => {
   work = mkdtempSync(join(tmpdir(), "moor-compose-"));
-  const tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  const imported = await docker(started, ["import", tarball, "busybox"]);
-  assert.equal(imported.code, 0, imported.stderr);
+  await importBusybox(started);
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 

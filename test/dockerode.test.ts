@@ -2,27 +2,12 @@
 // stdin, start, wait, logs, inspect and remove, as dockerode's own users call them. Needs
 // root, busybox-static and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import Docker from "dockerode";
-import { docker, useEngine } from "./support/engine.ts";
+import { importBusybox, useEngine } from "./support/engine.ts";
 
-let work: string;
-const engine = useEngine(async (started) => {
-  work = mkdtempSync(join(tmpdir(), "moor-dockerode-"));
-  const tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  const imported = await docker(started, ["import", "-c", 'CMD ["/bin/sh"]', tarball, "busybox"]);
-  assert.equal(imported.code, 0, imported.stderr);
-});
-
-after(() => {
-  rmSync(work, { recursive: true, force: true });
-});
+const engine = useEngine((started) => importBusybox(started, { changes: ['CMD ["/bin/sh"]'] }));
 
 /** Splits a multiplexed stream with dockerode's own demuxer; resolves at the stream's end. */
 function demultiplex(docker: Docker, stream: Readable): Promise<{ stdout: string; stderr: string }> {

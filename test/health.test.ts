@@ -5,17 +5,14 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, test } from "node:test";
-import { docker, removeAllContainers, useEngine } from "./support/engine.ts";
+import { docker, importBusybox, removeAllContainers, useEngine } from "./support/engine.ts";
 
 let work: string;
 const engine = useEngine(async (started) => {
   work = mkdtempSync(join(tmpdir(), "moor-health-"));
-  const tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  const imported = await docker(started, ["import", tarball, "busybox"]);
-  assert.equal(imported.code, 0, imported.stderr);
+  await importBusybox(started);
 });
 
 after(async () => {

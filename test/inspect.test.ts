@@ -1,25 +1,16 @@
 // `moor inspect` beside `docker inspect`: any object by name (container, then image, then
 // volume), --type, --format, and docker's errors. Needs root, busybox-static and a built binary.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { after, test } from "node:test";
-import { docker, moor, removeAllContainers, useEngine } from "./support/engine.ts";
+import { docker, importBusybox, moor, removeAllContainers, useEngine } from "./support/engine.ts";
 
-let work: string;
 const engine = useEngine(async (started) => {
-  work = mkdtempSync(join(tmpdir(), "moor-inspect-"));
-  const tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  assert.equal((await docker(started, ["import", tarball, "busybox"])).code, 0);
+  await importBusybox(started);
   assert.equal((await docker(started, ["create", "--name", "box", "-v", "data:/data", "busybox", "true"])).code, 0);
 });
 
 after(async () => {
   await removeAllContainers(engine());
-  rmSync(work, { recursive: true, force: true });
 });
 
 test("moor inspect prints what docker inspect prints, for every kind of object and error", async () => {

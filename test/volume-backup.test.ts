@@ -14,14 +14,12 @@ import { join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { headSha256 } from "../src/util/file-head.ts";
 import { encodeTarHeader, tarEnd, tarHeader, tarPadding } from "../src/util/tar.ts";
-import { api, docker, moor, moorBin, useEngine } from "./support/engine.ts";
+import { api, docker, importBusybox, moor, moorBin, useEngine } from "./support/engine.ts";
 
 let work: string;
 const engine = useEngine(async (started) => {
   work = mkdtempSync(join(tmpdir(), "moor-backup-"));
-  const tarball = join(work, "busybox.tar");
-  execFileSync(resolve(import.meta.dirname, "../scripts/make-test-image.sh"), [tarball]);
-  assert.equal((await docker(started, ["import", "-c", 'CMD ["sh"]', tarball, "busybox"])).code, 0);
+  await importBusybox(started, { changes: ['CMD ["sh"]'] });
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 

@@ -167,6 +167,22 @@ export function useEngine(setup?: (engine: TestEngine) => Promise<void>): () => 
 }
 
 /**
+ * Imports the test image (scripts/make-test-image.sh: a busybox root filesystem) into an engine
+ * as `name`, with `docker import -c` changes such as `CMD ["/bin/sh"]`.
+ */
+export async function importBusybox(engine: { host: string }, options: { name?: string; changes?: string[] } = {}): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "moor-test-image-"));
+  try {
+    const tarball = join(dir, "busybox.tar");
+    execFileSync(resolve(import.meta.dirname, "../../scripts/make-test-image.sh"), [tarball]);
+    const imported = await docker(engine, ["import", ...(options.changes ?? []).flatMap((change) => ["-c", change]), tarball, options.name ?? "busybox"]);
+    assert.equal(imported.code, 0, imported.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Containers outlive their engine (conmon keeps them), so a test removes the ones its engine
  * started before stopping it: no process or overlay mount is left behind.
  */
