@@ -212,13 +212,13 @@ async function noChange(daemons: Daemon[]): Promise<{ total: Map<Daemon, number>
 /** Where the time of a replacing `moor up` goes, between the progress lines it prints. */
 const phases = [
   { name: "CLI start, observe, plan printed", until: planLine },
-  { name: "recover check, rename old, inspect it", until: /: creating / },
+  { name: "recover check, backup schedules, rename old", until: /: creating / },
   { name: "create", until: /: starting / },
   { name: "start, inspect", until: /: checking it stays up/ },
   { name: "settle gate", until: /: up for / },
   { name: "(gate passed → stop begins)", until: /: stopping / },
   { name: "stop old, baseline, record revision", until: /revision \d+ recorded/ },
-  { name: "prune old revisions, exit", until: undefined },
+  { name: "summary, exit", until: undefined },
 ] as const;
 
 type Breakdown = number[];
@@ -275,7 +275,7 @@ async function replaceOne(daemons: Daemon[]): Promise<{ up: Map<Daemon, number>;
     for (const daemon of daemons) {
       const name = `moor-bench-run-${process.pid}-${daemon.name}-${i}`;
       daemon.containers.add(name);
-      // The deploy's prune has removed containers: the engine settles before run -d too.
+      // The deploy has stopped a container and pruned others: the engine settles before run -d too.
       await pause();
       const run = dockerCli(daemon, ["run", "-d", "--name", name, image, ...serviceCommand(i + 1)]).ms;
       // Up a moment, as the replaced container was: its shell has set its trap.
